@@ -1,0 +1,1 @@
+"""The ``modelswap`` command: thin commands over the library."""

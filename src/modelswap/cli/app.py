@@ -1,0 +1,72 @@
+"""Entry point: ``modelswap <command>``. Each command parses arguments and calls the library."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from modelswap import __version__
+from modelswap.config import ConfigError, load_migration
+
+app = typer.Typer(
+    name="modelswap",
+    help="Take a production LLM workload from one model to another without breaking it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The migration file.")]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a user-facing error (no traceback) and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def version() -> None:
+    """Print modelswap's version."""
+    out.print(__version__)
+
+
+@app.command()
+def check(file: Annotated[Path, typer.Argument(help="Migration file to validate.")] = Path("migration.yaml")) -> None:
+    """Validate a migration file; every problem names file:line:field."""
+    try:
+        migration = load_migration(file)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
+        raise fail(f"{len(exc.issues)} problem(s) in {file}") from None
+    for endpoint, var in migration.missing_env():
+        err.print(f"[yellow]![/] {file}: endpoints.{endpoint}.api_key_env: ${var} is not set in this environment")
+    names = ", ".join(w.name for w in migration.workloads)
+    out.print(
+        f"[green]✓[/] {file}: {len(migration.endpoints)} endpoints, {len(migration.workloads)} workloads ({names})",
+        highlight=False,
+    )
+
+
+@app.command("hash-key")
+def hash_key(key: Annotated[str, typer.Argument(help="A gateway key to hash for gateway.keys.")]) -> None:
+    """Print the SHA-256 of a gateway key, the form the migration file stores."""
+    out.print(hashlib.sha256(key.encode()).hexdigest())
+
+
+def main() -> None:
+    app(prog_name="modelswap")
+
+
+# Each command module registers itself on ``app``; importing them here makes them part of it.
+from modelswap.cli import demo_cmd, init_cmd, serve_cmd, sim_cmd  # noqa: E402, F401
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,83 @@
+"""``modelswap demo``: the sample migration, end to end on simulated vendors."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from modelswap.cli.app import app, out
+from modelswap.demo import DemoResult, p95, run_demo
+
+
+def _fmt_ms(values: list[float]) -> str:
+    value = p95(values)
+    return f"{value:,.0f}ms" if value is not None else "–"
+
+
+def _fmt_cost(values: list[float]) -> str:
+    return f"{sum(values) / len(values) * 1000:,.2f}" if values else "–"
+
+
+def _report(result: DemoResult) -> None:
+    traffic = Table("phase", "sent", "ok", "errors", "p50", "p95", title="Traffic through the gateway")
+    for phase, s in result.traffic:
+        errors = ", ".join(f"{k}×{v}" for k, v in s.errors.items()) or "0"
+        traffic.add_row(
+            phase,
+            str(s.sent),
+            str(s.ok),
+            errors,
+            f"{s.latency_p50_ms or 0:,.0f} ms",
+            f"{s.latency_p95_ms or 0:,.0f} ms",
+        )
+    out.print(traffic)
+    table = Table(
+        "workload",
+        "requests",
+        "served by new",
+        "shadow pairs",
+        "new agrees with old",
+        "p95 old",
+        "p95 new",
+        "cost/1k req old",
+        "cost/1k req new",
+        title="What the store recorded (old = gpt-4o, new = gpt-5)",
+    )
+    for r in result.reports:
+        agreement = f"{r.agreement:.1%}" if r.agreement is not None else "–"
+        style = "red" if r.agreement is not None and r.agreement < 0.9 else ""
+        table.add_row(
+            r.name,
+            str(r.requests),
+            str(r.served_new),
+            str(r.pairs),
+            f"[{style}]{agreement}[/]" if style else agreement,
+            _fmt_ms(r.latency_old),
+            _fmt_ms(r.latency_new),
+            _fmt_cost(r.cost_old),
+            _fmt_cost(r.cost_new),
+        )
+    out.print(table)
+    verdict = "[green]held[/]: no request reached the new model" if result.rollback_served_old else "[red]FAILED[/]"
+    out.print(f"rollback drill {verdict}")
+    out.print(f"\nmigration file: {result.migration}\nstore: {result.store_url}")
+    out.print(
+        f"serve it yourself: [bold]modelswap serve -c {result.migration}[/] then point an OpenAI client at http://127.0.0.1:8787/v1"
+    )
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo's files go.")] = Path("modelswap-demo"),
+    requests: Annotated[int, typer.Option(help="Requests per traffic phase.")] = 400,
+    rate: Annotated[float, typer.Option(help="Requests per second.")] = 80.0,
+) -> None:
+    """Run a sample migration on simulated vendors: shadow, canary, rollback drill, report."""
+    result = asyncio.run(
+        run_demo(directory, requests=requests, rate=rate, progress=lambda m: out.print(f"[cyan]•[/] {m}"))
+    )
+    _report(result)

@@ -1,0 +1,40 @@
+"""``modelswap init``: write a commented migration file that runs against the simulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from modelswap.catalog import UnknownScenario, scenarios
+from modelswap.cli.app import app, fail, out
+from modelswap.starter import DEFAULT_SCENARIO, write_starter
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to write migration.yaml and golden/.")] = Path("."),
+    scenario: Annotated[
+        str, typer.Option("--scenario", "-s", help="Scenario preset; see `modelswap init --list`.")
+    ] = DEFAULT_SCENARIO,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing migration.yaml.")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="List the scenario presets and exit.")] = False,
+) -> None:
+    """Write a commented example migration.yaml (and sample golden sets) for a scenario."""
+    if list_:
+        for s in scenarios():
+            out.print(
+                f"[bold]{s.slug}[/]  {s.title}  [dim](risk {s.risk}; {s.typical_saving.text})[/]", highlight=False
+            )
+        return
+    try:
+        written = write_starter(directory, scenario, force=force)
+    except UnknownScenario as exc:
+        raise fail(str(exc)) from None
+    except FileExistsError as exc:
+        raise fail(str(exc)) from None
+    out.print(
+        f"[green]wrote[/] {written.migration} and {len(written.golden)} golden sets in {written.golden[0].parent}"
+    )
+    out.print(f"next: [bold]modelswap check {written.migration}[/]")

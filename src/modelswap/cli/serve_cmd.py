@@ -1,0 +1,136 @@
+"""``modelswap serve``, ``rollback`` and ``stage``: the gateway and the flags that steer it."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from modelswap.cli.app import ConfigOpt, app, fail, out
+from modelswap.config import ConfigError, Migration, load_migration
+from modelswap.rollout import flag
+from modelswap.store import StoreError, open_store
+
+stage_app = typer.Typer(help="Show or set each workload's routing stage.", no_args_is_help=True)
+app.add_typer(stage_app, name="stage")
+
+
+def _load(config: Path) -> Migration:
+    try:
+        return load_migration(config)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def _actor(by: str | None) -> str:
+    if by:
+        return by
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = Path("migration.yaml"),
+    host: Annotated[str | None, typer.Option(help="Override gateway.host.")] = None,
+    port: Annotated[int | None, typer.Option(help="Override gateway.port.")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """Run the gateway: point your app's OpenAI (or Anthropic) base URL here."""
+    from modelswap.gateway.server import serve as run
+
+    migration = _load(config)
+    h, p = host or migration.gateway.host, port if port is not None else migration.gateway.port
+    out.print(
+        f"modelswap gateway on http://{h}:{p}  (OpenAI base URL http://{h}:{p}/v1, Anthropic base URL http://{h}:{p})",
+        highlight=False,
+    )
+    run(migration, host=h, port=p, log_level=log_level)
+
+
+def _workloads(migration: Migration, workload: str | None) -> list[str]:
+    names = [w.name for w in migration.workloads]
+    if workload is None:
+        return names
+    if workload not in names:
+        raise fail(f"unknown workload {workload!r}; known: {', '.join(names)}")
+    return [workload]
+
+
+def _print_flips(flips: list[flag.Flip], verb: str) -> None:
+    if not flips:
+        out.print(f"nothing to {verb}: already in that state")
+    for f in flips:
+        out.print(f"[bold]{f.workload}[/]: {_describe(f.before)} → {_describe(f.after)}", highlight=False)
+
+
+def _describe(s: object) -> str:
+    stage, share, rb = getattr(s, "stage"), getattr(s, "share"), getattr(s, "rollback")  # noqa: B009
+    text = f"{stage}" + (f" {share:g}%" if stage == "split" else "")
+    return text + (" [red](rolled back: old model serves)[/]" if rb else "")
+
+
+@app.command()
+def rollback(
+    config: ConfigOpt = Path("migration.yaml"),
+    workload: Annotated[str | None, typer.Option("--workload", "-w", help="Only this workload (default: all).")] = None,
+    undo: Annotated[bool, typer.Option("--undo", help="Restore the state before the rollback.")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the audit trail).")] = None,
+    by: Annotated[str | None, typer.Option(help="Who (default: the OS user).")] = None,
+) -> None:
+    """Flip serving back to the old model at once, on every replica sharing the store."""
+    migration = _load(config)
+    names = _workloads(migration, workload)
+    try:
+        with open_store(migration.store) as store:
+            do = flag.undo_rollback if undo else flag.rollback
+            flips = do(store, names, _actor(by), reason)
+    except (StoreError, flag.FlagError) as exc:
+        raise fail(str(exc)) from None
+    _print_flips(flips, "undo" if undo else "roll back")
+
+
+@stage_app.command("show")
+def stage_show(config: ConfigOpt = Path("migration.yaml")) -> None:
+    """Print each workload's routing stage and recent flips."""
+    migration = _load(config)
+    try:
+        with open_store(migration.store) as store:
+            current = flag.states(store, [w.name for w in migration.workloads])
+            events = store.rollout_events(limit=10)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    table = Table("workload", "stage", "new share", "rollback", "version")
+    for name, s in current.items():
+        table.add_row(name, s.stage, f"{s.share:g}%", "[red]YES[/]" if s.rollback else "no", str(s.version))
+    out.print(table)
+    for e in events:
+        out.print(
+            f"[dim]{e.ts:%Y-%m-%d %H:%M:%S}[/] {e.workload}: {e.action} by {e.actor}"
+            + (f" — {e.reason}" if e.reason else "")
+        )
+
+
+@stage_app.command("set")
+def stage_set(
+    workload: Annotated[str, typer.Argument(help="Workload name.")],
+    stage: Annotated[str, typer.Argument(help="shadow | split | full | rolled_back")],
+    config: ConfigOpt = Path("migration.yaml"),
+    share: Annotated[float | None, typer.Option(help="For split: percent of traffic the new model serves.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the audit trail).")] = None,
+    by: Annotated[str | None, typer.Option(help="Who (default: the OS user).")] = None,
+) -> None:
+    """Put a workload in a routing stage by hand (the rollout controller does this in a migration)."""
+    migration = _load(config)
+    name = _workloads(migration, workload)[0]
+    try:
+        with open_store(migration.store) as store:
+            f = flag.set_stage(store, name, stage, share, _actor(by), reason)
+    except (StoreError, flag.FlagError) as exc:
+        raise fail(str(exc)) from None
+    _print_flips([f], "change")

@@ -1,0 +1,474 @@
+"""The migration file (``migration.yaml``): loaded once into one immutable model.
+
+This is the only module that reads the environment. Everything else receives the
+``Migration`` (or the part it needs) as an argument. A bad file raises
+``ConfigError`` whose issues each name ``file:line: field: what is wrong``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from modelswap.config_errors import ConfigError, ConfigIssue, issues_from_validation
+from modelswap.sim.profiles import ProfileOverride, SimConfig
+from modelswap.yamlsource import Locations, YamlSyntaxError, load_yaml
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+SECRET_LIKE = re.compile(r"^(sk-|sk_|xai-|AIza|key-)|^[A-Za-z0-9_\-]{40,}$")
+DEFAULT_BASE_URLS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class Price(_Model):
+    """A price override in USD per 1M tokens; wins over the built-in catalog."""
+
+    input: float = Field(ge=0)
+    """USD per 1M input (prompt) tokens."""
+    output: float = Field(ge=0)
+    """USD per 1M output (completion) tokens."""
+    cached_input: float | None = Field(default=None, ge=0)
+    """USD per 1M cached input tokens; the input price when absent."""
+
+
+class Endpoint(_Model):
+    """A named model behind a provider (``old``, ``new`` or an extra candidate)."""
+
+    provider: Literal["openai", "anthropic", "sim"]
+    """``openai`` for any OpenAI-compatible server, ``anthropic`` for the Messages API,
+    ``sim`` for the built-in simulator (started in-process when no base_url is given)."""
+    model: str = Field(min_length=1)
+    """The model id the provider knows, e.g. ``gpt-5`` or ``claude-sonnet-4-5``."""
+    base_url: str | None = None
+    """Where the provider listens; defaults to the vendor's public URL (or the embedded simulator)."""
+    api_key_env: str | None = None
+    """NAME of the environment variable that holds the API key (never the key itself)."""
+    price: Price | None = None
+    """Overrides the catalog's price for this model."""
+    timeout_s: float = Field(default=60.0, gt=0, le=3600)
+    """Seconds before a call (or a silent stream) counts as timed out."""
+    max_retries: int = Field(default=2, ge=0, le=10)
+    """Retries on 429/5xx/timeouts, honouring ``Retry-After``."""
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if SECRET_LIKE.match(value) and not value.isupper():
+            raise ValueError(
+                "this looks like an API key itself; put the key in an environment variable "
+                "and write that variable's NAME here, e.g. OPENAI_API_KEY"
+            )
+        if not ENV_NAME.match(value):
+            raise ValueError(f"expected an environment variable name like OPENAI_API_KEY, got {value!r}")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"expected an http(s) URL like http://127.0.0.1:8900/v1, got {value!r}")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _needs_key(self) -> Endpoint:
+        if self.provider in ("openai", "anthropic") and self.api_key_env is None:
+            raise ValueError(
+                f"api_key_env is required for provider {self.provider!r}: name the environment "
+                "variable that holds the key, e.g. api_key_env: "
+                + ("OPENAI_API_KEY" if self.provider == "openai" else "ANTHROPIC_API_KEY")
+            )
+        return self
+
+    def resolved_base_url(self) -> str | None:
+        """The URL to call; ``None`` for a simulator endpoint that runs embedded."""
+        if self.base_url:
+            return self.base_url
+        return DEFAULT_BASE_URLS.get(self.provider)
+
+    def api_key(self) -> str | None:
+        """The key from the environment, or ``None`` when the variable is unset."""
+        return os.environ.get(self.api_key_env) if self.api_key_env else None
+
+
+class MatchRule(_Model):
+    """One way to recognise a workload's requests; every condition given must hold."""
+
+    header: dict[str, str] | None = None
+    """Header name → exact value, e.g. ``{x-modelswap-workload: support-chat}`` (names case-insensitive)."""
+    metadata: dict[str, str] | None = None
+    """Request body ``metadata`` field → exact value."""
+    user_prefix: str | None = None
+    """The request's ``user`` field starts with this."""
+    api_key: str | None = None
+    """The name of the gateway key the request authenticated with."""
+    path_prefix: str | None = None
+    """The request path starts with this, e.g. ``/triage`` for ``/triage/v1/chat/completions``."""
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> MatchRule:
+        if not any(v is not None for v in self.model_dump().values()):
+            raise ValueError("a match rule needs at least one of header, metadata, user_prefix, api_key, path_prefix")
+        return self
+
+
+class PassRateGate(_Model):
+    """Non-inferiority of the new model's pass rate on the golden set."""
+
+    max_drop_points: float = Field(default=2.0, ge=0, le=100)
+    """The largest drop in percentage points still acceptable (2 = within 2 points)."""
+    confidence: float = Field(default=0.95, ge=0.5, le=0.999)
+    """Confidence level of the interval the decision is based on."""
+
+
+class RatioGate(_Model):
+    """New / old ratio of a metric must stay at or below ``max_ratio``."""
+
+    max_ratio: float = Field(gt=0)
+    """E.g. 1.2 allows the new model to be up to 20 % higher."""
+    confidence: float = Field(default=0.95, ge=0.5, le=0.999)
+    """Confidence level of the bootstrap interval for the ratio."""
+
+
+class Gates(_Model):
+    """The non-regression gates a workload must pass before cutover."""
+
+    pass_rate: PassRateGate | None = PassRateGate()
+    """Pass-rate non-inferiority on the golden set (default: within 2 points at 95 %)."""
+    p95_latency: RatioGate | None = None
+    """P95 latency ratio new/old."""
+    cost_per_request: RatioGate | None = None
+    """Mean cost per request ratio new/old."""
+
+
+class RollbackTrigger(_Model):
+    """A live canary condition that rolls the workload back to the old model."""
+
+    metric: Literal["error_rate", "p95_latency", "ttft_p95", "pass_rate", "cost_per_request"]
+    """What is compared between the canary (new) and the control (old)."""
+    max_increase_points: float | None = Field(default=None, ge=0)
+    """For rates: the largest increase in percentage points tolerated."""
+    max_ratio: float | None = Field(default=None, gt=0)
+    """For latencies and cost: the largest new/old ratio tolerated."""
+    min_samples: int = Field(default=200, ge=1)
+    """Requests per arm before the trigger may fire."""
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> RollbackTrigger:
+        if (self.max_increase_points is None) == (self.max_ratio is None):
+            raise ValueError("give exactly one of max_increase_points or max_ratio")
+        return self
+
+
+class Step(_Model):
+    """One rollout stage: the new model's traffic share and how long to hold it."""
+
+    share: float = Field(gt=0, le=100)
+    """Percent of the workload's traffic served by the new model."""
+    hold_hours: float = Field(ge=0)
+    """Hours to hold with stable metrics before promoting further."""
+
+
+def _default_steps() -> tuple[Step, ...]:
+    return (Step(share=10, hold_hours=24), Step(share=50, hold_hours=24), Step(share=100, hold_hours=0))
+
+
+class Rollout(_Model):
+    """The cutover schedule; the defaults are the process's (shadow 14 d, canary 1 % 48 h, …)."""
+
+    shadow_min_days: float = Field(default=14, ge=0)
+    """Days of shadow traffic (both models run, only the old serves) before a canary."""
+    canary: Step = Step(share=1, hold_hours=48)
+    """The first split: 1 % for 48 hours by default."""
+    steps: tuple[Step, ...] = Field(default_factory=_default_steps)
+    """Promotion stages after the canary: 10 % → 50 % → 100 % with 24 h pauses by default."""
+    retain_old_days: float = Field(default=30, ge=0)
+    """Days the old model stays deployable (and health-probed) after 100 %."""
+    mirror_old_when_full: bool = False
+    """At 100 %, keep mirroring requests to the old model as a shadow."""
+
+    @model_validator(mode="after")
+    def _increasing(self) -> Rollout:
+        shares = [self.canary.share, *(s.share for s in self.steps)]
+        if any(b <= a for a, b in itertools.pairwise(shares)):
+            raise ValueError(f"shares must increase stage by stage, got {shares}")
+        if shares[-1] != 100:
+            raise ValueError(f"the last step must reach share 100, got {shares[-1]}")
+        return self
+
+
+class Workload(_Model):
+    """A named slice of traffic with its own golden set, gates and rollout stage."""
+
+    name: str
+    """A short slug, e.g. ``support-chat``."""
+    match: tuple[MatchRule, ...] = ()
+    """Rules recognising this workload's requests; any one matching is enough."""
+    golden_set: Path | None = None
+    """Golden set file (JSONL/CSV), relative to the migration file."""
+    gates: Gates = Gates()
+    """Non-regression gates judged before cutover."""
+    rollback_triggers: tuple[RollbackTrigger, ...] = (
+        RollbackTrigger(metric="error_rate", max_increase_points=2.0),
+        RollbackTrigger(metric="p95_latency", max_ratio=1.5),
+    )
+    """Conditions that roll the canary back automatically."""
+    rollout: Rollout = Rollout()
+    """This workload's schedule (the top-level ``rollout`` with this workload's overrides)."""
+    fallback_to_old: bool = False
+    """When the new model errors or times out, retry the request on the old model."""
+    sticky_key: str = "user"
+    """What keeps a user on one arm: ``user`` (the body field), ``header:NAME`` or ``metadata:KEY``."""
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(f"expected a lowercase slug like support-chat, got {value!r}")
+        return value
+
+    @field_validator("match", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, Mapping) else value
+
+    @field_validator("sticky_key")
+    @classmethod
+    def _sticky(cls, value: str) -> str:
+        if value != "user" and not re.match(r"^(header|metadata):\S+$", value):
+            raise ValueError(f"expected user, header:NAME or metadata:KEY, got {value!r}")
+        return value
+
+
+class GatewayKey(_Model):
+    """A key an app may use to call the gateway, stored only as its SHA-256."""
+
+    name: str
+    """Who holds it, e.g. ``support-app``; usable in workload match rules."""
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """Hex SHA-256 of the key (``modelswap hash-key`` prints it)."""
+
+
+class Gateway(_Model):
+    """How ``modelswap serve`` listens, authenticates and records."""
+
+    host: str = "127.0.0.1"
+    """Interface to bind."""
+    port: int = Field(default=8787, ge=0, le=65535)
+    """Port to bind."""
+    keys: tuple[GatewayKey, ...] = ()
+    """Accepted app keys (hashed). Empty: any key is accepted (fine on loopback, not in production)."""
+    keys_env: str | None = None
+    """NAME of an env var holding more keys as ``name:sha256,name:sha256``."""
+    admin_token_env: str = "MODELSWAP_ADMIN_TOKEN"
+    """NAME of the env var holding the admin token for the admin API and the console."""
+    default_workload: str | None = None
+    """Workload for requests no rule matches; without it they get a 400."""
+    record_bodies: Literal["full", "redacted", "none"] = "redacted"
+    """Store request/response bodies in full, with secrets and PII patterns masked, or not at all."""
+    shadow_concurrency: int = Field(default=32, ge=1, le=4096)
+    """Shadow calls in flight at once; more are queued."""
+    shadow_queue: int = Field(default=1000, ge=0)
+    """Shadow copies waiting; beyond this they are dropped and counted."""
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    """Largest accepted request body."""
+
+
+class Simulator(_Model):
+    """Settings of the built-in simulator used for ``provider: sim`` endpoints."""
+
+    seed: int = 7
+    """Seed for every deterministic choice the simulator makes."""
+    time_scale: float = Field(default=1.0, ge=0)
+    """Multiplies simulated latency: 0 answers at once, 1 is realistic."""
+    error_scale: float = Field(default=1.0, ge=0)
+    """Multiplies simulated error and 429 rates: 0 turns faults off."""
+    models: dict[str, ProfileOverride] = {}
+    """Per-model profile overrides, e.g. ``{gpt-5: {quality: {extraction: 0.8}}}``."""
+
+    def sim_config(self) -> SimConfig:
+        """The simulator's own settings object."""
+        return SimConfig(seed=self.seed, time_scale=self.time_scale, error_scale=self.error_scale, models=self.models)
+
+
+class Migration(_Model):
+    """One migration: the models, the workloads and how traffic moves between them."""
+
+    version: Literal[1] = 1
+    """Format version of this file."""
+    name: str = "migration"
+    """A name for reports."""
+    scenario: str | None = None
+    """A scenario preset (``modelswap init --scenario``): shapes defaults and the plan."""
+    store: str = "sqlite:///modelswap.db"
+    """Database URL: SQLite (default, relative to this file) or ``postgresql://`` for several replicas."""
+    endpoints: dict[str, Endpoint]
+    """Named models; ``old`` and ``new`` are required, others are candidates."""
+    workloads: tuple[Workload, ...] = Field(min_length=1)
+    """The slices of traffic being migrated."""
+    rollout: Rollout = Rollout()
+    """Default schedule for every workload."""
+    gateway: Gateway = Gateway()
+    """Gateway settings."""
+    simulator: Simulator = Simulator()
+    """Simulator settings."""
+
+    _source: str = PrivateAttr(default="<memory>")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Migration:
+        missing = [n for n in ("old", "new") if n not in self.endpoints]
+        if missing:
+            raise ValueError(
+                f"endpoints must define {' and '.join(missing)} (the model now serving, and its successor)"
+            )
+        for name in self.endpoints:
+            if not SLUG.match(name):
+                raise ValueError(f"endpoint name {name!r} must be a lowercase slug")
+        names = [w.name for w in self.workloads]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"workload names must be unique; repeated: {', '.join(dupes)}")
+        if self.gateway.default_workload and self.gateway.default_workload not in names:
+            raise ValueError(
+                f"gateway.default_workload {self.gateway.default_workload!r} is not a workload; "
+                f"known: {', '.join(names)}"
+            )
+        return self
+
+    @property
+    def source(self) -> str:
+        """The file this was loaded from."""
+        return self._source
+
+    def workload(self, name: str) -> Workload:
+        for w in self.workloads:
+            if w.name == name:
+                return w
+        raise KeyError(f"no workload {name!r}; known: {', '.join(w.name for w in self.workloads)}")
+
+    def missing_env(self) -> list[tuple[str, str]]:
+        """(endpoint, variable) pairs whose API key variable is not set."""
+        return [(n, e.api_key_env) for n, e in self.endpoints.items() if e.api_key_env and e.api_key() is None]
+
+    def admin_token(self) -> str | None:
+        """The admin token from the environment, if set."""
+        return os.environ.get(self.gateway.admin_token_env) or None
+
+    def env_gateway_keys(self) -> tuple[GatewayKey, ...]:
+        """Gateway keys from ``gateway.keys_env`` (``name:sha256,…``)."""
+        raw = os.environ.get(self.gateway.keys_env, "") if self.gateway.keys_env else ""
+        keys = []
+        for part in filter(None, (p.strip() for p in raw.split(","))):
+            name, _, digest = part.partition(":")
+            keys.append(GatewayKey(name=name, sha256=digest.lower()))
+        return tuple(keys)
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _prepare(raw: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """Resolve relative paths and per-workload rollout overrides before validation."""
+    data = dict(raw)
+    store = data.setdefault("store", "sqlite:///modelswap.db")
+    if isinstance(store, str) and store.startswith("sqlite:///") and not store.startswith("sqlite:////"):
+        rel = store.removeprefix("sqlite:///")
+        if rel and rel != ":memory:":
+            data["store"] = "sqlite:///" + str((base_dir / rel).resolve())
+    top_rollout = data.get("rollout") if isinstance(data.get("rollout"), Mapping) else {}
+    workloads = data.get("workloads")
+    if isinstance(workloads, list):
+        prepared = []
+        for w in workloads:
+            if isinstance(w, Mapping):
+                w = dict(w)
+                if isinstance(w.get("golden_set"), str):
+                    w["golden_set"] = str((base_dir / w["golden_set"]).resolve())
+                own = w.get("rollout")
+                if own is None or isinstance(own, Mapping):
+                    w["rollout"] = _merge(top_rollout or {}, own or {})
+            prepared.append(w)
+        data["workloads"] = prepared
+    return data
+
+
+def parse_migration(text: str, file: str = "<string>", base_dir: Path | None = None) -> Migration:
+    """Validate migration YAML text; raises ``ConfigError`` naming file:line:field."""
+    try:
+        raw, locs = load_yaml(text, file)
+    except YamlSyntaxError as exc:
+        raise ConfigError([ConfigIssue(exc.file, exc.line, "", f"invalid YAML: {exc.problem}")]) from None
+    if not isinstance(raw, dict):
+        got = "an empty file" if raw is None else f"a {type(raw).__name__}"
+        raise ConfigError([ConfigIssue(file, 1, "", f"expected a mapping with endpoints and workloads, got {got}")])
+    return _validate(raw, locs, base_dir or Path.cwd())
+
+
+def _validate(raw: dict[str, Any], locs: Locations, base_dir: Path) -> Migration:
+    try:
+        migration = Migration.model_validate(_prepare(raw, base_dir))
+    except ValidationError as exc:
+        raise ConfigError(issues_from_validation(exc, locs, Migration)) from None
+    problems = _scenario_issues(migration, locs)
+    if problems:
+        raise ConfigError(problems)
+    migration._source = locs.file
+    return migration
+
+
+def _scenario_issues(migration: Migration, locs: Locations) -> list[ConfigIssue]:
+    if migration.scenario is None:
+        return []
+    from modelswap.catalog import scenarios
+
+    known = [s.slug for s in scenarios()]
+    if migration.scenario in known:
+        return []
+    pos = locs.find(("scenario",))
+    return [
+        ConfigIssue(
+            locs.file,
+            pos.line if pos else 1,
+            "scenario",
+            f"unknown scenario {migration.scenario!r}; expected one of: {', '.join(known)}",
+        )
+    ]
+
+
+def load_migration(path: str | Path) -> Migration:
+    """Read and validate a migration file; every problem names file:line:field."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([ConfigIssue(str(p), 0, "", "file not found; create one with `modelswap init`")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([ConfigIssue(str(p), 0, "", f"cannot read: {exc}")]) from None
+    return parse_migration(text, str(p), p.resolve().parent)

@@ -1,0 +1,1 @@
+"""The gateway: ASGI app, routing decisions, shadowing, recording, flags, metrics and auth."""

@@ -1,0 +1,216 @@
+"""The gateway's ASGI application: routes paths to the proxy, the admin API and health.
+
+The serving paths are plain ASGI (no framework per request) because they sit on the
+app's latency budget; everything else is small and rarely called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+
+from modelswap.config import Migration
+from modelswap.gateway.admin import Admin
+from modelswap.gateway.arms import Arms
+from modelswap.gateway.auth import KeyRing, Refusal, presented_key
+from modelswap.gateway.errors import ClientError
+from modelswap.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
+from modelswap.gateway.proxy import Proxy
+from modelswap.gateway.recorder import Recorder
+from modelswap.gateway.routes import RoutingTable
+from modelswap.gateway.shadow import ShadowRunner
+from modelswap.gateway.validate import parse_body
+from modelswap.providers.base import Dialect
+
+log = logging.getLogger("modelswap.gateway")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+_SERVING = {"/v1/chat/completions": "openai", "/chat/completions": "openai", "/v1/messages": "anthropic"}
+
+
+class ClientGone(Exception):
+    """The client disconnected before its request body arrived."""
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole request body, refusing more than ``limit`` bytes."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise ClientError(413, f"the request body is larger than the gateway's limit of {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def respond(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": headers or [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class GatewayApp:
+    """One gateway replica: proxy, recorder, shadow pool and routing table under one lifespan."""
+
+    def __init__(
+        self,
+        migration: Migration,
+        arms: Arms,
+        routes: RoutingTable,
+        recorder: Recorder,
+        *,
+        replica_id: str,
+        poll_interval_s: float = 0.2,
+        on_startup: list[Callable[[], Awaitable[None]]] | None = None,
+        on_shutdown: list[Callable[[], Awaitable[None]]] | None = None,
+    ) -> None:
+        g = migration.gateway
+        self.migration = migration
+        self.metrics = GatewayMetrics()
+        self.shadow = ShadowRunner(g.shadow_concurrency, g.shadow_queue)
+        self.recorder = recorder
+        self.routes = routes
+        self.arms = arms
+        self.proxy = Proxy(migration, arms, routes, recorder, self.shadow, self.metrics, replica_id)
+        self.keyring = KeyRing([*g.keys, *migration.env_gateway_keys()])
+        self.admin = Admin(migration, routes, migration.admin_token(), actor_default=_whoami())
+        self.limit = g.max_body_bytes
+        self.poll_interval_s = poll_interval_s
+        self.started_at = time.time()
+        self._on_startup = on_startup or []
+        self._on_shutdown = on_shutdown or []
+        self.metrics.bind_gauges(lambda: recorder.depth, lambda: recorder.dropped)
+
+    # -- lifespan ------------------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        for hook in self._on_startup:
+            await hook()
+        await asyncio.to_thread(self.routes.refresh)
+        self.routes.start(self.poll_interval_s)
+        self.shadow.start()
+        self.recorder.start()
+
+    async def shutdown(self) -> None:
+        """Stop taking shadow work, let it drain, flush every record, close connections."""
+        await self.routes.stop()
+        await self.shadow.stop()
+        await asyncio.to_thread(self.recorder.close)
+        await self.arms.aclose()
+        for hook in self._on_shutdown:
+            await hook()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    log.exception("gateway failed to start")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # -- requests ------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        routed = self.proxy.matcher.route_path(path)
+        dialect: Dialect = "anthropic" if routed == "/v1/messages" else "openai"
+        try:
+            if routed in _SERVING and scope["method"] == "POST":
+                await self._serve(scope, receive, send, path, _SERVING[routed])  # type: ignore[arg-type]
+            elif routed in ("/v1/models", "/models") and scope["method"] == "GET":
+                await self._models(scope, send)
+            elif path == "/healthz":
+                await respond(
+                    send, 200, orjson.dumps({"status": "ok", "uptime_s": round(time.time() - self.started_at, 1)})
+                )
+            elif path == "/metrics":
+                await respond(send, 200, self.metrics.render(), [(b"content-type", CONTENT_TYPE_LATEST.encode())])
+            elif path.startswith("/admin/"):
+                await self.admin(scope, receive, send)
+            else:
+                raise ClientError(
+                    404,
+                    f"no route {scope['method']} {path}; modelswap serves POST /v1/chat/completions, "
+                    "POST /v1/messages, GET /v1/models, /healthz, /metrics and /admin/*",
+                )
+        except ClientError as exc:
+            await respond(send, exc.status, exc.body(dialect), exc.headers())
+        except ClientGone:
+            return
+        except Exception:
+            log.exception("unexpected error on %s", path)
+            await respond(
+                send,
+                500,
+                ClientError(500, "internal error in modelswap; the gateway log has the details").body(dialect),
+            )
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, path: str, dialect: Dialect) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        identity = self.keyring.identify(presented_key(headers))
+        if isinstance(identity, Refusal):
+            raise ClientError(401, identity.message, code="invalid_api_key")
+        declared = headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.limit:
+            raise ClientError(413, f"the request body is larger than the gateway's limit of {self.limit} bytes")
+        body = parse_body(await read_body(receive, self.limit))
+        await self.proxy.handle(body, dialect, path, headers, identity, send)
+
+    async def _models(self, scope: Scope, send: Send) -> None:
+        anthropic = any(k == b"anthropic-version" for k, _ in scope["headers"])
+        created = int(self.started_at)
+        models = sorted({e.model for e in self.migration.endpoints.values()})
+        if anthropic:
+            data: dict[str, Any] = {
+                "data": [
+                    {"type": "model", "id": m, "display_name": m, "created_at": "2025-01-01T00:00:00Z"} for m in models
+                ],
+                "has_more": False,
+                "first_id": models[0] if models else None,
+                "last_id": models[-1] if models else None,
+            }
+        else:
+            data = {
+                "object": "list",
+                "data": [{"id": m, "object": "model", "created": created, "owned_by": "modelswap"} for m in models],
+            }
+        await respond(send, 200, orjson.dumps(data))
+
+
+def _whoami() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"

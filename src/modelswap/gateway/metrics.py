@@ -1,0 +1,87 @@
+"""Prometheus metrics of the gateway, on a registry of its own (``GET /metrics``).
+
+Names follow Prometheus conventions so Grafana, Argo Rollouts or Flagger can query
+them: per workload and arm, request counts by status, errors by kind, latency and
+time-to-first-token histograms, shadow outcomes and drops, recorder queue depth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+__all__ = ["CONTENT_TYPE_LATEST", "GatewayMetrics"]
+
+
+class GatewayMetrics:
+    """The gateway's counters, histograms and gauges."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "modelswap_requests",
+            "Requests served, by workload, arm and HTTP status",
+            ["workload", "arm", "status"],
+            registry=r,
+        )
+        self.errors = Counter(
+            "modelswap_request_errors",
+            "Failed requests by workload, arm and error kind",
+            ["workload", "arm", "kind"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "modelswap_request_duration_seconds",
+            "Total request latency as the app sees it",
+            ["workload", "arm"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.ttft = Histogram(
+            "modelswap_time_to_first_token_seconds",
+            "Time to the first streamed token",
+            ["workload", "arm"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.fallbacks = Counter("modelswap_fallbacks", "Requests retried on the old model", ["workload"], registry=r)
+        self.shadow = Counter(
+            "modelswap_shadow_requests", "Shadow calls by outcome", ["workload", "arm", "outcome"], registry=r
+        )
+        self.shadow_dropped = Counter(
+            "modelswap_shadow_dropped", "Shadow copies dropped because the shadow pool was saturated", registry=r
+        )
+        self.recorder_depth = Gauge("modelswap_recorder_queue_depth", "Records waiting to be written", registry=r)
+        self.recorder_dropped = Gauge(
+            "modelswap_recorder_dropped", "Records dropped under overload (total)", registry=r
+        )
+        self.rollback = Gauge(
+            "modelswap_rollback_active", "1 when the workload is rolled back", ["workload"], registry=r
+        )
+        self.share = Gauge(
+            "modelswap_new_model_share_percent", "Percent of traffic the new model serves", ["workload"], registry=r
+        )
+        self._children: dict[tuple[str, str], tuple[Histogram, Histogram]] = {}
+
+    def observe(self, workload: str, arm: str, status: int, latency_s: float, ttft_s: float | None) -> None:
+        """Count one finished request."""
+        pair = self._children.get((workload, arm))
+        if pair is None:
+            pair = (self.latency.labels(workload, arm), self.ttft.labels(workload, arm))
+            self._children[(workload, arm)] = pair
+        self.requests.labels(workload, arm, str(status)).inc()
+        pair[0].observe(latency_s)
+        if ttft_s is not None:
+            pair[1].observe(ttft_s)
+
+    def bind_gauges(self, recorder_depth: Callable[[], float], recorder_dropped: Callable[[], float]) -> None:
+        self.recorder_depth.set_function(recorder_depth)
+        self.recorder_dropped.set_function(recorder_dropped)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,349 @@
+"""The serving path: one chat request in, the chosen model's answer out, a record and a
+shadow copy handed off without waiting.
+
+``Proxy.handle`` is called by the ASGI app for ``/v1/chat/completions`` (OpenAI dialect)
+and ``/v1/messages`` (Anthropic dialect). Every decision it makes is delegated to pure
+functions (matching, routing, validation); what remains is I/O and bookkeeping.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from hashlib import blake2b
+from typing import Any, Protocol
+
+import orjson
+
+from modelswap.catalog import Price as CatalogPrice
+from modelswap.catalog import Usage, cost
+from modelswap.config import Migration, Workload
+from modelswap.gateway.arms import Arms
+from modelswap.gateway.errors import ClientError, from_upstream
+from modelswap.gateway.matching import WorkloadMatcher
+from modelswap.gateway.metrics import GatewayMetrics
+from modelswap.gateway.routes import RoutingTable
+from modelswap.gateway.routing import choose_arm, sticky_key_of
+from modelswap.gateway.shadow import ShadowRunner
+from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of
+from modelswap.gateway.validate import check_body
+from modelswap.providers.base import Dialect, Json, Upstream, UpstreamError
+from modelswap.store.rows import RequestRow, ShadowPairRow
+
+log = logging.getLogger("modelswap.gateway")
+
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class Sink(Protocol):
+    """Where finished records go (the recorder); an interface so tests can collect them."""
+
+    def add_request(self, row: RequestRow) -> None: ...
+
+    def add_pair(self, row: ShadowPairRow) -> None: ...
+
+
+@dataclass(slots=True)
+class Call:
+    """One request on its way through: what was asked and what has been decided."""
+
+    id: str
+    workload: Workload
+    dialect: Dialect
+    body: Json
+    stream: bool
+    sticky_hash: str | None
+    started: float
+    ts: datetime
+
+
+@dataclass(slots=True)
+class Outcome:
+    """How one upstream call ended, for the record and the metrics."""
+
+    status: int
+    latency_s: float
+    ttft_s: float | None = None
+    error_kind: str | None = None
+    error: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cached_tokens: int | None = None
+    response: Json | None = None
+
+
+def _json_headers(extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    return [(b"content-type", b"application/json"), *extra]
+
+
+class Proxy:
+    """Serves chat requests for every workload of one migration."""
+
+    def __init__(
+        self,
+        migration: Migration,
+        arms: Arms,
+        routes: RoutingTable,
+        sink: Sink,
+        shadow: ShadowRunner,
+        metrics: GatewayMetrics,
+        replica_id: str,
+    ) -> None:
+        self.migration = migration
+        self.arms = arms
+        self.routes = routes
+        self.sink = sink
+        self.shadow = shadow
+        self.metrics = metrics
+        self.replica_id = replica_id
+        self.matcher = WorkloadMatcher(migration.workloads, migration.gateway.default_workload)
+        self.workloads = {w.name: w for w in migration.workloads}
+        self.models = frozenset({*migration.endpoints, *(e.model for e in migration.endpoints.values())})
+        self.overrides: dict[str, CatalogPrice] = {}
+        for e in migration.endpoints.values():
+            if e.price is not None:
+                self.overrides[e.model] = CatalogPrice(
+                    input=e.price.input, output=e.price.output, cached_input=e.price.cached_input
+                )
+        self._unpriced: set[str] = set()
+
+    # -- entry -----------------------------------------------------------------------------
+
+    async def handle(
+        self, body: Json, dialect: Dialect, path: str, headers: dict[str, str], key_name: str | None, send: Send
+    ) -> None:
+        """Validate, route, call, answer; then hand off the record and the shadow copy."""
+        check_body(body, dialect, self.models)
+        name = self.matcher.match(path=path, headers=headers, body=body, key_name=key_name)
+        if name is None:
+            raise ClientError(400, self.matcher.explain_no_match(path=path, key_name=key_name), code="no_workload")
+        workload = self.workloads[name]
+        sticky = sticky_key_of(workload.sticky_key, headers, body)
+        decision = choose_arm(self.routes.get(name), sticky, name, random.random())
+        call = Call(
+            id=os.urandom(12).hex(),
+            workload=workload,
+            dialect=dialect,
+            body=body,
+            stream=bool(body.get("stream")),
+            sticky_hash=blake2b(sticky.encode(), digest_size=8).hexdigest() if sticky else None,
+            started=time.perf_counter(),
+            ts=datetime.now(UTC),
+        )
+        if decision.shadow is not None:
+            self._mirror(call, decision.shadow)
+        if call.stream:
+            await self._serve_stream(call, decision.serve, send)
+        else:
+            await self._serve_once(call, decision.serve, send)
+
+    # -- non-streaming -----------------------------------------------------------------------
+
+    async def _serve_once(self, call: Call, arm: str, send: Send) -> None:
+        upstream = self.arms.get(arm, call.dialect)
+        fallback = False
+        started = time.perf_counter()
+        try:
+            answer = await upstream.complete(call.body)
+        except UpstreamError as exc:
+            fallback = self._may_fall_back(call, arm, exc)
+            self._finish(call, arm, upstream, self._failed(exc, started), retried=fallback)
+            if not fallback:
+                raise from_upstream(exc, arm) from None
+            arm, upstream, started = "old", self.arms.get("old", call.dialect), time.perf_counter()
+            try:
+                answer = await upstream.complete(call.body)
+            except UpstreamError as exc2:
+                self._finish(call, arm, upstream, self._failed(exc2, started), fallback=True)
+                raise from_upstream(exc2, arm) from None
+        out = Outcome(200, time.perf_counter() - call.started, response=answer)
+        out.prompt_tokens, out.completion_tokens, out.cached_tokens = usage_of(answer, call.dialect)
+        self._finish(call, arm, upstream, out, fallback=fallback)
+        headers = [(b"x-request-id", call.id.encode()), (b"x-modelswap-arm", arm.encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": _json_headers(headers)})
+        await send({"type": "http.response.body", "body": orjson.dumps(answer)})
+
+    # -- streaming ---------------------------------------------------------------------------
+
+    async def _serve_stream(self, call: Call, arm: str, send: Send) -> None:
+        body = call.body
+        wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        if call.dialect == "openai" and not wants_usage:
+            body = {**body, "stream_options": {**(body.get("stream_options") or {}), "include_usage": True}}
+        upstream = self.arms.get(arm, call.dialect)
+        fallback = False
+        started = time.perf_counter()
+        try:
+            events, first = await self._open(upstream, body)
+        except UpstreamError as exc:
+            fallback = self._may_fall_back(call, arm, exc)
+            self._finish(call, arm, upstream, self._failed(exc, started), retried=fallback)
+            if not fallback:
+                raise from_upstream(exc, arm) from None
+            arm, upstream, started = "old", self.arms.get("old", call.dialect), time.perf_counter()
+            try:
+                events, first = await self._open(upstream, body)
+            except UpstreamError as exc2:
+                self._finish(call, arm, upstream, self._failed(exc2, started), fallback=True)
+                raise from_upstream(exc2, arm) from None
+        headers = [
+            (b"content-type", b"text/event-stream; charset=utf-8"),
+            (b"cache-control", b"no-cache"),
+            (b"x-request-id", call.id.encode()),
+            (b"x-modelswap-arm", arm.encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        out = await self._relay(call, events, first, send, strip_usage=call.dialect == "openai" and not wants_usage)
+        self._finish(call, arm, upstream, out, fallback=fallback)
+
+    @staticmethod
+    async def _open(upstream: Upstream, body: Json) -> tuple[AsyncIterator[Json], Json | None]:
+        """Start a stream and wait for its first event, so early failures still get a status."""
+        events = upstream.stream(body).__aiter__()
+        try:
+            first = await events.__anext__()
+        except StopAsyncIteration:
+            first = None
+        return events, first
+
+    async def _relay(
+        self, call: Call, events: AsyncIterator[Json], first: Json | None, send: Send, strip_usage: bool
+    ) -> Outcome:
+        tally = StreamTally(assemble=self.migration.gateway.record_bodies != "none")
+        take = tally.openai if call.dialect == "openai" else tally.anthropic
+        ttft: float | None = None
+        out = Outcome(200, 0.0)
+        event = first
+        try:
+            while event is not None:
+                if take(event) and ttft is None:
+                    ttft = time.perf_counter() - call.started
+                if not (strip_usage and not event.get("choices") and event.get("usage")):
+                    await send(
+                        {"type": "http.response.body", "body": encode_event(event, call.dialect), "more_body": True}
+                    )
+                try:
+                    event = await events.__anext__()
+                except StopAsyncIteration:
+                    event = None
+            tail = DONE if call.dialect == "openai" else b""
+        except UpstreamError as exc:
+            out.status, out.error_kind, out.error = from_upstream(exc, "serving").status, exc.kind, exc.message
+            tail = error_event(exc.message, exc.kind, call.dialect) + (DONE if call.dialect == "openai" else b"")
+        except OSError as exc:  # the client went away
+            out.status, out.error_kind, out.error = 499, "client_closed", str(exc)
+            tail = b""
+        await send({"type": "http.response.body", "body": tail, "more_body": False})
+        out.latency_s, out.ttft_s = time.perf_counter() - call.started, ttft
+        out.prompt_tokens, out.completion_tokens, out.cached_tokens = (
+            tally.prompt_tokens,
+            tally.completion_tokens,
+            tally.cached_tokens,
+        )
+        out.response = tally.response() if tally.assemble else None
+        return out
+
+    # -- fallback and shadow -------------------------------------------------------------------
+
+    def _may_fall_back(self, call: Call, arm: str, exc: UpstreamError) -> bool:
+        if arm != "new" or not call.workload.fallback_to_old or exc.kind == "bad_request":
+            return False
+        self.metrics.fallbacks.labels(call.workload.name).inc()
+        return True
+
+    def _mirror(self, call: Call, arm: str) -> None:
+        body = {k: v for k, v in call.body.items() if k not in ("stream", "stream_options")}
+        upstream = self.arms.get(arm, call.dialect)
+        workload = call.workload.name
+
+        async def job() -> None:
+            started = time.perf_counter()
+            try:
+                answer = await upstream.complete(body)
+            except UpstreamError as exc:
+                out = self._failed(exc, started)
+            else:
+                out = Outcome(200, time.perf_counter() - started, response=answer)
+                out.prompt_tokens, out.completion_tokens, out.cached_tokens = usage_of(answer, call.dialect)
+            self.metrics.shadow.labels(workload, arm, "ok" if out.error_kind is None else out.error_kind).inc()
+            self.sink.add_pair(
+                ShadowPairRow(
+                    request_id=call.id,
+                    ts=datetime.now(UTC),
+                    arm=arm,
+                    model=upstream.model,
+                    status=out.status,
+                    error_kind=out.error_kind,
+                    error=out.error,
+                    latency_ms=out.latency_s * 1000,
+                    prompt_tokens=out.prompt_tokens,
+                    completion_tokens=out.completion_tokens,
+                    cached_tokens=out.cached_tokens,
+                    cost_usd=self._cost(upstream.model, out),
+                    response_body=out.response,
+                )
+            )
+
+        if not self.shadow.submit(job):
+            self.metrics.shadow_dropped.inc()
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _failed(exc: UpstreamError, started: float) -> Outcome:
+        status = from_upstream(exc, "x").status
+        return Outcome(status, time.perf_counter() - started, error_kind=exc.kind, error=exc.message)
+
+    def _cost(self, model: str, out: Outcome) -> float | None:
+        if out.prompt_tokens is None or out.completion_tokens is None or model in self._unpriced:
+            return None
+        usage = Usage(
+            prompt_tokens=out.prompt_tokens,
+            completion_tokens=out.completion_tokens,
+            cached_tokens=out.cached_tokens or 0,
+        )
+        try:
+            return cost(usage, model, self.overrides)
+        except (KeyError, ValueError):
+            self._unpriced.add(model)
+            log.warning("no price for model %r: costs are not recorded (add a price to its endpoint)", model)
+            return None
+
+    def _finish(
+        self, call: Call, arm: str, upstream: Upstream, out: Outcome, *, fallback: bool = False, retried: bool = False
+    ) -> None:
+        """Count and record one upstream attempt. A failed attempt that was ``retried`` on the
+        old model gets its own record id: the served answer keeps the request's id."""
+        name = call.workload.name
+        self.metrics.observe(name, arm, out.status, out.latency_s, out.ttft_s)
+        if out.error_kind is not None:
+            self.metrics.errors.labels(name, arm, out.error_kind).inc()
+        self.sink.add_request(
+            RequestRow(
+                id=os.urandom(12).hex() if retried else call.id,
+                ts=call.ts,
+                workload=name,
+                arm=arm,
+                endpoint=arm,
+                model=upstream.model,
+                status=out.status,
+                latency_ms=out.latency_s * 1000,
+                stream=call.stream,
+                error_kind=out.error_kind,
+                ttft_ms=out.ttft_s * 1000 if out.ttft_s is not None else None,
+                prompt_tokens=out.prompt_tokens,
+                completion_tokens=out.completion_tokens,
+                cached_tokens=out.cached_tokens,
+                cost_usd=self._cost(upstream.model, out),
+                request_body=call.body,
+                response_body=out.response,
+                sticky_key_hash=call.sticky_hash,
+                fallback=fallback,
+                replica_id=self.replica_id,
+            )
+        )

@@ -1,0 +1,141 @@
+"""Streams through the gateway: SSE encoding per dialect, usage and first-token detection,
+and assembling streamed pieces into one response body for the record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from modelswap.providers.base import Dialect, Json
+
+DONE = b"data: [DONE]\n\n"
+
+
+def encode_event(event: Json, dialect: Dialect) -> bytes:
+    """One SSE frame as the dialect's clients expect it."""
+    if dialect == "openai":
+        return b"data: " + orjson.dumps(event) + b"\n\n"
+    return b"event: " + str(event.get("type", "message")).encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
+
+
+def error_event(message: str, kind: str, dialect: Dialect) -> bytes:
+    """A mid-stream error frame (the HTTP status is already sent)."""
+    if dialect == "openai":
+        return (
+            b"data: "
+            + orjson.dumps({"error": {"message": message, "type": kind, "param": None, "code": kind}})
+            + b"\n\n"
+        )
+    return encode_event({"type": "error", "error": {"type": "api_error", "message": message}}, dialect)
+
+
+class StreamTally:
+    """Watches a stream go by: first token, usage, and (optionally) the assembled answer."""
+
+    __slots__ = (
+        "assemble",
+        "cached_tokens",
+        "completion_tokens",
+        "finish",
+        "first_token",
+        "prompt_tokens",
+        "text",
+        "tools",
+    )
+
+    def __init__(self, assemble: bool) -> None:
+        self.assemble = assemble
+        self.first_token = False
+        self.prompt_tokens: int | None = None
+        self.completion_tokens: int | None = None
+        self.cached_tokens: int | None = None
+        self.finish: str | None = None
+        self.text: list[str] = []
+        self.tools: dict[int, dict[str, Any]] = {}
+
+    def openai(self, chunk: Json) -> bool:
+        """Take one OpenAI chunk; ``True`` when it carries the first token."""
+        usage = chunk.get("usage")
+        if usage:
+            self.prompt_tokens = usage.get("prompt_tokens")
+            self.completion_tokens = usage.get("completion_tokens")
+            details = usage.get("prompt_tokens_details") or {}
+            self.cached_tokens = details.get("cached_tokens")
+        first = False
+        for choice in chunk.get("choices") or ():
+            delta = choice.get("delta") or {}
+            content = delta.get("content")
+            calls = delta.get("tool_calls")
+            if (content or calls) and not self.first_token:
+                self.first_token = first = True
+            if choice.get("finish_reason"):
+                self.finish = choice["finish_reason"]
+            if self.assemble:
+                if content:
+                    self.text.append(content)
+                for call in calls or ():
+                    self._tool_delta(call)
+        return first
+
+    def _tool_delta(self, call: Json) -> None:
+        slot = self.tools.setdefault(call.get("index", 0), {"id": None, "name": "", "arguments": ""})
+        fn = call.get("function") or {}
+        slot["id"] = call.get("id") or slot["id"]
+        slot["name"] += fn.get("name") or ""
+        slot["arguments"] += fn.get("arguments") or ""
+
+    def anthropic(self, event: Json) -> bool:
+        """Take one Anthropic event; ``True`` when it carries the first token."""
+        kind = event.get("type")
+        if kind == "message_start":
+            usage = (event.get("message") or {}).get("usage") or {}
+            cached = usage.get("cache_read_input_tokens") or 0
+            self.prompt_tokens = (
+                (usage.get("input_tokens") or 0) + cached + (usage.get("cache_creation_input_tokens") or 0)
+            )
+            self.cached_tokens = cached
+        elif kind == "message_delta":
+            self.completion_tokens = (event.get("usage") or {}).get("output_tokens")
+            self.finish = (event.get("delta") or {}).get("stop_reason") or self.finish
+        elif kind == "content_block_start":
+            block = event.get("content_block") or {}
+            if block.get("type") == "tool_use":
+                self.tools[event.get("index", 0)] = {
+                    "id": block.get("id"),
+                    "name": block.get("name", ""),
+                    "arguments": "",
+                }
+        elif kind == "content_block_delta":
+            delta = event.get("delta") or {}
+            first = not self.first_token
+            self.first_token = True
+            if self.assemble:
+                if delta.get("type") == "text_delta":
+                    self.text.append(delta.get("text", ""))
+                elif delta.get("type") == "input_json_delta" and event.get("index", 0) in self.tools:
+                    self.tools[event.get("index", 0)]["arguments"] += delta.get("partial_json", "")
+            return first
+        return False
+
+    def response(self) -> Json:
+        """The streamed answer as one compact object (what a record stores)."""
+        return {
+            "content": "".join(self.text),
+            "tool_calls": [
+                {"id": t["id"], "name": t["name"], "arguments": t["arguments"]} for _, t in sorted(self.tools.items())
+            ],
+            "finish_reason": self.finish,
+            "streamed": True,
+        }
+
+
+def usage_of(body: Json, dialect: Dialect) -> tuple[int | None, int | None, int | None]:
+    """(prompt, completion, cached) tokens of a complete response body."""
+    usage = body.get("usage") or {}
+    if dialect == "openai":
+        details = usage.get("prompt_tokens_details") or {}
+        return usage.get("prompt_tokens"), usage.get("completion_tokens"), details.get("cached_tokens")
+    cached = usage.get("cache_read_input_tokens") or 0
+    prompt = (usage.get("input_tokens") or 0) + cached + (usage.get("cache_creation_input_tokens") or 0)
+    return (prompt if usage else None), usage.get("output_tokens"), cached

@@ -1,0 +1,79 @@
+"""Checks on an incoming request body, worded so the app's developer knows what to change."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import orjson
+
+from modelswap.gateway.errors import ClientError
+from modelswap.providers.base import Dialect, Json
+
+_TYPES: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "model": (str, "a string"),
+    "messages": (list, "an array of message objects"),
+    "stream": (bool, "a boolean"),
+    "max_tokens": (int, "an integer"),
+    "max_completion_tokens": (int, "an integer"),
+    "temperature": ((int, float), "a number"),
+    "top_p": ((int, float), "a number"),
+    "tools": (list, "an array of tool objects"),
+    "user": (str, "a string"),
+    "metadata": (dict, "an object"),
+    "stream_options": (dict, "an object"),
+    "system": ((str, list), "a string or an array of text blocks"),
+}
+
+
+def parse_body(raw: bytes) -> Json:
+    """The JSON object in ``raw``; a 400 naming the problem otherwise."""
+    if not raw:
+        raise ClientError(400, "the request body is empty; send a JSON object with model and messages")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ClientError(400, f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ClientError(400, f"the request body must be a JSON object, got a JSON {type(body).__name__}")
+    return body
+
+
+def check_body(body: Json, dialect: Dialect, models: Collection[str]) -> None:
+    """Reject a body the target API would reject, before any model is called."""
+    for field, (kind, words) in _TYPES.items():
+        value = body.get(field)
+        if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+            raise ClientError(400, f"'{field}' must be {words}, got {_json_type(value)}", param=field)
+    if "model" not in body:
+        raise ClientError(400, "'model' is required", param="model")
+    if not body.get("messages"):
+        raise ClientError(400, "'messages' is required and must not be empty", param="messages")
+    for i, message in enumerate(body["messages"]):
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            raise ClientError(400, f"messages[{i}] must be an object with a string 'role'", param=f"messages[{i}]")
+    if dialect == "anthropic" and "max_tokens" not in body:
+        raise ClientError(400, "'max_tokens' is required by the Messages API", param="max_tokens")
+    if body["model"] not in models:
+        served = ", ".join(sorted(models))
+        raise ClientError(
+            404,
+            f"the model '{body['model']}' is not served by this gateway; send one of: {served} "
+            "(modelswap chooses which model answers)",
+            param="model",
+            code="model_not_found",
+        )
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "null"

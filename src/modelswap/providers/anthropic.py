@@ -1,0 +1,105 @@
+"""Anthropic's native Messages API (``POST {base_url}/v1/messages``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+
+from modelswap.providers.base import Dialect, Json, UpstreamError
+from modelswap.providers.errors import protocol_error, stream_error
+from modelswap.providers.http import HttpPool, event_json, read_events, read_json
+
+__all__ = ["AnthropicUpstream"]
+
+
+class AnthropicUpstream:
+    """A Claude model behind the Messages API; speaks the ``anthropic`` dialect.
+
+    ``base_url`` is the host root (``https://api.anthropic.com``). ``stream`` yields
+    every event's data object, ``ping`` included, and ends after ``message_stop``; an
+    ``error`` event raises ``UpstreamError`` with the kind its ``error.type`` names.
+    """
+
+    dialect: Dialect = "anthropic"
+
+    def __init__(
+        self,
+        name: str,
+        model: str,
+        base_url: str,
+        api_key: str,
+        pool: HttpPool,
+        timeout_s: float = 60.0,
+        anthropic_version: str = "2023-06-01",
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.url = base_url.rstrip("/") + "/v1/messages"
+        self.timeout_s = timeout_s
+        self._pool = pool
+        headers = {"Accept": "application/json", "anthropic-version": anthropic_version}
+        if api_key:
+            headers["x-api-key"] = api_key
+        self._headers = {**headers, **(extra_headers or {})}
+
+    def _request(self, body: Json, *, stream: bool) -> Json:
+        out = {**body, "model": self.model}
+        if stream:
+            out["stream"] = True
+        else:
+            out.pop("stream", None)
+        return out
+
+    async def complete(self, body: Json) -> Json:
+        """Send a non-streaming Messages request and return the ``message`` object."""
+        async with self._pool.post(
+            self.url,
+            self._request(body, stream=False),
+            self._headers,
+            timeout_s=self.timeout_s,
+            streaming=False,
+            provider=self.name,
+        ) as resp:
+            data = await read_json(resp, provider=self.name)
+        if data.get("type") == "error":
+            raise stream_error(data, provider=self.name)
+        if not isinstance(data.get("content"), list):
+            raise protocol_error(self.name, "response has no 'content' list", repr(data).encode())
+        return data
+
+    async def stream(self, body: Json) -> AsyncIterator[Json]:
+        """Stream a Messages request; yields each event object through ``message_stop``."""
+        async with self._pool.post(
+            self.url,
+            self._request(body, stream=True),
+            {**self._headers, "Accept": "text/event-stream"},
+            timeout_s=self.timeout_s,
+            streaming=True,
+            provider=self.name,
+        ) as resp:
+            stopped = False
+            async for event in read_events(resp, provider=self.name):
+                if stopped:
+                    continue  # read to the end so the connection can be reused
+                data = event_json(event, provider=self.name)
+                etype = data.setdefault("type", event.event)
+                if not isinstance(etype, str):
+                    raise protocol_error(self.name, "stream event has no type", event.data.encode())
+                if etype == "error":
+                    raise stream_error(data, provider=self.name)
+                stopped = etype == "message_stop"
+                yield data
+        if stopped:
+            return
+        raise UpstreamError(
+            f"{self.name}: stream ended before message_stop",
+            kind="connection",
+            status=0,
+            provider=self.name,
+        )
+
+    async def aclose(self) -> None:
+        """Nothing to release: the shared ``HttpPool`` is closed by its owner."""
+
+    def __repr__(self) -> str:
+        return f"AnthropicUpstream({self.name!r}, model={self.model!r}, url={self.url!r})"

@@ -1,0 +1,78 @@
+"""The one interface every model provider implements, and the errors it raises.
+
+An ``Upstream`` takes a request body in its *dialect* (the wire format it speaks to
+its caller: ``openai`` chat completions or ``anthropic`` messages) and returns the
+response body in the same dialect. Translation between dialects, retries and
+fallbacks are wrappers around an ``Upstream`` that are themselves ``Upstream``s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, Literal, Protocol, runtime_checkable
+
+Dialect = Literal["openai", "anthropic"]
+Json = dict[str, Any]
+
+ErrorKind = Literal[
+    "bad_request",  # 400/404/413/422: the request itself is wrong; never retried
+    "auth",  # 401/403: key missing, wrong or not allowed
+    "rate_limited",  # 429
+    "overloaded",  # 503/529
+    "server",  # other 5xx
+    "timeout",  # no answer within the endpoint's timeout
+    "connection",  # could not connect / connection dropped
+    "protocol",  # the provider answered something that is not its documented format
+]
+
+RETRYABLE: frozenset[str] = frozenset({"rate_limited", "overloaded", "server", "timeout", "connection"})
+
+
+class UpstreamError(Exception):
+    """A provider call failed; carries what a caller needs to report or retry it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: ErrorKind,
+        status: int,
+        provider: str,
+        retry_after: float | None = None,
+        body: Json | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind: ErrorKind = kind
+        self.status = status
+        self.provider = provider
+        self.retry_after = retry_after
+        self.body = body
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in RETRYABLE
+
+    def __repr__(self) -> str:
+        return f"UpstreamError({self.provider}: {self.kind} {self.status}: {self.message})"
+
+
+@runtime_checkable
+class Upstream(Protocol):
+    """A model behind a provider, spoken to in one dialect.
+
+    ``complete`` returns the full response body. ``stream`` yields parsed stream
+    events: for ``openai`` each ``data:`` chunk object (the ``[DONE]`` sentinel
+    ends the iteration); for ``anthropic`` each event's data object (its ``type``
+    field names the event). Both overwrite the body's ``model`` with ``self.model``.
+    """
+
+    name: str
+    model: str
+    dialect: Dialect
+
+    async def complete(self, body: Json) -> Json: ...
+
+    def stream(self, body: Json) -> AsyncIterator[Json]: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,53 @@
+"""Building the upstream an endpoint needs: native client, dialect translation, retries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from modelswap.providers.anthropic import AnthropicUpstream
+from modelswap.providers.base import Dialect, Upstream
+from modelswap.providers.http import HttpPool
+from modelswap.providers.openai import OpenAIUpstream
+from modelswap.providers.retry import Retrying, RetryPolicy
+from modelswap.providers.translating import AnthropicOverOpenAI, OpenAIOverAnthropic
+
+__all__ = ["ProviderKind", "build_upstream"]
+
+ProviderKind = Literal["openai", "anthropic"]
+
+
+def build_upstream(
+    provider_kind: ProviderKind,
+    name: str,
+    model: str,
+    base_url: str,
+    api_key: str,
+    pool: HttpPool,
+    *,
+    dialect: Dialect,
+    timeout_s: float = 60.0,
+    max_retries: int = 2,
+    extra_headers: Mapping[str, str] | None = None,
+) -> Upstream:
+    """An upstream for ``model`` at ``base_url`` that speaks ``dialect`` to its caller.
+
+    ``provider_kind`` is the wire format the server speaks (the simulator too); when it
+    differs from ``dialect`` the native upstream is wrapped in a translator. Retries
+    wrap the outside, so a retried stream restarts translation from scratch.
+    """
+    native: Upstream
+    if provider_kind == "openai":
+        native = OpenAIUpstream(name, model, base_url, api_key, pool, timeout_s, extra_headers)
+    elif provider_kind == "anthropic":
+        native = AnthropicUpstream(name, model, base_url, api_key, pool, timeout_s, extra_headers=extra_headers)
+    else:
+        raise ValueError(f"endpoint {name!r}: unknown provider kind {provider_kind!r}; use 'openai' or 'anthropic'")
+    if dialect not in ("openai", "anthropic"):
+        raise ValueError(f"endpoint {name!r}: unknown dialect {dialect!r}; use 'openai' or 'anthropic'")
+    upstream: Upstream = native
+    if dialect != provider_kind:
+        upstream = OpenAIOverAnthropic(native) if dialect == "openai" else AnthropicOverOpenAI(native)
+    if max_retries > 0:
+        upstream = Retrying(upstream, RetryPolicy(max_retries=max_retries))
+    return upstream

@@ -1,0 +1,104 @@
+"""Retrying an upstream on transient failures, without ever duplicating streamed output."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+from modelswap.providers.base import Dialect, Json, Upstream, UpstreamError
+from modelswap.providers.closing import aclosing_iter
+
+__all__ = ["RetryPolicy", "Retrying", "backoff_delay"]
+
+Sleep = Callable[[float], Awaitable[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how patiently to retry: ``max_retries`` extra attempts after the first."""
+
+    max_retries: int = 2
+    base_delay_s: float = 0.5
+    max_delay_s: float = 20.0
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0 or self.base_delay_s < 0 or self.max_delay_s < 0:
+            raise ValueError(f"RetryPolicy values must be >= 0, got {self}")
+
+
+def backoff_delay(attempt: int, retry_after: float | None, policy: RetryPolicy, jitter: float) -> float:
+    """Seconds to wait before retry number ``attempt`` (0 = first retry).
+
+    The server's ``Retry-After`` wins when given; otherwise exponential backoff
+    ``base * 2**attempt`` with "equal jitter" (``jitter`` in [0, 1] picks a point in the
+    upper half). Either way the wait never exceeds ``policy.max_delay_s``.
+    """
+    if retry_after is not None:
+        return min(max(retry_after, 0.0), policy.max_delay_s)
+    ceiling = min(policy.base_delay_s * (2.0 ** max(attempt, 0)), policy.max_delay_s)
+    return ceiling * (0.5 + 0.5 * min(max(jitter, 0.0), 1.0))
+
+
+class Retrying:
+    """An upstream that retries its inner upstream's retryable ``UpstreamError``s.
+
+    ``stream`` retries only while nothing has been yielded yet: once the caller has
+    seen an event, a failure is raised as is, since a retry would repeat output.
+    """
+
+    def __init__(
+        self,
+        inner: Upstream,
+        policy: RetryPolicy | None = None,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.inner = inner
+        self.policy = policy or RetryPolicy()
+        self.name = inner.name
+        self.model = inner.model
+        self.dialect: Dialect = inner.dialect
+        self._sleep = sleep
+        self._jitter = jitter
+
+    async def _pause_or_raise(self, exc: UpstreamError, attempt: int) -> None:
+        if not exc.retryable or attempt >= self.policy.max_retries:
+            raise exc
+        await self._sleep(backoff_delay(attempt, exc.retry_after, self.policy, self._jitter()))
+
+    async def complete(self, body: Json) -> Json:
+        """Call the inner upstream, retrying transient failures per the policy."""
+        attempt = 0
+        while True:
+            try:
+                return await self.inner.complete(body)
+            except UpstreamError as exc:
+                await self._pause_or_raise(exc, attempt)
+            attempt += 1
+
+    async def stream(self, body: Json) -> AsyncIterator[Json]:
+        """Stream from the inner upstream, retrying transient failures before the first event."""
+        attempt = 0
+        while True:
+            started = False
+            try:
+                async with aclosing_iter(self.inner.stream(body)) as events:
+                    async for event in events:
+                        started = True
+                        yield event
+                return
+            except UpstreamError as exc:
+                if started:
+                    raise
+                await self._pause_or_raise(exc, attempt)
+            attempt += 1
+
+    async def aclose(self) -> None:
+        """Close the inner upstream."""
+        await self.inner.aclose()
+
+    def __repr__(self) -> str:
+        return f"Retrying({self.inner!r}, {self.policy})"

@@ -1,0 +1,141 @@
+"""Upstreams that speak one dialect to their caller and the other to the model behind them.
+
+``OpenAIOverAnthropic`` lets an app written for OpenAI's chat completions be served by a
+Claude model; ``AnthropicOverOpenAI`` is the reverse. A request that cannot be
+translated fails as ``bad_request`` (400) naming the field; a response that cannot be
+translated fails as ``protocol``. Errors from the inner upstream pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+
+from modelswap.providers.base import Dialect, Json, Upstream, UpstreamError
+from modelswap.providers.closing import aclosing_iter
+from modelswap.providers.translate import (
+    AnthropicStreamToOpenAI,
+    OpenAIStreamToAnthropic,
+    TranslationError,
+    anthropic_request_to_openai,
+    anthropic_response_to_openai,
+    openai_request_to_anthropic,
+    openai_response_to_anthropic,
+)
+
+__all__ = ["AnthropicOverOpenAI", "OpenAIOverAnthropic"]
+
+
+def _bad_request(exc: TranslationError, provider: str) -> UpstreamError:
+    body = {"error": {"message": str(exc), "type": "invalid_request_error", "param": exc.where, "code": None}}
+    return UpstreamError(
+        f"{provider}: cannot translate request: {exc}",
+        kind="bad_request",
+        status=400,
+        provider=provider,
+        body=body,
+    )
+
+
+def _untranslatable(exc: TranslationError, provider: str) -> UpstreamError:
+    return UpstreamError(
+        f"{provider}: cannot translate response: {exc}", kind="protocol", status=502, provider=provider
+    )
+
+
+def _check_inner(inner: Upstream, expected: Dialect, wrapper: str) -> None:
+    if inner.dialect != expected:
+        raise ValueError(f"{wrapper} needs an inner upstream speaking {expected!r}, got {inner.dialect!r}")
+
+
+class OpenAIOverAnthropic:
+    """Takes OpenAI chat completions bodies, calls an ``anthropic``-dialect upstream."""
+
+    dialect: Dialect = "openai"
+
+    def __init__(self, inner: Upstream, *, clock: Callable[[], float] = time.time) -> None:
+        _check_inner(inner, "anthropic", "OpenAIOverAnthropic")
+        self.inner = inner
+        self.name = inner.name
+        self.model = inner.model
+        self._clock = clock
+
+    def _request(self, body: Json) -> Json:
+        try:
+            return openai_request_to_anthropic(body)
+        except TranslationError as exc:
+            raise _bad_request(exc, self.name) from None
+
+    async def complete(self, body: Json) -> Json:
+        """Translate, call the inner upstream, translate the message back to a ``chat.completion``."""
+        message = await self.inner.complete(self._request(body))
+        try:
+            return anthropic_response_to_openai(message, created=int(self._clock()))
+        except TranslationError as exc:
+            raise _untranslatable(exc, self.name) from None
+
+    async def stream(self, body: Json) -> AsyncIterator[Json]:
+        """Yield OpenAI chunks translated from the inner upstream's events (no ``[DONE]`` object)."""
+        request = self._request(body)
+        options = body.get("stream_options")
+        include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
+        translator = AnthropicStreamToOpenAI(created=int(self._clock()), include_usage=include_usage)
+        async with aclosing_iter(self.inner.stream(request)) as events:
+            async for event in events:
+                for chunk in translator.feed(event):
+                    yield chunk
+
+    async def aclose(self) -> None:
+        """Close the inner upstream."""
+        await self.inner.aclose()
+
+    def __repr__(self) -> str:
+        return f"OpenAIOverAnthropic({self.inner!r})"
+
+
+class AnthropicOverOpenAI:
+    """Takes Anthropic Messages bodies, calls an ``openai``-dialect upstream."""
+
+    dialect: Dialect = "anthropic"
+
+    def __init__(self, inner: Upstream) -> None:
+        _check_inner(inner, "openai", "AnthropicOverOpenAI")
+        self.inner = inner
+        self.name = inner.name
+        self.model = inner.model
+
+    def _request(self, body: Json) -> Json:
+        try:
+            return anthropic_request_to_openai(body)
+        except TranslationError as exc:
+            raise _bad_request(exc, self.name) from None
+
+    async def complete(self, body: Json) -> Json:
+        """Translate, call the inner upstream, translate the completion back to a ``message``."""
+        completion = await self.inner.complete(self._request(body))
+        try:
+            return openai_response_to_anthropic(completion)
+        except TranslationError as exc:
+            raise _untranslatable(exc, self.name) from None
+
+    async def stream(self, body: Json) -> AsyncIterator[Json]:
+        """Yield Anthropic events translated from the inner upstream's chunks.
+
+        Usage is always requested from OpenAI (``stream_options.include_usage``) because
+        Anthropic's ``message_delta`` must carry it.
+        """
+        request = {**self._request(body), "stream_options": {"include_usage": True}}
+        translator = OpenAIStreamToAnthropic()
+        async with aclosing_iter(self.inner.stream(request)) as chunks:
+            async for chunk in chunks:
+                for event in translator.feed(chunk):
+                    yield event
+        for event in translator.finish():
+            yield event
+
+    async def aclose(self) -> None:
+        """Close the inner upstream."""
+        await self.inner.aclose()
+
+    def __repr__(self) -> str:
+        return f"AnthropicOverOpenAI({self.inner!r})"

@@ -1,0 +1,1 @@
+"""Rollout: routing state per workload, the one-click rollback flag, and (later) the controller."""

@@ -1,0 +1,131 @@
+"""The routing state of each workload in the store, and the rollback flag over it.
+
+Every change is an optimistic write (re-read and retry on conflict) with an audited
+event in the same transaction, so concurrent CLI calls, admin calls and replicas
+never lose or half-apply a flip. Shares here are percent (0–100); the store keeps
+fractions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from modelswap.gateway.routing import STAGES, RoutingState
+from modelswap.store import RolloutChange, RolloutEventRow, RolloutStateRow, Store
+
+Stage = Literal["shadow", "split", "full", "rolled_back"]
+DEFAULT_STAGE: Stage = "shadow"
+_MAX_TRIES = 20
+
+
+class FlagError(ValueError):
+    """A rollout change that cannot be made, said plainly."""
+
+
+@dataclass(frozen=True, slots=True)
+class Flip:
+    """One applied change: the workload and its state before and after."""
+
+    workload: str
+    before: RoutingState
+    after: RoutingState
+
+
+def state_of(row: RolloutStateRow | None, mirror_old_when_full: bool = False) -> RoutingState:
+    """The routing state a stored row stands for (the default stage when none is stored)."""
+    if row is None:
+        return RoutingState(stage=DEFAULT_STAGE, share=0.0, rollback=False, mirror_old_when_full=mirror_old_when_full)
+    stage = row.stage if row.stage in STAGES else DEFAULT_STAGE
+    return RoutingState(
+        stage=stage,  # type: ignore[arg-type]
+        share=round(row.share * 100, 6),
+        rollback=row.rollback,
+        mirror_old_when_full=mirror_old_when_full,
+        version=row.version,
+    )
+
+
+ChangeFn = Callable[[RoutingState, RolloutStateRow | None], RoutingState | None]
+
+
+def _as_json(state: RoutingState) -> dict[str, object]:
+    return {"stage": state.stage, "share": state.share, "rollback": state.rollback}
+
+
+def _apply(store: Store, workload: str, action: str, actor: str, reason: str | None, change: ChangeFn) -> Flip | None:
+    for _ in range(_MAX_TRIES):
+        row = store.get_rollout_state(workload)
+        before = state_of(row)
+        after = change(before, row)
+        if after is None:
+            return None
+        previous = _as_json(before) if action == "rollback" else (row.previous if row else None)
+        new = RolloutChange(
+            stage=after.stage, share=after.share / 100, rollback=after.rollback, previous=previous, actor=actor
+        )
+        now = datetime.now(UTC)
+        event = RolloutEventRow(
+            workload=workload,
+            ts=now,
+            actor=actor,
+            action=action,
+            reason=reason,
+            from_state=_as_json(before),
+            to_state=_as_json(after),
+        )
+        if store.set_rollout_state(workload, new, row.version if row else 0, event=event, now=now):
+            return Flip(workload, before, after)
+    raise FlagError(f"{workload}: the rollout state kept changing under us; try again")
+
+
+def rollback(store: Store, workloads: Iterable[str], actor: str, reason: str | None = None) -> list[Flip]:
+    """Flip serving to the old model for each workload (already rolled back: unchanged)."""
+
+    def change(before: RoutingState, _: RolloutStateRow | None) -> RoutingState | None:
+        if before.rollback:
+            return None
+        return RoutingState(stage=before.stage, share=before.share, rollback=True)
+
+    return [f for w in workloads if (f := _apply(store, w, "rollback", actor, reason, change))]
+
+
+def undo_rollback(store: Store, workloads: Iterable[str], actor: str, reason: str | None = None) -> list[Flip]:
+    """Restore the state each workload had before its rollback."""
+
+    def change(before: RoutingState, row: RolloutStateRow | None) -> RoutingState | None:
+        if not before.rollback:
+            return None
+        prev = (row.previous if row else None) or {}
+        stage = prev.get("stage", before.stage)
+        share = float(prev.get("share", before.share))
+        return RoutingState(stage=stage if stage in STAGES else DEFAULT_STAGE, share=share, rollback=False)
+
+    return [f for w in workloads if (f := _apply(store, w, "undo_rollback", actor, reason, change))]
+
+
+def set_stage(
+    store: Store, workload: str, stage: str, share: float | None, actor: str, reason: str | None = None
+) -> Flip:
+    """Put a workload in a routing stage (``split`` needs a share in percent)."""
+    if stage not in STAGES:
+        raise FlagError(f"unknown stage {stage!r}; expected one of: {', '.join(sorted(STAGES))}")
+    if stage == "split" and share is None:
+        raise FlagError("stage split needs --share (percent of traffic the new model serves, 0–100)")
+    if share is not None and not 0 <= share <= 100:
+        raise FlagError(f"share is a percent between 0 and 100, got {share:g}")
+    pct = {"shadow": 0.0, "full": 100.0, "rolled_back": 0.0}.get(stage, share or 0.0)
+
+    def change(before: RoutingState, _: RolloutStateRow | None) -> RoutingState:
+        return RoutingState(stage=stage, share=pct, rollback=False)  # type: ignore[arg-type]
+
+    flip = _apply(store, workload, "set_stage", actor, reason, change)
+    assert flip is not None
+    return flip
+
+
+def states(store: Store, workloads: Iterable[str]) -> dict[str, RoutingState]:
+    """The current routing state of each workload."""
+    return {w: state_of(store.get_rollout_state(w)) for w in workloads}

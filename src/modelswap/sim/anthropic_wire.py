@@ -1,0 +1,207 @@
+"""Anthropic Messages wire format: request parsing, with Anthropic's error wording.
+
+Errors read like Anthropic's (``max_tokens: Field required``,
+``messages.0.role: Input should be 'user' or 'assistant'``): a dotted path to the field,
+then what is wrong with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from modelswap.sim.conversation import Conversation, ToolCall, ToolChoice, ToolSpec, Turn
+from modelswap.sim.errors import SimError
+from modelswap.sim.wire_common import tool_params, type_name
+
+_CHOICES: dict[str, ToolChoice] = {"auto": "auto", "any": "required", "tool": "required", "none": "none"}
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesRequest:
+    """The parts of a Messages request the simulator acts on."""
+
+    model: str
+    conv: Conversation
+    stream: bool
+    max_tokens: int
+
+
+def _bad(path: str, problem: str) -> SimError:
+    return SimError.bad_request(f"{path}: {problem}", param=path)
+
+
+def parse_request(body: Any) -> MessagesRequest:
+    """Validate a Messages body as Anthropic does; errors name the offending field."""
+    if not isinstance(body, dict):
+        raise SimError.bad_request(f"Request body must be a JSON object, got {type_name(body)}")
+    for name in ("model", "messages", "max_tokens"):
+        if name not in body:
+            raise _bad(name, "Field required")
+    model, messages, max_tokens = body["model"], body["messages"], body["max_tokens"]
+    if not isinstance(model, str) or not model:
+        raise _bad("model", "Input should be a valid string")
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int):
+        raise _bad("max_tokens", "Input should be a valid integer")
+    if max_tokens < 1:
+        raise _bad("max_tokens", "Input should be greater than or equal to 1")
+    if not isinstance(messages, list):
+        raise _bad("messages", "Input should be a valid list")
+    if not messages:
+        raise _bad("messages", "at least one message is required")
+    stream = body.get("stream", False)
+    if not isinstance(stream, bool):
+        raise _bad("stream", "Input should be a valid boolean")
+    tools = _parse_tools(body.get("tools"))
+    choice, forced = _parse_tool_choice(body.get("tool_choice"), tools)
+    conv = Conversation(
+        system=_system_text(body.get("system")),
+        turns=_parse_messages(messages),
+        tools=tools,
+        tool_choice=choice,
+        forced_tool=forced,
+    )
+    return MessagesRequest(model, conv, stream, max_tokens)
+
+
+def _system_text(value: Any) -> str:
+    if value is None or isinstance(value, str):
+        return value or ""
+    if not isinstance(value, list):
+        raise _bad("system", "Input should be a valid string or a list of text blocks")
+    return "\n".join(_block_text(b, f"system.{i}") for i, b in enumerate(value))
+
+
+def _block_text(block: Any, path: str) -> str:
+    if not isinstance(block, dict) or block.get("type") != "text":
+        raise _bad(f"{path}.type", "Input should be 'text'")
+    if not isinstance(block.get("text"), str):
+        raise _bad(f"{path}.text", "Field required")
+    return str(block["text"])
+
+
+def _parse_messages(messages: list[Any]) -> tuple[Turn, ...]:
+    """Turns in order; tool_result blocks become ``tool`` turns before the message's text."""
+    turns: list[Turn] = []
+    pending: list[str] = []
+    for i, msg in enumerate(messages):
+        path = f"messages.{i}"
+        if not isinstance(msg, dict):
+            raise _bad(path, "Input should be a valid dictionary")
+        role = msg.get("role")
+        if role not in ("user", "assistant"):
+            raise _bad(f"{path}.role", "Input should be 'user' or 'assistant'")
+        if "content" not in msg:
+            raise _bad(f"{path}.content", "Field required")
+        blocks = _blocks(msg["content"], f"{path}.content")
+        results = [b for b in blocks if b.get("type") == "tool_result"]
+        _check_results(pending, results, i)
+        if role == "assistant":
+            calls = _tool_uses(blocks, f"{path}.content")
+            pending = [c.id for c in calls]
+            turns.append(Turn("assistant", _texts(blocks, f"{path}.content"), calls))
+            continue
+        pending = []
+        turns.extend(Turn("tool", _result_text(b), tool_call_id=b["tool_use_id"]) for b in results)
+        text = _texts(blocks, f"{path}.content")
+        if text or not results:
+            turns.append(Turn("user", text))
+    if pending:
+        raise _missing_results(len(messages) - 1, pending)
+    return tuple(turns)
+
+
+def _blocks(content: Any, path: str) -> list[dict[str, Any]]:
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    if not isinstance(content, list):
+        raise _bad(path, "Input should be a valid string or a list of content blocks")
+    for j, block in enumerate(content):
+        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+            raise _bad(f"{path}.{j}.type", "Field required")
+    return content
+
+
+def _texts(blocks: list[dict[str, Any]], path: str) -> str:
+    return "\n".join(_block_text(b, f"{path}.{j}") for j, b in enumerate(blocks) if b["type"] == "text")
+
+
+def _tool_uses(blocks: list[dict[str, Any]], path: str) -> tuple[ToolCall, ...]:
+    calls = []
+    for j, block in enumerate(blocks):
+        if block["type"] != "tool_use":
+            continue
+        for name in ("id", "name", "input"):
+            if name not in block:
+                raise _bad(f"{path}.{j}.{name}", "Field required")
+        args = block["input"] if isinstance(block["input"], dict) else {"_raw": block["input"]}
+        calls.append(ToolCall(str(block["id"]), str(block["name"]), args))
+    return tuple(calls)
+
+
+def _result_text(block: dict[str, Any]) -> str:
+    content = block.get("content")
+    if isinstance(content, list):
+        texts = (b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
+        return "\n".join(texts)
+    if content is None or isinstance(content, str):
+        return content or ""
+    return orjson.dumps(content).decode()
+
+
+def _check_results(pending: list[str], results: list[dict[str, Any]], index: int) -> None:
+    """Every tool_use of the previous message is answered here, and nothing else is."""
+    answered = [str(b.get("tool_use_id")) for b in results]
+    unexpected = [a for a in answered if a not in pending]
+    if unexpected:
+        raise SimError.bad_request(
+            f"messages.{index}.content: unexpected `tool_use_id` found in `tool_result` blocks: "
+            f"{', '.join(unexpected)}. Each `tool_result` block must have a corresponding `tool_use` "
+            "block in the previous message.",
+            param=f"messages.{index}.content",
+        )
+    missing = [p for p in pending if p not in answered]
+    if missing:
+        raise _missing_results(index - 1, missing)
+
+
+def _missing_results(index: int, ids: list[str]) -> SimError:
+    return SimError.bad_request(
+        f"messages.{index}: `tool_use` ids were found without `tool_result` blocks immediately after: "
+        f"{', '.join(ids)}. Each `tool_use` block must have a corresponding `tool_result` block in the "
+        "next message.",
+        param=f"messages.{index}",
+    )
+
+
+def _parse_tools(value: Any) -> tuple[ToolSpec, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _bad("tools", "Input should be a valid list")
+    specs = []
+    for i, tool in enumerate(value):
+        if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
+            raise _bad(f"tools.{i}.name", "Field required")
+        if "input_schema" not in tool:
+            raise _bad(f"tools.{i}.input_schema", "Field required")
+        specs.append(ToolSpec(tool["name"], tool_params(tool["input_schema"]), len(orjson.dumps(tool))))
+    return tuple(specs)
+
+
+def _parse_tool_choice(value: Any, tools: tuple[ToolSpec, ...]) -> tuple[ToolChoice, str | None]:
+    if value is None:
+        return "auto", None
+    kind = value.get("type") if isinstance(value, dict) else None
+    if not isinstance(value, dict) or kind not in _CHOICES:
+        raise _bad("tool_choice.type", "Input should be 'auto', 'any', 'tool' or 'none'")
+    if kind != "tool":
+        return _CHOICES[kind], None
+    name = value.get("name")
+    if not isinstance(name, str):
+        raise _bad("tool_choice.name", "Field required")
+    if not any(t.name == name for t in tools):
+        raise _bad("tool_choice.name", f"Tool '{name}' not found in provided tools")
+    return "required", name

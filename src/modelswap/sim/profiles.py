@@ -1,0 +1,164 @@
+"""Simulated model profiles (latency, errors, prices, quality) and the simulator's settings.
+
+Profiles come from ``data/models.yaml``: a ``default`` profile that every model inherits
+from, and per-model overrides. ``SimConfig`` can override any field per model, or add a
+model that the file does not know (it then starts from ``default``).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Vendor = Literal["openai", "anthropic"]
+
+TASK_KINDS: tuple[str, ...] = ("arithmetic", "triage", "extraction", "tools", "default")
+"""Task kinds with their own quality; anything else (free chat) uses ``default``."""
+
+_Z95 = 1.6448536269514722  # standard normal quantile at 0.95
+
+
+class ModelProfile(BaseModel):
+    """How one simulated model behaves: speed, failure rates, prices and answer quality."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    vendor: Vendor = Field(description="Which vendor's model this imitates (for /v1/models `owned_by`).")
+    display_name: str = Field(description="Human name, as Anthropic's model list shows it.")
+    created: int = Field(description="Unix time the model was 'released' (for /v1/models).")
+    latency_p50_ms: float = Field(gt=0, description="Median total latency of a non-streamed answer.")
+    latency_p95_ms: float = Field(gt=0, description="95th percentile total latency of a non-streamed answer.")
+    ttft_p50_ms: float = Field(gt=0, description="Median time to first token when streaming.")
+    ttft_p95_ms: float = Field(gt=0, description="95th percentile time to first token when streaming.")
+    tokens_per_s: float = Field(gt=0, description="Output speed after the first token when streaming.")
+    error_rate: float = Field(ge=0, le=1, description="Probability an attempt fails with a 5xx.")
+    rate_limit_rate: float = Field(ge=0, le=1, description="Probability an attempt gets a 429.")
+    price_in_per_mtok: float = Field(ge=0, description="USD per 1M input tokens (reference only).")
+    price_out_per_mtok: float = Field(ge=0, description="USD per 1M output tokens (reference only).")
+    quality: dict[str, float] = Field(description="P(correct answer) per task kind; must include `default`.")
+
+    @field_validator("quality")
+    @classmethod
+    def _check_quality(cls, value: dict[str, float]) -> dict[str, float]:
+        if "default" not in value:
+            raise ValueError("quality must include a `default` entry")
+        for kind, q in value.items():
+            if not 0.0 <= q <= 1.0:
+                raise ValueError(f"quality[{kind!r}] = {q} is not a probability in [0, 1]")
+        return value
+
+    @model_validator(mode="after")
+    def _check_percentiles(self) -> ModelProfile:
+        if self.latency_p95_ms < self.latency_p50_ms:
+            raise ValueError("latency_p95_ms must be >= latency_p50_ms")
+        if self.ttft_p95_ms < self.ttft_p50_ms:
+            raise ValueError("ttft_p95_ms must be >= ttft_p50_ms")
+        return self
+
+    def quality_for(self, kind: str) -> float:
+        """Probability of a correct answer for a task kind (``default`` if not listed)."""
+        return self.quality.get(kind, self.quality["default"])
+
+    def latency_ms(self, z: float) -> float:
+        """Total latency (ms) at standard-normal quantile ``z`` of the fitted lognormal."""
+        return _lognormal(self.latency_p50_ms, self.latency_p95_ms, z)
+
+    def ttft_ms(self, z: float) -> float:
+        """Time to first token (ms) at standard-normal quantile ``z`` of the fitted lognormal."""
+        return _lognormal(self.ttft_p50_ms, self.ttft_p95_ms, z)
+
+
+def _lognormal(p50: float, p95: float, z: float) -> float:
+    sigma = (math.log(p95) - math.log(p50)) / _Z95
+    return p50 * math.exp(sigma * z)
+
+
+class ProfileOverride(BaseModel):
+    """Fields to change on one model's profile; unset fields keep the file's value.
+
+    ``quality`` may be a single number (every task kind gets it) or a per-kind mapping
+    merged over the base profile's.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    vendor: Vendor | None = None
+    display_name: str | None = None
+    created: int | None = None
+    latency_p50_ms: float | None = None
+    latency_p95_ms: float | None = None
+    ttft_p50_ms: float | None = None
+    ttft_p95_ms: float | None = None
+    tokens_per_s: float | None = None
+    error_rate: float | None = None
+    rate_limit_rate: float | None = None
+    price_in_per_mtok: float | None = None
+    price_out_per_mtok: float | None = None
+    quality: float | dict[str, float] | None = None
+
+
+class SimConfig(BaseModel):
+    """Everything the simulator can be told; immutable once built."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seed: int = Field(0, description="Seeds every answer, latency and fault; same seed, same behaviour.")
+    models: dict[str, ProfileOverride] = Field(
+        default_factory=dict,
+        description="Per-model overrides; an id not in models.yaml is added, starting from `default`.",
+    )
+    time_scale: float = Field(1.0, ge=0, description="Multiplies every delay (0 = instant, 0.01 = 100x).")
+    error_scale: float = Field(1.0, ge=0, description="Multiplies every error and 429 rate (0 = no faults).")
+    require_api_key: bool = Field(False, description="Answer 401 when a request carries no API key.")
+    api_keys: frozenset[str] | None = Field(
+        None, description="If set (and keys are required), only these keys are accepted."
+    )
+    accept_unknown_models: bool = Field(
+        False, description="Serve any model id with the `default` profile instead of answering 404."
+    )
+    retry_after_s: float = Field(1.0, ge=0, description="Retry-After on a 429, before time_scale.")
+
+
+@lru_cache(maxsize=1)
+def _file_profiles() -> tuple[ModelProfile, dict[str, ModelProfile]]:
+    """Parse ``data/models.yaml`` once per process: (default profile, named profiles)."""
+    text = resources.files("modelswap.sim").joinpath("data/models.yaml").read_text(encoding="utf-8")
+    raw: dict[str, Any] = yaml.safe_load(text)
+    default = ModelProfile.model_validate(raw["default"])
+    named = {
+        model_id: _apply(default, ProfileOverride.model_validate(fields or {}))
+        for model_id, fields in raw.get("models", {}).items()
+    }
+    return default, named
+
+
+def _apply(base: ModelProfile, override: ProfileOverride) -> ModelProfile:
+    """A copy of ``base`` with the override's set fields, validated again."""
+    data = base.model_dump()
+    changes = override.model_dump(exclude_none=True)
+    quality = changes.pop("quality", None)
+    data.update(changes)
+    if isinstance(quality, int | float):
+        data["quality"] = dict.fromkeys(set(base.quality) | set(TASK_KINDS), float(quality))
+    elif isinstance(quality, dict):
+        data["quality"] = {**base.quality, **quality}
+    return ModelProfile.model_validate(data)
+
+
+def default_profile() -> ModelProfile:
+    """The ``default`` profile every model starts from."""
+    return _file_profiles()[0]
+
+
+def resolve_profiles(config: SimConfig) -> dict[str, ModelProfile]:
+    """Every servable model id → its profile, with the config's overrides applied."""
+    default, named = _file_profiles()
+    profiles = dict(named)
+    for model_id, override in config.models.items():
+        profiles[model_id] = _apply(profiles.get(model_id, default), override)
+    return profiles

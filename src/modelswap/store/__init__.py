@@ -1,0 +1,66 @@
+"""The store: modelswap's records, results and shared state (SQLAlchemy Core).
+
+SQLite by default (``sqlite:///modelswap.db``); PostgreSQL (psycopg 3) when several gateway
+replicas share state. ``open_store(url)`` creates, upgrades or refuses the schema.
+"""
+
+from modelswap.store.engine import DEFAULT_URL, display_url, normalize_url
+from modelswap.store.errors import (
+    MigrationError,
+    NotAStoreError,
+    SchemaTooNewError,
+    StoreError,
+    StoreURLError,
+)
+from modelswap.store.migrations import SchemaStatus
+from modelswap.store.rows import (
+    BaselineRow,
+    CachedResponse,
+    EvalResultRow,
+    EvalRunRow,
+    Json,
+    PlanTickRow,
+    PlanTicks,
+    RecordedPair,
+    RedteamResultRow,
+    RequestRow,
+    ReviewVerdictRow,
+    RolloutChange,
+    RolloutEventRow,
+    RolloutStateRow,
+    ShadowPairRow,
+    new_id,
+)
+from modelswap.store.schema import SCHEMA_VERSION
+from modelswap.store.store import Store, open_store
+
+__all__ = [
+    "DEFAULT_URL",
+    "SCHEMA_VERSION",
+    "BaselineRow",
+    "CachedResponse",
+    "EvalResultRow",
+    "EvalRunRow",
+    "Json",
+    "MigrationError",
+    "NotAStoreError",
+    "PlanTickRow",
+    "PlanTicks",
+    "RecordedPair",
+    "RedteamResultRow",
+    "RequestRow",
+    "ReviewVerdictRow",
+    "RolloutChange",
+    "RolloutEventRow",
+    "RolloutStateRow",
+    "SchemaStatus",
+    "SchemaTooNewError",
+    "ShadowPairRow",
+    "Store",
+    "StoreError",
+    "StoreURLError",
+    "display_url",
+    "new_id",
+    "normalize_url",
+    "open_store",
+]

@@ -1,0 +1,262 @@
+"""The store's tables at the current schema version (SQLAlchemy Core).
+
+A fresh database is created from these definitions; an older one is brought here by the
+steps in ``migrations.py``. The two must agree, and a test checks that they do: changing a
+table here means adding a migration step and bumping ``SCHEMA_VERSION``.
+
+Conventions: timestamps are aware UTC (``UTCDateTime``); ids of things made by several
+processes at once (requests, eval runs) are text UUIDs made by the caller; ids of rows only
+the store creates are integers; strings are unbounded, so a long model name never fails a
+batch; money is a double in USD.
+
+PostgreSQL and a large ``requests`` table: the plan is daily range partitions on ``ts``
+(``PARTITION BY RANGE (ts)``), with the primary key becoming ``(ts, id)`` and
+``shadow_pairs`` carrying ``request_ts`` so its foreign key can point at the partitioned
+table; retention then drops whole partitions instead of deleting rows. It is not built yet:
+one unpartitioned table with the ``(workload, ts)`` index serves well into the tens of
+millions of rows, and the switch is one migration step when it is needed.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from modelswap.store.types import FreeText, UTCDateTime, json_column
+
+SCHEMA_VERSION = 2
+"""The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _serial_id() -> sa.Column[int]:
+    """An integer primary key the database assigns (``INTEGER PRIMARY KEY`` on SQLite)."""
+    return sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+
+
+schema_meta = sa.Table(
+    "schema_meta",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("modelswap_version", sa.String, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("id = 1", name="single_row"),
+)
+"""One row: the schema version of this database and the modelswap that last changed it."""
+
+requests = sa.Table(
+    "requests",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("ts", UTCDateTime, nullable=False),
+    sa.Column("workload", sa.String, nullable=False),
+    sa.Column("arm", sa.String, nullable=False),
+    sa.Column("endpoint", sa.String, nullable=False),
+    sa.Column("model", sa.String, nullable=False),
+    sa.Column("stream", sa.Boolean, nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("error_kind", sa.String),
+    sa.Column("latency_ms", sa.Float, nullable=False),
+    sa.Column("ttft_ms", sa.Float),
+    sa.Column("prompt_tokens", sa.Integer),
+    sa.Column("completion_tokens", sa.Integer),
+    sa.Column("cached_tokens", sa.Integer),
+    sa.Column("cost_usd", sa.Float),
+    sa.Column("request_body", json_column()),
+    sa.Column("response_body", json_column()),
+    sa.Column("sticky_key_hash", sa.String),
+    sa.Column("fallback", sa.Boolean, nullable=False),
+    sa.Column("replica_id", sa.String),
+    sa.Index(None, "workload", "ts"),
+)
+"""One served request, whichever arm served it."""
+
+shadow_pairs = sa.Table(
+    "shadow_pairs",
+    metadata,
+    _serial_id(),
+    sa.Column("request_id", sa.String, sa.ForeignKey("requests.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("ts", UTCDateTime, nullable=False),
+    sa.Column("arm", sa.String, nullable=False),
+    sa.Column("model", sa.String, nullable=False),
+    sa.Column("status", sa.Integer),
+    sa.Column("error_kind", sa.String),
+    sa.Column("error", FreeText),
+    sa.Column("latency_ms", sa.Float),
+    sa.Column("ttft_ms", sa.Float),
+    sa.Column("prompt_tokens", sa.Integer),
+    sa.Column("completion_tokens", sa.Integer),
+    sa.Column("cached_tokens", sa.Integer),
+    sa.Column("cost_usd", sa.Float),
+    sa.Column("response_body", json_column()),
+    sa.UniqueConstraint("request_id", "arm"),
+)
+"""The shadow arm's answer to a served request (status is NULL when no HTTP answer came)."""
+
+eval_runs = sa.Table(
+    "eval_runs",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("workload", sa.String, nullable=False),
+    sa.Column("golden_set_path", sa.String, nullable=False),
+    sa.Column("golden_set_sha256", sa.String, nullable=False),
+    sa.Column("endpoints", json_column(), nullable=False),
+    sa.Column("spec", json_column(), nullable=False),
+    sa.Column("nightly", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Index(None, "workload", "started_at"),
+)
+
+eval_results = sa.Table(
+    "eval_results",
+    metadata,
+    _serial_id(),
+    sa.Column("run_id", sa.String, sa.ForeignKey("eval_runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("case_id", sa.String, nullable=False),
+    sa.Column("arm", sa.String, nullable=False),
+    sa.Column("model", sa.String),
+    sa.Column("scorer", sa.String, nullable=False),
+    sa.Column("scorer_spec", json_column()),
+    sa.Column("output", json_column()),
+    sa.Column("passed", sa.Boolean),
+    sa.Column("score", sa.Float),
+    sa.Column("latency_ms", sa.Float),
+    sa.Column("cost_usd", sa.Float),
+    sa.Column("error", FreeText),
+    sa.UniqueConstraint("run_id", "case_id", "arm", "scorer"),
+)
+"""One scorer's verdict on one arm's answer to one golden case in one run."""
+
+response_cache = sa.Table(
+    "response_cache",
+    metadata,
+    sa.Column("key_hash", sa.String, primary_key=True),
+    sa.Column("model", sa.String, nullable=False),
+    sa.Column("response", json_column(), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+"""Responses already paid for, by a hash of (model, request); evals reuse them."""
+
+baselines = sa.Table(
+    "baselines",
+    metadata,
+    _serial_id(),
+    sa.Column("workload", sa.String, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("figures", json_column(), nullable=False),
+    sa.Column("source", sa.String, nullable=False),
+    sa.Index(None, "workload", "created_at"),
+)
+
+plan_ticks = sa.Table(
+    "plan_ticks",
+    metadata,
+    _serial_id(),
+    sa.Column("item_key", sa.String, nullable=False),
+    sa.Column("state", sa.String, nullable=False),
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("ts", UTCDateTime, nullable=False),
+    sa.Column("note", FreeText),
+    sa.Column("evidence", json_column()),
+    sa.CheckConstraint("state IN ('ticked', 'unticked')", name="state"),
+    sa.Index(None, "item_key", "id"),
+)
+"""Append-only history of plan item ticks; the latest row per item is its state."""
+
+change_counter = sa.Table(
+    "change_counter",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("id = 1", name="single_row"),
+)
+"""One row: the last ``change_seq`` handed out. Bumping it inside the writing transaction
+holds its row lock to commit, so sequence order is commit order and a poller that has seen
+``n`` has seen every change up to ``n`` (a PostgreSQL SEQUENCE would not promise that)."""
+
+rollout_state = sa.Table(
+    "rollout_state",
+    metadata,
+    sa.Column("workload", sa.String, primary_key=True),
+    sa.Column("stage", sa.String, nullable=False),
+    sa.Column("share", sa.Float, nullable=False),
+    sa.Column("rollback", sa.Boolean, nullable=False),
+    sa.Column("previous", json_column()),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String),
+    sa.Column("change_seq", sa.BigInteger, nullable=False, server_default=sa.text("0")),
+    sa.CheckConstraint("share >= 0 AND share <= 1", name="share"),
+    sa.Index(None, "change_seq", unique=True),
+)
+"""Each workload's rollout stage; ``share`` is the fraction (0–1) served by the new arm."""
+
+rollout_events = sa.Table(
+    "rollout_events",
+    metadata,
+    _serial_id(),
+    sa.Column("workload", sa.String, nullable=False),
+    sa.Column("ts", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("reason", FreeText),
+    sa.Column("from_state", json_column()),
+    sa.Column("to_state", json_column()),
+    sa.Index(None, "workload", "id"),
+)
+"""Audit trail of every rollout decision, by whom and why."""
+
+review_verdicts = sa.Table(
+    "review_verdicts",
+    metadata,
+    _serial_id(),
+    sa.Column(
+        "pair_id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        sa.ForeignKey("shadow_pairs.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("reviewer", sa.String, nullable=False),
+    sa.Column("verdict", sa.String, nullable=False),
+    sa.Column("note", FreeText),
+    sa.Column("ts", UTCDateTime, nullable=False),
+    sa.CheckConstraint("verdict IN ('win', 'tie', 'loss')", name="verdict"),
+    sa.Index(None, "pair_id"),
+)
+"""A person's judgement of the new arm against the old on one shadow pair."""
+
+redteam_results = sa.Table(
+    "redteam_results",
+    metadata,
+    _serial_id(),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("ts", UTCDateTime, nullable=False),
+    sa.Column("workload", sa.String),
+    sa.Column("probe_id", sa.String, nullable=False),
+    sa.Column("arm", sa.String, nullable=False),
+    sa.Column("attack_succeeded", sa.Boolean, nullable=False),
+    sa.Column("detail", json_column()),
+    sa.Index(None, "run_id"),
+)
+
+MODELSWAP_TABLES: frozenset[str] = frozenset(metadata.tables)
+"""Every table name the store owns at the current version."""
+
+
+def insert_ignoring_conflicts(dialect_name: str, table: sa.Table) -> sa.Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` on either backend (rowcount 0 when it was ignored)."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()

@@ -1,0 +1,31 @@
+"""The suite's network guard refuses non-loopback hosts and lets loopback through."""
+
+import socket
+
+import pytest
+
+
+def test_non_loopback_connect_is_refused() -> None:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        with pytest.raises(RuntimeError, match="non-loopback"):
+            s.connect(("93.184.216.34", 80))
+    finally:
+        s.close()
+
+
+def test_non_loopback_lookup_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="non-loopback"):
+        socket.getaddrinfo("api.openai.com", 443)
+
+
+def test_loopback_is_allowed() -> None:
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        cli.connect(srv.getsockname())
+    finally:
+        cli.close()
+        srv.close()

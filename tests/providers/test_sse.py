@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from modelswap.providers.sse import SSEEvent, SSEParser, iter_sse, parse_sse
+
+from .payloads import OPENAI_TOOL_CHUNKS, anthropic_events_tools, anthropic_sse, openai_sse
+
+
+def test_event_and_data_lines() -> None:
+    events = parse_sse([b'event: message_start\ndata: {"a": 1}\n\n'])
+    assert events == [SSEEvent(data='{"a": 1}', event="message_start")]
+
+
+def test_multiline_data_joins_with_newline() -> None:
+    assert parse_sse([b"data: one\ndata: two\ndata:\n\n"]) == [SSEEvent(data="one\ntwo\n")]
+
+
+def test_comments_keepalives_and_unknown_fields_are_skipped() -> None:
+    raw = b": keep-alive\n\n:\ndata: x\nfoo: bar\n: another\n\n"
+    assert parse_sse([raw]) == [SSEEvent(data="x")]
+
+
+def test_crlf_and_cr_line_endings() -> None:
+    assert parse_sse([b"event: e\r\ndata: a\r\n\r\ndata: b\r\rdata: c\n\n"]) == [
+        SSEEvent(data="a", event="e"),
+        SSEEvent(data="b"),
+        SSEEvent(data="c"),
+    ]
+
+
+def test_crlf_split_between_chunks_is_one_line_end() -> None:
+    assert parse_sse([b"data: a\r", b"\n", b"\r", b"\n", b"data: b\r", b"\n\r\n"]) == [
+        SSEEvent(data="a"),
+        SSEEvent(data="b"),
+    ]
+
+
+def test_field_without_space_and_value_with_colon() -> None:
+    assert parse_sse([b'data:{"t":"a:b"}\n\n']) == [SSEEvent(data='{"t":"a:b"}')]
+
+
+def test_id_and_retry_fields() -> None:
+    assert parse_sse([b"id: 7\nretry: 1500\ndata: x\n\n"]) == [SSEEvent(data="x", id="7", retry=1500)]
+
+
+def test_event_name_resets_after_dispatch_and_without_data() -> None:
+    assert parse_sse([b"event: ping\n\ndata: x\n\n"]) == [SSEEvent(data="x")]
+
+
+def test_multibyte_character_split_across_chunks() -> None:
+    raw = "data: héllo ☃\n\n".encode()
+    cut = raw.index("☃".encode()) + 1
+    assert parse_sse([raw[:cut], raw[cut:]]) == [SSEEvent(data="héllo ☃")]
+
+
+def test_unterminated_final_event_is_dispatched_at_close() -> None:
+    assert parse_sse([b"data: a\n\ndata: tail"]) == [SSEEvent(data="a"), SSEEvent(data="tail")]
+
+
+def test_feed_returns_events_as_soon_as_complete() -> None:
+    parser = SSEParser()
+    assert parser.feed(b"data: a\n") == []
+    assert parser.feed(b"\ndata: b") == [SSEEvent(data="a")]
+    assert parser.close() == [SSEEvent(data="b")]
+
+
+def _split(raw: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({min(c, len(raw)) for c in cuts})
+    pieces, last = [], 0
+    for point in points:
+        pieces.append(raw[last:point])
+        last = point
+    pieces.append(raw[last:])
+    return pieces
+
+
+STREAMS = [
+    anthropic_sse(anthropic_events_tools()),
+    openai_sse(OPENAI_TOOL_CHUNKS),
+    anthropic_sse(anthropic_events_tools()).replace(b"\n", b"\r\n"),
+    b": ping\r\n\r\nevent: a\rdata: x\rdata: y\r\r" + "data: ünï\n\n".encode(),
+]
+
+
+@given(st.sampled_from(STREAMS), st.lists(st.integers(min_value=0, max_value=4000), max_size=40))
+def test_any_chunk_split_gives_the_same_events(raw: bytes, cuts: list[int]) -> None:
+    assert parse_sse(_split(raw, cuts)) == parse_sse([raw])
+
+
+@given(st.sampled_from(STREAMS))
+def test_byte_at_a_time_gives_the_same_events(raw: bytes) -> None:
+    assert parse_sse([raw[i : i + 1] for i in range(len(raw))]) == parse_sse([raw])
+
+
+_line_text = st.text(st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)), max_size=30)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.none() | st.from_regex(r"[a-z_]{1,12}", fullmatch=True),
+            st.lists(_line_text, min_size=1, max_size=3),
+        ),
+        max_size=6,
+    ),
+    st.sampled_from([b"\n", b"\r\n", b"\r"]),
+    st.lists(st.integers(min_value=0, max_value=2000), max_size=20),
+)
+def test_generated_events_round_trip(spec: list[tuple[str | None, list[str]]], eol: bytes, cuts: list[int]) -> None:
+    raw = b""
+    for name, lines in spec:
+        if name is not None:
+            raw += b"event: " + name.encode() + eol
+        for line in lines:
+            raw += b"data: " + line.encode() + eol
+        raw += eol
+    expected = [SSEEvent(data="\n".join(lines), event=name) for name, lines in spec]
+    assert parse_sse(_split(raw, cuts)) == expected
+
+
+async def test_iter_sse_over_async_chunks() -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for piece in (b"data: a\n", b"\ndata:", b" b\n\n"):
+            yield piece
+
+    assert [e async for e in iter_sse(chunks())] == [SSEEvent(data="a"), SSEEvent(data="b")]

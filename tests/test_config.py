@@ -1,0 +1,137 @@
+"""The migration file: valid files load, every broken one names file:line:field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modelswap.config import ConfigError, load_migration, parse_migration
+
+VALID = """\
+name: demo
+endpoints:
+  old: {provider: sim, model: gpt-4o}
+  new:
+    provider: openai
+    model: gpt-5
+    api_key_env: OPENAI_API_KEY
+    price: {input: 1.0, output: 8.0}
+workloads:
+  - name: support-chat
+    match: {header: {x-modelswap-workload: support-chat}}
+    golden_set: golden/support.jsonl
+  - name: triage
+    match:
+      - user_prefix: "triage-"
+      - metadata: {feature: triage}
+    rollout:
+      canary: {share: 5, hold_hours: 12}
+rollout:
+  shadow_min_days: 21
+"""
+
+
+def _issues(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse_migration(text, "m.yaml", Path("/tmp"))
+    return [str(i) for i in info.value.issues]
+
+
+def test_valid_file_loads_with_process_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "migration.yaml"
+    path.write_text(VALID)
+    m = load_migration(path)
+    assert m.source == str(path)
+    assert m.endpoints["new"].price is not None and m.endpoints["new"].price.output == 8.0
+    support, triage = m.workloads
+    assert support.golden_set == tmp_path / "golden/support.jsonl"
+    assert [r.user_prefix for r in triage.match] == ["triage-", None]
+    # top-level rollout applies to every workload, overrides merge per workload
+    assert support.rollout.shadow_min_days == 21 and triage.rollout.shadow_min_days == 21
+    assert support.rollout.canary.share == 1 and support.rollout.canary.hold_hours == 48
+    assert triage.rollout.canary.share == 5 and triage.rollout.canary.hold_hours == 12
+    assert [s.share for s in support.rollout.steps] == [10, 50, 100]
+    assert support.rollout.retain_old_days == 30
+    assert m.store == "sqlite:///" + str((tmp_path / "modelswap.db").resolve())
+
+
+def test_loaded_migration_is_immutable() -> None:
+    m = parse_migration(VALID, "m.yaml")
+    with pytest.raises(ValueError):
+        m.name = "other"  # type: ignore[misc]
+
+
+def test_bad_yaml_names_line() -> None:
+    issues = _issues("endpoints:\n  old: [1,\nworkloads: 2\n")
+    assert len(issues) == 1 and issues[0].startswith("m.yaml:4:") and "invalid YAML" in issues[0]
+    assert "started at line 2" in issues[0]
+
+
+def test_unknown_field_suggests_the_right_one() -> None:
+    text = VALID.replace("model: gpt-5", "modle: gpt-5")
+    issues = _issues(text)
+    assert any(i.startswith("m.yaml:6: endpoints.new.modle: unknown field; did you mean 'model'?") for i in issues)
+    assert any(i.startswith("m.yaml:4: endpoints.new.model: this field is required") for i in issues)
+
+
+def test_wrong_type_names_field_and_expectation() -> None:
+    issues = _issues(VALID.replace("output: 8.0", "output: lots"))
+    assert issues == ["m.yaml:8: endpoints.new.price.output: expected a number, got 'lots'"]
+
+
+def test_missing_env_var_name_is_an_error() -> None:
+    issues = _issues(VALID.replace("    api_key_env: OPENAI_API_KEY\n", ""))
+    assert len(issues) == 1
+    assert issues[0].startswith("m.yaml:4: endpoints.new: api_key_env is required for provider 'openai'")
+
+
+def test_a_secret_in_place_of_the_env_var_name_is_refused() -> None:
+    issues = _issues(VALID.replace("OPENAI_API_KEY", "sk-proj-abc123def456"))
+    assert "looks like an API key itself" in issues[0] and issues[0].startswith("m.yaml:7:")
+    assert "sk-proj-abc123def456" not in issues[0]
+
+
+def test_missing_old_endpoint() -> None:
+    issues = _issues(VALID.replace("  old: {provider: sim, model: gpt-4o}\n", ""))
+    assert issues == [
+        "m.yaml:1: endpoints must define old (the model now serving, and its successor)",
+    ] or any("endpoints must define old" in i for i in issues)
+
+
+def test_several_problems_are_all_reported_in_line_order() -> None:
+    text = VALID.replace("provider: sim", "provider: simm").replace("support-chat\n", "Support Chat\n", 1)
+    issues = _issues(text)
+    assert issues[0].startswith("m.yaml:3: endpoints.old.provider: got 'simm'")
+    assert issues[1].startswith("m.yaml:10: workloads[0].name: expected a lowercase slug")
+
+
+def test_rollout_shares_must_increase() -> None:
+    text = VALID.replace("canary: {share: 5, hold_hours: 12}", "canary: {share: 20, hold_hours: 12}")
+    issues = _issues(text)
+    assert issues == [
+        "m.yaml:17: workloads[1].rollout: shares must increase stage by stage, got [20.0, 10.0, 50.0, 100.0]"
+    ]
+
+
+def test_empty_and_non_mapping_files() -> None:
+    assert _issues("") == ["m.yaml:1: expected a mapping with endpoints and workloads, got an empty file"]
+    assert _issues("- a\n- b\n") == ["m.yaml:1: expected a mapping with endpoints and workloads, got a list"]
+
+
+def test_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="modelswap init"):
+        load_migration(tmp_path / "nope.yaml")
+
+
+def test_api_key_is_read_from_the_named_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    m = parse_migration(VALID, "m.yaml")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert m.missing_env() == [("new", "OPENAI_API_KEY")]
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert m.endpoints["new"].api_key() == "sk-test" and m.missing_env() == []
+
+
+def test_default_workload_must_exist() -> None:
+    issues = _issues(VALID + "gateway: {default_workload: nope}\n")
+    assert "gateway.default_workload 'nope' is not a workload" in issues[0]
