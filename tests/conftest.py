@@ -1,13 +1,60 @@
-"""Suite-wide guards: no test may reach a non-loopback host."""
+"""Suite-wide guards and shared fixtures.
+
+No test may reach a non-loopback host. PostgreSQL fixtures give each test a fresh schema
+(``search_path`` set through the URL's ``options``), dropped afterwards; if PostgreSQL cannot
+be reached they fail with the reason, unless ``MODELSWAP_SKIP_PG=1`` is set (then they skip).
+``MODELSWAP_TEST_PG_URL`` points them at another server (default postgres@127.0.0.1:5432/test).
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+
+PG_URL = os.environ.get("MODELSWAP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[sa.Engine]:
+    """An engine on the test PostgreSQL database, or a clear failure/skip if there is none."""
+    engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        reason = (
+            f"PostgreSQL tests need a server at {sa.make_url(PG_URL).render_as_string()}: {exc.orig}. "
+            "Start it (pg_ctlcluster --skip-systemctl-redirect <version> main start), set "
+            "MODELSWAP_TEST_PG_URL, or set MODELSWAP_SKIP_PG=1 to skip these tests"
+        )
+        if os.environ.get("MODELSWAP_SKIP_PG") == "1":
+            pytest.skip(reason)
+        pytest.fail(reason, pytrace=False)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_schema_url(pg_admin: sa.Engine) -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL schema, dropped after the test."""
+    schema = f"modelswap_test_{uuid.uuid4().hex[:12]}"
+    with pg_admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with pg_admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

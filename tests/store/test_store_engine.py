@@ -89,7 +89,6 @@ def test_sqlite_runs_in_wal_with_normal_sync_and_foreign_keys(tmp_path: Path) ->
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 1000
-    assert (tmp_path / "ms.db-wal").exists() or (tmp_path / "ms.db").exists()
 
 
 def test_sqlite_in_a_missing_directory_is_refused(tmp_path: Path) -> None:

@@ -128,6 +128,12 @@ if [s.from_version for s in MIGRATIONS] != list(range(1, SCHEMA_VERSION)):
 
 def ensure_schema(engine: sa.Engine, *, display: str) -> SchemaStatus:
     """Create, upgrade or refuse the database behind ``engine``; ``display`` names it in messages."""
+    with engine.connect() as conn:  # the common case, up to date, needs no lock
+        version = read_schema_version(conn, display=display)
+    if version == SCHEMA_VERSION:
+        return SchemaStatus(version, created=False, upgraded_from=None, backup_path=None)
+    if version is not None:
+        _check_upgradable(version, display)
     db_file = sqlite_path(engine.url)
     first_seen: int | None = None
     backup: Path | None = None
@@ -226,9 +232,15 @@ def _backup_sqlite(db_file: Path, version: int) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         target = db_file.with_name(f"{db_file.name}.bak-v{version}-{stamp}")
     # A separate connection: the caller holds the write lock, and a reader may still copy.
-    source = sqlite3.connect(db_file, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:
-        source.execute("VACUUM INTO ?", (str(target),))
-    finally:
-        source.close()
+        source = sqlite3.connect(db_file, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            source.execute("VACUUM INTO ?", (str(target),))
+        finally:
+            source.close()
+    except (OSError, sqlite3.Error) as exc:
+        raise MigrationError(
+            f"could not copy {db_file} to {target} before upgrading it from schema v{version}: {exc}; "
+            "nothing was changed (free some disk space or check permissions, then retry)"
+        ) from exc
     return target

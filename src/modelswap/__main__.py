@@ -1,0 +1,5 @@
+"""``python -m modelswap`` is the ``modelswap`` command."""
+
+from modelswap.cli.app import main
+
+main()

@@ -1,0 +1,70 @@
+"""``modelswap rollback`` and ``modelswap stage``: the flag as an operator uses it from a shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from modelswap.cli.app import app
+from modelswap.config import load_migration
+from modelswap.store import open_store
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def migration_file(tmp_path: Path) -> Path:
+    assert runner.invoke(app, ["init", str(tmp_path)]).exit_code == 0
+    return tmp_path / "migration.yaml"
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, " ".join(result.output.replace("│", " ").split())
+
+
+def test_rollback_then_undo_restores_the_stage(migration_file: Path) -> None:
+    c = str(migration_file)
+    assert _run("stage", "set", "ticket-triage", "split", "--share", "10", "-c", c)[0] == 0
+    code, out = _run("rollback", "-c", c, "--reason", "p95 doubled", "--by", "alice")
+    assert code == 0
+    assert "ticket-triage: split 10% → split 10% (rolled back: old model serves)" in out
+    assert "extraction: shadow → shadow (rolled back" in out
+    code, out = _run("rollback", "-c", c)
+    assert code == 0 and "already in that state" in out
+    code, out = _run("rollback", "--undo", "-c", c, "--by", "alice")
+    assert code == 0 and "ticket-triage: split 10% (rolled back: old model serves) → split 10%" in out
+
+    with open_store(load_migration(migration_file).store) as store:
+        events = store.rollout_events("ticket-triage")
+    assert [e.action for e in events][:3] == ["undo_rollback", "rollback", "set_stage"]
+    assert events[1].actor == "alice" and events[1].reason == "p95 doubled"
+
+
+def test_rollback_one_workload_only(migration_file: Path) -> None:
+    code, out = _run("rollback", "-c", str(migration_file), "--workload", "extraction")
+    assert code == 0 and "extraction" in out and "ticket-triage" not in out
+    code, out = _run("stage", "show", "-c", str(migration_file))
+    assert code == 0
+    assert "extraction shadow 0% YES" in out and "ticket-triage shadow 0% no" in out
+
+
+def test_unknown_workload_and_bad_stage_are_clear_errors(migration_file: Path) -> None:
+    c = str(migration_file)
+    code, out = _run("rollback", "-c", c, "--workload", "nope")
+    assert code == 1 and "unknown workload 'nope'; known: ticket-triage, extraction, order-tools" in out
+    code, out = _run("stage", "set", "extraction", "canary", "-c", c)
+    assert code == 1 and "unknown stage 'canary'" in out
+    code, out = _run("stage", "set", "extraction", "split", "-c", c)
+    assert code == 1 and "needs --share" in out
+    code, out = _run("stage", "set", "extraction", "split", "--share", "150", "-c", c)
+    assert code == 1 and "between 0 and 100" in out
+
+
+def test_broken_migration_file_is_reported_not_traced(tmp_path: Path) -> None:
+    bad = tmp_path / "m.yaml"
+    bad.write_text("endpoints: {}\nworkloads: []\n")
+    code, out = _run("rollback", "-c", str(bad))
+    assert code == 1 and "m.yaml" in out and "Traceback" not in out
