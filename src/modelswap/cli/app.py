@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,8 @@ import typer
 from rich.console import Console
 
 from modelswap import __version__
-from modelswap.config import ConfigError, load_migration
+from modelswap.catalog import deprecation_warnings, lookup
+from modelswap.config import ConfigError, Migration, load_migration
 
 app = typer.Typer(
     name="modelswap",
@@ -37,6 +39,19 @@ def version() -> None:
     out.print(__version__)
 
 
+def catalog_warnings(migration: Migration, today: date) -> list[str]:
+    """What the catalog knows against the migration's models: no price, deprecation, retirement."""
+    out = []
+    for name, endpoint in migration.endpoints.items():
+        if endpoint.price is None and lookup(endpoint.model) is None:
+            out.append(
+                f"endpoints.{name}.model: {endpoint.model!r} has no price in the catalog; "
+                "costs will not be recorded (add price: {input: ..., output: ...})"
+            )
+        out.extend(f"endpoints.{name}.model: {w}" for w in deprecation_warnings(endpoint.model, today))
+    return out
+
+
 @app.command()
 def check(file: Annotated[Path, typer.Argument(help="Migration file to validate.")] = Path("migration.yaml")) -> None:
     """Validate a migration file; every problem names file:line:field."""
@@ -48,6 +63,8 @@ def check(file: Annotated[Path, typer.Argument(help="Migration file to validate.
         raise fail(f"{len(exc.issues)} problem(s) in {file}") from None
     for endpoint, var in migration.missing_env():
         err.print(f"[yellow]![/] {file}: endpoints.{endpoint}.api_key_env: ${var} is not set in this environment")
+    for warning in catalog_warnings(migration, date.today()):
+        err.print(f"[yellow]![/] {file}: {warning}", highlight=False, soft_wrap=True)
     names = ", ".join(w.name for w in migration.workloads)
     out.print(
         f"[green]✓[/] {file}: {len(migration.endpoints)} endpoints, {len(migration.workloads)} workloads ({names})",
