@@ -41,9 +41,7 @@ def test_bucket_is_deterministic_and_in_range(key: str, salt: str) -> None:
 
 
 @given(keys, salts, shares, unit, unit)
-def test_a_sticky_key_always_gets_the_same_arm(
-    key: str, salt: str, share: float, r1: float, r2: float
-) -> None:
+def test_a_sticky_key_always_gets_the_same_arm(key: str, salt: str, share: float, r1: float, r2: float) -> None:
     state = split(share)
     assert choose_arm(state, key, salt, r1) == choose_arm(state, key, salt, r2)
 
@@ -159,9 +157,7 @@ SESSION = {"x-session-id": "sess-1"}
         ("metadata:account", SESSION, {}, "sess-1"),
     ],
 )
-def test_sticky_key_of(
-    spec: str, headers: dict[str, str], body: dict[str, object], expected: str | None
-) -> None:
+def test_sticky_key_of(spec: str, headers: dict[str, str], body: dict[str, object], expected: str | None) -> None:
     assert sticky_key_of(spec, headers, body) == expected
 
 

@@ -79,6 +79,10 @@ class Admin:
         try:
             if path == "/admin/stage":
                 workload = self._workloads(body, required=True)[0]
+                if body.get("stage") is None:
+                    raise ClientError(
+                        400, "'stage' is required: one of full, rolled_back, shadow, split", param="stage"
+                    )
                 share = body.get("share")
                 return [flag.set_stage(self.routes.store, workload, str(body.get("stage")), share, actor, reason)]
             workloads = self._workloads(body, required=False)

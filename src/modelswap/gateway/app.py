@@ -19,7 +19,7 @@ from modelswap.config import Migration
 from modelswap.gateway.admin import Admin
 from modelswap.gateway.arms import Arms
 from modelswap.gateway.auth import KeyRing, Refusal, presented_key
-from modelswap.gateway.errors import ClientError
+from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError
 from modelswap.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
 from modelswap.gateway.proxy import Proxy
 from modelswap.gateway.recorder import Recorder
@@ -174,7 +174,7 @@ class GatewayApp:
             await respond(
                 send,
                 500,
-                ClientError(500, "internal error in modelswap; the gateway log has the details").body(dialect),
+                ClientError(500, INTERNAL_MESSAGE).body(dialect),
             )
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send, path: str, dialect: Dialect) -> None:

@@ -36,6 +36,10 @@ _ANTHROPIC_TYPES = {
 }
 
 
+INTERNAL_MESSAGE = "internal error in modelswap; the gateway log has the details"
+"""What the app is told about a bug in modelswap (the details go to the log, never to the app)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ClientError(Exception):
     """An error to send back to the app: HTTP status, message, and optional field/code."""
@@ -73,16 +77,19 @@ _UPSTREAM_STATUS = {
 }
 
 
-def from_upstream(exc: UpstreamError, endpoint: str) -> ClientError:
-    """Word a provider failure for the app, keeping 4xx request errors as the app's to fix."""
+def from_upstream(exc: UpstreamError, endpoint: str, model: str | None = None) -> ClientError:
+    """Word a provider failure for the app, keeping 4xx request errors as the app's to fix.
+
+    ``model`` (the model id behind ``endpoint``) is named in the message when given."""
     status = exc.status if exc.kind == "bad_request" and 400 <= exc.status < 500 else _UPSTREAM_STATUS[exc.kind]
+    which = f"{endpoint} model ({model or exc.provider})"
     if exc.kind == "bad_request":
-        message = f"the {endpoint} model ({exc.provider}) rejected the request: {exc.message}"
+        message = f"the {which} rejected the request: {exc.message}"
     elif exc.kind == "auth":
         message = (
-            f"modelswap could not authenticate to the {endpoint} model's provider ({exc.provider}); "
+            f"modelswap could not authenticate to the {which}'s provider; "
             "check the API key in the environment variable named by its api_key_env"
         )
     else:
-        message = f"the {endpoint} model ({exc.provider}) failed: {exc.kind}: {exc.message}"
+        message = f"the {which} failed: {exc.kind}: {exc.message}"
     return ClientError(status, message, code=f"upstream_{exc.kind}", retry_after=exc.retry_after)

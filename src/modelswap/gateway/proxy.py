@@ -24,7 +24,7 @@ from modelswap.catalog import Price as CatalogPrice
 from modelswap.catalog import Usage, cost
 from modelswap.config import Migration, Workload
 from modelswap.gateway.arms import Arms
-from modelswap.gateway.errors import ClientError, from_upstream
+from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, from_upstream
 from modelswap.gateway.matching import WorkloadMatcher
 from modelswap.gateway.metrics import GatewayMetrics
 from modelswap.gateway.routes import RoutingTable
@@ -154,13 +154,13 @@ class Proxy:
             fallback = self._may_fall_back(call, arm, exc)
             self._finish(call, arm, upstream, self._failed(exc, started), retried=fallback)
             if not fallback:
-                raise from_upstream(exc, arm) from None
+                raise from_upstream(exc, arm, upstream.model) from None
             arm, upstream, started = "old", self.arms.get("old", call.dialect), time.perf_counter()
             try:
                 answer = await upstream.complete(call.body)
             except UpstreamError as exc2:
                 self._finish(call, arm, upstream, self._failed(exc2, started), fallback=True)
-                raise from_upstream(exc2, arm) from None
+                raise from_upstream(exc2, arm, upstream.model) from None
         out = Outcome(200, time.perf_counter() - call.started, response=answer)
         out.prompt_tokens, out.completion_tokens, out.cached_tokens = usage_of(answer, call.dialect)
         self._finish(call, arm, upstream, out, fallback=fallback)
@@ -184,13 +184,13 @@ class Proxy:
             fallback = self._may_fall_back(call, arm, exc)
             self._finish(call, arm, upstream, self._failed(exc, started), retried=fallback)
             if not fallback:
-                raise from_upstream(exc, arm) from None
+                raise from_upstream(exc, arm, upstream.model) from None
             arm, upstream, started = "old", self.arms.get("old", call.dialect), time.perf_counter()
             try:
                 events, first = await self._open(upstream, body)
             except UpstreamError as exc2:
                 self._finish(call, arm, upstream, self._failed(exc2, started), fallback=True)
-                raise from_upstream(exc2, arm) from None
+                raise from_upstream(exc2, arm, upstream.model) from None
         headers = [
             (b"content-type", b"text/event-stream; charset=utf-8"),
             (b"cache-control", b"no-cache"),
@@ -238,6 +238,11 @@ class Proxy:
         except OSError as exc:  # the client went away
             out.status, out.error_kind, out.error = 499, "client_closed", str(exc)
             tail = b""
+        except Exception as exc:  # a bug: the status is already sent, so end the stream with an error event
+            log.exception("unexpected error while relaying a stream")
+            out.status, out.error_kind, out.error = 500, "internal", f"internal error: {type(exc).__name__}"
+            tail = error_event(INTERNAL_MESSAGE, "internal_error", call.dialect)
+            tail += DONE if call.dialect == "openai" else b""
         await send({"type": "http.response.body", "body": tail, "more_body": False})
         out.latency_s, out.ttft_s = time.perf_counter() - call.started, ttft
         out.prompt_tokens, out.completion_tokens, out.cached_tokens = (

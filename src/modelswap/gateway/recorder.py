@@ -115,15 +115,12 @@ class Recorder:
         raw_requests, raw_pairs = self._take()
         if not raw_requests and not raw_pairs:
             return 0, True
-        requests, pairs = raw_requests, raw_pairs
-        if self.policy != "full":
-            requests = [
-                replace(
-                    r, request_body=keep(r.request_body, self.policy), response_body=keep(r.response_body, self.policy)
-                )
-                for r in requests
-            ]
-            pairs = [replace(p, response_body=keep(p.response_body, self.policy)) for p in pairs]
+        # every policy goes through ``keep``: even ``full`` masks secrets (a key pasted into a prompt)
+        requests = [
+            replace(r, request_body=keep(r.request_body, self.policy), response_body=keep(r.response_body, self.policy))
+            for r in raw_requests
+        ]
+        pairs = [replace(p, response_body=keep(p.response_body, self.policy)) for p in raw_pairs]
         try:
             self.store.insert_records(requests, pairs)
         except Exception:

@@ -35,7 +35,7 @@ def parse_body(raw: bytes) -> Json:
     except orjson.JSONDecodeError as exc:
         raise ClientError(400, f"the request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
-        raise ClientError(400, f"the request body must be a JSON object, got a JSON {type(body).__name__}")
+        raise ClientError(400, f"the request body must be a JSON object, got {_json_type(body)}")
     return body
 
 
@@ -45,7 +45,7 @@ def check_body(body: Json, dialect: Dialect, models: Collection[str]) -> None:
         value = body.get(field)
         if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
             raise ClientError(400, f"'{field}' must be {words}, got {_json_type(value)}", param=field)
-    if "model" not in body:
+    if body.get("model") is None:
         raise ClientError(400, "'model' is required", param="model")
     if not body.get("messages"):
         raise ClientError(400, "'messages' is required and must not be empty", param="messages")

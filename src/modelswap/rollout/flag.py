@@ -114,6 +114,8 @@ def set_stage(
         raise FlagError(f"unknown stage {stage!r}; expected one of: {', '.join(sorted(STAGES))}")
     if stage == "split" and share is None:
         raise FlagError("stage split needs --share (percent of traffic the new model serves, 0–100)")
+    if share is not None and (isinstance(share, bool) or not isinstance(share, int | float)):
+        raise FlagError(f"share must be a number (percent of traffic, 0–100), got {share!r}")
     if share is not None and not 0 <= share <= 100:
         raise FlagError(f"share is a percent between 0 and 100, got {share:g}")
     pct = {"shadow": 0.0, "full": 100.0, "rolled_back": 0.0}.get(stage, share or 0.0)

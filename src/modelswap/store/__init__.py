@@ -12,6 +12,7 @@ from modelswap.store.errors import (
     StoreError,
     StoreURLError,
 )
+from modelswap.store.evidence import EvidenceRow, read_evidence, record_evidence
 from modelswap.store.migrations import SchemaStatus
 from modelswap.store.rows import (
     BaselineRow,
@@ -41,6 +42,7 @@ __all__ = [
     "CachedResponse",
     "EvalResultRow",
     "EvalRunRow",
+    "EvidenceRow",
     "Json",
     "MigrationError",
     "NotAStoreError",
@@ -63,4 +65,6 @@ __all__ = [
     "new_id",
     "normalize_url",
     "open_store",
+    "read_evidence",
+    "record_evidence",
 ]

@@ -119,7 +119,28 @@ def _v1_to_v2(conn: sa.Connection) -> None:
     redteam.create(conn)
 
 
-MIGRATIONS: tuple[Step, ...] = (Step(1, "rollout change feed, review verdicts, red-team results", _v1_to_v2),)
+def _v2_to_v3(conn: sa.Connection) -> None:
+    """v3: the ``evidence`` table (inventory snapshots, rollback drills, old-model probes)."""
+    md = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    serial = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    sa.Table(
+        "evidence",
+        md,
+        sa.Column("id", serial, primary_key=True),
+        sa.Column("kind", sa.String, nullable=False),
+        sa.Column("workload", sa.String),
+        sa.Column("ts", UTCDateTime, nullable=False),
+        sa.Column("source", sa.String, nullable=False),
+        sa.Column("ok", sa.Boolean, nullable=False),
+        sa.Column("figures", json_column()),
+        sa.Index(None, "kind", "ts"),
+    ).create(conn)
+
+
+MIGRATIONS: tuple[Step, ...] = (
+    Step(1, "rollout change feed, review verdicts, red-team results", _v1_to_v2),
+    Step(2, "evidence for the plan (inventory snapshots, drills, probes)", _v2_to_v3),
+)
 """``MIGRATIONS[v - 1]`` upgrades version ``v`` to ``v + 1``; the last one reaches SCHEMA_VERSION."""
 
 if [s.from_version for s in MIGRATIONS] != list(range(1, SCHEMA_VERSION)):

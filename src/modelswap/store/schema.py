@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from modelswap.store.types import FreeText, UTCDateTime, json_column
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
 
 NAMING_CONVENTION = {
@@ -250,6 +250,22 @@ redteam_results = sa.Table(
     sa.Column("detail", json_column()),
     sa.Index(None, "run_id"),
 )
+
+evidence = sa.Table(
+    "evidence",
+    metadata,
+    _serial_id(),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("workload", sa.String),
+    sa.Column("ts", UTCDateTime, nullable=False),
+    sa.Column("source", sa.String, nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("figures", json_column()),
+    sa.Index(None, "kind", "ts"),
+)
+"""Append-only proof that something happened (an inventory snapshot, a rollback drill, a health
+probe of the old model): what kind, for which workload (NULL: the whole migration), when, what
+produced it, whether it went well, and its key figures. The plan reads it."""
 
 MODELSWAP_TABLES: frozenset[str] = frozenset(metadata.tables)
 """Every table name the store owns at the current version."""
