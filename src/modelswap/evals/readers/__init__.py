@@ -1,0 +1,1 @@
+"""Golden-set file formats: JSONL (native), CSV (native columns or promptfoo's), promptfoo YAML."""
