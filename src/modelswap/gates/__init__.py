@@ -1,0 +1,24 @@
+"""Gates: old vs new on one metric, judged with confidence intervals → PASS, FAIL or INCONCLUSIVE.
+
+Pure decisions over measured values; loading the data and storing the results happen elsewhere.
+"""
+
+from modelswap.gates.evaluate import GateData, evaluate
+from modelswap.gates.pass_rate import decide_pass_rate
+from modelswap.gates.ratio import decide_ratio, min_cases_for
+from modelswap.gates.report import render_junit, render_markdown, to_json
+from modelswap.gates.result import GateResult, Verdict, overall
+
+__all__ = [
+    "GateData",
+    "GateResult",
+    "Verdict",
+    "decide_pass_rate",
+    "decide_ratio",
+    "evaluate",
+    "min_cases_for",
+    "overall",
+    "render_junit",
+    "render_markdown",
+    "to_json",
+]
