@@ -2,6 +2,12 @@
 # Make sure PostgreSQL answers on 127.0.0.1:5432 with a database "test":
 # start the local cluster if it is stopped, install it from Debian if absent.
 set -uo pipefail
+# Debian's Chromium drives the console tests (Playwright never downloads a browser).
+if [ ! -x /usr/bin/chromium ] && [ -z "${MODELSWAP_SKIP_BROWSER:-}" ]; then
+  echo "== chromium: not installed; installing from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "cannot install chromium: console tests will fail"
+fi
 pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 if [ -n "${MODELSWAP_SKIP_PG:-}" ]; then echo "== postgres: skipped (MODELSWAP_SKIP_PG)"; exit 0; fi
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then

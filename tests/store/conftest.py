@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -51,3 +52,28 @@ def raw_engine(store_url: str) -> Iterator[sa.Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def other_url(store_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A second empty database on the same backend (for comparing fresh with upgraded)."""
+    if store_url.startswith("sqlite"):
+        database = sa.make_url(store_url).database
+        assert database
+        yield f"sqlite:///{Path(database).with_name('fresh.db')}"
+        return
+    admin: sa.Engine = request.getfixturevalue("pg_admin")
+    schema = sa.make_url(store_url).query["options"]
+    assert isinstance(schema, str)
+    name = schema.split("=", 1)[1] + "_fresh"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{name}"')
+    try:
+        yield (
+            sa.make_url(store_url)
+            .update_query_dict({"options": f"-csearch_path={name}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')

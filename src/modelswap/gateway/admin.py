@@ -76,6 +76,8 @@ class Admin:
     def _change(self, path: str, body: dict[str, Any]) -> list[flag.Flip]:
         actor = str(body.get("actor") or self.actor_default)
         reason = body.get("reason")
+        if reason is not None and not isinstance(reason, str):
+            raise ClientError(400, "'reason' must be a string (it goes in the audit trail)", param="reason")
         try:
             if path == "/admin/stage":
                 workload = self._workloads(body, required=True)[0]

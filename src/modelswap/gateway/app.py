@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from modelswap.config import Migration
+from modelswap.console.app import Console
 from modelswap.gateway.admin import Admin
 from modelswap.gateway.arms import Arms
 from modelswap.gateway.auth import KeyRing, Refusal, presented_key
@@ -93,6 +94,7 @@ class GatewayApp:
         self.proxy = Proxy(migration, arms, routes, recorder, self.shadow, self.metrics, replica_id)
         self.keyring = KeyRing([*g.keys, *migration.env_gateway_keys()])
         self.admin = Admin(migration, routes, migration.admin_token(), actor_default=_whoami())
+        self.console = Console(migration, routes, migration.admin_token())
         self.limit = g.max_body_bytes
         self.poll_interval_s = poll_interval_s
         self.started_at = time.time()
@@ -156,7 +158,10 @@ class GatewayApp:
                     send, 200, orjson.dumps({"status": "ok", "uptime_s": round(time.time() - self.started_at, 1)})
                 )
             elif path == "/metrics":
+                self.metrics.set_routing(self.routes.snapshot())
                 await respond(send, 200, self.metrics.render(), [(b"content-type", CONTENT_TYPE_LATEST.encode())])
+            elif path == "/console" or path.startswith("/console/"):
+                await self.console(scope, receive, send)
             elif path.startswith("/admin/"):
                 await self.admin(scope, receive, send)
             else:
@@ -177,19 +182,26 @@ class GatewayApp:
                 ClientError(500, INTERNAL_MESSAGE).body(dialect),
             )
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, path: str, dialect: Dialect) -> None:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    def _identify(self, headers: dict[str, str]) -> str | None:
+        """The name of the app key presented (``None`` in open mode); a 401 when refused."""
         identity = self.keyring.identify(presented_key(headers))
         if isinstance(identity, Refusal):
             raise ClientError(401, identity.message, code="invalid_api_key")
+        return identity
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, path: str, dialect: Dialect) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        identity = self._identify(headers)
         declared = headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.limit:
             raise ClientError(413, f"the request body is larger than the gateway's limit of {self.limit} bytes")
         body = parse_body(await read_body(receive, self.limit))
-        await self.proxy.handle(body, dialect, path, headers, identity, send)
+        await self.proxy.handle(body, dialect, path, headers, identity, send, receive)
 
     async def _models(self, scope: Scope, send: Send) -> None:
-        anthropic = any(k == b"anthropic-version" for k, _ in scope["headers"])
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        self._identify(headers)
+        anthropic = "anthropic-version" in headers
         created = int(self.started_at)
         models = sorted({e.model for e in self.migration.endpoints.values()})
         if anthropic:

@@ -40,7 +40,7 @@ INTERNAL_MESSAGE = "internal error in modelswap; the gateway log has the details
 """What the app is told about a bug in modelswap (the details go to the log, never to the app)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)  # not frozen: Python sets __traceback__ on exceptions (e.g. in contextlib)
 class ClientError(Exception):
     """An error to send back to the app: HTTP status, message, and optional field/code."""
 
@@ -49,6 +49,9 @@ class ClientError(Exception):
     param: str | None = None
     code: str | None = None
     retry_after: float | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
 
     def body(self, dialect: Dialect) -> bytes:
         """The JSON body in the dialect's error shape."""

@@ -7,10 +7,12 @@ time-to-first-token histograms, shadow outcomes and drops, recorder queue depth.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from modelswap.gateway.routing import RoutingState
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
@@ -78,6 +80,16 @@ class GatewayMetrics:
         pair[0].observe(latency_s)
         if ttft_s is not None:
             pair[1].observe(ttft_s)
+
+    def set_routing(self, states: Mapping[str, RoutingState]) -> None:
+        """Set the rollback and new-model-share gauges from each workload's routing state."""
+        for workload, state in states.items():
+            self.rollback.labels(workload).set(1 if state.rollback else 0)
+            if state.rollback or state.stage in ("shadow", "rolled_back"):
+                share = 0.0
+            else:
+                share = 100.0 if state.stage == "full" else state.share
+            self.share.labels(workload).set(share)
 
     def bind_gauges(self, recorder_depth: Callable[[], float], recorder_dropped: Callable[[], float]) -> None:
         self.recorder_depth.set_function(recorder_depth)

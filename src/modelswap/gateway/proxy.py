@@ -8,6 +8,8 @@ functions (matching, routing, validation); what remains is I/O and bookkeeping.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -38,6 +40,7 @@ from modelswap.store.rows import RequestRow, ShadowPairRow
 log = logging.getLogger("modelswap.gateway")
 
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 
 class Sink(Protocol):
@@ -115,9 +118,18 @@ class Proxy:
     # -- entry -----------------------------------------------------------------------------
 
     async def handle(
-        self, body: Json, dialect: Dialect, path: str, headers: dict[str, str], key_name: str | None, send: Send
+        self,
+        body: Json,
+        dialect: Dialect,
+        path: str,
+        headers: dict[str, str],
+        key_name: str | None,
+        send: Send,
+        receive: Receive | None = None,
     ) -> None:
-        """Validate, route, call, answer; then hand off the record and the shadow copy."""
+        """Validate, route, call, answer; then hand off the record and the shadow copy.
+
+        ``receive`` (the ASGI one, body already read) tells a stream when the client has gone."""
         check_body(body, dialect, self.models)
         name = self.matcher.match(path=path, headers=headers, body=body, key_name=key_name)
         if name is None:
@@ -138,7 +150,7 @@ class Proxy:
         if decision.shadow is not None:
             self._mirror(call, decision.shadow)
         if call.stream:
-            await self._serve_stream(call, decision.serve, send)
+            await self._serve_stream(call, decision.serve, send, receive)
         else:
             await self._serve_once(call, decision.serve, send)
 
@@ -170,7 +182,7 @@ class Proxy:
 
     # -- streaming ---------------------------------------------------------------------------
 
-    async def _serve_stream(self, call: Call, arm: str, send: Send) -> None:
+    async def _serve_stream(self, call: Call, arm: str, send: Send, receive: Receive | None = None) -> None:
         body = call.body
         wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         if call.dialect == "openai" and not wants_usage:
@@ -198,7 +210,8 @@ class Proxy:
             (b"x-modelswap-arm", arm.encode()),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        out = await self._relay(call, events, first, send, strip_usage=call.dialect == "openai" and not wants_usage)
+        strip_usage = call.dialect == "openai" and not wants_usage
+        out = await self._relay(call, events, first, send, strip_usage, receive)
         self._finish(call, arm, upstream, out, fallback=fallback)
 
     @staticmethod
@@ -212,15 +225,25 @@ class Proxy:
         return events, first
 
     async def _relay(
-        self, call: Call, events: AsyncIterator[Json], first: Json | None, send: Send, strip_usage: bool
+        self,
+        call: Call,
+        events: AsyncIterator[Json],
+        first: Json | None,
+        send: Send,
+        strip_usage: bool,
+        receive: Receive | None = None,
     ) -> Outcome:
         tally = StreamTally(assemble=self.migration.gateway.record_bodies != "none")
         take = tally.openai if call.dialect == "openai" else tally.anthropic
         ttft: float | None = None
         out = Outcome(200, 0.0)
         event = first
+        gone = asyncio.Event()
+        watcher = asyncio.create_task(_watch_disconnect(receive, gone)) if receive is not None else None
         try:
             while event is not None:
+                if gone.is_set():  # stop paying for tokens nobody receives
+                    raise ConnectionResetError("the client closed the connection mid-stream")
                 if take(event) and ttft is None:
                     ttft = time.perf_counter() - call.started
                 if not (strip_usage and not event.get("choices") and event.get("usage")):
@@ -243,6 +266,10 @@ class Proxy:
             out.status, out.error_kind, out.error = 500, "internal", f"internal error: {type(exc).__name__}"
             tail = error_event(INTERNAL_MESSAGE, "internal_error", call.dialect)
             tail += DONE if call.dialect == "openai" else b""
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+            await _close(events)
         await send({"type": "http.response.body", "body": tail, "more_body": False})
         out.latency_s, out.ttft_s = time.perf_counter() - call.started, ttft
         out.prompt_tokens, out.completion_tokens, out.cached_tokens = (
@@ -352,3 +379,21 @@ class Proxy:
                 replica_id=self.replica_id,
             )
         )
+
+
+async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
+    """Set ``gone`` when the client disconnects (the request body has been read already)."""
+    try:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+    except Exception:  # a server that cannot tell: nothing to watch
+        return
+    gone.set()
+
+
+async def _close(events: AsyncIterator[Json]) -> None:
+    """Release an upstream stream now (its connection), whether or not it was read to the end."""
+    aclose = getattr(events, "aclose", None)
+    if aclose is not None:
+        with contextlib.suppress(Exception):
+            await aclose()

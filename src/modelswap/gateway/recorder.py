@@ -66,7 +66,9 @@ class Recorder:
         self._requests.append(row)
 
     def add_pair(self, row: ShadowPairRow) -> None:
-        if len(self._requests) + len(self._pairs) >= self.max_pending:
+        # pairs waiting for their request count too (so memory stays bounded), but they never
+        # crowd out requests: a pair whose request was dropped waits in vain
+        if self.depth >= self.max_pending:
             self.dropped += 1
             return
         self._pairs.append(row)

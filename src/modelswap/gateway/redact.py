@@ -21,8 +21,8 @@ _SECRETS = re.compile(
 )
 _PII = re.compile(
     r"(?P<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})"
-    r"|(?P<card>\b(?:\d[ -]?){13,19}\b)"
-    r"|(?P<phone>(?<![\w.])\+?\d[\d ().\-]{7,}\d(?![\w.]))"
+    r"|(?P<card>\b\d(?:[ -]?\d){12,18}\b)"
+    r"|(?P<phone>(?<![\w.])(?!\d{4}-\d\d-\d\d\b)\+?\d[\d ().\-]{7,}\d(?![\w.]))"  # not an ISO date
 )
 _SECRET_KEYS = frozenset(
     {"api_key", "apikey", "authorization", "x-api-key", "password", "secret", "token", "access_token"}

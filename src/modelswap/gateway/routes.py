@@ -43,9 +43,11 @@ class RoutingTable:
             return False
         rows = self.store.rollout_states_since(0 if self.seq < 0 else self.seq)
         for row in rows:
-            if row.workload in self._states:
+            current = self._states.get(row.workload)
+            # the poll and the admin API may refresh at once: never replace a state with an older one
+            if current is not None and row.version >= current.version:
                 self._states[row.workload] = state_of(row, self._mirror.get(row.workload, False))
-        self.seq = max([seq, *(r.change_seq for r in rows)])
+        self.seq = max([self.seq, seq, *(r.change_seq for r in rows)])
         return True
 
     async def poll(self, interval_s: float = 0.2) -> None:

@@ -1,0 +1,234 @@
+"""Evidence rules of week 4 (cutover): canary, promotion, rollback drill, retention of the old model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from modelswap.config import Workload
+from modelswap.plan.figures import days, evidence_figures, hours, num, share, when
+from modelswap.plan.stages import Run, drills, full_since, in_band, runs, spans
+from modelswap.plan.status import Context, Evidence, by_count, manual_note, missing
+from modelswap.store import EvidenceRow
+
+
+def _longest(found: Sequence[Run], now: datetime) -> timedelta:
+    return max((r.length(now) for r in found), default=timedelta(0))
+
+
+@dataclass(frozen=True, slots=True)
+class _Hold:
+    """How long one workload held a share, against the hold it needs."""
+
+    ok: bool
+    held_hours: float
+    need_hours: float
+    reached_at: datetime | None
+    text: str
+
+    @property
+    def fraction(self) -> float:
+        """Share of the hold done (1 once held; a zero hold is done as soon as the share is reached)."""
+        if self.ok:
+            return 1.0
+        return min(1.0, self.held_hours / self.need_hours) if self.need_hours > 0 else 0.0
+
+
+def _canary_hold(ctx: Context, wl: Workload) -> _Hold:
+    c = wl.rollout.canary
+    need = timedelta(hours=c.hold_hours)
+    timeline = spans(ctx.facts.rollout.get(wl.name, ()))
+    found = runs(timeline, in_band(c.share))
+    held = [r for r in found if r.length(ctx.now) >= need]
+    if held:
+        r = held[0]
+        length = hours(r.length(ctx.now))
+        text = f"{wl.name}: {share(c.share)} or more from {when(r.start)}, held {num(length)} h without a rollback"
+        return _Hold(True, length, c.hold_hours, r.start + need, text)
+    if found and found[-1].end is None:
+        current = hours(found[-1].length(ctx.now))
+        text = (
+            f"{wl.name}: at {share(timeline[-1].serving_share)} since {when(found[-1].start)}, "
+            f"{num(current)} of {num(c.hold_hours)} h"
+        )
+        return _Hold(False, current, c.hold_hours, None, text)
+    if found:
+        best = hours(_longest(found, ctx.now))
+        text = f"{wl.name}: longest hold {num(best)} of {num(c.hold_hours)} h (ended by a rollback or a step down)"
+        return _Hold(False, best, c.hold_hours, None, text)
+    return _Hold(False, 0.0, c.hold_hours, None, f"{wl.name}: no canary yet")
+
+
+def canary(ctx: Context) -> Evidence:
+    holds = {wl.name: _canary_hold(ctx, wl) for wl in ctx.migration.workloads}
+    n = len(holds)
+    ok = [w for w, h in holds.items() if h.ok]
+    started = [w for w, h in holds.items() if h.ok or h.held_hours > 0]
+    figures = tuple(h.text for h in holds.values())
+    progress = sum(h.fraction for h in holds.values()) / n
+    data = {
+        "workloads": {
+            w: {"held_hours": round(h.held_hours, 3), "hold_hours": h.need_hours, "ok": h.ok} for w, h in holds.items()
+        }
+    }
+    source = "rollout events in the store"
+    if len(ok) == n:
+        done_at = max((h.reached_at for h in holds.values() if h.reached_at), default=None)
+        summary = f"canary held for all {n} workloads without a rollback"
+        return Evidence("done", summary, figures, 1.0, done_at, source, data=data)
+    if not started:
+        return Evidence("not_started", "no canary yet", figures, source=source, data=data)
+    lagging = min((holds[w] for w in started if w not in ok), key=lambda h: h.fraction)
+    summary = f"canary held for {len(ok)} of {n} workloads; {num(lagging.held_hours)} of {num(lagging.need_hours)} h"
+    return Evidence("in_progress", summary, figures, progress, source=source, data=data)
+
+
+def promote(ctx: Context) -> Evidence:
+    n = len(ctx.names)
+    figures, reached, data, progress = [], [], {}, 0.0
+    for wl in ctx.migration.workloads:
+        timeline = spans(ctx.facts.rollout.get(wl.name, ()))
+        since = full_since(timeline)
+        steps = wl.rollout.steps
+        parts, times, ok_steps = [], [], 0
+        for i, step in enumerate(steps):
+            high = steps[i + 1].share if i + 1 < len(steps) else None
+            found = runs(timeline, in_band(step.share, high))
+            need = timedelta(hours=step.hold_hours)
+            if high is None:  # the last step: the current, uninterrupted stay at 100 %
+                found = [r for r in found if r.end is None]
+            held = [r for r in found if r.length(ctx.now) >= need]
+            if held:
+                ok_steps += 1
+                times.append(held[0].start + need)
+                parts.append(f"{share(step.share)} ✓ ({num(hours(held[0].length(ctx.now)))} h)")
+            elif found:
+                parts.append(f"{share(step.share)} {num(hours(_longest(found, ctx.now)))} of {num(step.hold_hours)} h")
+            else:
+                parts.append(f"{share(step.share)} –")
+        done = since is not None and ok_steps == len(steps)
+        if done:
+            reached.append(max(times))
+        progress += ok_steps / len(steps)
+        figures.append(f"{wl.name}: " + ", ".join(parts) + (f"; at 100 % since {when(since)}" if since else ""))
+        data[wl.name] = {"steps_held": ok_steps, "steps": len(steps), "full_since": since}
+    source = "rollout events in the store"
+    dump = {"workloads": data}
+    if len(reached) == n:
+        return Evidence(
+            "done",
+            f"all {n} workloads at 100 % through every step",
+            tuple(figures),
+            1.0,
+            max(reached),
+            source,
+            data=dump,
+        )
+    if progress == 0:
+        return Evidence("not_started", "no promotion past the canary yet", tuple(figures), source=source, data=dump)
+    full = sum(1 for w in data.values() if w["full_since"] is not None)
+    summary = f"{len(reached)} of {n} workloads promoted through every step; {full} at 100 %"
+    return Evidence("in_progress", summary, tuple(figures), progress / n, source=source, data=dump)
+
+
+def rollback_drill(ctx: Context) -> Evidence:
+    per: dict[str, tuple[datetime, str]] = {}
+    latest: dict[str, str] = {}
+    for w in ctx.names:
+        found = [(d.restored_at, d) for d in drills(ctx.facts.rollout.get(w, ()))]
+        recorded = [e for e in ctx.facts.evidence if e.kind == "rollback_drill" and e.ok and e.workload in (w, None)]
+        if found:
+            first_at = found[0][0]
+            d = found[-1][1]
+            minutes = (d.restored_at - d.rolled_back_at).total_seconds() / 60
+            latest[w] = (
+                f"{w}: rolled back by {d.actor} at {when(d.rolled_back_at)}, restored after {num(minutes)} min"
+                + (f" ({d.reason})" if d.reason else "")
+            )
+            per[w] = (first_at, latest[w])
+        if recorded:
+            e = recorded[-1]
+            text = f"{w}: drill recorded by {e.source} at {when(e.ts)}" + (
+                f": {evidence_figures(e.figures)}" if e.figures else ""
+            )
+            if w not in per or recorded[0].ts < per[w][0]:
+                per[w] = (recorded[0].ts, text)
+            latest.setdefault(w, text)
+    k, n = len(per), len(ctx.names)
+    state = by_count(k, n)
+    figures = tuple(latest.get(w, f"{w}: no drill yet") for w in ctx.names)
+    summary = (
+        f"rollback flag flipped and restored for all {n} workloads"
+        if state == "done"
+        else f"drills for {k} of {n} workloads{missing(w for w in ctx.names if w not in per)}"
+        if k
+        else "no rollback drill yet (modelswap rollback, then modelswap rollback --undo)"
+    )
+    return Evidence(
+        state,
+        summary,
+        figures,
+        k / n,
+        max(p[0] for p in per.values()) if state == "done" else None,
+        "rollback and undo events in the store, drills recorded as evidence",
+        data={"workloads": {w: {"first_drill": p[0]} for w, p in per.items()}},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Retained:
+    """One workload's time at 100 % and the health probes of its old model since then."""
+
+    ok: bool
+    full_since: datetime | None
+    days_at_full: float
+    need_days: float
+    text: str
+
+
+def _retained(ctx: Context, wl: Workload, probes: Sequence[EvidenceRow]) -> _Retained:
+    need = wl.rollout.retain_old_days
+    since = full_since(spans(ctx.facts.rollout.get(wl.name, ())))
+    if since is None:
+        return _Retained(False, None, 0.0, need, f"{wl.name}: not at 100 % yet")
+    at_full = days(ctx.now - since)
+    mine = [p for p in probes if p.workload in (wl.name, None) and p.ts >= since]
+    failed = [p for p in mine if not p.ok]
+    text = f"{wl.name}: at 100 % since {when(since)}, {num(at_full)} of {num(need)} days"
+    if mine:
+        text += f"; {len(mine)} probes of the old model, " + (
+            f"{len(failed)} failed (last at {when(failed[-1].ts)})" if failed else "all healthy"
+        )
+    ok = at_full >= need and bool(mine) and not failed
+    return _Retained(ok, since, at_full, need, text)
+
+
+def retention(ctx: Context) -> Evidence:
+    source = "rollout events and old-model health probes recorded as evidence"
+    probes = [e for e in ctx.facts.evidence if e.kind == "retention_probe"]
+    kept = {wl.name: _retained(ctx, wl, probes) for wl in ctx.migration.workloads}
+    n = len(kept)
+    figures = tuple(r.text for r in kept.values())
+    data = {
+        "workloads": {
+            w: {"full_since": r.full_since, "days_at_full": round(r.days_at_full, 3), "ok": r.ok}
+            for w, r in kept.items()
+        }
+    }
+    at_full = [w for w, r in kept.items() if r.full_since is not None]
+    if not probes:
+        summary = manual_note("retention") + (f" ({len(at_full)} of {n} workloads at 100 %)" if at_full else "")
+        return Evidence("manual", summary, figures if at_full else (), source=source, data=data)
+    ok = [w for w, r in kept.items() if r.ok]
+    if len(ok) == n:
+        done_at = max(r.full_since + timedelta(days=r.need_days) for r in kept.values() if r.full_since)
+        summary = f"old model kept deployable and healthy for all {n} workloads"
+        return Evidence("done", summary, figures, 1.0, done_at, source, data=data)
+    if not at_full:
+        return Evidence("not_started", "no workload at 100 % yet", figures, source=source, data=data)
+    progress = sum(
+        1.0 if r.ok else min(1.0, r.days_at_full / r.need_days) if r.need_days else 0.0 for r in kept.values()
+    )
+    summary = f"retention window passed for {len(ok)} of {n} workloads"
+    return Evidence("in_progress", summary, figures, progress / n, source=source, data=data)

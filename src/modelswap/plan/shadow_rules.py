@@ -1,0 +1,216 @@
+"""Evidence rules of weeks 2–3 (shadow eval): shadow mode, nightly scoring, diff review, red-team."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from modelswap.plan.facts import BOTH_ARMS, run_finished
+from modelswap.plan.figures import baseline_pass_rate, num, pct, rate_with_interval
+from modelswap.plan.status import Context, Evidence, by_count, manual_note, missing
+from modelswap.store.summaries import ShadowSpan, VerdictTally
+
+
+def shadow(ctx: Context) -> Evidence:
+    empty = ShadowSpan(0, 0, None, None)
+    spans_ = {w: ctx.facts.shadow.get(w, empty) for w in ctx.names}
+    need = ctx.reqs.shadow_days
+    ok = [w for w in ctx.names if spans_[w].pairs > 0 and spans_[w].days >= need[w]]
+    started = [w for w in ctx.names if spans_[w].pairs > 0]
+    n = len(ctx.names)
+    figures = tuple(
+        f"{w}: {s.pairs} pairs ({s.answered} answered) over {num(s.days)} of {num(need[w])} days"
+        if s.pairs
+        else f"{w}: no shadow pairs yet"
+        for w, s in spans_.items()
+    )
+    progress = sum(min(1.0, spans_[w].days / need[w]) if need[w] > 0 else 1.0 for w in started) / n
+    data = {
+        "workloads": {
+            w: {"pairs": s.pairs, "answered": s.answered, "days": round(s.days, 3), "required_days": need[w]}
+            for w, s in spans_.items()
+        }
+    }
+    source = "shadow pairs in the store (old served, new mirrored)"
+    if len(ok) == n:
+        done_at = max(_plus_days(spans_[w].first, need[w]) for w in ctx.names)
+        return Evidence(
+            "done",
+            f"shadow traffic for all {n} workloads over at least {num(max(need.values()))} days",
+            figures,
+            1.0,
+            done_at,
+            source,
+            data=data,
+        )
+    if not started:
+        return Evidence("not_started", "no shadow pairs recorded yet", figures, 0.0, source=source, data=data)
+    lagging = min(started, key=lambda w: spans_[w].days / need[w] if need[w] else 1.0)
+    summary = (
+        f"shadow pairs for {len(started)} of {n} workloads; {num(spans_[lagging].days)} of {num(need[lagging])} days"
+    )
+    return Evidence("in_progress", summary, figures, progress, source=source, data=data)
+
+
+def _plus_days(ts: datetime | None, n_days: float) -> datetime:
+    assert ts is not None
+    return ts + timedelta(days=n_days)
+
+
+def _nights(ctx: Context, workload: str) -> list[tuple[date, datetime]]:
+    """Nights on which finished nightly runs scored both models, with when the night's last run ended."""
+    arms: dict[date, set[str]] = {}
+    ended: dict[date, datetime] = {}
+    for run in ctx.facts.eval_runs.get(workload, ()):
+        if not (run.nightly and run_finished(run)) or run.finished_at is None:
+            continue
+        night = run.started_at.date()
+        arms.setdefault(night, set()).update(run.endpoints)
+        ended[night] = max(ended.get(night, run.finished_at), run.finished_at)
+    return sorted((night, ended[night]) for night, seen in arms.items() if seen >= BOTH_ARMS)
+
+
+def _nightly_figure(ctx: Context, workload: str, nights: int) -> str:
+    score = ctx.facts.latest_nightly.get(workload)
+    if score is None:
+        return f"{workload}: {nights} nights scored"
+    parts = [f"{workload}: {nights} nights; night of {score.started_at.date().isoformat()}:"]
+    new, old = score.arms.get("new"), score.arms.get("old")
+    if new is not None:
+        parts.append(f"new pass rate {rate_with_interval(new.passed, new.cases)}")
+    if old is not None:
+        parts.append(f"vs old {rate_with_interval(old.passed, old.cases)}")
+    b = ctx.facts.baselines.get(workload)
+    rate = baseline_pass_rate(b.figures) if b else None
+    if rate is not None:
+        parts.append(f"vs baseline {pct(rate)}")
+    return " ".join(parts)
+
+
+def nightly_scoring(ctx: Context) -> Evidence:
+    need = ctx.reqs.nightly_nights
+    nights = {w: _nights(ctx, w) for w in ctx.names}
+    counts = {w: len(v) for w, v in nights.items()}
+    ok = [w for w in ctx.names if counts[w] >= need]
+    n = len(ctx.names)
+    figures = tuple(_nightly_figure(ctx, w, counts[w]) if counts[w] else f"{w}: no nightly run yet" for w in ctx.names)
+    data = {
+        "required_nights": need,
+        "workloads": {
+            w: {
+                "nights": counts[w],
+                "latest": {arm: {"passed": c.passed, "cases": c.cases} for arm, c in s.arms.items()}
+                if (s := ctx.facts.latest_nightly.get(w))
+                else None,
+            }
+            for w in ctx.names
+        },
+    }
+    source = "nightly eval runs of both models in the store"
+    progress = sum(min(1.0, counts[w] / need) for w in ctx.names) / n if need else 1.0
+    if len(ok) == n:
+        done_at = max(nights[w][need - 1][1] for w in ctx.names) if need else None
+        return Evidence(
+            "done", f"{need}+ nights of paired scoring for all {n} workloads", figures, 1.0, done_at, source, data=data
+        )
+    started = [w for w in ctx.names if counts[w]]
+    if not started:
+        return Evidence("not_started", "no nightly eval run of both models yet", figures, source=source, data=data)
+    fewest = min(counts[w] for w in ctx.names)
+    summary = f"nightly scoring for {len(started)} of {n} workloads; {fewest} of {need} nights"
+    return Evidence("in_progress", summary, figures, progress, source=source, data=data)
+
+
+def diff_review(ctx: Context) -> Evidence:
+    need = ctx.reqs.review_sample
+    empty = VerdictTally(0, 0, 0, 0, 0, None)
+    tallies = {w: ctx.facts.verdicts.get(w, empty) for w in ctx.names}
+    pairs = sum(t.pairs for t in tallies.values())
+    win, tie, loss = (sum(getattr(t, f) for t in tallies.values()) for f in ("win", "tie", "loss"))
+    verdicts = win + tie + loss
+    figures = []
+    if verdicts:
+        figures.append(
+            f"{verdicts} verdicts on {pairs} pairs: new wins {rate_with_interval(win, verdicts)}, "
+            f"ties {pct(tie / verdicts)}, loses {rate_with_interval(loss, verdicts)}"
+        )
+        figures.extend(
+            f"{w}: {t.pairs} pairs reviewed by {t.reviewers} ({t.win} win / {t.tie} tie / {t.loss} loss)"
+            if t.pairs
+            else f"{w}: no pairs reviewed yet"
+            for w, t in tallies.items()
+        )
+    data = {
+        "required_pairs": need,
+        "pairs": pairs,
+        "verdicts": {"win": win, "tie": tie, "loss": loss},
+        "workloads": {w: {"pairs": t.pairs, "win": t.win, "tie": t.tie, "loss": t.loss} for w, t in tallies.items()},
+    }
+    source = "review verdicts on shadow pairs in the store"
+    if pairs >= need:
+        firsts = ctx.facts.first_verdicts
+        done_at = (
+            firsts[need - 1] if len(firsts) >= need else max((t.last for t in tallies.values() if t.last), default=None)
+        )
+        summary = f"{pairs} shadow pairs reviewed by people (≥ {need})"
+        return Evidence("done", summary, tuple(figures), 1.0, done_at, source, data=data)
+    if pairs == 0:
+        return Evidence("not_started", f"no shadow pair reviewed yet (needs {need})", source=source, data=data)
+    return Evidence(
+        "in_progress",
+        f"{pairs} of {need} shadow pairs reviewed",
+        tuple(figures),
+        pairs / need,
+        source=source,
+        data=data,
+    )
+
+
+def red_team(ctx: Context) -> Evidence:
+    source = "red-team results in the store"
+    tallies = ctx.facts.redteam
+    if not tallies:
+        return Evidence("manual", manual_note("red-team"), source=source)
+    covered: dict[str, tuple[str | None, Any, Any]] = {}
+    for w in ctx.names:
+        for key in (w, None):
+            old, new = tallies.get((key, "old")), tallies.get((key, "new"))
+            if old and new and old.probes and new.probes:
+                covered[w] = (key, old, new)
+                break
+    figures, shown = [], set()
+    for w, (key, old, new) in covered.items():
+        if key in shown:
+            continue
+        shown.add(key)
+        who = "all workloads" if key is None else w
+        figures.append(
+            f"{who}: attack success old {rate_with_interval(old.attacks_succeeded, old.probes)} vs "
+            f"new {rate_with_interval(new.attacks_succeeded, new.probes)} ({new.probes} probes on new)"
+        )
+    k, n = len(covered), len(ctx.names)
+    state = by_count(k, n)
+    last = [t.last for _, old, new in covered.values() for t in (old, new) if t.last]
+    summary = (
+        f"probes run against both models for all {n} workloads"
+        if state == "done"
+        else f"red-team results for {k} of {n} workloads{missing(w for w in ctx.names if w not in covered)}"
+    )
+    data = {
+        "workloads": {
+            w: {
+                "old": {"succeeded": o.attacks_succeeded, "probes": o.probes},
+                "new": {"succeeded": nw.attacks_succeeded, "probes": nw.probes},
+            }
+            for w, (_, o, nw) in covered.items()
+        }
+    }
+    return Evidence(
+        state if state != "not_started" else "in_progress",
+        summary,
+        tuple(figures),
+        k / n,
+        max(last) if state == "done" and last else None,
+        source,
+        data=data,
+    )

@@ -1,0 +1,49 @@
+"""Server-side SVG charts: labels are escaped, empty data says so, values land inside the frame."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from modelswap.console.charts import Point, bar_chart, histogram, line_chart
+
+
+def _svg(markup: str) -> ET.Element:
+    return ET.fromstring(markup)  # well-formed XML or this raises
+
+
+def test_labels_are_escaped() -> None:
+    evil = "<script>alert(1)</script>"
+    markup = line_chart(evil, {evil: [Point(evil, 1.0, 0.5, 1.5), Point("b", 2.0)]})
+    assert "<script>" not in markup and "&lt;script&gt;" in markup
+    _svg(markup)
+
+
+def test_empty_data_is_said_in_words() -> None:
+    assert "no data yet" in line_chart("Pass rate", {"old": []})
+    assert "no data yet" in histogram("Latency", {})
+    assert "no data yet" in bar_chart("Cost", {"old": [Point("d", None)]})
+
+
+def test_points_stay_inside_the_viewbox() -> None:
+    markup = line_chart("x", {"old": [Point(str(i), float(i), i - 0.5, i + 0.5) for i in range(10)]})
+    root = _svg(markup)
+    for circle in root.iter("{http://www.w3.org/2000/svg}circle") or root.iter("circle"):
+        assert 0 <= float(circle.get("cx", 0)) <= 640 and 0 <= float(circle.get("cy", 0)) <= 240
+    ys = [float(y) for y in re.findall(r'cy="([\d.]+)"', markup)]
+    assert ys == sorted(ys, reverse=True)  # rising values draw higher on screen
+
+
+def test_histogram_bars_are_percentages_of_each_series() -> None:
+    markup = histogram("Latency", {"old": [10.0] * 3 + [20.0], "new": [30.0] * 4}, bins=4)
+    _svg(markup)
+    bars = re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="([\d.]+)"', markup)
+    heights = sorted(float(h) for w, h in bars if w != "10")  # legend swatches are 10×10
+    assert len(heights) == 3  # old: 75 % and 25 %; new: 100 %
+    assert abs(heights[0] * 3 - heights[1]) < 0.5 and abs(heights[0] * 4 - heights[2]) < 0.5
+
+
+def test_bar_chart_groups_by_label() -> None:
+    markup = bar_chart("Cost", {"old": [Point("d1", 2.0), Point("d2", 1.0)], "new": [Point("d1", 1.0)]}, unit="$")
+    _svg(markup)
+    assert markup.count("<rect") >= 3 and "old d1: 2$" in markup

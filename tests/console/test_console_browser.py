@@ -1,0 +1,198 @@
+"""The console in a real browser (Debian's Chromium driven by Playwright): sign in, plan ticks
+move the progress bar and survive a reload, the Markdown download holds the tick, untrusted
+model output renders as text, and the rollback button flips serving. Screenshots of each page
+are written to ``test-artifacts/console/`` (and to ``docs/`` when ``MODELSWAP_DOCS_SCREENSHOTS=1``
+or the docs copy does not exist yet)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.async_api import Page, async_playwright
+
+from modelswap.config import load_migration
+from modelswap.gateway.server import build_gateway, free_port
+from modelswap.starter import write_starter
+from modelswap.store import RequestRow, ShadowPairRow, open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "console"
+CHROMIUM = "/usr/bin/chromium"
+TOKEN = "console-test-token"
+EVIL = '<script>window.__pwned = true; alert("pwned")</script><img src=x onerror="window.__pwned=true">'
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
+
+
+@pytest.fixture
+async def console_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
+    monkeypatch.setenv("MODELSWAP_ADMIN_TOKEN", TOKEN)
+    write_starter(tmp_path)
+    config = tmp_path / "migration.yaml"
+    config.write_text(config.read_text().replace("time_scale: 1.0 ", "time_scale: 0.0 "))
+    migration = load_migration(config)
+    store = open_store(migration.store)
+    app = build_gateway(migration, store=store, flush_interval_s=0.05)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        for i in range(12):
+            body = {"model": "gpt-4o", "user": f"u{i}", "messages": [{"role": "user", "content": f"What is {i} * 7?"}]}
+            workload = ("ticket-triage", "extraction", "order-tools")[i % 3]
+            r = await client.post("/v1/chat/completions", json=body, headers={"x-modelswap-workload": workload})
+            assert r.status_code == 200
+    now = datetime.now(UTC)
+    store.insert_records(
+        [
+            RequestRow(
+                id="evil-1",
+                ts=now,
+                workload="extraction",
+                arm="old",
+                endpoint="old",
+                model="gpt-4o",
+                status=200,
+                latency_ms=12.0,
+                request_body={"messages": [{"role": "user", "content": EVIL}]},
+                response_body={"content": EVIL, "tool_calls": []},
+            )
+        ],
+        [
+            ShadowPairRow(
+                request_id="evil-1",
+                ts=now,
+                arm="new",
+                model="gpt-5",
+                status=200,
+                latency_ms=20.0,
+                response_body={"content": "fine " + EVIL, "tool_calls": []},
+            )
+        ],
+    )
+    await asyncio.sleep(0.3)
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        await task
+        store.close()
+
+
+async def _shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    docs = ROOT / "docs" / f"console-{name}.png"
+    if os.environ.get("MODELSWAP_DOCS_SCREENSHOTS") == "1" or not docs.exists():
+        docs.parent.mkdir(exist_ok=True)
+        shutil.copyfile(path, docs)
+
+
+async def _progress(page: Page) -> int:
+    return int(await page.get_attribute("#progress-overall", "aria-valuenow") or "0")
+
+
+async def test_console_end_to_end(console_url: str, tmp_path: Path) -> None:
+    dialogs: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        context = await browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+        page = await context.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), asyncio.ensure_future(d.accept())))
+
+        # signing in: wrong token refused, right token lands on the overview
+        await page.goto(console_url + "/console")
+        assert "/console/login" in page.url
+        await page.fill("input[name=token]", "wrong")
+        await page.click("button[type=submit]")
+        assert "not the admin token" in await page.content()
+        await page.fill("input[name=token]", TOKEN)
+        await page.click("button[type=submit]")
+        await page.wait_for_selector("#workloads")
+        rows = await page.locator("#workloads tbody tr").count()
+        assert rows == 3
+        await _shot(page, "overview")
+
+        # the plan: tick an item by hand, the progress bar moves, a reload keeps it
+        await page.goto(console_url + "/console/plan")
+        before = await _progress(page)
+        item = page.locator('li[data-item="inventory"]')
+        await item.locator("input[name=by]").fill("alice")
+        await item.locator("input[name=note]").fill("volumes from the billing export")
+        await item.locator("button[type=submit]").click()
+        await page.wait_for_load_state()
+        after = await _progress(page)
+        assert after > before
+        await page.reload()
+        assert await _progress(page) == after
+        assert "alice (by hand)" in await page.locator('li[data-item="inventory"]').inner_text()
+        await _shot(page, "plan")
+
+        # the download holds the tick, with its author and timestamp
+        async with page.expect_download() as info:
+            await page.click("#download")
+        download = await info.value
+        target = tmp_path / download.suggested_filename
+        await download.save_as(target)
+        text = target.read_text()
+        assert download.suggested_filename.startswith("modelswap-plan-") and target.suffix == ".md"
+        line = next(ln for ln in text.splitlines() if "1. Inventory" in ln)
+        assert line.startswith("- [x]")
+        assert "alice" in text and datetime.now(UTC).strftime("%Y-%m-%d") in text
+
+        # untrusted model output is shown as text, never run
+        await page.goto(console_url + "/console/workloads/extraction")
+        await page.wait_for_selector("#pairs")
+        assert EVIL in await page.locator("#pairs").inner_text()
+        assert await page.evaluate("window.__pwned === undefined")
+        assert await page.locator("script").count() == 1  # console.js only
+        await _shot(page, "workload")
+
+        # the rollback button: confirm, then every workload serves the old model
+        await page.goto(console_url + "/console")
+        await page.click("#rollback-all")
+        await page.wait_for_selector("text=rolled back")
+        assert any("Roll back EVERY workload" in m for m in dialogs)
+        assert await page.locator("#workloads .badge.bad").count() == 3
+        assert dialogs and all("pwned" not in m for m in dialogs)
+        await browser.close()
+
+    async with httpx.AsyncClient(base_url=console_url) as client:
+        body = {"model": "gpt-4o", "user": "u1", "messages": [{"role": "user", "content": "What is 1 + 1?"}]}
+        r = await client.post("/v1/chat/completions", json=body)
+        assert r.headers["x-modelswap-arm"] == "old"
+
+
+async def test_console_is_closed_without_an_admin_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MODELSWAP_ADMIN_TOKEN", raising=False)
+    write_starter(tmp_path)
+    migration = load_migration(tmp_path / "migration.yaml")
+    app = build_gateway(migration)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        r = await client.get("/console")
+        assert r.status_code == 403 and "MODELSWAP_ADMIN_TOKEN" in r.text
+        r = await client.get("/console/login?token=guess")
+        assert r.status_code == 401

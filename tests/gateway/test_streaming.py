@@ -1,0 +1,130 @@
+"""Streams through the gateway: frames per dialect, first token, usage, the assembled answer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of
+from modelswap.rollout import flag
+from modelswap.sim import ProfileOverride, RunningSim, SimConfig, start_sim
+from modelswap.store import Store
+
+from .conftest import NEW, OLD, WORKLOAD, StartGateway, migration_of, openai_endpoint
+
+
+def chunk(delta: dict[str, object], finish: str | None = None) -> dict[str, object]:
+    return {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+
+def test_openai_frames_and_done() -> None:
+    assert encode_event({"a": 1}, "openai") == b'data: {"a":1}\n\n'
+    assert DONE == b"data: [DONE]\n\n"
+
+
+def test_anthropic_frames_name_the_event() -> None:
+    frame = encode_event({"type": "message_stop"}, "anthropic")
+    assert frame == b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+
+
+def test_error_frames_in_each_shape() -> None:
+    openai_frame = error_event("the new model failed", "server", "openai")
+    assert orjson.loads(openai_frame.removeprefix(b"data: "))["error"]["message"] == "the new model failed"
+    anthropic_frame = error_event("the new model failed", "server", "anthropic")
+    assert anthropic_frame.startswith(b"event: error\n")
+    assert orjson.loads(anthropic_frame.split(b"data: ")[1])["error"]["type"] == "api_error"
+
+
+def test_openai_tally_first_token_usage_and_tool_calls() -> None:
+    tally = StreamTally(assemble=True)
+    assert tally.openai(chunk({"role": "assistant"})) is False, "a role alone is no token"
+    assert tally.openai(chunk({"content": "Let me look"})) is True
+    assert tally.openai(chunk({"content": " that up."})) is False
+    call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "lookup_order", "arguments": ""}}
+    tally.openai(chunk({"tool_calls": [call]}))
+    tally.openai(chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"order_id": '}}]}))
+    tally.openai(chunk({"tool_calls": [{"index": 0, "function": {"arguments": '"ORD-1"}'}}]}, "tool_calls"))
+    tally.openai(
+        {
+            "choices": [],
+            "usage": {"prompt_tokens": 9, "completion_tokens": 4, "prompt_tokens_details": {"cached_tokens": 2}},
+        }
+    )
+    assert (tally.prompt_tokens, tally.completion_tokens, tally.cached_tokens) == (9, 4, 2)
+    assert tally.response() == {
+        "content": "Let me look that up.",
+        "tool_calls": [{"id": "call_1", "name": "lookup_order", "arguments": '{"order_id": "ORD-1"}'}],
+        "finish_reason": "tool_calls",
+        "streamed": True,
+    }
+
+
+def test_anthropic_tally_counts_cache_reads_in_the_prompt() -> None:
+    tally = StreamTally(assemble=True)
+    start = {"input_tokens": 5, "cache_read_input_tokens": 3, "cache_creation_input_tokens": 2, "output_tokens": 1}
+    assert tally.anthropic({"type": "message_start", "message": {"usage": start}}) is False
+    tally.anthropic({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})
+    assert tally.anthropic({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi"}})
+    tally.anthropic(
+        {"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": "toolu_1", "name": "f"}}
+    )
+    tally.anthropic(
+        {"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{}"}}
+    )
+    tally.anthropic({"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 7}})
+    assert (tally.prompt_tokens, tally.completion_tokens, tally.cached_tokens) == (10, 7, 3)
+    assert tally.response()["tool_calls"] == [{"id": "toolu_1", "name": "f", "arguments": "{}"}]
+    assert tally.response()["finish_reason"] == "tool_use"
+
+
+def test_tally_without_assembly_keeps_no_text() -> None:
+    tally = StreamTally(assemble=False)
+    tally.openai(chunk({"content": "secret text"}))
+    assert tally.text == [] and tally.first_token
+
+
+def test_usage_of_complete_bodies() -> None:
+    openai_body = {"usage": {"prompt_tokens": 3, "completion_tokens": 2, "prompt_tokens_details": {"cached_tokens": 1}}}
+    assert usage_of(openai_body, "openai") == (3, 2, 1)
+    assert usage_of({}, "openai") == (None, None, None)
+    anthropic_body = {"usage": {"input_tokens": 4, "output_tokens": 6, "cache_read_input_tokens": 2}}
+    assert usage_of(anthropic_body, "anthropic") == (6, 6, 2)
+    assert usage_of({}, "anthropic")[:2] == (None, None)
+
+
+# -- through the gateway, on the wire ------------------------------------------------------------------
+
+
+@pytest.fixture
+async def slow_sim() -> AsyncIterator[RunningSim]:
+    """A simulator whose old model streams about 50 tokens a second."""
+    slow = ProfileOverride(quality=1.0, tokens_per_s=50, ttft_p50_ms=1, ttft_p95_ms=2, error_rate=0, rate_limit_rate=0)
+    running = await start_sim(SimConfig(time_scale=1.0, error_scale=0.0, models={OLD: slow}))
+    yield running
+    await running.stop()
+
+
+async def test_a_client_that_goes_away_stops_the_stream(
+    start_gateway: StartGateway, tmp_path: Path, slow_sim: RunningSim, store: Store
+) -> None:
+    migration = migration_of(tmp_path, openai_endpoint(slow_sim, OLD), openai_endpoint(slow_sim, NEW))
+    flag.set_stage(store, WORKLOAD, "split", 0, "test", "old only")
+    gw = await start_gateway(migration)
+    ask = {"model": OLD, "messages": [{"role": "user", "content": "How do I export my projects?"}], "stream": True}
+    started = time.monotonic()
+    async with (
+        httpx.AsyncClient(base_url=gw.base_url) as client,
+        client.stream("POST", "/v1/chat/completions", json=ask) as r,
+    ):
+        assert r.status_code == 200
+        async for _ in r.aiter_raw():
+            break  # the app gives up after the first bytes
+    await gw.settle(requests=1, timeout=1.0)
+    (row,) = gw.requests()
+    assert (row.status, row.error_kind) == (499, "client_closed")
+    assert time.monotonic() - started < 1.0, "the gateway stopped reading a stream nobody receives"

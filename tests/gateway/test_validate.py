@@ -1,0 +1,128 @@
+"""Bad requests get a clear 4xx in the caller's API shape, before any model is called."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from modelswap.config import Migration
+from modelswap.gateway.errors import ClientError
+from modelswap.gateway.validate import check_body, parse_body
+from modelswap.sim import RunningSim
+
+from .conftest import NEW, OLD, Gateway, StartGateway
+
+MESSAGES = [{"role": "user", "content": "hi"}]
+
+
+@pytest.fixture
+async def gw(start_gateway: StartGateway, migration: Migration) -> Gateway:
+    return await start_gateway(migration, wire=False)
+
+
+def openai_error(body: dict[str, Any]) -> dict[str, Any]:
+    """The error object, after checking it has exactly OpenAI's fields."""
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"message", "type", "param", "code"}
+    return body["error"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"", "request body is empty"),
+        (b"[1, 2]", "must be a JSON object, got an array"),
+        (b'"hello"', "must be a JSON object, got a string"),
+    ],
+)
+async def test_unparseable_bodies(gw: Gateway, sim: RunningSim, raw: bytes, words: str) -> None:
+    r = await gw.client.post("/v1/chat/completions", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    error = openai_error(r.json())
+    assert error["type"] == "invalid_request_error" and words in error["message"]
+    assert "Traceback" not in r.text
+    assert not sim.engine.counts
+
+
+@pytest.mark.parametrize(
+    ("body", "param", "words"),
+    [
+        ({"model": OLD, "messages": "hi"}, "messages", "'messages' must be an array of message objects, got a string"),
+        ({"model": OLD, "messages": MESSAGES, "stream": "yes"}, "stream", "'stream' must be a boolean, got a string"),
+        ({"model": OLD, "messages": MESSAGES, "max_tokens": True}, "max_tokens", "an integer, got a boolean"),
+        ({"model": OLD, "messages": MESSAGES, "temperature": "hot"}, "temperature", "a number, got a string"),
+        ({"model": OLD}, "messages", "'messages' is required"),
+        ({"model": OLD, "messages": []}, "messages", "'messages' is required and must not be empty"),
+        ({"model": OLD, "messages": ["hi"]}, "messages[0]", "messages[0] must be an object with a string 'role'"),
+        ({"messages": MESSAGES}, "model", "'model' is required"),
+        ({"model": None, "messages": MESSAGES}, "model", "'model' is required"),
+        ({"model": 4, "messages": MESSAGES}, "model", "'model' must be a string, got a number"),
+    ],
+)
+async def test_wrong_fields_name_the_field(
+    gw: Gateway, sim: RunningSim, body: dict[str, Any], param: str, words: str
+) -> None:
+    r = await gw.client.post("/v1/chat/completions", json=body)
+    assert r.status_code == 400
+    error = openai_error(r.json())
+    assert error["param"] == param
+    assert words in error["message"]
+    assert not sim.engine.counts
+
+
+async def test_unknown_model_is_404_listing_served_models(gw: Gateway) -> None:
+    r = await gw.client.post("/v1/chat/completions", json={"model": "gpt-3.5-turbo", "messages": MESSAGES})
+    assert r.status_code == 404
+    error = openai_error(r.json())
+    assert error["code"] == "model_not_found" and error["param"] == "model"
+    assert "'gpt-3.5-turbo' is not served" in error["message"]
+    assert OLD in error["message"] and NEW in error["message"]
+
+
+async def test_endpoint_names_are_accepted_as_models(gw: Gateway) -> None:
+    r = await gw.client.post("/v1/chat/completions", json={"model": "new", "messages": MESSAGES})
+    assert r.status_code == 200 and r.json()["model"] == OLD, "modelswap chooses which model answers"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        ({"model": OLD, "messages": MESSAGES}, 400, "'max_tokens' is required by the Messages API"),
+        ({"model": OLD, "max_tokens": 10, "messages": "hi"}, 400, "'messages' must be an array"),
+        ({"model": OLD, "max_tokens": 10, "messages": MESSAGES, "system": 3}, 400, "'system' must be a string"),
+        ({"model": "claude-2", "max_tokens": 10, "messages": MESSAGES}, 404, "'claude-2' is not served"),
+    ],
+)
+async def test_messages_api_errors_in_anthropic_shape(
+    gw: Gateway, body: dict[str, Any], status: int, words: str
+) -> None:
+    r = await gw.client.post("/v1/messages", json=body, headers={"anthropic-version": "2023-06-01"})
+    assert r.status_code == status
+    payload = r.json()
+    assert payload["type"] == "error" and set(payload["error"]) == {"type", "message"}
+    assert payload["error"]["type"] == ("invalid_request_error" if status == 400 else "not_found_error")
+    assert words in payload["error"]["message"]
+
+
+async def test_messages_api_malformed_json_in_anthropic_shape(gw: Gateway) -> None:
+    r = await gw.client.post("/v1/messages", content=b"{", headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.json()["type"] == "error" and "not valid JSON" in r.json()["error"]["message"]
+
+
+# -- the pure checks ---------------------------------------------------------------------------------
+
+
+def test_check_body_accepts_a_normal_request() -> None:
+    body = {"model": OLD, "messages": MESSAGES, "stream": True, "temperature": 0.2, "max_tokens": 5, "user": "u"}
+    check_body(body, "openai", {OLD})
+    check_body({**body, "max_tokens": 5}, "anthropic", {OLD})
+
+
+def test_parse_body_returns_the_object() -> None:
+    assert parse_body(b'{"a": 1}') == {"a": 1}
+    with pytest.raises(ClientError) as caught:
+        parse_body(b"\xff")
+    assert caught.value.status == 400

@@ -1,0 +1,295 @@
+"""Evidence rules over plain facts: no store, no clock — what each item's state is and why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from modelswap.catalog import scenario
+from modelswap.config import Migration
+from modelswap.plan import Evidence, NightlyScore, PlanFacts, evaluate, requirements
+from modelswap.store import BaselineRow, EvalRunRow, EvidenceRow, RolloutEventRow
+from modelswap.store.summaries import ArmPassCount, RedteamTally, ShadowSpan, VerdictTally
+
+from .conftest import WORKLOADS, at
+
+MakeMigration = Callable[..., Migration]
+
+
+def judge(migration: Migration, key: str, *, preset: str | None = None, **facts: Any) -> Evidence:
+    facts.setdefault("now", at(days=60))
+    reqs = requirements(migration, scenario(preset) if preset else None)
+    return evaluate(migration, PlanFacts(**facts), reqs)[key]
+
+
+def baseline(workload: str, **figures: Any) -> BaselineRow:
+    return BaselineRow(workload=workload, created_at=at(), figures=figures or {"pass_rate": 0.904}, source="eval run 1")
+
+
+def run(workload: str, started: datetime, *, nightly: bool = True, status: str = "finished", **spec: Any) -> EvalRunRow:
+    return EvalRunRow(
+        started_at=started,
+        finished_at=started + timedelta(minutes=30),
+        workload=workload,
+        golden_set_path="g.jsonl",
+        golden_set_sha256="0" * 64,
+        endpoints=["old", "new"],
+        spec=spec,
+        nightly=nightly,
+        status=status,
+    )
+
+
+def event(
+    workload: str, ts: datetime, action: str, stage: str, share: float, rollback: bool = False
+) -> RolloutEventRow:
+    return RolloutEventRow(
+        workload=workload,
+        ts=ts,
+        actor="ops",
+        action=action,
+        to_state={"stage": stage, "share": share, "rollback": rollback},
+    )
+
+
+def for_all(make: Callable[[str], Any]) -> dict[str, Any]:
+    return {w: make(w) for w in WORKLOADS}
+
+
+# ---- week 1 ---------------------------------------------------------------------------------------
+
+
+def test_baseline_needs_one_per_workload(migration: Migration) -> None:
+    assert judge(migration, "baseline").state == "not_started"
+    partial = judge(migration, "baseline", baselines={"extraction": baseline("extraction")})
+    assert partial.state == "in_progress"
+    assert partial.summary == "baselines for 1 of 3 workloads; missing: ticket-triage, order-tools"
+    done = judge(
+        migration,
+        "baseline",
+        baselines=for_all(lambda w: baseline(w, pass_rate=0.904, cases=1000, passed=904, p95_latency_ms=1234.0)),
+    )
+    assert done.state == "done" and done.done_at == at()
+    assert done.figures[0].startswith("ticket-triage: pass rate 90.4 % [88.4, 92.1], p95 1.23 s (from eval run 1")
+
+
+def test_quality_gate_is_written_gates_held_against_a_baseline(make_migration: MakeMigration) -> None:
+    written = make_migration()
+    gated = judge(written, "quality-gate")
+    assert gated.state == "in_progress" and "baselines to hold them against: 0 of 3" in gated.summary
+    done = judge(written, "quality-gate", baselines=for_all(lambda w: baseline(w, pass_rate=0.904, p95_latency_ms=800)))
+    assert done.state == "done"
+    assert "pass rate within 2 points at 95% → at least 88.4 % (baseline 90.4 %)" in done.figures[0]
+    assert "p95 latency ≤ 1.2× old → ≤ 960 ms (baseline 800 ms)" in done.figures[0]
+    defaults = judge(make_migration(written=False), "quality-gate")
+    assert defaults.state == "not_started"
+    assert "(built-in default, not written in the migration file)" in defaults.figures[0]
+
+
+def test_go_no_go_needs_triggers_written_not_just_the_defaults(make_migration: MakeMigration) -> None:
+    done = judge(make_migration(), "go-no-go")
+    assert done.state == "done"
+    assert (
+        done.figures[0] == "ticket-triage: roll back if error rate up more than 2 points (after 200 requests per arm)"
+    )
+    defaults = judge(make_migration(written=False), "go-no-go")
+    assert defaults.state == "not_started" and "rely on built-in defaults" in defaults.summary
+
+
+def test_inventory_is_manual_until_an_inventory_is_recorded(migration: Migration) -> None:
+    manual = judge(migration, "inventory")
+    assert manual.state == "manual" and "tick by hand" in manual.summary
+    one = EvidenceRow(kind="inventory", ts=at(), source="modelswap inventory", workload="extraction", figures={"a": 1})
+    assert judge(migration, "inventory", evidence=(one,)).state == "in_progress"
+    everything = EvidenceRow(
+        kind="inventory", ts=at(1), source="modelswap inventory", figures={"summary": "3 workloads, 41k requests/day"}
+    )
+    done = judge(migration, "inventory", evidence=(one, everything))
+    assert done.state == "done" and done.done_at == at(1)
+    assert done.figures == ("all workloads: 3 workloads, 41k requests/day (modelswap inventory, 2025-03-01 13:00 UTC)",)
+
+
+# ---- weeks 2–3 ------------------------------------------------------------------------------------
+
+
+def test_shadow_counts_workloads_and_days(migration: Migration) -> None:
+    spans = {
+        "ticket-triage": ShadowSpan(500, 498, at(), at(days=3.2)),
+        "extraction": ShadowSpan(900, 900, at(), at(days=20)),
+    }
+    partial = judge(migration, "shadow", shadow=spans)
+    assert partial.state == "in_progress"
+    assert partial.summary == "shadow pairs for 2 of 3 workloads; 3.2 of 14 days"
+    assert partial.figures[0] == "ticket-triage: 500 pairs (498 answered) over 3.2 of 14 days"
+    full = for_all(lambda w: ShadowSpan(100, 100, at(days=1), at(days=16)))
+    done = judge(migration, "shadow", shadow=full)
+    assert done.state == "done" and done.done_at == at(days=15)
+
+
+def test_nightly_scoring_counts_nights_with_both_models(migration: Migration) -> None:
+    def runs(nights: int) -> tuple[EvalRunRow, ...]:
+        good = [run("w", at(days=d)) for d in range(nights)]
+        noise = [run("w", at(days=30), status="failed"), run("w", at(days=31), nightly=False)]
+        return (*good, run("w", at(days=0, hours=1)), *noise)  # a second run the same night counts once
+
+    score = NightlyScore("r", at(days=6), {"new": ArmPassCount(912, 1000), "old": ArmPassCount(904, 1000)})
+    partial = judge(
+        migration,
+        "nightly-scoring",
+        eval_runs={"ticket-triage": runs(3), "extraction": runs(7)},
+        latest_nightly={"ticket-triage": score},
+        baselines={"ticket-triage": baseline("ticket-triage", pass_rate=0.904)},
+    )
+    assert partial.state == "in_progress" and partial.summary == "nightly scoring for 2 of 3 workloads; 0 of 7 nights"
+    assert partial.figures[0] == (
+        "ticket-triage: 3 nights; night of 2025-03-07: new pass rate 91.2 % [89.3, 92.8] "
+        "vs old 90.4 % [88.4, 92.1] vs baseline 90.4 %"
+    )
+    done = judge(migration, "nightly-scoring", eval_runs=for_all(lambda w: runs(7)))
+    assert done.state == "done" and done.done_at == at(days=6) + timedelta(minutes=30)
+
+
+def test_diff_review_needs_the_review_sample(migration: Migration) -> None:
+    tallies = {"ticket-triage": VerdictTally(30, 100, 20, 150, 2, at())}
+    partial = judge(migration, "diff-review", verdicts=tallies)
+    assert partial.state == "in_progress" and partial.summary == "150 of 200 shadow pairs reviewed"
+    assert partial.figures[0].startswith("150 verdicts on 150 pairs: new wins 20.0 % [14.4, 27.1], ties 66.7 %")
+    firsts = tuple(at(hours=h) for h in range(250))
+    enough = {"ticket-triage": VerdictTally(50, 150, 50, 250, 3, at(249))}
+    done = judge(migration, "diff-review", verdicts=enough, first_verdicts=firsts)
+    assert done.state == "done" and done.done_at == at(hours=199)
+    high_risk = judge(migration, "diff-review", preset="gpt-5-to-sonnet", verdicts=enough, first_verdicts=firsts)
+    assert high_risk.state == "in_progress" and high_risk.summary == "250 of 400 shadow pairs reviewed"
+
+
+def test_red_team_is_manual_until_results_exist(migration: Migration) -> None:
+    assert judge(migration, "red-team").state == "manual"
+    tallies = {(None, "old"): RedteamTally(8, 200, 1, at()), (None, "new"): RedteamTally(5, 200, 1, at(2))}
+    done = judge(migration, "red-team", redteam=tallies)
+    assert done.state == "done" and done.done_at == at(2)
+    assert done.figures[0].startswith("all workloads: attack success old 4.0 % [")
+    only_new = judge(migration, "red-team", redteam={("extraction", "new"): RedteamTally(1, 10, 1, at())})
+    assert only_new.state == "in_progress"
+
+
+# ---- week 4 ---------------------------------------------------------------------------------------
+
+
+def test_canary_must_hold_without_a_rollback(migration: Migration) -> None:
+    short = {"ticket-triage": (event("ticket-triage", at(), "set_stage", "split", 1),)}
+    partial = judge(migration, "canary", rollout=short, now=at(hours=47))
+    assert partial.state == "in_progress" and partial.summary == "canary held for 0 of 3 workloads; 47 of 48 h"
+    interrupted = (
+        event("w", at(), "set_stage", "split", 1),
+        event("w", at(hours=30), "rollback", "split", 1, rollback=True),
+        event("w", at(hours=31), "undo_rollback", "split", 1),
+    )
+    broken = judge(migration, "canary", rollout={"ticket-triage": interrupted}, now=at(hours=60))
+    assert broken.state == "in_progress" and "29 of 48 h" in broken.figures[0]
+    held = for_all(
+        lambda w: (event(w, at(), "set_stage", "split", 1), event(w, at(hours=50), "set_stage", "split", 10))
+    )
+    done = judge(migration, "canary", rollout=held, now=at(hours=49))
+    assert done.state == "done" and done.done_at == at(hours=48)
+    assert done.figures[0] == "ticket-triage: 1 % or more from 2025-03-01 12:00 UTC, held 49 h without a rollback"
+
+
+def promotion(w: str, pause_50: float = 24) -> tuple[RolloutEventRow, ...]:
+    return (
+        event(w, at(), "set_stage", "split", 1),
+        event(w, at(hours=48), "set_stage", "split", 10),
+        event(w, at(hours=72), "set_stage", "split", 50),
+        event(w, at(hours=72 + pause_50), "set_stage", "full", 100),
+    )
+
+
+def test_promote_needs_every_step_held_and_100_now(migration: Migration) -> None:
+    done = judge(migration, "promote", rollout=for_all(promotion), now=at(days=5))
+    assert done.state == "done" and done.done_at == at(hours=96)
+    assert (
+        done.figures[0]
+        == "ticket-triage: 10 % ✓ (24 h), 50 % ✓ (24 h), 100 % ✓ (24 h); at 100 % since 2025-03-05 12:00 UTC"
+    )
+    rushed = {**for_all(promotion), "extraction": promotion("extraction", pause_50=2)}
+    partial = judge(migration, "promote", rollout=rushed, now=at(days=5))
+    assert partial.state == "in_progress" and "50 % 2 of 24 h" in partial.figures[1]
+    rolled_back = {
+        **for_all(promotion),
+        "order-tools": (*promotion("order-tools"), event("o", at(days=4.5), "rollback", "full", 100, True)),
+    }
+    assert judge(migration, "promote", rollout=rolled_back, now=at(days=5)).state == "in_progress"
+    assert judge(migration, "promote").state == "not_started"
+
+
+def test_rollback_drill_is_a_rollback_then_its_undo(migration: Migration) -> None:
+    drill = (event("w", at(), "rollback", "shadow", 0, True), event("w", at(hours=0.1), "undo_rollback", "shadow", 0))
+    partial = judge(migration, "rollback-drill", rollout={"ticket-triage": drill})
+    assert partial.state == "in_progress"
+    assert partial.figures[0] == "ticket-triage: rolled back by ops at 2025-03-01 12:00 UTC, restored after 6 min"
+    only_rollback = judge(migration, "rollback-drill", rollout=for_all(lambda w: drill[:1]))
+    assert only_rollback.state == "not_started"
+    recorded = EvidenceRow(
+        kind="rollback_drill", ts=at(5), source="modelswap drill", figures={"summary": "12 replicas in 0.4 s"}
+    )
+    done = judge(migration, "rollback-drill", rollout={"ticket-triage": drill}, evidence=(recorded,))
+    assert done.state == "done" and done.done_at == at(5)
+
+
+def test_retention_is_manual_without_probes_then_needs_the_window(migration: Migration) -> None:
+    full = for_all(lambda w: (event(w, at(), "set_stage", "full", 100),))
+    manual = judge(migration, "retention", rollout=full, now=at(days=12))
+    assert manual.state == "manual" and manual.summary.endswith("(3 of 3 workloads at 100 %)")
+    assert manual.figures[0] == "ticket-triage: at 100 % since 2025-03-01 12:00 UTC, 12 of 30 days"
+    probes = tuple(EvidenceRow(kind="retention_probe", ts=at(days=d), source="probe") for d in range(1, 32))
+    assert judge(migration, "retention", rollout=full, evidence=probes, now=at(days=12)).state == "in_progress"
+    done = judge(migration, "retention", rollout=full, evidence=probes, now=at(days=31))
+    assert done.state == "done" and done.done_at == at(days=30)
+    sick = (
+        *probes,
+        EvidenceRow(kind="retention_probe", ts=at(days=20), source="probe", ok=False, workload="extraction"),
+    )
+    failing = judge(migration, "retention", rollout=full, evidence=sick, now=at(days=31))
+    assert failing.state == "in_progress" and "1 failed" in failing.figures[1]
+
+
+# ---- scenario adjustments -------------------------------------------------------------------------
+
+
+def test_cross_vendor_scenario_needs_a_longer_shadow_and_tool_use_evals(migration: Migration) -> None:
+    spans = for_all(lambda w: ShadowSpan(100, 100, at(), at(days=15)))
+    assert judge(migration, "shadow", shadow=spans).state == "done"
+    longer = judge(migration, "shadow", shadow=spans, preset="gpt-5-to-sonnet")
+    assert longer.state == "in_progress" and "15 of 21 days" in longer.summary
+
+    nightly = for_all(lambda w: tuple(run(w, at(days=d)) for d in range(7)))
+    partial = judge(migration, "nightly-scoring", eval_runs=nightly, preset="gpt-5-to-sonnet")
+    assert partial.state == "in_progress" and "still needed: tool-use eval run for every workload" in partial.summary
+    assert (partial.checks[0].label, partial.checks[0].met) == ("tool-use eval run for every workload", False)
+    suites = for_all(
+        lambda w: (
+            *nightly[w],
+            run(w, at(days=8), nightly=False, suite="tool_use"),
+            run(w, at(days=8), nightly=False, scorers=[{"scorer": "structured_output"}, "refusals"]),
+        )
+    )
+    done = judge(migration, "nightly-scoring", eval_runs=suites, preset="gpt-5-to-sonnet")
+    assert done.state == "done" and all(c.met for c in done.checks)
+
+
+def test_routing_scenario_adds_a_calibrated_confidence_gate(migration: Migration) -> None:
+    baselines = for_all(baseline)
+    gate = judge(migration, "quality-gate", baselines=baselines, preset="sonnet-to-haiku-routing")
+    assert gate.state == "in_progress"
+    assert gate.checks[0].label == "calibrated confidence gate: routing-calibration eval run for every workload"
+    calibrated = for_all(lambda w: (run(w, at(), nightly=False, suite="routing_calibration"),))
+    done = judge(migration, "quality-gate", baselines=baselines, eval_runs=calibrated, preset="sonnet-to-haiku-routing")
+    assert done.state == "done"
+
+
+@pytest.mark.parametrize("key", ["baseline", "shadow", "nightly-scoring", "diff-review", "canary", "promote"])
+def test_nothing_stored_means_not_started(migration: Migration, key: str) -> None:
+    ev = judge(migration, key)
+    assert ev.state == "not_started" and ev.progress == 0 and ev.done_at is None

@@ -1,0 +1,172 @@
+"""The rollback flag and stage changes: audited, restorable, safe under concurrent writers."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from modelswap.gateway.routing import RoutingState
+from modelswap.rollout import flag
+from modelswap.store import Store, open_store
+
+W = "support"
+OTHER = "triage"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = open_store(f"sqlite:///{tmp_path / 'flag.db'}")
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def state(store: Store, workload: str = W) -> tuple[str, float, bool]:
+    s = flag.states(store, [workload])[workload]
+    return s.stage, s.share, s.rollback
+
+
+def test_a_workload_without_state_is_in_shadow(store: Store) -> None:
+    assert flag.states(store, [W]) == {W: RoutingState(stage="shadow", share=0.0, rollback=False)}
+
+
+def test_rollback_flips_and_records_before_and_after(store: Store) -> None:
+    flag.set_stage(store, W, "split", 10, "alice", "canary")
+    (flip,) = flag.rollback(store, [W], "bob", "error rate up")
+    assert flip.workload == W
+    assert (flip.before.stage, flip.before.share, flip.before.rollback) == ("split", 10.0, False)
+    assert (flip.after.stage, flip.after.share, flip.after.rollback) == ("split", 10.0, True)
+    assert state(store) == ("split", 10.0, True)
+
+
+def test_rollback_of_several_workloads_and_again_is_a_no_op(store: Store) -> None:
+    assert [f.workload for f in flag.rollback(store, [W, OTHER], "bob")] == [W, OTHER]
+    assert flag.rollback(store, [W, OTHER], "bob") == []
+    assert len(store.rollout_events()) == 2
+
+
+@pytest.mark.parametrize(("stage", "share"), [("split", 25.0), ("full", 100.0), ("shadow", 0.0)])
+def test_undo_restores_the_previous_stage_and_share(store: Store, stage: str, share: float) -> None:
+    flag.set_stage(store, W, stage, share if stage == "split" else None, "alice")
+    flag.rollback(store, [W], "bob", "drill")
+    (flip,) = flag.undo_rollback(store, [W], "bob", "drill over")
+    assert (flip.after.stage, flip.after.share, flip.after.rollback) == (stage, share, False)
+    assert state(store) == (stage, share, False)
+    assert flag.undo_rollback(store, [W], "bob") == [], "nothing to undo any more"
+
+
+def test_undo_without_a_rollback_changes_nothing(store: Store) -> None:
+    flag.set_stage(store, W, "split", 5, "alice")
+    assert flag.undo_rollback(store, [W], "bob") == []
+    assert state(store) == ("split", 5.0, False)
+
+
+def test_set_stage_clears_an_active_rollback(store: Store) -> None:
+    flag.rollback(store, [W], "bob")
+    flag.set_stage(store, W, "full", None, "alice", "fixed and promoted")
+    assert state(store) == ("full", 100.0, False)
+
+
+@pytest.mark.parametrize(
+    ("stage", "share", "words"),
+    [
+        ("canary", None, "unknown stage 'canary'; expected one of: full, rolled_back, shadow, split"),
+        ("split", None, "stage split needs --share"),
+        ("split", -1, "share is a percent between 0 and 100, got -1"),
+        ("split", 100.5, "share is a percent between 0 and 100, got 100.5"),
+        ("split", "10", "share must be a number"),
+    ],
+)
+def test_set_stage_refuses_bad_values_and_writes_nothing(store: Store, stage: str, share: object, words: str) -> None:
+    with pytest.raises(flag.FlagError) as caught:
+        flag.set_stage(store, W, stage, share, "alice")  # type: ignore[arg-type]
+    assert words in str(caught.value)
+    assert store.get_rollout_state(W) is None and store.rollout_events() == []
+
+
+def test_split_at_the_edges_is_allowed(store: Store) -> None:
+    flag.set_stage(store, W, "split", 0, "alice")
+    assert state(store) == ("split", 0.0, False)
+    flag.set_stage(store, W, "split", 100, "alice")
+    assert state(store) == ("split", 100.0, False)
+
+
+def test_every_change_is_an_audited_event(store: Store) -> None:
+    flag.set_stage(store, W, "split", 1, "alice", "canary 1 %")
+    flag.rollback(store, [W], "bob", "p95 doubled")
+    flag.undo_rollback(store, [W], "carol", "false alarm")
+    events = store.rollout_events(W)
+    assert [(e.action, e.actor, e.reason) for e in events] == [
+        ("undo_rollback", "carol", "false alarm"),
+        ("rollback", "bob", "p95 doubled"),
+        ("set_stage", "alice", "canary 1 %"),
+    ]
+    undo, back, canary = events
+    assert canary.from_state == {"stage": "shadow", "share": 0.0, "rollback": False}
+    assert canary.to_state == {"stage": "split", "share": 1.0, "rollback": False}
+    assert back.from_state == canary.to_state and back.to_state == {**canary.to_state, "rollback": True}
+    assert undo.from_state == back.to_state and undo.to_state == canary.to_state
+    assert all(e.ts.tzinfo is not None for e in events)
+
+
+def test_concurrent_rollbacks_flip_once_and_undo_still_restores(store: Store) -> None:
+    flag.set_stage(store, W, "split", 50, "alice")
+    flips: list[flag.Flip] = []
+    barrier = threading.Barrier(2)
+
+    def roll_back(actor: str) -> None:
+        barrier.wait()
+        flips.extend(flag.rollback(store, [W], actor, "alarm"))
+
+    threads = [threading.Thread(target=roll_back, args=(a,)) for a in ("replica-1", "replica-2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(flips) == 1, "exactly one writer flips; the other sees the flag already set"
+    flag.undo_rollback(store, [W], "alice")
+    assert state(store) == ("split", 50.0, False), "the second rollback did not overwrite what undo restores"
+
+
+def test_concurrent_writers_lose_no_update(store: Store) -> None:
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def stages() -> None:
+        barrier.wait()
+        try:
+            for i in range(15):
+                flag.set_stage(store, W, "split", float(i), "stager", f"step {i}")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def flags() -> None:
+        barrier.wait()
+        try:
+            for _ in range(15):
+                flag.rollback(store, [W], "flagger")
+                flag.undo_rollback(store, [W], "flagger")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=stages), threading.Thread(target=flags)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+    events = list(reversed(store.rollout_events(W, limit=1000)))
+    assert sum(e.action == "set_stage" for e in events) == 15
+    # each change starts from the state the previous one left: no write was based on a stale read
+    for earlier, later in itertools.pairwise(events):
+        assert later.from_state == earlier.to_state
+    row = store.get_rollout_state(W)
+    assert row is not None and row.version == len(events)
+    final = events[-1].to_state
+    assert final is not None and state(store) == (final["stage"], final["share"], final["rollback"])

@@ -1,0 +1,61 @@
+"""Schema v3: the ``evidence`` table, and the upgrade from v2 that adds it without touching the rest."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from modelswap.store import SCHEMA_VERSION, EvidenceRow, PlanTickRow, Store, open_store, read_evidence, record_evidence
+
+from .conftest import T0, at
+from .test_store_migrations import describe
+
+
+def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -> None:
+    first = record_evidence(
+        store,
+        EvidenceRow(kind="inventory", ts=at(10), source="modelswap inventory", figures={"requests": 41_000, "é": "✓"}),
+    )
+    second = record_evidence(
+        store, EvidenceRow(kind="retention_probe", ts=at(5), source="probe", ok=False, workload="extraction")
+    )
+    assert second > first
+    rows = read_evidence(store)
+    assert [(r.kind, r.ts, r.ok, r.workload) for r in rows] == [
+        ("retention_probe", at(5), False, "extraction"),
+        ("inventory", at(10), True, None),
+    ]
+    assert rows[1].figures == {"requests": 41_000, "é": "✓"} and rows[1].id == first
+    assert [r.id for r in read_evidence(store, "retention_probe", workload="extraction")] == [second]
+    assert read_evidence(store, "inventory", workload="extraction") == []
+
+
+def write_v2_database(url: str) -> None:
+    """A v2 database with some rows: today's schema less the evidence table, stamped v2."""
+    open_store(url).close()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE evidence")
+            conn.execute(sa.text("UPDATE schema_meta SET version = 2"))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO plan_ticks (item_key, state, actor, ts) VALUES ('baseline', 'ticked', 'ana', :ts)"
+                ),
+                {"ts": T0.replace(tzinfo=None) if url.startswith("sqlite") else T0},
+            )
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_from_v2_adds_evidence_and_keeps_every_row(store_url: str, other_url: str) -> None:
+    assert SCHEMA_VERSION == 3
+    write_v2_database(store_url)
+    with open_store(store_url) as store:
+        assert store.schema_status.upgraded_from == 2 and store.schema_status.version == 3
+        (kept,) = store.plan_ticks().history
+        assert (kept.item_key, kept.actor, kept.ts) == ("baseline", "ana", T0)
+        store.add_plan_tick(PlanTickRow(item_key="baseline", state="unticked", actor="bo", ts=at(1)))
+        record_evidence(store, EvidenceRow(kind="rollback_drill", ts=at(2), source="drill"))
+        assert [r.kind for r in read_evidence(store)] == ["rollback_drill"]
+    open_store(other_url).close()
+    assert describe(store_url) == describe(other_url)
