@@ -54,6 +54,9 @@ def _workloads(preset: Scenario) -> str:
             f"      - header: {{x-modelswap-workload: {name}}}\n"
             f"    golden_set: golden/{stem}.jsonl\n"
             f"    gates:\n{gates}\n"
+            f"    rollback_triggers:          # go/no-go: any of these during the canary rolls it back\n"
+            f"      - {{metric: error_rate, max_increase_points: 2}}\n"
+            f"      - {{metric: p95_latency, max_ratio: 1.5}}\n"
         )
     return "".join(blocks)
 

@@ -83,6 +83,7 @@ class GatewayApp:
         poll_interval_s: float = 0.2,
         on_startup: list[Callable[[], Awaitable[None]]] | None = None,
         on_shutdown: list[Callable[[], Awaitable[None]]] | None = None,
+        admin_token: str | None = None,
     ) -> None:
         g = migration.gateway
         self.migration = migration
@@ -93,8 +94,9 @@ class GatewayApp:
         self.arms = arms
         self.proxy = Proxy(migration, arms, routes, recorder, self.shadow, self.metrics, replica_id)
         self.keyring = KeyRing([*g.keys, *migration.env_gateway_keys()])
-        self.admin = Admin(migration, routes, migration.admin_token(), actor_default=_whoami())
-        self.console = Console(migration, routes, migration.admin_token())
+        token = admin_token if admin_token is not None else migration.admin_token()
+        self.admin = Admin(migration, routes, token, actor_default=_whoami())
+        self.console = Console(migration, routes, token)
         self.limit = g.max_body_bytes
         self.poll_interval_s = poll_interval_s
         self.started_at = time.time()

@@ -33,6 +33,7 @@ def build_gateway(
     replica_id: str | None = None,
     poll_interval_s: float = 0.2,
     flush_interval_s: float = 0.25,
+    admin_token: str | None = None,
 ) -> GatewayApp:
     """A ready-to-serve ASGI app; starts an embedded simulator in its lifespan when needed."""
     store = store or open_store(migration.store)
@@ -68,6 +69,7 @@ def build_gateway(
         poll_interval_s=poll_interval_s,
         on_startup=startup,
         on_shutdown=shutdown,
+        admin_token=admin_token,
     )
 
 
