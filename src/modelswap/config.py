@@ -67,6 +67,9 @@ class Endpoint(_Model):
     """Seconds before a call (or a silent stream) counts as timed out."""
     max_retries: int = Field(default=2, ge=0, le=10)
     """Retries on 429/5xx/timeouts, honouring ``Retry-After``."""
+    max_retry_wait_s: float = Field(default=2.0, ge=0, le=600)
+    """On the serving path, the longest ``Retry-After`` the gateway waits out before retrying;
+    a longer one goes back to the app as a 429 with its ``Retry-After``."""
 
     @field_validator("api_key_env")
     @classmethod

@@ -224,3 +224,34 @@ async def test_529_three_times_gives_up(serve: Serve, pool: HttpPool) -> None:
     with pytest.raises(UpstreamError) as info:
         await up.complete({"max_tokens": 5, "messages": []})
     assert info.value.kind == "overloaded" and len(script.seen) == 3
+
+
+async def test_a_retry_after_beyond_the_limit_goes_back_to_the_caller() -> None:
+    from modelswap.providers.base import UpstreamError
+    from modelswap.providers.retry import Retrying, RetryPolicy
+
+    class Limited:
+        name, model, dialect = "new", "m", "openai"
+        calls = 0
+
+        async def complete(self, body: dict) -> dict:
+            self.calls += 1
+            raise UpstreamError("slow down", kind="rate_limited", status=429, provider="openai", retry_after=30.0)
+
+        async def aclose(self) -> None:
+            return None
+
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    inner = Limited()
+    upstream = Retrying(inner, RetryPolicy(max_retries=3, max_retry_after_s=2.0), sleep=sleep)  # type: ignore[arg-type]
+    try:
+        await upstream.complete({})
+    except UpstreamError as exc:
+        assert exc.retry_after == 30.0
+    else:
+        raise AssertionError("expected the 429 to reach the caller")
+    assert inner.calls == 1 and slept == []

@@ -78,6 +78,7 @@ class Arms:
                     dialect=dialect,
                     timeout_s=endpoint.timeout_s,
                     max_retries=endpoint.max_retries,
+                    max_retry_after_s=endpoint.max_retry_wait_s,
                 )
 
     def get(self, name: str, dialect: Dialect) -> Upstream:

@@ -29,6 +29,7 @@ def build_upstream(
     timeout_s: float = 60.0,
     max_retries: int = 2,
     extra_headers: Mapping[str, str] | None = None,
+    max_retry_after_s: float | None = None,
 ) -> Upstream:
     """An upstream for ``model`` at ``base_url`` that speaks ``dialect`` to its caller.
 
@@ -49,5 +50,5 @@ def build_upstream(
     if dialect != provider_kind:
         upstream = OpenAIOverAnthropic(native) if dialect == "openai" else AnthropicOverOpenAI(native)
     if max_retries > 0:
-        upstream = Retrying(upstream, RetryPolicy(max_retries=max_retries))
+        upstream = Retrying(upstream, RetryPolicy(max_retries=max_retries, max_retry_after_s=max_retry_after_s))
     return upstream

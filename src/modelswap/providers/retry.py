@@ -22,6 +22,9 @@ class RetryPolicy:
     max_retries: int = 2
     base_delay_s: float = 0.5
     max_delay_s: float = 20.0
+    max_retry_after_s: float | None = None
+    """A ``Retry-After`` longer than this is not waited out: the error goes to the caller
+    (on a serving path the app's own client should decide how long to wait)."""
 
     def __post_init__(self) -> None:
         if self.max_retries < 0 or self.base_delay_s < 0 or self.max_delay_s < 0:
@@ -66,6 +69,9 @@ class Retrying:
 
     async def _pause_or_raise(self, exc: UpstreamError, attempt: int) -> None:
         if not exc.retryable or attempt >= self.policy.max_retries:
+            raise exc
+        limit = self.policy.max_retry_after_s
+        if limit is not None and exc.retry_after is not None and exc.retry_after > limit:
             raise exc
         await self._sleep(backoff_delay(attempt, exc.retry_after, self.policy, self._jitter()))
 
