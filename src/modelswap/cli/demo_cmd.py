@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
+if TYPE_CHECKING:
+    from modelswap.demo import DemoResult
+
 from modelswap.cli.app import app, out
-from modelswap.demo import DemoResult, p95, run_demo
 
 
 def _fmt_ms(values: list[float]) -> str:
+    from modelswap.demo import p95
+
     value = p95(values)
     return f"{value:,.0f}ms" if value is not None else "–"
 
@@ -77,6 +81,8 @@ def demo(
     rate: Annotated[float, typer.Option(help="Requests per second.")] = 80.0,
 ) -> None:
     """Run a sample migration on simulated vendors: shadow, canary, rollback drill, report."""
+    from modelswap.demo import run_demo
+
     result = asyncio.run(
         run_demo(directory, requests=requests, rate=rate, progress=lambda m: out.print(f"[cyan]•[/] {m}"))
     )
