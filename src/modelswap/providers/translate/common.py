@@ -92,8 +92,8 @@ def parse_arguments(arguments: Any, where: str) -> Json:
     if not isinstance(arguments, str):
         raise TranslationError("tool call arguments must be a JSON string", where)
     try:
-        value = orjson.loads(arguments)
-    except orjson.JSONDecodeError:
+        value = json.loads(arguments)  # the stdlib keeps integers beyond 64 bits exact; orjson would not
+    except ValueError:
         raise TranslationError(f"tool call arguments are not valid JSON: {arguments[:200]!r}", where) from None
     if not isinstance(value, dict):
         raise TranslationError("tool call arguments must be a JSON object", where)

@@ -1,0 +1,213 @@
+"""Baselines: per workload, the old model's figures that later stages are compared against.
+
+Pass rate (Wilson interval) comes from the latest finished eval run that scored the old model.
+Cost per request and latency percentiles (p50/p95/p99) come from real traffic — the gateway's
+records of requests the old model served — when the store holds any, else from that eval run.
+Both sources are kept in the figures, so a reader can see what each number rests on.
+
+Figure names follow what the plan reads: ``pass_rate`` (a fraction), ``pass_rate_ci``,
+``passed``/``cases``, ``cost_per_request_usd``, ``latency_p50_ms``/``latency_p95_ms``/``latency_p99_ms``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from modelswap.evals.results import ArmFigures, latest_run, run_figures
+from modelswap.stats import percentile
+from modelswap.store import BaselineRow, EvalResultRow, EvalRunRow, Store
+from modelswap.store import schema as t
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    """The old model's served requests for one workload: latency and cost per request."""
+
+    latencies_ms: Sequence[float]
+    costs_usd: Sequence[float]
+    """Costs of the requests that have one (an unpriced model has none)."""
+    first: datetime | None = None
+    last: datetime | None = None
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineOutcome:
+    """What ``take_baselines`` did for one workload: the stored row, or why there is none."""
+
+    workload: str
+    baseline: BaselineRow | None
+    reason: str = ""
+
+
+def _latency(values: Sequence[float]) -> Json | None:
+    if not values:
+        return None
+    return {"p50": percentile(values, 50), "p95": percentile(values, 95), "p99": percentile(values, 99)}
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return float(np.mean(values)) if values else None
+
+
+def _iso(ts: datetime | None) -> str | None:
+    return None if ts is None else ts.astimezone(UTC).isoformat()
+
+
+def eval_part(run: EvalRunRow, figures: ArmFigures, confidence: float) -> Json:
+    """What a baseline takes from an eval run's old arm."""
+    return {
+        "run_id": run.id,
+        "started_at": _iso(run.started_at),
+        "nightly": run.nightly,
+        "golden_set_sha256": run.golden_set_sha256,
+        "model": figures.model,
+        "cases": figures.cases,
+        "decided": figures.decided,
+        "passed": figures.passed,
+        "errors": figures.errors,
+        "pass_rate": figures.pass_rate,
+        "pass_rate_ci": None if figures.interval is None else [figures.interval.lower, figures.interval.upper],
+        "confidence": confidence,
+        "cost_per_request_usd": figures.cost_per_request_usd,
+        "latency_ms": _latency_of(figures),
+    }
+
+
+def _latency_of(figures: ArmFigures) -> Json | None:
+    if figures.latency_p50_ms is None:
+        return None
+    return {"p50": figures.latency_p50_ms, "p95": figures.latency_p95_ms, "p99": figures.latency_p99_ms}
+
+
+def traffic_part(traffic: Traffic) -> Json:
+    """What a baseline takes from the gateway's records."""
+    return {
+        "requests": traffic.requests,
+        "priced_requests": len(traffic.costs_usd),
+        "first": _iso(traffic.first),
+        "last": _iso(traffic.last),
+        "cost_per_request_usd": _mean(traffic.costs_usd),
+        "latency_ms": _latency(traffic.latencies_ms),
+    }
+
+
+def baseline_figures(
+    run: EvalRunRow | None,
+    rows: Iterable[EvalResultRow],
+    traffic: Traffic | None = None,
+    *,
+    arm: str = "old",
+    confidence: float = 0.95,
+) -> Json:
+    """A baseline's figures from an eval run's rows and/or traffic (pure).
+
+    Top-level cost and latency come from traffic when it has any, else from the eval run;
+    ``cost_source`` and ``latency_source`` say which.
+    """
+    figures: Json = {"arm": arm}
+    evals = None
+    if run is not None:
+        arm_figures = run_figures(rows, confidence).get(arm)
+        if arm_figures is not None:
+            evals = eval_part(run, arm_figures, confidence)
+    traffic_json = traffic_part(traffic) if traffic is not None and traffic.requests else None
+    if evals is not None:
+        figures |= {
+            "model": evals["model"],
+            "pass_rate": evals["pass_rate"],
+            "pass_rate_ci": evals["pass_rate_ci"],
+            "confidence": confidence,
+            "passed": evals["passed"],
+            "cases": evals["decided"],
+        }
+    cost_from = "traffic" if traffic_json and traffic_json["cost_per_request_usd"] is not None else "eval"
+    latency_from = "traffic" if traffic_json and traffic_json["latency_ms"] is not None else "eval"
+    cost_source = traffic_json if cost_from == "traffic" else evals
+    latency_source = traffic_json if latency_from == "traffic" else evals
+    if cost_source is not None and cost_source["cost_per_request_usd"] is not None:
+        figures |= {"cost_per_request_usd": cost_source["cost_per_request_usd"], "cost_source": cost_from}
+    if latency_source is not None and latency_source["latency_ms"] is not None:
+        lat = latency_source["latency_ms"]
+        figures |= {
+            "latency_p50_ms": lat["p50"],
+            "latency_p95_ms": lat["p95"],
+            "latency_p99_ms": lat["p99"],
+            "latency_source": latency_from,
+        }
+    figures["eval"] = evals
+    figures["traffic"] = traffic_json
+    return figures
+
+
+def read_traffic(store: Store, workload: str, *, arm: str = "old", since: datetime | None = None) -> Traffic:
+    """The successful requests ``arm`` served for ``workload`` (since ``since``), from the gateway's records."""
+    r = t.requests
+    query = sa.select(r.c.latency_ms, r.c.cost_usd, r.c.ts).where(
+        r.c.workload == workload, r.c.arm == arm, r.c.status >= 200, r.c.status < 300
+    )
+    if since is not None:
+        query = query.where(r.c.ts >= since)
+    latencies: list[float] = []
+    costs: list[float] = []
+    first = last = None
+    with store.engine.connect() as conn:
+        for latency, cost_usd, ts in conn.execute(query):
+            if latency is not None:
+                latencies.append(float(latency))
+            if cost_usd is not None:
+                costs.append(float(cost_usd))
+            first = ts if first is None or ts < first else first
+            last = ts if last is None or ts > last else last
+    return Traffic(latencies, costs, first, last)
+
+
+def _source(run: EvalRunRow | None, traffic: Traffic | None) -> str:
+    parts = []
+    if run is not None:
+        parts.append(f"eval run {run.id}")
+    if traffic is not None and traffic.requests:
+        parts.append(f"{traffic.requests} gateway requests")
+    return " + ".join(parts)
+
+
+def take_baseline(
+    store: Store,
+    workload: str,
+    *,
+    arm: str = "old",
+    since: datetime | None = None,
+    confidence: float = 0.95,
+    now: datetime | None = None,
+) -> BaselineOutcome:
+    """Compute and store ``workload``'s baseline; nothing is stored when there is no data at all."""
+    run = latest_run(store, workload, arms=(arm,))
+    rows = store.eval_results(run.id) if run is not None else []
+    traffic = read_traffic(store, workload, arm=arm, since=since)
+    if run is None and not traffic.requests:
+        return BaselineOutcome(
+            workload, None, f"no finished eval run of {arm!r} and no gateway records: run `modelswap eval` first"
+        )
+    figures = baseline_figures(run, rows, traffic, arm=arm, confidence=confidence)
+    row = BaselineRow(
+        workload=workload, created_at=now or datetime.now(UTC), figures=figures, source=_source(run, traffic)
+    )
+    stored = BaselineRow(
+        workload=row.workload,
+        created_at=row.created_at,
+        figures=row.figures,
+        source=row.source,
+        id=store.add_baseline(row),
+    )
+    return BaselineOutcome(workload, stored)

@@ -1,0 +1,128 @@
+"""Judging a migration's gates on its eval runs, and the reports CI and people read.
+
+For each workload, the gates in the migration file are judged on one eval run (the latest
+finished run of old and new, or one named): paired pass/fail per case for the pass-rate gate,
+per-case latency and cost of both arms for the ratio gates. A workload without such a run gets
+INCONCLUSIVE gates with the reason — never a PASS on no data.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from modelswap.config import Migration
+from modelswap.evals.results import gate_data, latest_run, outcomes
+from modelswap.gates import GateData, GateResult, Verdict, evaluate, overall, render_junit, render_markdown, to_json
+from modelswap.store import EvalRunRow, Store
+
+SUITE = "modelswap.gates"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadGates:
+    """One workload's gate results and the eval run they rest on (None: there was none)."""
+
+    workload: str
+    run: EvalRunRow | None
+    results: list[GateResult]
+    note: str = ""
+
+    @property
+    def verdict(self) -> Verdict:
+        return overall(self.results)
+
+
+def judge_run(migration: Migration, store: Store, run: EvalRunRow, *, seed: int = 0) -> WorkloadGates:
+    """The gates of ``run``'s workload judged on that run."""
+    gates = migration.workload(run.workload).gates
+    by_arm = outcomes(store.eval_results(run.id))
+    notes = [] if run.status == "finished" else [f"run {run.id} is {run.status}, not finished: figures are partial"]
+    failed = {arm: sum(o.error is not None for o in cases.values()) for arm, cases in by_arm.items()}
+    if any(failed.values()):
+        counts = ", ".join(f"{n} on {arm}" for arm, n in failed.items() if n)
+        notes.append(f"calls that failed after their retries ({counts}) are left out; run the eval again to retry them")
+    data = gate_data(by_arm, seed=seed)
+    return WorkloadGates(run.workload, run, evaluate(gates, data), "; ".join(notes))
+
+
+def judge_workloads(
+    migration: Migration,
+    store: Store,
+    *,
+    workloads: Sequence[str] | None = None,
+    run_id: str | None = None,
+    seed: int = 0,
+) -> list[WorkloadGates]:
+    """Gate results per workload (all, or those named), or for the one run ``run_id``."""
+    if run_id is not None:
+        run = store.eval_run(run_id)
+        if run is None:
+            raise LookupError(f"no eval run {run_id!r} in {store.url_for_display}")
+        if run.workload not in {w.name for w in migration.workloads}:
+            raise LookupError(f"eval run {run_id} is of workload {run.workload!r}, which {migration.source} lacks")
+        return [judge_run(migration, store, run, seed=seed)]
+    names = list(workloads) if workloads else [w.name for w in migration.workloads]
+    out = []
+    for name in names:
+        gates = migration.workload(name).gates
+        run = latest_run(store, name)
+        if run is None:
+            note = "no finished eval run of both old and new: run `modelswap eval` first"
+            out.append(WorkloadGates(name, None, evaluate(gates, GateData()), note))
+        else:
+            out.append(judge_run(migration, store, run, seed=seed))
+    return out
+
+
+def verdict_of(items: Sequence[WorkloadGates]) -> Verdict:
+    """FAIL if any gate of any workload fails, else INCONCLUSIVE if any is, else PASS."""
+    return overall(r for item in items for r in item.results)
+
+
+def markdown_report(items: Sequence[WorkloadGates], title: str) -> str:
+    """A Markdown document: the overall verdict, then each workload's gate table and reasons."""
+    parts = [f"# {title}: {verdict_of(items).value}", ""]
+    for item in items:
+        where = f"run `{item.run.id}`" if item.run else "no eval run"
+        parts.append(render_markdown(item.results, title=f"{item.workload} ({where})").rstrip("\n"))
+        if item.note:
+            parts += ["", f"> {item.note}"]
+        parts.append("")
+    return "\n".join(parts)
+
+
+def json_report(items: Sequence[WorkloadGates], migration: str) -> dict[str, Any]:
+    """A JSON-ready report: the overall verdict and each workload's gates with its run."""
+    return {
+        "migration": migration,
+        "overall": verdict_of(items).value,
+        "workloads": [
+            {
+                "workload": item.workload,
+                "run_id": item.run.id if item.run else None,
+                "golden_set_sha256": item.run.golden_set_sha256 if item.run else None,
+                "note": item.note or None,
+                **to_json(item.results),
+            }
+            for item in items
+        ],
+    }
+
+
+def junit_report(items: Sequence[WorkloadGates]) -> str:
+    """JUnit XML with one ``testsuite`` per workload and one ``testcase`` per gate."""
+    totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    suites = []
+    for item in items:
+        doc = ET.fromstring(render_junit(item.results, suite=f"{SUITE}.{item.workload}"))
+        for suite in doc.iter("testsuite"):
+            for key in totals:
+                totals[key] += int(suite.get(key, "0"))
+            suites.append(suite)
+    root = ET.Element("testsuites", {"name": SUITE, **{k: str(v) for k, v in totals.items()}})
+    root.extend(suites)
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

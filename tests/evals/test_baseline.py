@@ -1,0 +1,134 @@
+"""``take_baseline``: the old model's figures from a known eval run and gateway records, by hand."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from modelswap.evals.baseline import take_baseline
+from modelswap.plan.figures import baseline_figures as plan_summary
+from modelswap.store import EvalResultRow, EvalRunRow, RequestRow, Store, open_store
+
+T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
+Z95 = 1.959963984540054
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """Wilson's score interval, written out (Newcombe 1998, method 3)."""
+    p = k / n
+    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
+    return centre - half, centre + half
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(f"sqlite:///{tmp_path / 'evals.db'}") as s:
+        yield s
+
+
+def row(
+    run_id: str, case: str, arm: str, passed: bool | None, latency: float | None, cost: float | None, **kw: object
+) -> EvalResultRow:
+    return EvalResultRow(
+        run_id=run_id,
+        case_id=case,
+        arm=arm,
+        scorer=str(kw.get("scorer", "equals")),
+        model="gpt-4o" if arm == "old" else "gpt-5",
+        passed=passed,
+        latency_ms=latency,
+        cost_usd=cost,
+        error=kw.get("error"),  # type: ignore[arg-type]
+        output={"cached": False},
+    )
+
+
+def known_run(store: Store, started: datetime = T0, status: str = "finished") -> str:
+    run = EvalRunRow(
+        started_at=started,
+        workload="triage",
+        golden_set_path="golden/triage.jsonl",
+        golden_set_sha256="ab" * 32,
+        endpoints=["old", "new"],
+        spec={"suite": "golden"},
+    )
+    store.start_eval_run(run)
+    rows = [row(run.id, f"c{i}", "old", True, 100.0 * (i + 1), 0.001 * (i + 1)) for i in range(7)]
+    rows += [
+        row(run.id, "c7", "old", False, 800.0, 0.008),
+        row(run.id, "c8", "old", False, None, None, error="old: HTTP 503 overloaded"),  # no answer: left out
+        row(run.id, "c9", "old", True, 900.0, 0.009),
+        row(run.id, "c9", "old", None, 900.0, 0.009, scorer="llm_judge"),  # undecided: left out of the rate
+        *(row(run.id, f"c{i}", "new", False, 5.0, 1.0) for i in range(10)),
+    ]
+    store.insert_eval_results(rows)
+    store.finish_eval_run(run.id, status=status, finished_at=started + timedelta(minutes=5))
+    return run.id
+
+
+def test_figures_from_a_known_eval_run_equal_the_hand_computed_ones(store: Store) -> None:
+    run_id = known_run(store)
+    outcome = take_baseline(store, "triage", now=T0 + timedelta(hours=1))
+    assert outcome.baseline is not None and outcome.baseline.id is not None
+    f = outcome.baseline.figures
+    lo, hi = wilson(7, 8)
+    assert (f["passed"], f["cases"], f["arm"], f["model"]) == (7, 8, "old", "gpt-4o")
+    assert f["pass_rate"] == pytest.approx(7 / 8)
+    assert f["pass_rate_ci"] == pytest.approx([lo, hi])
+    # latencies of the nine answered cases: 100, 200, ..., 900 ms (numpy's linear percentiles)
+    assert f["latency_p50_ms"] == pytest.approx(500.0)
+    assert f["latency_p95_ms"] == pytest.approx(800 + 0.6 * 100)
+    assert f["latency_p99_ms"] == pytest.approx(800 + 0.92 * 100)
+    assert f["cost_per_request_usd"] == pytest.approx(0.045 / 9)
+    assert (f["cost_source"], f["latency_source"], f["traffic"]) == ("eval", "eval", None)
+    assert f["eval"]["run_id"] == run_id and f["eval"]["errors"] == 1 and f["eval"]["cases"] == 10
+    assert outcome.baseline.source == f"eval run {run_id}"
+    stored = store.latest_baseline("triage")
+    assert stored is not None and stored.figures == f
+    assert plan_summary(f) == f"pass rate 87.5 % [{lo * 100:.1f}, {hi * 100:.1f}], p95 860 ms, $0.0050/request"
+
+
+def test_gateway_records_give_cost_and_latency_when_present(store: Store) -> None:
+    known_run(store)
+
+    def request(ms: float, cost: float | None, **kw: object) -> RequestRow:
+        fields: dict[str, object] = {"workload": "triage", "arm": "old", "status": 200, **kw}
+        return RequestRow(ts=T0, endpoint="old", model="gpt-4o", latency_ms=ms, cost_usd=cost, **fields)  # type: ignore[arg-type]
+
+    store.insert_requests(
+        [
+            request(10, 0.1),
+            request(20, 0.2),
+            request(30, None),  # unpriced: counts for latency, not for cost
+            request(40, 0.4),
+            request(5000, 9.9, status=503),  # failed: not a served answer
+            request(1, 9.9, arm="new"),
+            request(1, 9.9, workload="other"),
+        ]
+    )
+    f = take_baseline(store, "triage").baseline.figures  # type: ignore[union-attr]
+    assert f["pass_rate"] == pytest.approx(7 / 8)  # still from the eval run
+    assert (f["cost_source"], f["latency_source"]) == ("traffic", "traffic")
+    assert f["cost_per_request_usd"] == pytest.approx(0.7 / 3)
+    assert [f["latency_p50_ms"], f["latency_p95_ms"], f["latency_p99_ms"]] == pytest.approx([25.0, 38.5, 39.7])
+    assert f["traffic"]["requests"] == 4 and f["traffic"]["priced_requests"] == 3
+    assert f["eval"]["cost_per_request_usd"] == pytest.approx(0.005)  # the eval's own figures are kept
+
+
+def test_the_latest_finished_run_is_the_one_used(store: Store) -> None:
+    known_run(store, T0)
+    newest = known_run(store, T0 + timedelta(days=1))
+    known_run(store, T0 + timedelta(days=2), status="cancelled")
+    f = take_baseline(store, "triage").baseline.figures  # type: ignore[union-attr]
+    assert f["eval"]["run_id"] == newest
+
+
+def test_nothing_is_stored_without_data(store: Store) -> None:
+    outcome = take_baseline(store, "triage")
+    assert outcome.baseline is None and "run `modelswap eval` first" in outcome.reason
+    assert store.latest_baseline("triage") is None
