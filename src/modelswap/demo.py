@@ -1,24 +1,30 @@
 """``modelswap demo``: a sample migration run end to end on simulated vendors.
 
 It writes a migration (three workloads; the new model is weaker at one of them),
-starts the gateway with an embedded simulator on loopback, replays traffic in shadow
-mode, opens a 10 % canary, rehearses the rollback flag, and reports what the store
-recorded: traffic, old-vs-new agreement on shadow pairs, latency and cost.
+starts the gateway and console with an embedded simulator on loopback, and runs the
+process on a compressed clock: golden-set evals and baselines (week 1), shadow traffic
+and a week of nightly scoring (weeks 2–3), a 10 % canary and a rollback drill (week 4).
+It reports what the store recorded and the gate verdicts; the console shows the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import statistics
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
 from modelswap.config import Migration, load_migration
+from modelswap.evals.baseline import take_baseline
+from modelswap.evals.gating import WorkloadGates, judge_workloads
+from modelswap.evals.workloads import run_workloads
 from modelswap.gateway.server import build_gateway, free_port
 from modelswap.rollout import flag
 from modelswap.sim import TrafficSpec, TrafficSummary, run_traffic
@@ -26,6 +32,7 @@ from modelswap.starter import render
 from modelswap.store import RecordedPair, RequestRow, Store, open_store
 
 REGRESSING = "extraction"
+EVAL_CONCURRENCY = 128
 MIX = {"ticket-triage": 0.4, "extraction": 0.3, "order-tools": 0.3}
 
 
@@ -50,13 +57,16 @@ class WorkloadReport:
 
 @dataclass(slots=True)
 class DemoResult:
+    """What the demo did and what the store holds afterwards."""
+
     directory: Path
     migration: Path
     store_url: str
-    base_url: str
+    console_url: str
     traffic: list[tuple[str, TrafficSummary]]
     rollback_served_old: bool
     reports: list[WorkloadReport]
+    gates: list[WorkloadGates]
 
 
 def write_demo_migration(directory: Path, time_scale: float = 0.05) -> Path:
@@ -67,7 +77,7 @@ def write_demo_migration(directory: Path, time_scale: float = 0.05) -> Path:
         "  # models:                     # per-model overrides, e.g. make the new model weaker at extraction\n"
         "  #   gpt-5: {quality: {extraction: 0.80}}",
         "  models:                       # the demo's new model is weaker at extraction: the gates must catch it\n"
-        "    gpt-5: {quality: {extraction: 0.80}}",
+        "    gpt-5: {quality: {extraction: 0.70}}",
     )
     directory.mkdir(parents=True, exist_ok=True)
     from modelswap.starter import write_starter
@@ -82,9 +92,11 @@ def write_demo_migration(directory: Path, time_scale: float = 0.05) -> Path:
 
 
 @contextlib.asynccontextmanager
-async def running_gateway(migration: Migration, store: Store, port: int) -> AsyncIterator[str]:
-    """Serve the gateway on loopback for the duration of the block."""
-    app = build_gateway(migration, store=store)
+async def running_gateway(
+    migration: Migration, store: Store, port: int, admin_token: str | None = None
+) -> AsyncIterator[str]:
+    """Serve the gateway (and its console) on loopback for the duration of the block."""
+    app = build_gateway(migration, store=store, admin_token=admin_token)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="error", access_log=False)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -146,25 +158,45 @@ async def run_demo(
     *,
     requests: int = 400,
     rate: float = 80.0,
-    time_scale: float = 0.05,
+    time_scale: float = 0.02,
+    nights: int = 7,
+    port: int | None = None,
+    admin_token: str | None = None,
+    serve: bool = False,
     progress: Callable[[str], None] = lambda _: None,
+    on_result: Callable[[DemoResult], None] = lambda _: None,
 ) -> DemoResult:
-    """Run the demo migration and return what it recorded."""
+    """Run the demo migration and return what it recorded; with ``serve``, keep the gateway and
+    console up until cancelled."""
     path = write_demo_migration(directory, time_scale)
     migration = load_migration(path)
     store = open_store(migration.store)
+    token = admin_token or secrets.token_urlsafe(12)
+    port = port or free_port()
     traffic: list[tuple[str, TrafficSummary]] = []
+    names = [w.name for w in migration.workloads]
     try:
-        async with running_gateway(migration, store, free_port()) as base_url:
+        async with running_gateway(migration, store, port, token) as base_url:
+            console = f"http://127.0.0.1:{port}/console/login?token={token}"
+            progress(f"console: {console}")
+            progress("week 1 · baseline: every golden set on the old and the new model")
+            await run_workloads(migration, store, arms=["old", "new"], concurrency=EVAL_CONCURRENCY)
+            for name in names:
+                await asyncio.to_thread(take_baseline, store, name)
             spec = TrafficSpec(mix=MIX, rate=rate, count=requests, stream_fraction=0.2, users=200, seed=1)
-            progress(f"shadow: replaying {requests} requests (both models answer, only the old one serves)")
+            progress(f"weeks 2–3 · shadow: {requests} requests, both models answer, only the old one serves")
             traffic.append(("shadow", await run_traffic(base_url, spec)))
-            progress("canary: ticket-triage at 10 % on the new model")
+            progress(f"weeks 2–3 · nightly scoring on a compressed clock: {nights} nights")
+            today = datetime.now(UTC).replace(hour=2, minute=0, second=0, microsecond=0)
+            for k in range(nights, 0, -1):
+                await run_workloads(
+                    migration, store, arms=["old", "new"], nightly=True, started_at=today - timedelta(days=k)
+                )
+            progress("week 4 · canary: ticket-triage at 10 % on the new model")
             await asyncio.to_thread(flag.set_stage, store, "ticket-triage", "split", 10, "demo", "canary")
             await asyncio.sleep(0.5)
             traffic.append(("canary 10 %", await run_traffic(base_url, spec.model_copy(update={"seed": 2}))))
-            progress("rollback drill: one flag, every workload back on the old model")
-            names = [w.name for w in migration.workloads]
+            progress("week 4 · rollback drill: one flag, every workload back on the old model, then undone")
             await asyncio.to_thread(flag.rollback, store, names, "demo", "rollback drill")
             await asyncio.sleep(0.5)
             small = spec.model_copy(update={"seed": 3, "count": max(20, requests // 10)})
@@ -173,10 +205,16 @@ async def run_demo(
             await asyncio.sleep(0.5)
             served_old = await asyncio.to_thread(_served_new_count, store, names) == before
             await asyncio.to_thread(flag.undo_rollback, store, names, "demo", "drill over")
-        reports = summarise(store, migration)
+            reports = await asyncio.to_thread(summarise, store, migration)
+            gates = await asyncio.to_thread(judge_workloads, migration, store)
+            result = DemoResult(directory, path, migration.store, console, traffic, served_old, reports, gates)
+            on_result(result)
+            if serve:
+                progress(f"serving: gateway http://127.0.0.1:{port}/v1 · console {console} (Ctrl-C stops)")
+                await asyncio.Event().wait()
     finally:
         store.close()
-    return DemoResult(directory, path, migration.store, "", traffic, served_old, reports)
+    return result
 
 
 def _served_new_count(store: Store, names: list[str]) -> int:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from modelswap.demo import DemoResult
+    from modelswap.gates import GateResult
 
 from modelswap.cli.app import app, out
 
@@ -24,6 +25,17 @@ def _fmt_ms(values: list[float]) -> str:
 
 def _fmt_cost(values: list[float]) -> str:
     return f"{sum(values) / len(values) * 1000:,.2f}" if values else "–"
+
+
+def _gate_cell(r: GateResult) -> str:
+    color = {"PASS": "green", "FAIL": "red"}.get(str(r.verdict), "yellow")
+    if r.estimate is None or r.interval is None:
+        return f"[{color}]{r.verdict}[/]"
+    if r.gate == "pass_rate":
+        figure = f"{r.estimate:+.1f} pts [{r.interval[0]:+.1f}, {r.interval[1]:+.1f}]"
+    else:
+        figure = f"×{r.estimate:.2f} [{r.interval[0]:.2f}, {r.interval[1]:.2f}]"
+    return f"[{color}]{r.verdict}[/] {figure}"
 
 
 def _report(result: DemoResult) -> None:
@@ -41,15 +53,15 @@ def _report(result: DemoResult) -> None:
     out.print(traffic)
     table = Table(
         "workload",
-        "requests",
-        "served by new",
-        "shadow pairs",
-        "new agrees with old",
+        "reqs",
+        "by new",
+        "pairs",
+        "agree",
         "p95 old",
         "p95 new",
-        "cost/1k req old",
-        "cost/1k req new",
-        title="What the store recorded (old = gpt-4o, new = gpt-5)",
+        "$/1k old",
+        "$/1k new",
+        title="Recorded by the gateway (agree: the shadow answer equals the served one)",
     )
     for r in result.reports:
         agreement = f"{r.agreement:.1%}" if r.agreement is not None else "–"
@@ -66,12 +78,24 @@ def _report(result: DemoResult) -> None:
             _fmt_cost(r.cost_new),
         )
     out.print(table)
+    gates = Table(
+        "workload",
+        "pass rate (new − old)",
+        "p95 latency (new/old)",
+        "cost (new/old)",
+        title="Quality gates on the latest golden-set run (95 % intervals)",
+    )
+    for item in result.gates:
+        by_gate = {r.gate: _gate_cell(r) for r in item.results}
+        gates.add_row(item.workload, *(by_gate.get(g, "–") for g in ("pass_rate", "p95_latency", "cost_per_request")))
+    out.print(gates)
     verdict = "[green]held[/]: no request reached the new model" if result.rollback_served_old else "[red]FAILED[/]"
     out.print(f"rollback drill {verdict}")
-    out.print(f"\nmigration file: {result.migration}\nstore: {result.store_url}")
     out.print(
-        f"serve it yourself: [bold]modelswap serve -c {result.migration}[/] then point an OpenAI client at http://127.0.0.1:8787/v1"
+        f"\nmigration file: {result.migration}\nstore: {result.store_url}\nconsole: {result.console_url}",
+        highlight=False,
     )
+    out.print(f"next: modelswap plan -c {result.migration}", highlight=False)
 
 
 @app.command()
@@ -79,6 +103,10 @@ def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where the demo's files go.")] = Path("modelswap-demo"),
     requests: Annotated[int, typer.Option(help="Requests per traffic phase.")] = 400,
     rate: Annotated[float, typer.Option(help="Requests per second.")] = 80.0,
+    port: Annotated[int, typer.Option(help="Gateway and console port (0: any free port).")] = 8787,
+    serve: Annotated[
+        bool | None, typer.Option("--serve/--no-serve", help="Keep the console up afterwards (default: on a terminal).")
+    ] = None,
 ) -> None:
     """Run a sample migration on simulated vendors: shadow, canary, rollback drill, report."""
     from modelswap.demo import run_demo

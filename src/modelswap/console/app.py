@@ -146,7 +146,9 @@ class Console:
         names = {w.name: w for w in self.migration.workloads}
         if name not in names:
             return self._html(request, "missing.html", {"what": f"workload {name!r}"}, status=404)
-        view = await asyncio.to_thread(workload_view, self.store, names[name], self.routes.get(name))
+        view = await asyncio.to_thread(
+            workload_view, self.store, names[name], self.routes.get(name), 20, self.migration
+        )
         latency = charts.histogram(
             "Latency distribution (ms)", {arm: f.latencies for arm, f in view.arms.items() if f.latencies}
         )

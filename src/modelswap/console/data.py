@@ -10,6 +10,9 @@ from typing import Any
 import numpy as np
 
 from modelswap.config import Migration, Workload
+from modelswap.evals.gating import judge_workloads
+from modelswap.evals.results import latest_run, run_figures
+from modelswap.evals.trend import nightly_trend
 from modelswap.gateway.routing import RoutingState
 from modelswap.stats.proportions import wilson_interval
 from modelswap.store import RecordedPair, RequestRow, Store
@@ -93,8 +96,35 @@ def _records(store: Store, workload: Workload) -> tuple[list[RequestRow], list[R
     )
 
 
-def workload_view(store: Store, workload: Workload, state: RoutingState, pairs_shown: int = 20) -> WorkloadView:
-    """Traffic figures per arm from gateway records and shadow pairs."""
+def _pass(figures: Any) -> PassRate | None:
+    if figures is None or not figures.decided or figures.interval is None:
+        return None
+    return PassRate(figures.passed, figures.decided, figures.interval.lower, figures.interval.upper)
+
+
+def add_evals(view: WorkloadView, store: Store, migration: Migration, *, with_trend: bool) -> None:
+    """Pass rates of the latest eval run, gate verdicts on it, and (optionally) the nightly trend."""
+    run = latest_run(store, view.name)
+    if run is not None:
+        figures = run_figures(store.eval_results(run.id))
+        view.pass_old, view.pass_new = _pass(figures.get("old")), _pass(figures.get("new"))
+    for item in judge_workloads(migration, store, workloads=[view.name]):
+        if item.run is not None:
+            view.gates = [{"name": r.gate, "verdict": str(r.verdict), "reason": r.reason} for r in item.results]
+    if with_trend:
+        for night in nightly_trend(store, view.name):
+            entry: dict[str, Any] = {"night": night.night.isoformat()}
+            for arm in ("old", "new"):
+                f = night.arms.get(arm)
+                if f is not None and f.pass_rate is not None and f.interval is not None:
+                    entry[arm] = {"rate": f.pass_rate, "low": f.interval.lower, "high": f.interval.upper}
+            view.trend.append(entry)
+
+
+def workload_view(
+    store: Store, workload: Workload, state: RoutingState, pairs_shown: int = 20, migration: Migration | None = None
+) -> WorkloadView:
+    """Traffic figures per arm from gateway records and shadow pairs (and evals, given the migration)."""
     view = WorkloadView(workload.name, state)
     rows, pairs = _records(store, workload)
     view.requests = len(rows)
@@ -104,12 +134,14 @@ def workload_view(store: Store, workload: Workload, state: RoutingState, pairs_s
         s = p.shadow
         view.arms.setdefault(s.arm, ArmFigures()).add(s.ts, s.latency_ms, s.cost_usd, s.status == 200)
     view.pairs = pairs[:pairs_shown]
+    if migration is not None:
+        add_evals(view, store, migration, with_trend=pairs_shown > 0)
     return view
 
 
 def overview(store: Store, migration: Migration, states: dict[str, RoutingState]) -> list[WorkloadView]:
     """One view per workload, with each workload's share of all recorded traffic."""
-    views = [workload_view(store, w, states[w.name], pairs_shown=0) for w in migration.workloads]
+    views = [workload_view(store, w, states[w.name], pairs_shown=0, migration=migration) for w in migration.workloads]
     total = sum(v.requests for v in views)
     for v in views:
         v.share_of_traffic = v.requests / total if total else 0.0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from modelswap.config import Migration
@@ -120,10 +121,12 @@ async def run_workloads(
     judge: str | None = None,
     on_start: Callable[[RunPlan], None] | None = None,
     on_result: Callable[[PairResult], None] | None = None,
+    started_at: datetime | None = None,
 ) -> EvalBatch:
     """Run the golden sets of ``workloads`` (default: all that have one) on ``arms`` (default:
     old, new and every candidate), or resume the runs in ``resume``; store everything.
-    ``fresh`` asks the models again instead of reusing earlier runs' cached answers."""
+    ``fresh`` asks the models again instead of reusing earlier runs' cached answers;
+    ``started_at`` stamps the runs (a compressed clock, as the demo uses; default: now)."""
     jobs, skipped = await asyncio.to_thread(plan_jobs, migration, store, workloads=workloads, arms=arms, resume=resume)
     batch = EvalBatch(skipped=list(skipped))
     all_arms = list(dict.fromkeys(arm for job in jobs for arm in job.arms))
@@ -147,6 +150,7 @@ async def run_workloads(
                     context=context,
                     on_start=on_start,
                     on_result=on_result,
+                    started_at=started_at,
                 )
             except (EvalRunError, GoldenSetError, ValueError) as exc:
                 batch.failed.append(Skipped(job.workload, str(exc)))
