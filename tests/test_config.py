@@ -135,3 +135,13 @@ def test_api_key_is_read_from_the_named_variable(monkeypatch: pytest.MonkeyPatch
 def test_default_workload_must_exist() -> None:
     issues = _issues(VALID + "gateway: {default_workload: nope}\n")
     assert "gateway.default_workload 'nope' is not a workload" in issues[0]
+
+
+def test_nightly_schedule_is_validated() -> None:
+    m = parse_migration(VALID + "nightly: {enabled: true, at: '03:30', timezone: Europe/Paris}\n", "m.yaml")
+    assert m.nightly.enabled and m.nightly.at == "03:30" and m.nightly.endpoints == ("old", "new")
+    issues = _issues(VALID + "nightly: {at: '25:00', timezone: Mars/Olympus}\n")
+    assert any("nightly.at" in i for i in issues)
+    assert any("unknown time zone 'Mars/Olympus'" in i for i in issues)
+    issues = _issues(VALID + "nightly: {workloads: [nope]}\n")
+    assert any("nightly.workloads names unknown workloads: nope" in i for i in issues)

@@ -296,6 +296,34 @@ class Gateway(_Model):
     """Largest accepted request body."""
 
 
+class Nightly(_Model):
+    """The nightly golden-set eval that ``modelswap serve`` runs on a schedule."""
+
+    enabled: bool = False
+    """Run it from ``modelswap serve`` (``modelswap eval --nightly`` from cron works either way)."""
+    at: str = Field(default="02:00", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")
+    """Local time of day, ``HH:MM``."""
+    timezone: str = "UTC"
+    """IANA zone the time is in, e.g. ``Europe/Paris``."""
+    workloads: tuple[str, ...] = ()
+    """Workloads to score; empty: every workload with a golden set."""
+    endpoints: tuple[str, ...] = ("old", "new")
+    """Endpoints to score each night."""
+    concurrency: int = Field(default=16, ge=1, le=1024)
+    """Model calls in flight at once."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; expected an IANA name like Europe/Paris") from None
+        return value
+
+
 class Simulator(_Model):
     """Settings of the built-in simulator used for ``provider: sim`` endpoints."""
 
@@ -334,6 +362,8 @@ class Migration(_Model):
     """Gateway settings."""
     simulator: Simulator = Simulator()
     """Simulator settings."""
+    nightly: Nightly = Nightly()
+    """The nightly eval schedule."""
 
     _source: str = PrivateAttr(default="<memory>")
 
@@ -351,6 +381,14 @@ class Migration(_Model):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"workload names must be unique; repeated: {', '.join(dupes)}")
+        unknown = [w for w in self.nightly.workloads if w not in names]
+        if unknown:
+            raise ValueError(
+                f"nightly.workloads names unknown workloads: {', '.join(unknown)}; known: {', '.join(names)}"
+            )
+        missing_arms = [e for e in self.nightly.endpoints if e not in self.endpoints]
+        if missing_arms:
+            raise ValueError(f"nightly.endpoints names unknown endpoints: {', '.join(missing_arms)}")
         if self.gateway.default_workload and self.gateway.default_workload not in names:
             raise ValueError(
                 f"gateway.default_workload {self.gateway.default_workload!r} is not a workload; "

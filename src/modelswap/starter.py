@@ -118,6 +118,11 @@ gateway:
   record_bodies: redacted       # full | redacted | none
   # keys: [{{name: my-app, sha256: <modelswap hash-key KEY>}}]   # empty: any key accepted (loopback only!)
 
+nightly:                        # golden sets on both models every night (modelswap serve runs it)
+  enabled: false                # or run `modelswap eval --nightly` from cron
+  at: "02:00"
+  timezone: UTC
+
 simulator:
   seed: 7
   time_scale: 1.0               # 0 answers instantly; 1 is realistic vendor latency

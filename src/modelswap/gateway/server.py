@@ -25,6 +25,32 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+def _nightly_hooks(
+    migration: Migration, store: Store
+) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
+    """Start and stop the nightly eval schedule with the gateway (``nightly.enabled``)."""
+    import asyncio
+
+    from modelswap.evals.nightly import NightlySchedule, run_nightly_forever
+
+    n = migration.nightly
+    schedule = NightlySchedule(
+        at=n.at, timezone=n.timezone, workloads=n.workloads, arms=n.endpoints, concurrency=n.concurrency
+    )
+    tasks: list[asyncio.Task[None]] = []
+
+    async def start() -> None:
+        tasks.append(asyncio.create_task(run_nightly_forever(migration, store, schedule=schedule), name="nightly"))
+        log.info("nightly eval scheduled at %s %s", n.at, n.timezone)
+
+    async def stop() -> None:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    return start, stop
+
+
 def build_gateway(
     migration: Migration,
     *,
@@ -56,6 +82,10 @@ def build_gateway(
 
         startup.append(start_sim)
         shutdown.append(stop_sim)
+    if migration.nightly.enabled:
+        startup_nightly, shutdown_nightly = _nightly_hooks(migration, store)
+        startup.append(startup_nightly)
+        shutdown.append(shutdown_nightly)
     arms = Arms(migration, HttpPool(), sim_urls)
     mirror = {w.name: w.rollout.mirror_old_when_full for w in migration.workloads}
     routes = RoutingTable(store, [w.name for w in migration.workloads], mirror)
