@@ -19,7 +19,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from modelswap.stats._validate import as_sample, check_confidence
 
@@ -176,6 +175,8 @@ def _interval(
         below = np.count_nonzero(replicates < estimate) + 0.5 * np.count_nonzero(replicates == estimate)
         frac = below / replicates.size
         if 0.0 < frac < 1.0:
+            from scipy import stats  # deferred: importing scipy costs most of a second
+
             z0 = float(stats.norm.ppf(frac))
             a = _acceleration(jackknife)
             zq = stats.norm.ppf(probs)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, special
 
 from modelswap.stats._validate import as_outcomes, check_confidence
 from modelswap.stats.interval import Interval
@@ -190,6 +189,8 @@ def tango_interval(table: Discordance, confidence: float = 0.95) -> Interval:
     def upper_root(theta: float) -> float:
         return _tango_scalar(f, g, n, theta) + z
 
+    from scipy import optimize  # deferred: importing scipy costs most of a second
+
     lower = -1.0 if lower_root(-edge) <= 0 else float(optimize.brentq(lower_root, -edge, est, xtol=1e-12))
     upper = 1.0 if upper_root(edge) >= 0 else float(optimize.brentq(upper_root, est, edge, xtol=1e-12))
     return Interval(lower, upper)
@@ -219,6 +220,8 @@ def mcnemar_exact(table: Discordance, *, mid_p: bool = False) -> float:
     if k == 0:
         return 1.0
     low = min(table.new_only, table.old_only)
+    from scipy import special  # deferred: importing scipy costs most of a second
+
     cdf = float(special.bdtr(low, k, 0.5))
     p = 2.0 * cdf
     if mid_p:  # subtract P(X = low) = cdf(low) - cdf(low - 1)

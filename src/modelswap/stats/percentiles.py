@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from modelswap.stats._validate import as_sample, check_confidence
 
@@ -48,6 +47,8 @@ class QuantileInterval:
 def _ranks(n: int, p: float, confidence: float) -> tuple[int, int, float] | None:
     """1-based ranks (l, u) with each tail <= (1 - confidence)/2, or None if n is too small."""
     tail = (1.0 - confidence) / 2.0
+    from scipy import stats  # deferred: importing scipy costs most of a second
+
     cdf = stats.binom.cdf(np.arange(n + 1), n, p)
     below = np.flatnonzero(cdf <= tail)  # candidates for l - 1
     above = np.flatnonzero(cdf >= 1.0 - tail)  # candidates for u - 1

@@ -24,7 +24,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from modelswap.stats._validate import as_sample
 
@@ -166,6 +165,8 @@ def latency_shift_test(
     for large samples, exact for small ones), with the common-language effect size.
     """
     o, w = as_sample(old, "old"), as_sample(new, "new")
+    from scipy import stats  # deferred: importing scipy costs most of a second
+
     res = stats.mannwhitneyu(w, o, alternative=alternative)
     u = float(res.statistic)
     return ShiftTest(
