@@ -7,6 +7,7 @@ app's latency budget; everything else is small and rarely called.
 from __future__ import annotations
 
 import asyncio
+import gc
 import getpass
 import logging
 import time
@@ -113,6 +114,11 @@ class GatewayApp:
         self.routes.start(self.poll_interval_s)
         self.shadow.start()
         self.recorder.start()
+        # Everything alive now (imported code, config, pools) lives as long as the process: move it
+        # out of the collector's reach, so a full collection scans request garbage only and pauses
+        # the event loop for milliseconds instead of ~100 ms (measured in bench/gateway_overhead.py).
+        gc.collect()
+        gc.freeze()
 
     async def shutdown(self) -> None:
         """Stop taking shadow work, let it drain, flush every record, close connections."""

@@ -114,6 +114,7 @@ class Proxy:
                     input=e.price.input, output=e.price.output, cached_input=e.price.cached_input
                 )
         self._unpriced: set[str] = set()
+        self.keep_bodies = migration.gateway.record_bodies != "none"
 
     # -- entry -----------------------------------------------------------------------------
 
@@ -317,7 +318,7 @@ class Proxy:
                     completion_tokens=out.completion_tokens,
                     cached_tokens=out.cached_tokens,
                     cost_usd=self._cost(upstream.model, out),
-                    response_body=out.response,
+                    response_body=out.response if self.keep_bodies else None,
                 )
             )
 
@@ -372,8 +373,8 @@ class Proxy:
                 completion_tokens=out.completion_tokens,
                 cached_tokens=out.cached_tokens,
                 cost_usd=self._cost(upstream.model, out),
-                request_body=call.body,
-                response_body=out.response,
+                request_body=call.body if self.keep_bodies else None,
+                response_body=out.response if self.keep_bodies else None,
                 sticky_key_hash=call.sticky_hash,
                 fallback=fallback,
                 replica_id=self.replica_id,

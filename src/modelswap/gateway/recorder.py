@@ -117,12 +117,20 @@ class Recorder:
         raw_requests, raw_pairs = self._take()
         if not raw_requests and not raw_pairs:
             return 0, True
-        # every policy goes through ``keep``: even ``full`` masks secrets (a key pasted into a prompt)
+        # every policy goes through ``keep``: even ``full`` masks secrets (a key pasted into a prompt);
+        # rows without bodies (the serving path leaves them out under ``none``) need no copy
         requests = [
-            replace(r, request_body=keep(r.request_body, self.policy), response_body=keep(r.response_body, self.policy))
+            r
+            if r.request_body is None and r.response_body is None
+            else replace(
+                r, request_body=keep(r.request_body, self.policy), response_body=keep(r.response_body, self.policy)
+            )
             for r in raw_requests
         ]
-        pairs = [replace(p, response_body=keep(p.response_body, self.policy)) for p in raw_pairs]
+        pairs = [
+            p if p.response_body is None else replace(p, response_body=keep(p.response_body, self.policy))
+            for p in raw_pairs
+        ]
         try:
             self.store.insert_records(requests, pairs)
         except Exception:
