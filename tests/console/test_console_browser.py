@@ -10,7 +10,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,6 +19,7 @@ import uvicorn
 from playwright.async_api import Page, async_playwright
 
 from modelswap.config import load_migration
+from modelswap.evals.workloads import run_workloads
 from modelswap.gateway.server import build_gateway, free_port
 from modelswap.starter import write_starter
 from modelswap.store import RequestRow, ShadowPairRow, open_store
@@ -53,6 +54,10 @@ async def console_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncI
             workload = ("ticket-triage", "extraction", "order-tools")[i % 3]
             r = await client.post("/v1/chat/completions", json=body, headers={"x-modelswap-workload": workload})
             assert r.status_code == 200
+    await run_workloads(migration, store, arms=["old", "new"])
+    for night in (3, 2, 1):
+        started = datetime.now(UTC) - timedelta(days=night)
+        await run_workloads(migration, store, arms=["old", "new"], nightly=True, started_at=started)
     now = datetime.now(UTC)
     store.insert_records(
         [
@@ -134,6 +139,8 @@ async def test_console_end_to_end(console_url: str, tmp_path: Path) -> None:
         await page.wait_for_selector("#workloads")
         rows = await page.locator("#workloads tbody tr").count()
         assert rows == 3
+        overview = await page.locator("#workloads").inner_text()
+        assert "%" in overview and ("PASS" in overview or "FAIL" in overview or "INCONCLUSIVE" in overview)
         await _shot(page, "overview")
 
         # the plan: tick an item by hand, the progress bar moves, a reload keeps it
@@ -167,6 +174,7 @@ async def test_console_end_to_end(console_url: str, tmp_path: Path) -> None:
         await page.goto(console_url + "/console/workloads/extraction")
         await page.wait_for_selector("#pairs")
         assert EVIL in await page.locator("#pairs").inner_text()
+        assert await page.locator("svg.chart").count() == 3  # nightly trend, latency, cost per day
         assert await page.evaluate("window.__pwned === undefined")
         assert await page.locator("script").count() == 1  # console.js only
         await _shot(page, "workload")
