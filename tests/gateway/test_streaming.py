@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+from aiohttp import web
 
 from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of
 from modelswap.rollout import flag
@@ -128,3 +130,72 @@ async def test_a_client_that_goes_away_stops_the_stream(
     (row,) = gw.requests()
     assert (row.status, row.error_kind) == (499, "client_closed")
     assert time.monotonic() - started < 1.0, "the gateway stopped reading a stream nobody receives"
+
+
+# -- same dialect: the upstream's frames are relayed as they came ----------------------------------------
+
+
+def _raw_chunk(delta: dict[str, object], finish: str | None = None) -> dict[str, object]:
+    return {"id": "c1", "object": "chat.completion.chunk", "model": OLD, **chunk(delta, finish)}
+
+
+_RAW_CHUNKS = [_raw_chunk({"role": "assistant"}), _raw_chunk({"content": "Héllo"}), _raw_chunk({}, "stop")]
+_RAW_USAGE = {"id": "c1", "choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 2}}
+
+
+def _spaced_frame(obj: object) -> bytes:
+    """A frame with JSON spacing orjson would not produce, so a re-encoded frame would differ."""
+    return b"data: " + json.dumps(obj).encode() + b"\n\n"
+
+
+@pytest.fixture
+async def raw_vendor() -> AsyncIterator[str]:
+    """An OpenAI-style vendor streaming fixed frames, one write each (usage only when asked)."""
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        for chunk in _RAW_CHUNKS:
+            await response.write(_spaced_frame(chunk))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            await response.write(_spaced_frame(_RAW_USAGE))
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", answer)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    yield f"http://{host}:{port}/v1"
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("client_wants_usage", [False, True])
+async def test_same_dialect_streams_are_relayed_byte_for_byte(
+    start_gateway: StartGateway, tmp_path: Path, raw_vendor: str, store: Store, client_wants_usage: bool
+) -> None:
+    migration = migration_of(tmp_path, openai_endpoint(raw_vendor, OLD), openai_endpoint(raw_vendor, NEW))
+    flag.set_stage(store, WORKLOAD, "split", 0, "test", "old only")
+    gw = await start_gateway(migration)
+    ask: dict[str, object] = {"model": OLD, "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    if client_wants_usage:
+        ask["stream_options"] = {"include_usage": True}
+    async with (
+        httpx.AsyncClient(base_url=gw.base_url) as client,
+        client.stream("POST", "/v1/chat/completions", json=ask) as r,
+    ):
+        assert r.status_code == 200
+        received = b"".join([piece async for piece in r.aiter_raw()])
+    expected = b"".join(_spaced_frame(c) for c in _RAW_CHUNKS)
+    if client_wants_usage:
+        expected += _spaced_frame(_RAW_USAGE)
+    assert received == expected + DONE, "frames pass through unchanged; the usage chunk only when asked for"
+    await gw.settle(requests=1)
+    (row,) = gw.requests()
+    assert (row.status, row.prompt_tokens, row.completion_tokens) == (200, 7, 2)
+    assert row.ttft_ms is not None

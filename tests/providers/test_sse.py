@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from hypothesis import given
 from hypothesis import strategies as st
 
-from modelswap.providers.sse import SSEEvent, SSEParser, iter_sse, parse_sse
+from modelswap.providers.sse import SSEEvent, SSEFrames, SSEParser, iter_sse, parse_sse
 
 from .payloads import OPENAI_TOOL_CHUNKS, anthropic_events_tools, anthropic_sse, openai_sse
 
@@ -128,3 +128,39 @@ async def test_iter_sse_over_async_chunks() -> None:
             yield piece
 
     assert [e async for e in iter_sse(chunks())] == [SSEEvent(data="a"), SSEEvent(data="b")]
+
+
+# -- SSEFrames: the same events, plus each plain frame's raw bytes --------------------------------
+
+FRAME_STREAMS = [
+    *STREAMS,
+    b'data: {"a": 1}\n\ndata:{"b":2}\n\n: ping\n\nid: 7\ndata: x\n\ndata: y\n\nretry: 5\n\ndata: z\n\n',
+    b"data: one\ndata: two\n\n\n\ndata: three\n\ndata: [DONE]\n\ndata: unterminated",
+    b"data: a\n\ndata: b\r\n\r\ndata: c\n\n",
+]
+
+
+def _frames(pieces: list[bytes]) -> list[tuple[bytes | None, SSEEvent]]:
+    frames = SSEFrames()
+    out = [pair for piece in pieces for pair in frames.feed(piece)]
+    return out + frames.close()
+
+
+@given(st.sampled_from(FRAME_STREAMS), st.lists(st.integers(min_value=0, max_value=4000), max_size=40))
+def test_frames_give_the_parsers_events_for_any_split(raw: bytes, cuts: list[int]) -> None:
+    pairs = _frames(_split(raw, cuts))
+    assert [event for _, event in pairs] == parse_sse([raw])
+    for frame, event in pairs:
+        if frame is not None:  # a raw frame is exactly the bytes of one lone data line
+            assert frame in raw
+            assert frame.endswith(b"\n\n")
+            assert parse_sse([frame]) == [SSEEvent(data=event.data)]
+
+
+def test_plain_data_frames_come_back_byte_for_byte() -> None:
+    raw = b'data: {"a": 1}\n\ndata:{"b":2}\n\nevent: e\ndata: x\n\n'
+    assert _frames([raw[:9], raw[9:30], raw[30:]]) == [
+        (b'data: {"a": 1}\n\n', SSEEvent(data='{"a": 1}')),
+        (b'data:{"b":2}\n\n', SSEEvent(data='{"b":2}')),
+        (None, SSEEvent(data="x", event="e")),
+    ]

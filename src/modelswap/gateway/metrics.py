@@ -69,6 +69,7 @@ class GatewayMetrics:
             "modelswap_new_model_share_percent", "Percent of traffic the new model serves", ["workload"], registry=r
         )
         self._children: dict[tuple[str, str], tuple[Histogram, Histogram]] = {}
+        self._counted: dict[tuple[str, str, int], Counter] = {}
 
     def observe(self, workload: str, arm: str, status: int, latency_s: float, ttft_s: float | None) -> None:
         """Count one finished request."""
@@ -76,7 +77,10 @@ class GatewayMetrics:
         if pair is None:
             pair = (self.latency.labels(workload, arm), self.ttft.labels(workload, arm))
             self._children[(workload, arm)] = pair
-        self.requests.labels(workload, arm, str(status)).inc()
+        counted = self._counted.get((workload, arm, status))
+        if counted is None:
+            counted = self._counted[(workload, arm, status)] = self.requests.labels(workload, arm, str(status))
+        counted.inc()
         pair[0].observe(latency_s)
         if ttft_s is not None:
             pair[1].observe(ttft_s)

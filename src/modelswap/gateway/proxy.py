@@ -34,7 +34,7 @@ from modelswap.gateway.routing import choose_arm, sticky_key_of
 from modelswap.gateway.shadow import ShadowRunner
 from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of
 from modelswap.gateway.validate import check_body
-from modelswap.providers.base import Dialect, Json, Upstream, UpstreamError
+from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamError
 from modelswap.store.rows import RequestRow, ShadowPairRow
 
 log = logging.getLogger("modelswap.gateway")
@@ -78,6 +78,34 @@ class Outcome:
     completion_tokens: int | None = None
     cached_tokens: int | None = None
     response: Json | None = None
+
+
+class _Ids:
+    """Record ids: 12 random bytes in hex (24 characters), drawn from a buffer that one
+    ``os.urandom`` call fills per 4096 ids (a syscall per request shows in profiles).
+    A forked child starts with an empty buffer, so processes never share ids."""
+
+    __slots__ = ("_buf", "_pos")
+
+    _BATCH = 12 * 4096
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._pos = 0
+
+    def reset(self) -> None:
+        self._buf, self._pos = b"", 0
+
+    def __call__(self) -> str:
+        pos = self._pos
+        if pos >= len(self._buf):
+            self._buf, pos = os.urandom(self._BATCH), 0
+        self._pos = pos + 12
+        return self._buf[pos : pos + 12].hex()
+
+
+new_id = _Ids()
+os.register_at_fork(after_in_child=new_id.reset)
 
 
 def _json_headers(extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -139,7 +167,7 @@ class Proxy:
         sticky = sticky_key_of(workload.sticky_key, headers, body)
         decision = choose_arm(self.routes.get(name), sticky, name, random.random())
         call = Call(
-            id=os.urandom(12).hex(),
+            id=new_id(),
             workload=workload,
             dialect=dialect,
             body=body,
@@ -216,20 +244,26 @@ class Proxy:
         self._finish(call, arm, upstream, out, fallback=fallback)
 
     @staticmethod
-    async def _open(upstream: Upstream, body: Json) -> tuple[AsyncIterator[Json], Json | None]:
-        """Start a stream and wait for its first event, so early failures still get a status."""
-        events = upstream.stream(body).__aiter__()
+    async def _open(upstream: Upstream, body: Json) -> tuple[AsyncIterator[Frames], Frames | None]:
+        """Start a stream and wait for its first events, so early failures still get a status.
+
+        Upstreams that offer raw frames (same dialect, no translation) are relayed byte for byte;
+        others' events come one per batch, without a frame, and are encoded here."""
+        frames_of = getattr(upstream, "stream_frames", None)  # see FramesUpstream
+        batches: AsyncIterator[Frames] = (
+            frames_of(body).__aiter__() if frames_of is not None else _one_by_one(upstream.stream(body))
+        )
         try:
-            first = await events.__anext__()
+            first = await batches.__anext__()
         except StopAsyncIteration:
             first = None
-        return events, first
+        return batches, first
 
     async def _relay(
         self,
         call: Call,
-        events: AsyncIterator[Json],
-        first: Json | None,
+        events: AsyncIterator[Frames],
+        first: Frames | None,
         send: Send,
         strip_usage: bool,
         receive: Receive | None = None,
@@ -238,23 +272,28 @@ class Proxy:
         take = tally.openai if call.dialect == "openai" else tally.anthropic
         ttft: float | None = None
         out = Outcome(200, 0.0)
-        event = first
+        dialect = call.dialect
+        batch = first
         gone = asyncio.Event()
         watcher = asyncio.create_task(_watch_disconnect(receive, gone)) if receive is not None else None
         try:
-            while event is not None:
+            while batch is not None:
                 if gone.is_set():  # stop paying for tokens nobody receives
                     raise ConnectionResetError("the client closed the connection mid-stream")
-                if take(event) and ttft is None:
-                    ttft = time.perf_counter() - call.started
-                if not (strip_usage and not event.get("choices") and event.get("usage")):
-                    await send(
-                        {"type": "http.response.body", "body": encode_event(event, call.dialect), "more_body": True}
-                    )
+                frames: list[bytes] = []
+                for raw, event in batch:
+                    if take(event) and ttft is None:
+                        ttft = time.perf_counter() - call.started
+                    if strip_usage and not event.get("choices") and event.get("usage"):
+                        continue
+                    frames.append(encode_event(event, dialect) if raw is None else raw)
+                if frames:
+                    chunk = frames[0] if len(frames) == 1 else b"".join(frames)
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 try:
-                    event = await events.__anext__()
+                    batch = await events.__anext__()
                 except StopAsyncIteration:
-                    event = None
+                    batch = None
             tail = DONE if call.dialect == "openai" else b""
         except UpstreamError as exc:
             out.status, out.error_kind, out.error = from_upstream(exc, "serving").status, exc.kind, exc.message
@@ -358,7 +397,7 @@ class Proxy:
             self.metrics.errors.labels(name, arm, out.error_kind).inc()
         self.sink.add_request(
             RequestRow(
-                id=os.urandom(12).hex() if retried else call.id,
+                id=new_id() if retried else call.id,
                 ts=call.ts,
                 workload=name,
                 arm=arm,
@@ -392,7 +431,16 @@ async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
     gone.set()
 
 
-async def _close(events: AsyncIterator[Json]) -> None:
+async def _one_by_one(events: AsyncIterator[Json]) -> AsyncIterator[Frames]:
+    """An upstream's events as one-event batches without frames (they are encoded when relayed)."""
+    try:
+        async for event in events:
+            yield [(None, event)]
+    finally:
+        await _close(events)
+
+
+async def _close(events: AsyncIterator[Any]) -> None:
     """Release an upstream stream now (its connection), whether or not it was read to the end."""
     aclose = getattr(events, "aclose", None)
     if aclose is not None:

@@ -57,6 +57,11 @@ class UpstreamError(Exception):
         return f"UpstreamError({self.provider}: {self.kind} {self.status}: {self.message})"
 
 
+Frames = list[tuple[bytes | None, Json]]
+"""Stream events in the batches they arrived in, each with its SSE frame exactly as the server
+sent it (``None`` when the frame was not a plain ``data:`` line and must be re-encoded)."""
+
+
 @runtime_checkable
 class Upstream(Protocol):
     """A model behind a provider, spoken to in one dialect.
@@ -76,3 +81,13 @@ class Upstream(Protocol):
     def stream(self, body: Json) -> AsyncIterator[Json]: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class FramesUpstream(Upstream, Protocol):
+    """An upstream that can also hand over its stream's raw frames (``stream_frames``), so a
+    relay in the same dialect passes the server's bytes on instead of re-encoding each event.
+    ``stream_frames`` yields what ``stream`` would, batched per chunk read, never an empty batch.
+    """
+
+    def stream_frames(self, body: Json) -> AsyncIterator[Frames]: ...

@@ -8,6 +8,7 @@ connections and the DNS cache are what make a gateway hop cheap.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -18,7 +19,7 @@ import orjson
 
 from modelswap.providers.base import Json, UpstreamError
 from modelswap.providers.errors import error_from_response, protocol_error, transport_error
-from modelswap.providers.sse import SSEEvent, iter_sse
+from modelswap.providers.sse import SSEEvent, SSEFrames, iter_sse
 
 __all__ = [
     "HttpPool",
@@ -26,6 +27,7 @@ __all__ = [
     "event_json",
     "loads",
     "read_events",
+    "read_frames",
     "read_json",
     "request_timeout",
     "stream_timeout",
@@ -42,11 +44,13 @@ def loads(raw: bytes | str) -> Any:
     return orjson.loads(raw)
 
 
+@functools.lru_cache(maxsize=64)
 def request_timeout(timeout_s: float) -> aiohttp.ClientTimeout:
     """Whole-request budget for a non-streaming call, with a shorter socket-connect limit."""
     return aiohttp.ClientTimeout(total=timeout_s, connect=timeout_s, sock_connect=min(10.0, timeout_s))
 
 
+@functools.lru_cache(maxsize=64)
 def stream_timeout(timeout_s: float) -> aiohttp.ClientTimeout:
     """For streams: no total limit, but at most ``timeout_s`` of silence between chunks."""
     return aiohttp.ClientTimeout(total=None, connect=timeout_s, sock_connect=min(10.0, timeout_s), sock_read=timeout_s)
@@ -147,8 +151,7 @@ async def read_json(resp: aiohttp.ClientResponse, *, provider: str) -> Json:
     return body
 
 
-async def read_events(resp: aiohttp.ClientResponse, *, provider: str) -> AsyncIterator[SSEEvent]:
-    """The server-sent events of a successful streaming response; an error status raises."""
+async def _check_stream(resp: aiohttp.ClientResponse, provider: str) -> None:
     await _raise_for_status(resp, provider)
     ctype = resp.headers.get("Content-Type", "")
     if not ctype.startswith("text/event-stream"):
@@ -156,8 +159,28 @@ async def read_events(resp: aiohttp.ClientResponse, *, provider: str) -> AsyncIt
         raise protocol_error(
             provider, f"asked for a stream but got HTTP {resp.status} {ctype or 'no content-type'}", raw
         )
+
+
+async def read_events(resp: aiohttp.ClientResponse, *, provider: str) -> AsyncIterator[SSEEvent]:
+    """The server-sent events of a successful streaming response; an error status raises."""
+    await _check_stream(resp, provider)
     async for event in iter_sse(resp.content.iter_any()):
         yield event
+
+
+async def read_frames(
+    resp: aiohttp.ClientResponse, *, provider: str
+) -> AsyncIterator[list[tuple[bytes | None, SSEEvent]]]:
+    """Like ``read_events``, in batches of ``(raw frame or None, event)`` per chunk read (``SSEFrames``)."""
+    await _check_stream(resp, provider)
+    frames = SSEFrames()
+    async for chunk in resp.content.iter_any():
+        batch = frames.feed(chunk)
+        if batch:
+            yield batch
+    batch = frames.close()
+    if batch:
+        yield batch
 
 
 def event_json(event: SSEEvent, *, provider: str) -> Json:

@@ -6,13 +6,14 @@ import asyncio
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from modelswap.providers.base import Dialect, Json, Upstream, UpstreamError
-from modelswap.providers.closing import aclosing_iter
+from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamError
 
 __all__ = ["RetryPolicy", "Retrying", "backoff_delay"]
 
 Sleep = Callable[[float], Awaitable[object]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,11 @@ class Retrying:
 
     ``stream`` retries only while nothing has been yielded yet: once the caller has
     seen an event, a failure is raised as is, since a retry would repeat output.
+    When the inner upstream offers raw frames (``FramesUpstream``), so does this one,
+    retried the same way; otherwise it has no ``stream_frames`` attribute.
     """
+
+    stream_frames: Callable[[Json], AsyncIterator[Frames]]
 
     def __init__(
         self,
@@ -66,6 +71,9 @@ class Retrying:
         self.dialect: Dialect = inner.dialect
         self._sleep = sleep
         self._jitter = jitter
+        frames_of: Callable[[Json], AsyncIterator[Frames]] | None = getattr(inner, "stream_frames", None)
+        if frames_of is not None:
+            self.stream_frames = lambda body: self._retried(lambda: frames_of(body))
 
     async def _pause_or_raise(self, exc: UpstreamError, attempt: int) -> None:
         if not exc.retryable or attempt >= self.policy.max_retries:
@@ -85,16 +93,24 @@ class Retrying:
                 await self._pause_or_raise(exc, attempt)
             attempt += 1
 
-    async def stream(self, body: Json) -> AsyncIterator[Json]:
+    def stream(self, body: Json) -> AsyncIterator[Json]:
         """Stream from the inner upstream, retrying transient failures before the first event."""
+        return self._retried(lambda: self.inner.stream(body))
+
+    async def _retried(self, start: Callable[[], AsyncIterator[T]]) -> AsyncIterator[T]:
         attempt = 0
         while True:
             started = False
             try:
-                async with aclosing_iter(self.inner.stream(body)) as events:
+                events = start()
+                try:
                     async for event in events:
                         started = True
                         yield event
+                finally:  # release the inner stream (its connection) now, however this ends
+                    aclose = getattr(events, "aclose", None)
+                    if aclose is not None:
+                        await aclose()
                 return
             except UpstreamError as exc:
                 if started:

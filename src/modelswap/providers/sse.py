@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 
-__all__ = ["SSEEvent", "SSEParser", "iter_sse", "parse_sse"]
+__all__ = ["SSEEvent", "SSEFrames", "SSEParser", "iter_sse", "parse_sse"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +102,48 @@ class SSEParser:
         self._event = None
         self._retry = None
         return event
+
+
+class SSEFrames:
+    """Like ``SSEParser``, but also hands back each event's frame as the bytes it arrived in.
+
+    Returns ``(frame, event)`` pairs; ``frame`` is the complete ``data: ...\\n\\n`` frame
+    when the event was a lone ``data:`` line ended by LF (what model APIs send), so a
+    relay can pass it on unchanged, and ``None`` for anything else (``event:``/``id:``
+    lines, comments, several ``data:`` lines, CR line ends, a trailing unterminated
+    event), which the general parser handles exactly as ``SSEParser`` would.
+    """
+
+    __slots__ = ("_buf", "_parser", "_slow")
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._parser = SSEParser()
+        self._slow = False
+
+    def feed(self, chunk: bytes) -> list[tuple[bytes | None, SSEEvent]]:
+        """Consume one chunk and return the events it completes, with their frames."""
+        parser = self._parser
+        if self._slow or b"\r" in chunk:
+            # CR line ends: from here on the general parser does it all (the buffer has no CR)
+            chunk, self._buf, self._slow = self._buf + chunk, b"", True
+            return [(None, e) for e in parser.feed(chunk)]
+        frames = (self._buf + chunk).split(b"\n\n")
+        self._buf = frames.pop()
+        out: list[tuple[bytes | None, SSEEvent]] = []
+        for frame in frames:
+            if frame[:5] == b"data:" and b"\n" not in frame and parser._retry is None:
+                data = frame[6:] if frame[5:6] == b" " else frame[5:]
+                event = SSEEvent(data=data.decode("utf-8", errors="replace"), id=parser._id)
+                out.append((frame + b"\n\n", event))
+            else:
+                out.extend((None, e) for e in parser.feed(frame + b"\n\n"))
+        return out
+
+    def close(self) -> list[tuple[bytes | None, SSEEvent]]:
+        """Finish the stream: what ``SSEParser.close`` would dispatch, without frames."""
+        rest, self._buf = self._buf, b""
+        return [(None, e) for e in (*self._parser.feed(rest), *self._parser.close())]
 
 
 def parse_sse(chunks: Iterable[bytes]) -> list[SSEEvent]:
