@@ -1,5 +1,199 @@
-"""``modelswap inventory``: commands are registered here on the shared Typer app."""
+"""``modelswap inventory`` and ``modelswap spend``: which workloads use the old model, and what they cost."""
 
 from __future__ import annotations
 
-from modelswap.cli.app import app  # noqa: F401
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+
+from modelswap.cli.app import app, err, fail, out
+from modelswap.config import ConfigError, Migration, load_migration
+from modelswap.inventory import (
+    Accepted,
+    ColumnMapping,
+    Inventory,
+    InventoryError,
+    record_baseline,
+    record_inventory,
+    render_spend,
+    render_table,
+    spend_dict,
+    spend_markdown,
+    spend_report,
+    take_inventory,
+    to_json,
+    to_markdown,
+    write_accepted,
+)
+from modelswap.inventory.readers.store import open_existing
+from modelswap.inventory.sources import FORMATS
+from modelswap.store import StoreError, open_store
+
+FORMAT_HELP = "Log format: auto (detected from the content) or " + ", ".join(FORMATS) + "."
+OUT_HELP = "Output: table (for people), md (Markdown) or json."
+
+
+def _load(config: Path | None) -> Migration | None:
+    if config is None:
+        return None
+    try:
+        return load_migration(config)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values or []:
+        key, sep, val = value.partition("=")
+        if not sep or not key.strip() or not val.strip():
+            raise fail(f"{option} expects KEY=VALUE, got {value!r}")
+        pairs[key.strip()] = val.strip()
+    return pairs
+
+
+def _mapping(columns: list[str] | None, columns_file: Path | None) -> ColumnMapping | None:
+    given: dict[str, str] = {}
+    if columns_file is not None:
+        try:
+            data = yaml.safe_load(columns_file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise fail(f"{columns_file}: cannot read the column mapping: {exc}") from None
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise fail(f"{columns_file}: expected a mapping of field: column, e.g. 'timestamp: created_at'")
+        given.update({str(k): v for k, v in data.items()})
+    given.update(_pairs(columns, "--column"))
+    if not given:
+        return None
+    try:
+        return ColumnMapping(given)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def inventory(
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(help="Log files, directories or store URLs (default: the migration file's store)."),
+    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="The migration file.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "auto",
+    out_format: Annotated[str, typer.Option("--out", "-o", help=OUT_HELP)] = "table",
+    column: Annotated[
+        list[str] | None, typer.Option("--column", help="FIELD=COLUMN for a generic CSV/JSONL log (repeatable).")
+    ] = None,
+    columns_file: Annotated[Path | None, typer.Option("--columns", help="A YAML file of field: column.")] = None,
+    name: Annotated[
+        list[str] | None, typer.Option("--name", help="Name a proposed workload: P1=support-chat (repeatable).")
+    ] = None,
+    accept: Annotated[
+        bool, typer.Option("--accept-workloads", help="Add the proposed workloads to the migration file.")
+    ] = False,
+    all_models: Annotated[bool, typer.Option("--all-models", help="Count every model, not only the old one.")] = False,
+    save: Annotated[bool, typer.Option(help="Store the inventory as evidence in the migration's store.")] = True,
+    baseline: Annotated[
+        bool, typer.Option("--baseline", help="Also store a baseline snapshot (with the old model's pass rate).")
+    ] = False,
+) -> None:
+    """Which workloads use the old model today: volume, tokens, cost (old, new, candidates), latency."""
+    if out_format not in ("table", "md", "json"):
+        raise fail(f"--out must be table, md or json, got {out_format!r}")
+    migration = _load(config)
+    if accept and migration is None:
+        raise fail("--accept-workloads writes into the migration file: give it with -c")
+    if baseline and migration is None:
+        raise fail("--baseline stores the snapshot in the migration's store: give the file with -c")
+    locations = list(sources or [])
+    if not locations:
+        if migration is None:
+            raise fail("name the logs to read (files, directories or a store URL), or give -c to read its store")
+        locations = [migration.store]
+    mapping = _mapping(column, columns_file)
+    names = _pairs(name, "--name")
+    now = datetime.now(UTC)
+    try:
+        inv = take_inventory(
+            locations, migration=migration, fmt=fmt, mapping=mapping, all_models=all_models, names=names, now=now
+        )
+    except InventoryError as exc:
+        raise fail(str(exc)) from None
+    except ValueError as exc:  # a --name that clashes with an existing workload
+        raise fail(str(exc)) from None
+    unknown = sorted(set(names) - {p.id for p in inv.proposals} - {fp for p in inv.proposals for fp in p.fingerprints})
+    if unknown:
+        known = ", ".join(p.id for p in inv.proposals) or "none"
+        raise fail(f"--name refers to {', '.join(unknown)}, which is not a proposal (proposals: {known})")
+    if out_format == "json":
+        out.print(to_json(inv), end="", markup=False, highlight=False, soft_wrap=True)
+    elif out_format == "md":
+        out.print(to_markdown(inv), end="", markup=False, highlight=False, soft_wrap=True)
+    else:
+        out.print(render_table(inv))
+    if migration is not None and accept:
+        _accept(migration, inv)
+    if migration is not None and (save or baseline):
+        _save(migration, inv, baseline, now)
+
+
+def _accept(migration: Migration, inv: Inventory) -> None:
+    if not inv.proposals:
+        err.print("nothing to accept: every request belongs to a known workload")
+        return
+    items = []
+    for p in inv.proposals:
+        per_day = inv.workload(p.name).requests_per_day
+        prompt = " ".join((p.example_system or "no system prompt").split())[:60]
+        items.append(Accepted(p.name, p.fingerprints[:20], f'{per_day:,.1f} requests/day; system prompt "{prompt}"'))
+    try:
+        write_accepted(migration.source, items)
+    except InventoryError as exc:
+        raise fail(str(exc)) from None
+    err.print(
+        f"[green]✓[/] added {len(items)} workload(s) to {migration.source}: {', '.join(i.name for i in items)} "
+        "(apps tag their requests with the header x-modelswap-workload from now on)",
+        highlight=False,
+    )
+
+
+def _save(migration: Migration, inv: Inventory, baseline: bool, now: datetime) -> None:
+    try:
+        with open_store(migration.store) as store:
+            record_inventory(store, inv)
+            if baseline:
+                rows = record_baseline(store, inv, now)
+                for row in rows:
+                    err.print(f"baseline {row.figures['summary']}", highlight=False)
+    except StoreError as exc:
+        raise fail(f"could not store the inventory as evidence: {exc}") from None
+
+
+@app.command()
+def spend(
+    config: Annotated[Path, typer.Option("--config", "-c", help="The migration file.")] = Path("migration.yaml"),
+    days: Annotated[int | None, typer.Option(help="Only the last N days (default: everything recorded).")] = None,
+    out_format: Annotated[str, typer.Option("--out", "-o", help=OUT_HELP)] = "table",
+) -> None:
+    """Actual cost per workload per day through the gateway, against the baseline: the saving so far and at 100 %."""
+    if out_format not in ("table", "md", "json"):
+        raise fail(f"--out must be table, md or json, got {out_format!r}")
+    migration = _load(config)
+    assert migration is not None
+    now = datetime.now(UTC)
+    since = now - timedelta(days=days) if days is not None else None
+    try:
+        with open_existing(migration.store) as store:
+            report = spend_report(store, [w.name for w in migration.workloads], since=since, until=now)
+    except (InventoryError, StoreError) as exc:
+        raise fail(str(exc)) from None
+    if out_format == "json":
+        import orjson
+
+        out.print(orjson.dumps(spend_dict(report), option=orjson.OPT_INDENT_2).decode(), markup=False, highlight=False)
+    elif out_format == "md":
+        out.print(spend_markdown(report), end="", markup=False, highlight=False, soft_wrap=True)
+    else:
+        out.print(render_spend(report))

@@ -1,0 +1,112 @@
+"""The baseline snapshot: each workload's reference figures before anything changes.
+
+It joins the inventory (cost per request at the old model's price, latency percentiles,
+time to first token and error rate, from whatever logs the team has) with the old model's
+pass rate on the workload's golden set (its latest finished eval run, as ``modelswap.evals``
+scores it). Figure names are those the plan and the gates read (see ``evals/baseline.py``):
+``pass_rate``, ``pass_rate_ci``, ``passed``/``cases``, ``cost_per_request_usd``,
+``latency_p50_ms``/``latency_p95_ms``/``latency_p99_ms``; ``cost_source`` and
+``latency_source`` say they come from the inventory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from modelswap.evals.baseline import eval_part
+from modelswap.evals.results import latest_run, run_figures
+from modelswap.inventory.figures import WorkloadFigures
+from modelswap.inventory.inventory import Inventory
+from modelswap.store import BaselineRow, EvalResultRow, EvalRunRow, Store
+
+SOURCE = "modelswap inventory --baseline"
+Json = dict[str, Any]
+
+
+def _summary(w: WorkloadFigures, figures: Json) -> str:
+    parts = []
+    rate, ci = figures.get("pass_rate"), figures.get("pass_rate_ci")
+    if isinstance(rate, float):
+        text = f"pass rate {rate * 100:.1f} %"
+        if isinstance(ci, list):
+            text += f" [{ci[0] * 100:.1f}, {ci[1] * 100:.1f}]"
+        parts.append(text + f" on {figures.get('cases')} cases")
+    else:
+        parts.append("no eval run of the old model yet")
+    if w.latency_ms.p95 is not None:
+        parts.append(f"p95 {w.latency_ms.p95:,.0f} ms")
+    cost = figures.get("cost_per_request_usd")
+    if isinstance(cost, float):
+        parts.append(f"${cost:.6f}/request")
+    parts.append(f"{w.requests_per_day:,.1f} requests/day")
+    return f"{w.name}: " + ", ".join(parts)
+
+
+def baseline_figures(
+    inventory: Inventory,
+    w: WorkloadFigures,
+    run: EvalRunRow | None = None,
+    rows: list[EvalResultRow] | None = None,
+    *,
+    confidence: float = 0.95,
+) -> Json:
+    """One workload's baseline figures from its inventory figures and, if given, an eval run (pure)."""
+    figures: Json = {"arm": "old", "model": inventory.endpoints.get("old")}
+    evals = None
+    if run is not None:
+        arm = run_figures(rows or [], confidence).get("old")
+        if arm is not None:
+            evals = eval_part(run, arm, confidence)
+            figures |= {
+                "pass_rate": evals["pass_rate"],
+                "pass_rate_ci": evals["pass_rate_ci"],
+                "confidence": confidence,
+                "passed": evals["passed"],
+                "cases": evals["decided"],
+            }
+    cost = w.cost_per_request.get("old", w.cost_per_request.get("actual"))
+    if cost is not None:
+        figures |= {"cost_per_request_usd": cost, "cost_source": "inventory"}
+    if w.latency_ms.p95 is not None:
+        figures |= {
+            "latency_p50_ms": w.latency_ms.p50,
+            "latency_p95_ms": w.latency_ms.p95,
+            "latency_p99_ms": w.latency_ms.p99,
+            "latency_source": "inventory",
+        }
+    period = inventory.period
+    figures["inventory"] = {
+        "requests": w.requests,
+        "requests_per_day": w.requests_per_day,
+        "error_rate": w.error_rate,
+        "latency_samples": w.latency_ms.n,
+        "ttft_p50_ms": w.ttft_ms.p50,
+        "ttft_p95_ms": w.ttft_ms.p95,
+        "cost_per_day_usd": w.cost_per_day.get("old", w.cost_per_day.get("actual")),
+        "period_start": period.start.isoformat() if period else None,
+        "period_end": period.end.isoformat() if period else None,
+        "scope": inventory.scope,
+    }
+    figures["eval"] = evals
+    figures["summary"] = _summary(w, figures)
+    return figures
+
+
+def record_baseline(
+    store: Store, inventory: Inventory, now: datetime, *, confidence: float = 0.95
+) -> list[BaselineRow]:
+    """Store a baseline per inventoried workload with traffic (inventory × latest old-model eval run)."""
+    stored = []
+    for w in inventory.workloads:
+        if w.requests == 0:
+            continue
+        run = latest_run(store, w.name, arms=("old",))
+        rows = store.eval_results(run.id) if run is not None else []
+        figures = baseline_figures(inventory, w, run, rows, confidence=confidence)
+        source = SOURCE + (f" + eval run {run.id}" if run is not None else "")
+        row = BaselineRow(workload=w.name, created_at=now, figures=figures, source=source)
+        stored.append(
+            BaselineRow(workload=w.name, created_at=now, figures=figures, source=source, id=store.add_baseline(row))
+        )
+    return stored

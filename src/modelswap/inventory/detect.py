@@ -1,0 +1,323 @@
+"""Which format a log is in, from its first records, and a clear error when it is not what it claims.
+
+Only the beginning of each file is read here (a few hundred records at most). The layout
+comes from the first character (``{`` JSON Lines, ``[`` a JSON array, else CSV); the format
+from the field names of the first records (each tool's export has its own).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modelswap.inventory.errors import FormatMismatch, InventoryError
+from modelswap.inventory.readers.langfuse import SIGNATURE as LANGFUSE_SIGNATURE
+from modelswap.inventory.readers.litellm import SIGNATURE as LITELLM_SIGNATURE
+from modelswap.inventory.sources import FORMATS, Layout, Source
+
+SAMPLE_RECORDS = 200
+SAMPLE_BYTES = 4 * 1024 * 1024
+MAX_FIRST_RECORD_BYTES = 64 * 1024 * 1024
+SQLITE_MAGIC = b"SQLite format 3\x00"
+LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".jsonl.gz", ".ndjson.gz", ".json.gz", ".csv.gz")
+
+DESCRIPTIONS: dict[str, str] = {
+    "openai": "an OpenAI-style request log (JSONL: request, response with usage, timestamp, latency)",
+    "batch": "an OpenAI Batch API output file (custom_id, response.body)",
+    "batch-input": "an OpenAI Batch API input file (custom_id, method, url, body)",
+    "litellm": "a LiteLLM SpendLogs export (request_id, call_type, spend, startTime, ...)",
+    "langfuse": "a Langfuse observations export (id, traceId, type, startTime, model, usageDetails, ...)",
+    "csv": "a CSV log read through a column mapping",
+    "jsonl": "a JSON Lines log read through a column mapping",
+    "store": "a modelswap store (SQLite file or database URL)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Sniffed:
+    """What the beginning of a file looks like."""
+
+    layout: Layout
+    records: list[dict[str, Any]]
+    """Sample records (JSON) or rows keyed by header (CSV)."""
+    columns: tuple[str, ...] = ()
+    kind: str | None = None
+    """The format the field names point to (or ``batch-input``), None when unknown."""
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    raw = path.open("rb")
+    head = raw.read(2)
+    raw.seek(0)
+    stream: Any = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw
+    return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+
+
+def _head(path: Path, limit: int) -> str:
+    with _open_text(path) as f:
+        return str(f.read(limit))
+
+
+def classify(keys: set[str], first: Mapping[str, Any] | None = None) -> str | None:
+    """The format whose field names these are, or None."""
+    first = first or {}
+    response = first.get("response")
+    if "custom_id" in keys and isinstance(response, dict) and ({"body", "status_code"} & set(response)):
+        return "batch"
+    if {"custom_id", "method", "body"} <= keys:
+        return "batch-input"
+    if len(set(LITELLM_SIGNATURE) & keys) >= 3:
+        return "litellm"
+    if ({"traceId", "trace_id"} & keys) and ({"startTime", "start_time"} & keys):
+        return "langfuse"
+    if set(LANGFUSE_SIGNATURE) <= keys:
+        return "langfuse"
+    request = first.get("request")
+    if isinstance(response, dict) and ({"usage", "choices", "output"} & set(response)):
+        return "openai"
+    if isinstance(request, dict) and ({"messages", "model", "input"} & set(request)):
+        return "openai"
+    if {"usage", "model"} <= keys and ({"timestamp", "ts", "created_at", "created"} & keys):
+        return "openai"
+    return None
+
+
+def _jsonl_sample(path: Path) -> list[dict[str, Any]]:
+    text = _head(path, SAMPLE_BYTES)
+    lines = text.splitlines()
+    if len(text) >= SAMPLE_BYTES and lines:
+        lines = lines[:-1]  # the last one may be cut
+    records: list[dict[str, Any]] = []
+    first_problem: str | None = None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if first_problem is None:
+                first_problem = f"line {number} is not valid JSON ({exc.msg} at column {exc.colno})"
+            if not records and line.strip() == "{":  # one JSON document over several lines, not JSON Lines
+                break
+            continue
+        if not isinstance(value, dict):
+            first_problem = first_problem or f"line {number} is a JSON {type(value).__name__}, not an object"
+            continue
+        records.append(value)
+        if len(records) >= SAMPLE_RECORDS:
+            break
+    if not records:
+        hint = first_problem or "no complete line found"
+        if len(lines) <= 1 and text.lstrip().startswith("{"):
+            hint += "; a single JSON document over several lines is not JSON Lines"
+        raise FormatMismatch(f"{path}: not JSON Lines: {hint}")
+    return records
+
+
+def _array_elements(text: str) -> Iterator[Any]:
+    decoder = json.JSONDecoder()
+    i = text.index("[") + 1
+    while True:
+        while i < len(text) and text[i] in " \t\r\n,":
+            i += 1
+        if i >= len(text) or text[i] == "]":
+            return
+        value, i = decoder.raw_decode(text, i)
+        yield value
+
+
+def _array_sample(path: Path) -> list[dict[str, Any]]:
+    limit = SAMPLE_BYTES
+    while True:
+        text = _head(path, limit)
+        records: list[dict[str, Any]] = []
+        try:
+            for value in _array_elements(text):
+                if not isinstance(value, dict):
+                    raise FormatMismatch(f"{path}: a JSON array of {type(value).__name__}s, not of records (objects)")
+                records.append(value)
+                if len(records) >= SAMPLE_RECORDS:
+                    break
+        except ValueError as exc:
+            if len(text) < limit:  # the whole file was read: it really is broken
+                raise FormatMismatch(f"{path}: not valid JSON: {exc}") from None
+        if records or len(text) < limit or limit >= MAX_FIRST_RECORD_BYTES:
+            if not records and len(text) >= limit:
+                raise FormatMismatch(f"{path}: the first record of this JSON array is larger than 64 MB")
+            return records
+        limit *= 4
+
+
+def _csv_sample(path: Path) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    text = _head(path, SAMPLE_BYTES)
+    if "\x00" in text[:4096]:
+        raise FormatMismatch(f"{path}: binary content, not a log (JSON Lines, JSON or CSV)")
+    try:
+        reader = csv.reader(io.StringIO(text))
+        header = next(reader, None)
+        rows = [row for _, row in zip(range(SAMPLE_RECORDS), reader, strict=False)]
+    except csv.Error as exc:
+        raise FormatMismatch(f"{path}: not JSON and not readable as CSV: {exc}") from None
+    if not header or len(header) < 2:
+        raise FormatMismatch(
+            f"{path}: neither JSON nor a CSV with a header row (first line: {text.splitlines()[0][:80]!r})"
+            if text.strip()
+            else f"{path}: empty file"
+        )
+    columns = tuple(h.strip() for h in header)
+    return columns, [dict(zip(columns, row, strict=False)) for row in rows]
+
+
+def sniff(path: Path) -> Sniffed:
+    """The layout, a sample and the apparent format of a log file."""
+    head = _head(path, 4096).lstrip()
+    if not head:
+        raise InventoryError(f"{path}: empty file")
+    if head[0] == "{":
+        records = _jsonl_sample(path)
+        return Sniffed("jsonl", records, kind=classify(set().union(*records), records[0]))
+    if head[0] == "[":
+        records = _array_sample(path)
+        if not records:
+            raise InventoryError(f"{path}: an empty JSON array: no records to read")
+        return Sniffed("json-array", records, kind=classify(set().union(*records), records[0]))
+    columns, rows = _csv_sample(path)
+    return Sniffed("csv", rows, columns, classify(set(columns)))
+
+
+def json_paths(records: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """How many sample records have each key path (``$."a"."b"[0]``); ``$`` counts the records.
+
+    Values that are JSON ``null`` do not count: a field that is always null is not there.
+    """
+    from modelswap.inventory.sqltext import key_path
+
+    found: dict[str, int] = {"$": len(records)}
+
+    def walk(value: Any, keys: tuple[str | int, ...]) -> None:
+        if keys and value is not None:
+            path = key_path(*keys)
+            found[path] = found.get(path, 0) + 1
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, (*keys, str(k)))
+        elif isinstance(value, list):
+            for i, v in enumerate(value[:2]):
+                walk(v, (*keys, i))
+
+    for record in records:
+        walk(record, ())
+    return found
+
+
+def _expand(location: str) -> list[Path]:
+    path = Path(location)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(LOG_SUFFIXES))
+        if not files:
+            raise InventoryError(f"{location}: a directory with no log files ({', '.join(LOG_SUFFIXES)})")
+        return files
+    if not path.exists():
+        raise InventoryError(f"{location}: no such file")
+    return [path]
+
+
+def _mismatch(path: Path, claimed: str, seen: Sniffed) -> FormatMismatch:
+    if seen.kind is not None:
+        looks = f"it looks like {DESCRIPTIONS[seen.kind]}"
+        if seen.kind in FORMATS:
+            looks += f" (--format {seen.kind})"
+    else:
+        names = seen.columns or tuple(sorted(set().union(*seen.records)))
+        shown = ", ".join(names[:15]) + (", ..." if len(names) > 15 else "")
+        looks = f"its {'columns' if seen.layout == 'csv' else 'fields'} are: {shown}"
+    return FormatMismatch(f"{path}: not {DESCRIPTIONS[claimed]}; {looks}")
+
+
+def _resolve_file(path: Path, claimed: str, has_mapping: bool) -> tuple[Source | None, str | None]:
+    """A source for one file, or (None, path) for a Batch API input file (a companion)."""
+    with path.open("rb") as f:
+        if f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
+            if claimed not in ("auto", "store"):
+                raise FormatMismatch(f"{path}: not {DESCRIPTIONS[claimed]}; it is a SQLite database (--format store)")
+            return Source(f"sqlite:///{path.resolve()}", "store", "database"), None
+    if claimed == "store":
+        raise FormatMismatch(f"{path}: not {DESCRIPTIONS['store']}; it is a text file")
+    seen = sniff(path)
+    if seen.kind == "batch-input":
+        if claimed not in ("auto", "batch"):
+            raise _mismatch(path, claimed, seen)
+        return None, str(path)
+    fmt: str | None
+    if claimed in ("csv", "jsonl"):
+        if (seen.layout == "csv") != (claimed == "csv"):
+            raise FormatMismatch(f"{path}: not {DESCRIPTIONS[claimed]}; it is {seen.layout.replace('-', ' ')}")
+        fmt = claimed
+    elif claimed == "auto":
+        fmt = seen.kind
+        if fmt is None and has_mapping:
+            fmt = "csv" if seen.layout == "csv" else "jsonl"
+        if fmt is None:
+            raise InventoryError(
+                f"{path}: cannot tell which tool wrote this log; "
+                + str(_mismatch(path, "openai", seen)).split("; ", 1)[1]
+                + ". Name the format with --format, or map the columns with --column FIELD=COLUMN"
+            )
+    else:
+        if seen.kind != claimed:
+            raise _mismatch(path, claimed, seen)
+        fmt = claimed
+    if fmt in ("openai", "batch") and seen.layout != "jsonl":
+        raise FormatMismatch(f"{path}: {DESCRIPTIONS[fmt]} must be JSON Lines, this is {seen.layout.replace('-', ' ')}")
+    if fmt == "jsonl" and seen.layout == "json-array":
+        seen_layout: Layout = "json-array"
+    else:
+        seen_layout = seen.layout
+    return (
+        Source(str(path), fmt, seen_layout, columns=seen.columns, sample_paths=json_paths(seen.records)),  # type: ignore[arg-type]
+        None,
+    )
+
+
+def resolve_sources(locations: Sequence[str], claimed: str = "auto", *, has_mapping: bool = False) -> list[Source]:
+    """Sources for the given files, directories and store URLs, each with its format checked."""
+    if claimed not in ("auto", *FORMATS):
+        raise InventoryError(f"unknown format {claimed!r}; expected auto or one of: {', '.join(FORMATS)}")
+    if not locations:
+        raise InventoryError("no logs given: name at least one file, directory or store URL")
+    sources: list[Source] = []
+    companions: list[str] = []
+    for location in locations:
+        if "://" in location:
+            if claimed not in ("auto", "store"):
+                raise FormatMismatch(f"{location}: a database URL is {DESCRIPTIONS['store']}, not {claimed}")
+            sources.append(Source(location, "store", "database"))
+            continue
+        for path in _expand(location):
+            source, companion = _resolve_file(path, claimed, has_mapping)
+            if source is not None:
+                sources.append(source)
+            if companion is not None:
+                companions.append(companion)
+    if companions:
+        batches = [s for s in sources if s.format == "batch"]
+        if not batches:
+            raise InventoryError(
+                f"{companions[0]}: this is a Batch API *input* file: it has no usage. Give the batch's output "
+                "file (what the Batch API returned) too; the input file then supplies each request's prompt"
+            )
+        sources = [
+            Source(s.location, s.format, s.layout, tuple(companions), s.columns, s.sample_paths)
+            if s.format == "batch"
+            else s
+            for s in sources
+        ]
+    if not sources:
+        raise InventoryError("no logs to read")
+    return sources

@@ -1,0 +1,403 @@
+"""SQL building blocks the readers share: file scans, one-parse JSON extraction, typed fields.
+
+Every reader turns its files into the same *record* rows (``RAW_FIELDS``), expressed as
+DuckDB SQL so that millions of lines are parsed in parallel without a Python loop. A JSON
+text is parsed once per row: every path a reader needs from it is taken by one
+``json_extract_string(text, [path, ...])`` call (``JsonFields``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from modelswap.inventory.readers.base import Lazy, Where
+from modelswap.inventory.sqltext import ident, key_path, lit
+
+if TYPE_CHECKING:
+    from modelswap.inventory.rules import RuleInputs
+
+LINE_BYTES = 2_000_000
+"""Longest line (one record) the first pass reads: DuckDB's default, and its fastest setting (the
+reader's buffers grow with it). A longer line fails the pass, which is run again with ``LONG_LINE_BYTES``."""
+LONG_LINE_BYTES = 64 * 1024 * 1024
+"""Longest line read at all; a longer one is reported with advice, not truncated."""
+
+UNIT_SEPARATOR = "\x01"
+"""The "delimiter" used to read a JSONL file as whole lines: never present, unescaped, in valid JSON."""
+
+RAW_FIELDS: tuple[str, ...] = (
+    "ts_raw",
+    "model",
+    "tag",
+    "user_id",
+    "key_name",
+    "path",
+    "prompt_tokens",
+    "completion_tokens",
+    "cached_tokens",
+    "logged_cost",
+    "latency_ms",
+    "ttft_ms",
+    "is_error",
+)
+"""What a reader may provide per record, as SQL over its own columns (absent: NULL).
+
+``ts_raw`` is text or a number (ISO 8601 with or without offset, or Unix seconds/milliseconds);
+tokens, cost and latencies may be text or numbers; ``is_error`` is a boolean expression;
+``tag`` is a workload name the log itself carries (modelswap's store does)."""
+
+LAZY_FIELDS: tuple[str, ...] = ("system_prompt", "user_text", "tools", "request_id")
+"""Fields only records no rule recognises need (to fingerprint and show them, and to point at
+an example by its request id): they are extracted after the rules ran, for those records only
+(``Lazy``)."""
+
+
+def blank_sql(text: str = "j") -> str:
+    """SQL true for a blank line (a CASE, not OR: only short lines are trimmed; copying every 1 kB
+    line costs seconds per 10 M)."""
+    return f"CASE WHEN {text} IS NULL THEN true WHEN strlen({text}) > 64 THEN false ELSE trim({text}) = '' END"
+
+
+MACROS = (
+    # ISO 8601 (an offset is honoured; none means UTC), or Unix seconds or milliseconds → naive UTC.
+    # ISO text is told apart by its '-' or ':' (strpos is a memchr: no failed number parse per row).
+    """CREATE OR REPLACE TEMP MACRO ms_ts(x) AS CASE
+         WHEN strpos(x::VARCHAR, '-') > 1 OR strpos(x::VARCHAR, ':') > 0
+           THEN timezone('UTC', TRY_CAST(x AS TIMESTAMPTZ))
+         WHEN TRY_CAST(x AS DOUBLE) IS NOT NULL THEN make_timestamp(
+           (TRY_CAST(x AS DOUBLE) * CASE WHEN TRY_CAST(x AS DOUBLE) > 1e11 THEN 1000 ELSE 1000000 END)::BIGINT)
+       END""",
+    "CREATE OR REPLACE TEMP MACRO ms_int(x) AS "
+    "coalesce(TRY_CAST(x AS BIGINT), TRY_CAST(TRY_CAST(x AS DOUBLE) AS BIGINT))",
+    "CREATE OR REPLACE TEMP MACRO ms_num(x) AS TRY_CAST(x AS DOUBLE)",
+    # Milliseconds between two timestamps given as text (NULL if either is missing).
+    "CREATE OR REPLACE TEMP MACRO ms_between(a, b) AS epoch_us(ms_ts(b)) / 1000.0 - epoch_us(ms_ts(a)) / 1000.0",
+)
+
+
+@dataclass
+class JsonFields:
+    """Many JSONPaths taken from one JSON text with one parse per row.
+
+    ``get(path, ...)`` registers the paths and returns the SQL of the first non-null one;
+    ``select()`` is the single extraction to put in the row's SELECT (after every ``get``).
+    """
+
+    text: str
+    """SQL of the JSON text, e.g. ``j`` or a CSV column."""
+    alias: str
+    paths: list[str] = field(default_factory=list)
+
+    def get(self, *paths: str) -> str:
+        slots = []
+        for path in paths:
+            if path not in self.paths:
+                self.paths.append(path)
+            slots.append(f"{self.alias}[{self.paths.index(path) + 1}]")
+        return slots[0] if len(slots) == 1 else f"coalesce({', '.join(slots)})"
+
+    def sql(self, *, safe: bool = True, blank: str | None = None) -> str:
+        """The extraction. ``safe``: a malformed text yields NULL (reported) instead of failing the
+        scan, at about a fifth more CPU; otherwise ``blank`` (SQL) guards the texts not to parse."""
+        if not self.paths:
+            return "NULL::VARCHAR[]"
+        call = f"json_extract_string({self.text}, [{', '.join(lit(p) for p in self.paths)}])"
+        if safe:
+            return f"TRY({call})"
+        return call if blank is None else f"CASE WHEN {blank} THEN NULL ELSE {call} END"
+
+
+def _line(numbered: bool) -> str:
+    # row_number() OVER () numbers rows in file order, but it makes the scan single-threaded:
+    # only the passes that must name lines use it (the inventory's first pass does not).
+    return "row_number() OVER ()" if numbered else "NULL::BIGINT"
+
+
+def jsonl_lines(
+    path: str | Sequence[str], column: str = "j", *, numbered: bool = True, max_line: int = LINE_BYTES
+) -> str:
+    """``(line, j)`` for every line of a text file (or files), numbered from 1 (or NULL), blank lines included."""
+    files = lit(path) if isinstance(path, str) else "[" + ", ".join(lit(p) for p in path) + "]"
+    return (
+        f"SELECT {_line(numbered)} AS line, {column} FROM read_csv({files}, columns={{{lit(column)}: 'VARCHAR'}}, "
+        f"delim={lit(UNIT_SEPARATOR)}, quote='', escape='', header=false, auto_detect=false, "
+        f"strict_mode=false, max_line_size={max_line}, compression='auto')"
+    )
+
+
+def json_array_records(path: str, *, numbered: bool = True) -> str:
+    """``(line, j)`` for every element of a file holding one JSON array; ``line`` is the element's position."""
+    return (
+        f"SELECT {_line(numbered)} AS line, json::VARCHAR AS j FROM read_json_objects({lit(path)}, "
+        f"format='array', maximum_object_size={LONG_LINE_BYTES}, compression='auto')"
+    )
+
+
+def csv_rows(path: str, rejects: str, *, numbered: bool = True, max_line: int = LINE_BYTES) -> str:
+    """Every data row of a CSV file with a header, as text; unparsable rows go to the ``rejects`` table."""
+    return (
+        f"SELECT {_line(numbered)} AS line, * FROM read_csv({lit(path)}, header=true, all_varchar=true, "
+        f"store_rejects=true, rejects_table={lit(rejects)}, rejects_scan={lit(rejects + '_scan')}, "
+        f"max_line_size={max_line}, compression='auto')"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Flags:
+    """SQL telling, per row, that the record is a blank line, not JSON, or JSON but not an object."""
+
+    blank: str = "false"
+    invalid: str = "false"
+    not_object: str = "false"
+
+
+def record_select(
+    from_sql: str,
+    fields: Mapping[str, str],
+    *,
+    extra: Iterable[tuple[str, str]] = (),
+    flags: Flags = Flags(),
+    skip: str = "NULL",
+    usage_required: bool = True,
+    carry: Sequence[str] = (),
+) -> str:
+    """The common record shape over a reader's rows, with a ``problem`` per unusable record.
+
+    ``fields`` maps names in ``RAW_FIELDS`` to SQL (missing ones are NULL); ``extra`` adds
+    rule inputs (``meta_0``, ``hdr_0``, ...) as text. ``flags`` mark blank lines (skipped
+    quietly), lines that are not JSON and JSON that is not an object; ``skip`` is a reason
+    (text) to leave a record out on purpose, or NULL. Without ``usage_required`` a successful
+    record may lack token counts (it is counted, unpriced). ``carry`` names source columns kept
+    for the lazy fields (``Lazy``).
+    """
+    unknown = set(fields) - set(RAW_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown record fields: {sorted(unknown)}")
+
+    def f(name: str) -> str:
+        return fields.get(name, "NULL")
+
+    raw = ",\n  ".join(
+        [
+            "line",
+            f"({flags.blank}) AS _blank",
+            f"({flags.invalid}) AS _invalid",
+            f"({flags.not_object}) AS _not_object",
+            f"({skip}) AS _skip",
+            *(f"({f(name)}) AS {name}" for name in RAW_FIELDS if name != "is_error"),
+            f"coalesce(({f('is_error')}), false) AS is_error",
+            *(f"({expr})::VARCHAR AS {name}" for name, expr in extra),
+            *carry,
+        ]
+    )
+    extra_names = "".join(f", {name}" for name, _ in extra) + "".join(f", {c}" for c in carry)
+    typed = f"""
+SELECT line, _blank, _invalid, _not_object, _skip, ts_raw,
+  ms_ts(ts_raw) AS ts,
+  nullif(trim(model::VARCHAR), '') AS model,
+  nullif(trim(tag::VARCHAR), '') AS tag,
+  user_id::VARCHAR AS user_id, key_name::VARCHAR AS key_name, path::VARCHAR AS path,
+  ms_int(prompt_tokens) AS prompt_tokens, ms_int(completion_tokens) AS completion_tokens,
+  coalesce(ms_int(cached_tokens), 0) AS cached_tokens,
+  ms_num(logged_cost) AS logged_cost, ms_num(latency_ms) AS latency_ms, ms_num(ttft_ms) AS ttft_ms,
+  is_error{extra_names}
+FROM (SELECT
+  {raw}
+FROM ({from_sql}) AS src) AS raw"""
+    usage_check = "true" if usage_required else "false"
+    problem = f"""CASE
+    WHEN _blank THEN 'blank line'
+    WHEN _invalid THEN 'not valid JSON'
+    WHEN _not_object THEN 'not a JSON object'
+    WHEN _skip IS NOT NULL THEN _skip
+    WHEN ts_raw IS NULL AND NOT is_error THEN 'no timestamp'
+    WHEN ts IS NULL AND ts_raw IS NOT NULL THEN 'unreadable timestamp'
+    WHEN model IS NULL THEN 'no model'
+    WHEN {usage_check} AND NOT is_error AND (prompt_tokens IS NULL OR completion_tokens IS NULL)
+      THEN 'no token usage'
+    WHEN prompt_tokens < 0 OR completion_tokens < 0 OR cached_tokens < 0 THEN 'negative token count'
+    WHEN cached_tokens > prompt_tokens THEN 'cached tokens exceed prompt tokens'
+    WHEN latency_ms < 0 OR ttft_ms < 0 THEN 'negative latency'
+    WHEN latency_ms = 'Infinity'::DOUBLE OR isnan(latency_ms) THEN 'unreadable latency'
+  END"""
+    return f"SELECT *, {problem} AS problem FROM ({typed}) AS typed"
+
+
+SKIP_REASONS = frozenset({"blank line", "not an LLM call"})
+"""Problems that are deliberate skips (counted apart), not malformed records."""
+
+
+class Access:
+    """Fields of one record, whether it is a JSON text (JSONL, JSON array) or a CSV row of columns.
+
+    ``get("metadata", "team")`` is ``$.metadata.team`` of a JSON record, or ``$.team`` inside the
+    JSON text of a CSV's ``metadata`` column; a CSV column that does not exist gives ``NULL``.
+    Call ``extractions()`` after every ``get``.
+    """
+
+    def __init__(
+        self,
+        layout: str,
+        columns: Iterable[str] | None = None,
+        *,
+        present: Mapping[str, int] | None = None,
+        text: str = "j",
+        prefix: str = "_v",
+        safe: bool = True,
+    ) -> None:
+        self.layout = layout
+        self.columns = set(columns or ())
+        self.present = present
+        self.safe = safe
+        self._text = text
+        self._prefix = prefix
+        self._json: dict[str, JsonFields] = {}
+        self._columns_used: list[str] = []
+
+    def sources(self) -> tuple[str, ...]:
+        """The SQL column references this access reads (JSON texts and plain CSV columns)."""
+        return tuple(dict.fromkeys([*self._json, *self._columns_used]))
+
+    def _fields(self, text: str) -> JsonFields:
+        if text not in self._json:
+            self._json[text] = JsonFields(text, f"{self._prefix}{len(self._json)}")
+        return self._json[text]
+
+    def get(self, *keys: str | int) -> str:
+        if self.layout != "csv":
+            return self._fields(self._text).get(key_path(*keys))
+        top, *nested = keys
+        if not isinstance(top, str) or top not in self.columns:
+            return "NULL"
+        if not nested:
+            self._columns_used.append(ident(top))
+            return ident(top)
+        return self._fields(ident(top)).get(key_path(*nested))
+
+    def first(self, *alternatives: tuple[str | int, ...]) -> str:
+        """The first non-null of several key paths.
+
+        Spellings of one field are alternatives. A log is written by one program, one way, so
+        the sample records (``present``) decide which are extracted: those they use, or all of
+        them when they use none; a top-level spelling every sample record has ends the list. (A
+        nested one does not: a failed call has no ``response.model``, and failures may all come
+        after the sample.)
+        """
+        if self.present is not None and self.layout != "csv":
+            used: list[tuple[str | int, ...]] = []
+            for keys in alternatives:
+                seen = self.present.get(key_path(*keys), 0)
+                if seen:
+                    used.append(keys)
+                if len(keys) == 1 and seen == self.present.get("$"):
+                    break  # a top-level field every record has: the logger writes it, always
+            alternatives = tuple(used) or alternatives
+        exprs = [e for e in (self.get(*keys) for keys in alternatives) if e != "NULL"]
+        if not exprs:
+            return "NULL"
+        return exprs[0] if len(exprs) == 1 else f"coalesce({', '.join(exprs)})"
+
+    def items(self) -> list[tuple[str, str]]:
+        """(alias, SQL) of each JSON text's single extraction, after every ``get``.
+
+        A record's own JSON text is parsed without ``TRY`` unless ``safe`` (the fast path: a
+        malformed line fails the scan, which is then run again safely); JSON inside CSV cells
+        always with it.
+        """
+        out = []
+        for text, fields in self._json.items():
+            own = text == self._text and self.layout != "csv"
+            blank = blank_sql(text) if own else None
+            out.append((fields.alias, fields.sql(safe=self.safe or not own, blank=blank)))
+        return out
+
+    def extractions(self) -> str:
+        """The SELECT items that parse each JSON text once (``''`` when there are none)."""
+        return "".join(f", {sql} AS {alias}" for alias, sql in self.items())
+
+    def parsed(self) -> str:
+        """SQL that is NULL when the record's own JSON text did not parse (JSON layouts only)."""
+        fields = self._json.get(self._text)
+        return fields.alias if fields is not None else "NULL"
+
+
+def header_value(headers_json: str, name: str) -> str:
+    """The value of header ``name`` (any case) in a JSON object of headers."""
+    wanted = lit(name.lower())
+    return (
+        f"json_extract_string({headers_json}, "
+        f"'$.\"' || list_filter(json_keys({headers_json}), lambda k: lower(k) = {wanted})[1] || '\"')"
+    )
+
+
+def path_of(url: str) -> str:
+    """The path of a URL or path (scheme, host and query string removed)."""
+    return f"regexp_replace(regexp_replace({url}, '^[A-Za-z][A-Za-z0-9+.-]*://[^/]*', ''), '[?#].*$', '')"
+
+
+def rule_columns(
+    access: Access,
+    inputs: RuleInputs,
+    *,
+    metadata: Sequence[tuple[str | int, ...]],
+    headers: Sequence[tuple[str | int, ...]] = (),
+) -> list[tuple[str, str]]:
+    """The ``meta_N`` / ``hdr_N`` columns the rules read, from where this format keeps metadata and headers."""
+    out = [
+        (inputs.meta_column(key), access.first(*((*prefix, key) for prefix in metadata)))
+        for key in inputs.metadata_keys
+    ]
+    if inputs.header_names:
+        headers_json = access.first(*headers)
+        out += [
+            (inputs.header_column(name), "NULL" if headers_json == "NULL" else header_value(headers_json, name))
+            for name in inputs.header_names
+        ]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """A source's rows ready for ``record_select``: the FROM clause, JSON flags and naming."""
+
+    from_sql: str
+    flags: Flags
+    where: Where
+    rejects: str | None
+
+
+def layout_scan(
+    location: str, layout: str, access: Access, rejects: str, *, numbered: bool = True, max_line: int = LINE_BYTES
+) -> Scan:
+    """Rows of a CSV, JSONL or JSON-array file with ``access``'s extractions (call after every ``get``)."""
+    if layout == "csv":
+        rows = csv_rows(location, rejects, numbered=numbered, max_line=max_line)
+        return Scan(f"SELECT *{access.extractions()} FROM ({rows}) AS r", Flags(), "row", rejects)
+    if layout == "jsonl":
+        rows = jsonl_lines(location, numbered=numbered, max_line=max_line)
+    else:
+        rows = json_array_records(location, numbered=numbered)
+    flags = Flags(
+        blank=blank_sql(),
+        invalid=f"{access.parsed()} IS NULL",
+        not_object="CASE WHEN left(j, 1) = '{' THEN false ELSE left(ltrim(j), 1) <> '{' END",
+    )
+    where: Where = "line" if layout == "jsonl" else "record"
+    return Scan(f"SELECT line, j{access.extractions()} FROM ({rows}) AS r", flags, where, None)
+
+
+def no_rule_columns(inputs: RuleInputs) -> list[tuple[str, str]]:
+    """NULL ``meta_N`` / ``hdr_N`` columns, for records that carry no metadata or headers."""
+    return [(inputs.meta_column(k), "NULL") for k in inputs.metadata_keys] + [
+        (inputs.header_column(h), "NULL") for h in inputs.header_names
+    ]
+
+
+def lazy_of(access: Access, fields: Mapping[str, str]) -> Lazy:
+    """Lazy fields got through ``access`` (call after every ``access.get``); the records carry what it reads."""
+    unknown = set(fields) - set(LAZY_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown lazy fields: {sorted(unknown)}")
+    return Lazy(tuple(access.items()), dict(fields), access.sources())

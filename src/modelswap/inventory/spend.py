@@ -1,0 +1,207 @@
+"""The spend tracker: what each workload actually costs per day through the gateway, against its baseline.
+
+From the store's records (the gateway priced every request it served, and every shadow
+call): per workload and UTC day, requests and cost per arm, the cost of shadow copies, and
+what the same requests would have cost at the baseline's cost per request (all on the old
+model). Their difference is the saving realised so far; the new arm's observed cost per
+request gives the saving per day once all traffic is on it.
+
+The baseline cost per request is the workload's latest baseline snapshot (``modelswap inventory
+--baseline``), else its latest inventory evidence, else the old arm's cost per request in the
+same records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+
+from modelswap.store import Store
+from modelswap.store import schema as t
+from modelswap.store.evidence import read_evidence
+
+
+@dataclass(frozen=True, slots=True)
+class SpendDay:
+    """One workload's day: served requests and cost per arm, shadow cost, and the counterfactual."""
+
+    day: date
+    requests: dict[str, int]
+    """Served requests per arm (``old``, ``new``)."""
+    cost_usd: dict[str, float]
+    """Recorded cost of served requests per arm."""
+    shadow_cost_usd: float
+    """Recorded cost of shadow copies (the price of running both models)."""
+    counterfactual_usd: float | None
+    """The day's requests at the baseline cost per request (as if all were on the old model)."""
+
+    @property
+    def actual_usd(self) -> float:
+        return sum(self.cost_usd.values())
+
+    @property
+    def saving_usd(self) -> float | None:
+        return None if self.counterfactual_usd is None else self.counterfactual_usd - self.actual_usd
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadSpend:
+    """A workload's spend so far and the saving at full rollout."""
+
+    workload: str
+    days: list[SpendDay]
+    baseline_cost_per_request: float | None
+    baseline_source: str
+    """``baseline``, ``inventory``, ``old arm`` or ``none``."""
+    new_cost_per_request: float | None
+    """Observed on the new arm (served requests with a recorded cost)."""
+    new_share: float
+    """Share of served requests on the new arm over the period."""
+    requests_per_day: float
+
+    @property
+    def actual_usd(self) -> float:
+        return sum(d.actual_usd for d in self.days)
+
+    @property
+    def shadow_cost_usd(self) -> float:
+        return sum(d.shadow_cost_usd for d in self.days)
+
+    @property
+    def realised_saving_usd(self) -> float | None:
+        savings = [d.saving_usd for d in self.days]
+        return None if not savings or any(s is None for s in savings) else sum(s for s in savings if s is not None)
+
+    @property
+    def saving_per_day_at_full(self) -> float | None:
+        """Requests per day × (baseline − new cost per request): the saving once the new model serves all."""
+        if self.baseline_cost_per_request is None or self.new_cost_per_request is None:
+            return None
+        return self.requests_per_day * (self.baseline_cost_per_request - self.new_cost_per_request)
+
+
+@dataclass(frozen=True, slots=True)
+class SpendReport:
+    """Spend per workload over a window of days."""
+
+    since: datetime | None
+    until: datetime
+    workloads: list[WorkloadSpend] = field(default_factory=list)
+
+
+def _day_of(store: Store, column: sa.ColumnElement[datetime]) -> sa.ColumnElement[str]:
+    """A timestamp column's UTC day as ``YYYY-MM-DD`` text, computed by the database."""
+    if store.dialect == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
+    return sa.func.substr(sa.type_coerce(column, sa.String), 1, 10)  # SQLite keeps UTC text
+
+
+def _baseline(store: Store, workload: str) -> tuple[float | None, str]:
+    row = store.latest_baseline(workload)
+    if row is not None and isinstance(row.figures.get("cost_per_request_usd"), int | float):
+        return float(row.figures["cost_per_request_usd"]), "baseline"
+    for ev in reversed(read_evidence(store, "inventory", workload=workload)):
+        per_request = (ev.figures or {}).get("cost_per_request") or {}
+        value = per_request.get("old", per_request.get("actual"))
+        if isinstance(value, int | float):
+            return float(value), "inventory"
+    return None, "none"
+
+
+@dataclass
+class _Tally:
+    requests: int = 0
+    priced: int = 0
+    cost: float = 0.0
+
+
+def _tallies(
+    store: Store, since: datetime | None, until: datetime
+) -> tuple[dict[str, dict[date, dict[str, _Tally]]], dict[str, dict[date, float]]]:
+    """Served requests per (workload, day, arm) and shadow cost per (workload, day), grouped by the database."""
+    r, s = t.requests, t.shadow_pairs
+    day = _day_of(store, r.c.ts).label("day")
+    served = (
+        sa.select(r.c.workload, day, r.c.arm, sa.func.count(), sa.func.count(r.c.cost_usd), sa.func.sum(r.c.cost_usd))
+        .where(r.c.ts < until)
+        .group_by(r.c.workload, day, r.c.arm)
+    )
+    shadow_day = _day_of(store, s.c.ts).label("day")
+    shadow = (
+        sa.select(r.c.workload, shadow_day, sa.func.sum(s.c.cost_usd))
+        .join(r, r.c.id == s.c.request_id)
+        .where(s.c.ts < until)
+        .group_by(r.c.workload, shadow_day)
+    )
+    if since is not None:
+        served = served.where(r.c.ts >= since)
+        shadow = shadow.where(s.c.ts >= since)
+    tallies: dict[str, dict[date, dict[str, _Tally]]] = {}
+    shadow_cost: dict[str, dict[date, float]] = {}
+    with store.engine.connect() as conn:
+        for workload, d, arm, n, priced, cost in conn.execute(served):
+            tally = tallies.setdefault(workload, {}).setdefault(date.fromisoformat(d), {}).setdefault(arm, _Tally())
+            tally.requests += int(n)
+            tally.priced += int(priced)
+            tally.cost += float(cost or 0.0)
+        for workload, d, cost in conn.execute(shadow):
+            shadow_cost.setdefault(workload, {})[date.fromisoformat(d)] = float(cost or 0.0)
+    return tallies, shadow_cost
+
+
+def spend_report(
+    store: Store,
+    workloads: Sequence[str] | None = None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> SpendReport:
+    """Actual spend per workload per day from the gateway's records, against each workload's baseline."""
+    until = until or datetime.now(UTC)
+    tallies, shadow = _tallies(store, since, until)
+    names = list(workloads) if workloads is not None else sorted(set(tallies) | set(shadow))
+    report = SpendReport(since=since, until=until)
+    for name in names:
+        per_day = tallies.get(name, {})
+        arms: dict[str, _Tally] = {}
+        for by_arm in per_day.values():
+            for arm, tally in by_arm.items():
+                total_arm = arms.setdefault(arm, _Tally())
+                total_arm.requests += tally.requests
+                total_arm.priced += tally.priced
+                total_arm.cost += tally.cost
+        baseline, source = _baseline(store, name)
+        old = arms.get("old")
+        if baseline is None and old is not None and old.priced:
+            baseline, source = old.cost / old.priced, "old arm"
+        new = arms.get("new")
+        all_days = sorted(set(per_day) | set(shadow.get(name, {})))
+        days = [
+            SpendDay(
+                day=d,
+                requests={arm: x.requests for arm, x in per_day.get(d, {}).items()},
+                cost_usd={arm: x.cost for arm, x in per_day.get(d, {}).items()},
+                shadow_cost_usd=shadow.get(name, {}).get(d, 0.0),
+                counterfactual_usd=None
+                if baseline is None
+                else baseline * sum(x.requests for x in per_day.get(d, {}).values()),
+            )
+            for d in all_days
+        ]
+        total = sum(x.requests for x in arms.values())
+        span = (all_days[-1] - all_days[0]).days + 1 if all_days else 1
+        report.workloads.append(
+            WorkloadSpend(
+                workload=name,
+                days=days,
+                baseline_cost_per_request=baseline,
+                baseline_source=source,
+                new_cost_per_request=new.cost / new.priced if new is not None and new.priced else None,
+                new_share=(new.requests if new is not None else 0) / total if total else 0.0,
+                requests_per_day=total / span,
+            )
+        )
+    return report
