@@ -91,10 +91,18 @@ def write_demo_migration(directory: Path, time_scale: float = 0.05) -> Path:
     return target
 
 
+@dataclass(slots=True)
+class RunningGateway:
+    """A gateway served in this process: its OpenAI base URL and the task serving it."""
+
+    url: str
+    task: asyncio.Task[None]
+
+
 @contextlib.asynccontextmanager
 async def running_gateway(
     migration: Migration, store: Store, port: int, admin_token: str | None = None
-) -> AsyncIterator[str]:
+) -> AsyncIterator[RunningGateway]:
     """Serve the gateway (and its console) on loopback for the duration of the block."""
     app = build_gateway(migration, store=store, admin_token=admin_token)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="error", access_log=False)
@@ -106,7 +114,7 @@ async def running_gateway(
             raise RuntimeError("the gateway stopped during start-up")
         await asyncio.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}/v1"
+        yield RunningGateway(f"http://127.0.0.1:{port}/v1", task)
     finally:
         server.should_exit = True
         await task
@@ -176,7 +184,8 @@ async def run_demo(
     traffic: list[tuple[str, TrafficSummary]] = []
     names = [w.name for w in migration.workloads]
     try:
-        async with running_gateway(migration, store, port, token) as base_url:
+        async with running_gateway(migration, store, port, token) as gateway:
+            base_url = gateway.url
             console = f"http://127.0.0.1:{port}/console/login?token={token}"
             progress(f"console: {console}")
             progress("week 1 · baseline: every golden set on the old and the new model")
@@ -211,7 +220,7 @@ async def run_demo(
             on_result(result)
             if serve:
                 progress(f"serving: gateway http://127.0.0.1:{port}/v1 · console {console} (Ctrl-C stops)")
-                await asyncio.Event().wait()
+                await gateway.task  # until Ctrl-C / SIGTERM stops the server
     finally:
         store.close()
     return result

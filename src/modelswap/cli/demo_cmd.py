@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from modelswap.demo import DemoResult
     from modelswap.gates import GateResult
 
-from modelswap.cli.app import app, out
+from modelswap.cli.app import app, fail, out
 
 
 def _fmt_ms(values: list[float]) -> str:
@@ -111,7 +112,20 @@ def demo(
     """Run a sample migration on simulated vendors: shadow, canary, rollback drill, report."""
     from modelswap.demo import run_demo
 
-    result = asyncio.run(
-        run_demo(directory, requests=requests, rate=rate, progress=lambda m: out.print(f"[cyan]•[/] {m}"))
-    )
-    _report(result)
+    keep = sys.stdout.isatty() if serve is None else serve
+    try:
+        asyncio.run(
+            run_demo(
+                directory,
+                requests=requests,
+                rate=rate,
+                port=port or None,
+                serve=keep,
+                progress=lambda m: out.print(f"[cyan]•[/] {m}", highlight=False, soft_wrap=True),
+                on_result=_report,
+            )
+        )
+    except KeyboardInterrupt:
+        out.print("stopped")
+    except OSError as exc:
+        raise fail(f"could not start the demo: {exc} (is port {port} taken? try --port 0)") from None
