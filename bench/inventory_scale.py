@@ -322,7 +322,7 @@ def run_pandas(log: Path, migration: Path) -> dict[str, Any]:
 
 
 def _child(phase: str, log: Path, migration: Path) -> tuple[dict[str, Any], float]:
-    """Run one phase in a fresh process; (its result, its peak RSS in MB)."""
+    """Run one phase in a fresh process; (its result with its CPU seconds, its peak RSS in MB)."""
     out = Path(tempfile.mkstemp(suffix=".json")[1])
     proc = subprocess.Popen(
         [
@@ -344,6 +344,7 @@ def _child(phase: str, log: Path, migration: Path) -> tuple[dict[str, Any], floa
         raise SystemExit(f"{phase} failed (exit {proc.returncode})")
     result = json.loads(out.read_text())
     out.unlink()
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime
     return result, usage.ru_maxrss / 1024
 
 
@@ -422,11 +423,12 @@ def main() -> None:
         "identical": pandas is not None and not problems,
     }
     table = Table(title=f"Inventory of {args.lines:,} lines ({size / 1e9:.2f} GB, {size / args.lines:.0f} B/line)")
-    for col in ("implementation", "wall s", "lines/s", "peak RSS MB"):
+    for col in ("implementation", "wall s", "CPU s", "lines/s", "peak RSS MB"):
         table.add_column(col, justify="right" if col != "implementation" else "left")
     table.add_row(
         "modelswap inventory",
         f"{inventory['wall_s']:.1f}",
+        f"{inventory['cpu_s']:.1f}",
         f"{args.lines / inventory['wall_s']:,.0f}",
         f"{inventory_mb:,.0f}",
     )
@@ -434,6 +436,7 @@ def main() -> None:
         table.add_row(
             "pandas (read_json chunks)",
             f"{pandas['wall_s']:.1f}",
+            f"{pandas['cpu_s']:.1f}",
             f"{args.lines / pandas['wall_s']:,.0f}",
             f"{pandas_mb:,.0f}",
         )
@@ -460,8 +463,10 @@ def main() -> None:
         "lines": args.lines,
         "bytes": size,
         "generated_s": generated_s,
-        "inventory": {"wall_s": inventory["wall_s"], "peak_rss_mb": inventory_mb},
-        "pandas": None if pandas is None else {"wall_s": pandas["wall_s"], "peak_rss_mb": pandas_mb},
+        "inventory": {"wall_s": inventory["wall_s"], "cpu_s": inventory["cpu_s"], "peak_rss_mb": inventory_mb},
+        "pandas": None
+        if pandas is None
+        else {"wall_s": pandas["wall_s"], "cpu_s": pandas["cpu_s"], "peak_rss_mb": pandas_mb},
         "speedup_vs_pandas": ratio,
         "differences": problems,
         "checks": checks,

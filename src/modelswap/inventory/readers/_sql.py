@@ -62,8 +62,10 @@ def blank_sql(text: str = "j") -> str:
 
 MACROS = (
     # ISO 8601 (an offset is honoured; none means UTC), or Unix seconds or milliseconds → naive UTC.
-    # ISO text is told apart by its '-' or ':' (strpos is a memchr: no failed number parse per row).
+    # ISO text is told apart by its '-' or ':' (strpos is a memchr: no failed number parse per row);
+    # a trailing Z needs no time zone arithmetic (a plain TIMESTAMP cast is several times cheaper).
     """CREATE OR REPLACE TEMP MACRO ms_ts(x) AS CASE
+         WHEN suffix(x::VARCHAR, 'Z') THEN TRY_CAST(left(x::VARCHAR, -1) AS TIMESTAMP)
          WHEN strpos(x::VARCHAR, '-') > 1 OR strpos(x::VARCHAR, ':') > 0
            THEN timezone('UTC', TRY_CAST(x AS TIMESTAMPTZ))
          WHEN TRY_CAST(x AS DOUBLE) IS NOT NULL THEN make_timestamp(
