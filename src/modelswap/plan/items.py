@@ -43,7 +43,7 @@ ITEMS: tuple[Item, ...] = (
         "scope",
         "Inventory: which workloads use the old model, at what volume",
         "an inventory snapshot recorded for every workload (requests, tokens, cost)",
-        manual_note="the inventory reader does not record evidence yet; tick by hand once volumes are known",
+        manual_note="run `modelswap inventory -c migration.yaml` on your logs (it records evidence), or tick by hand",
     ),
     Item(
         2,
