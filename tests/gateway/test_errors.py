@@ -72,3 +72,19 @@ def test_from_upstream_provider_failures(kind: str, status: int, expected: int) 
 def test_from_upstream_passes_retry_after_on_429() -> None:
     error = from_upstream(upstream("rate_limited", 429, retry_after=3), "old", "gpt-4o")
     assert error.status == 429 and error.retry_after == 3
+
+
+def test_connection_failures_do_not_show_the_app_modelswaps_upstream_address() -> None:
+    from modelswap.gateway.errors import from_upstream
+    from modelswap.providers.base import UpstreamError
+
+    exc = UpstreamError(
+        "openai: could not connect to http://10.0.0.7:8443/v1/chat/completions: refused",
+        kind="connection",
+        status=502,
+        provider="openai",
+    )
+    err = from_upstream(exc, "new", "gpt-5")
+    assert err.status == 502
+    assert "10.0.0.7" not in err.message and "8443" not in err.message
+    assert "new model (gpt-5)" in err.message and "could not connect" in err.message
