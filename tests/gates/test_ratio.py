@@ -74,3 +74,13 @@ def test_false_pass_rate_when_truly_at_the_limit() -> None:
         new = draw.lognormal(np.log(1.2), 0.6, 800)
         passes += decide_ratio(old, new, gate, resamples=1000, seed=i).verdict is Verdict.PASS
     assert passes / 400 <= 0.05
+
+
+def test_more_cases_needed_reads_the_half_of_a_lopsided_interval_that_faces_the_limit() -> None:
+    from types import SimpleNamespace
+
+    from modelswap.gates.ratio import _more_needed
+
+    # estimate well below the limit, but a long upper tail straddles it: not "one more case"
+    lopsided = SimpleNamespace(lower=0.792, estimate=0.838, upper=1.219)
+    assert _more_needed(lopsided, 1.2, 120, 0.95, 0.8) > 60  # type: ignore[arg-type]

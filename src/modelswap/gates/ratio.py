@@ -169,14 +169,18 @@ def _value(x: float) -> str:
 def _more_needed(ci: BootstrapInterval, max_ratio: float, n: int, confidence: float, power: float) -> int | None:
     """Further cases so that, if the estimate holds, the interval excludes ``max_ratio`` with ``power``.
 
-    The standard error of the log ratio is read off the interval's width and scaled as 1/√n.
+    The standard error of the log ratio is read off the interval's half facing ``max_ratio``
+    (bootstrap intervals of a p95 are often lopsided) and scaled as 1/√n.
     """
     if min(ci.lower, ci.estimate) <= 0:
         return None
     gap = abs(math.log(max_ratio) - math.log(ci.estimate))
     normal = NormalDist()
     z = normal.inv_cdf(0.5 + confidence / 2)
-    se = (math.log(ci.upper) - math.log(ci.lower)) / (2 * z)
+    if ci.estimate < max_ratio:
+        se = (math.log(ci.upper) - math.log(ci.estimate)) / z
+    else:
+        se = (math.log(ci.estimate) - math.log(ci.lower)) / z
     if gap < 1e-12 or se <= 0:
         return None
     total = n * ((z + normal.inv_cdf(power)) * se / gap) ** 2
