@@ -17,18 +17,18 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import uvicorn
 
 from modelswap.config import Migration, load_migration
+from modelswap.console.data import answer_text
 from modelswap.evals.baseline import take_baseline
 from modelswap.evals.gating import WorkloadGates, judge_workloads
 from modelswap.evals.workloads import run_workloads
 from modelswap.gateway.server import build_gateway, free_port
 from modelswap.rollout import flag
 from modelswap.sim import TrafficSpec, TrafficSummary, run_traffic
-from modelswap.starter import render
+from modelswap.starter import write_starter
 from modelswap.store import RecordedPair, RequestRow, Store, open_store
 
 REGRESSING = "extraction"
@@ -71,23 +71,17 @@ class DemoResult:
 
 def write_demo_migration(directory: Path, time_scale: float = 0.05) -> Path:
     """The starter migration, tuned for the demo: faster clock, one regressing workload."""
-    text = render()
-    text = text.replace("  time_scale: 1.0 ", f"  time_scale: {time_scale:g} ")
+    target = write_starter(directory, force=True).migration
+    text = target.read_text(encoding="utf-8").replace("  time_scale: 1.0 ", f"  time_scale: {time_scale:g} ")
     text = text.replace(
         "  # models:                     # per-model overrides, e.g. make the new model weaker at extraction\n"
         "  #   gpt-5: {quality: {extraction: 0.80}}",
         "  models:                       # the demo's new model is weaker at extraction: the gates must catch it\n"
         "    gpt-5: {quality: {extraction: 0.70}}",
     )
-    directory.mkdir(parents=True, exist_ok=True)
-    from modelswap.starter import write_starter
-
-    write_starter(directory, force=True)
-    target = directory / "migration.yaml"
     target.write_text(text, encoding="utf-8")
-    db = directory / "modelswap.db"
     for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
+        (directory / f"modelswap.db{suffix}").unlink(missing_ok=True)
     return target
 
 
@@ -120,17 +114,6 @@ async def running_gateway(
         await task
 
 
-def _text(body: dict[str, Any] | None) -> str:
-    if not body:
-        return ""
-    if "choices" in body:
-        message = (body["choices"] or [{}])[0].get("message") or {}
-        calls = [(c["function"]["name"], c["function"]["arguments"]) for c in message.get("tool_calls") or []]
-        return (message.get("content") or "") + repr(calls)
-    calls = [(c["name"], c["arguments"]) for c in body.get("tool_calls") or []]
-    return str(body.get("content", "")) + repr(calls)
-
-
 def summarise(store: Store, migration: Migration) -> list[WorkloadReport]:
     """Per-workload figures from the records and shadow pairs in the store."""
     reports = []
@@ -148,7 +131,7 @@ def summarise(store: Store, migration: Migration) -> list[WorkloadReport]:
             if p.shadow.status != 200 or p.request.status != 200:
                 continue
             rep.pairs += 1
-            rep.agree += _text(p.request.response_body) == _text(p.shadow.response_body)
+            rep.agree += answer_text(p.request.response_body) == answer_text(p.shadow.response_body)
             if p.shadow.latency_ms is not None:
                 (rep.latency_new if p.shadow.arm == "new" else rep.latency_old).append(p.shadow.latency_ms)
             if p.shadow.cost_usd is not None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +16,7 @@ from rich.console import Console
 from modelswap import __version__
 from modelswap.catalog import deprecation_warnings, lookup
 from modelswap.config import ConfigError, Migration, load_migration
+from modelswap.store import Store, StoreError, open_store
 
 app = typer.Typer(
     name="modelswap",
@@ -31,6 +35,37 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a user-facing error (no traceback) and return the exit to raise."""
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
+
+
+def load_or_exit(config: Path) -> Migration:
+    """The migration file, or every problem in it printed (file:line:field) and exit 1."""
+    try:
+        return load_migration(config)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
+        raise fail(f"{len(exc.issues)} problem(s) in {config}; check it with `modelswap check {config}`") from None
+
+
+@contextmanager
+def store_or_exit(migration: Migration) -> Iterator[Store]:
+    """The migration's store, open for the block; a store that cannot be opened is a clean exit 1."""
+    try:
+        store = open_store(migration.store)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    with store:
+        yield store
+
+
+def actor(by: str | None) -> str:
+    """Who did it: ``--by``, else the OS user."""
+    if by:
+        return by
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
 
 
 @app.command()

@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -22,8 +21,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from modelswap.cli.app import ConfigOpt, app, err, fail, out
-from modelswap.config import ConfigError, Migration, load_migration
+from modelswap.cli.app import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
+from modelswap.config import Migration
 from modelswap.evals.baseline import take_baseline
 from modelswap.evals.errors import GoldenSetError
 from modelswap.evals.gating import (
@@ -41,7 +40,7 @@ from modelswap.evals.targets import DEFAULT_CONCURRENCY, EvalSetupError
 from modelswap.evals.trend import NightPoint, nightly_trend
 from modelswap.evals.workloads import EvalBatch, run_workloads
 from modelswap.gates import Verdict
-from modelswap.store import Store, StoreError, open_store
+from modelswap.store import Store, StoreError
 
 EXIT_PARTIAL = 2
 EXIT_INTERRUPTED = 130
@@ -50,25 +49,6 @@ DEFAULT_CONFIG = Path("migration.yaml")
 WorkloadOpt = Annotated[
     list[str] | None, typer.Option("--workload", "-w", help="Only this workload (repeat for several).")
 ]
-
-
-def _load(config: Path) -> Migration:
-    try:
-        return load_migration(config)
-    except ConfigError as exc:
-        for issue in exc.issues:
-            err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
-        raise fail(f"{len(exc.issues)} problem(s) in {config}; check it with `modelswap check {config}`") from None
-
-
-@contextmanager
-def _store(migration: Migration) -> Iterator[Store]:
-    try:
-        store = open_store(migration.store)
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    with store:
-        yield store
 
 
 def _split(values: Sequence[str] | None) -> list[str]:
@@ -229,14 +209,14 @@ def eval_command(
     judge: Annotated[str | None, typer.Option(help="Endpoint that grades llm_judge assertions.")] = None,
 ) -> None:
     """Run the golden sets on old, new and candidates; store every result (resumable)."""
-    migration = _load(config)
+    migration = load_or_exit(config)
     limits = _limits(rate_limit, migration)
     arms = _split([endpoints]) if endpoints else (["old", "new"] if nightly else None)
     resume_ids = _split(resume)
     if resume_ids and (workload or endpoints):
         raise fail("--resume continues runs as they were started: leave out --workload and --endpoints")
     progress = _Progress(out, enabled=out.is_terminal and not nightly)
-    with _store(migration) as store:
+    with store_or_exit(migration) as store:
         try:
             with progress.progress:
                 batch = _run_batch(
@@ -333,8 +313,8 @@ def gate(
     """Judge each workload's gates on its latest eval run; exit 1 on any FAIL (for CI)."""
     if format not in ("table", "md", "json", "junit"):
         raise fail(f"--format must be one of table, md, json, junit; got {format!r}")
-    migration = _load(config)
-    with _store(migration) as store:
+    migration = load_or_exit(config)
+    with store_or_exit(migration) as store:
         try:
             items = judge_workloads(migration, store, workloads=workload, run_id=run, seed=seed)
         except LookupError as exc:
@@ -398,7 +378,7 @@ def baseline(
     ] = None,
 ) -> None:
     """Store each workload's baseline: the old model's pass rate, cost per request, latency p50/p95/p99."""
-    migration = _load(config)
+    migration = load_or_exit(config)
     names = workload or [w.name for w in migration.workloads]
     unknown = [n for n in names if n not in {w.name for w in migration.workloads}]
     if unknown:
@@ -408,7 +388,7 @@ def baseline(
                                                       "p99 ms"))  # fmt: skip
     sources = []
     stored = 0
-    with _store(migration) as store:
+    with store_or_exit(migration) as store:
         for name in names:
             outcome = take_baseline(store, name, since=since)
             if outcome.baseline is None:
@@ -446,9 +426,9 @@ def trend(
     """Old vs new pass rate night by night (nightly runs), with 95 % intervals."""
     if format not in ("table", "json"):
         raise fail(f"--format must be table or json; got {format!r}")
-    migration = _load(config)
+    migration = load_or_exit(config)
     names = workload or [w.name for w in migration.workloads]
-    with _store(migration) as store:
+    with store_or_exit(migration) as store:
         try:
             trends = {name: nightly_trend(store, migration.workload(name).name, last=last) for name in names}
         except KeyError as exc:

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 import yaml
 
-from modelswap.cli.app import app, err, fail, out
-from modelswap.config import ConfigError, Migration, load_migration
+from modelswap.cli.app import app, err, fail, load_or_exit, out
+from modelswap.config import Migration
 from modelswap.inventory import (
     Accepted,
     ColumnMapping,
@@ -37,12 +37,7 @@ OUT_HELP = "Output: table (for people), md (Markdown) or json."
 
 
 def _load(config: Path | None) -> Migration | None:
-    if config is None:
-        return None
-    try:
-        return load_migration(config)
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
+    return None if config is None else load_or_exit(config)
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,8 +12,8 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from modelswap.cli.app import app, err, fail, out
-from modelswap.config import ConfigError, Migration, load_migration
+from modelswap.cli.app import actor, app, err, fail, load_or_exit, out
+from modelswap.config import Migration
 from modelswap.plan import Checklist, UnknownItem, item, load_checklist, to_json, to_markdown
 from modelswap.plan import tick as tick_item
 from modelswap.plan import untick as untick_item
@@ -49,28 +48,12 @@ def _config(ctx: typer.Context, given: Path | None) -> Path:
     return parent if isinstance(parent, Path) else DEFAULT_CONFIG
 
 
-def _load(path: Path) -> Migration:
-    try:
-        return load_migration(path)
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
-
-
 def _checklist(migration: Migration) -> Checklist:
     try:
         with open_store(migration.store) as store:
             return load_checklist(store, migration)
     except StoreError as exc:
         raise fail(str(exc)) from None
-
-
-def _actor(by: str | None) -> str:
-    if by:
-        return by
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "unknown"
 
 
 def _bar(fraction: float) -> ProgressBar:
@@ -136,7 +119,7 @@ def plan(
     """Show the plan: progress per phase and overall, and each item's state, by whom or what, when."""
     if ctx.invoked_subcommand is not None:
         return
-    render(_checklist(_load(config or DEFAULT_CONFIG)), details=details)
+    render(_checklist(load_or_exit(config or DEFAULT_CONFIG)), details=details)
 
 
 def _mark(ctx: typer.Context, ref: str, config: Path | None, by: str | None, note: str | None, *, ticked: bool) -> None:
@@ -144,13 +127,13 @@ def _mark(ctx: typer.Context, ref: str, config: Path | None, by: str | None, not
         it = item(ref)
     except UnknownItem as exc:
         raise fail(str(exc)) from None
-    migration = _load(_config(ctx, config))
+    migration = load_or_exit(_config(ctx, config))
     try:
         with open_store(migration.store) as store:
             before = load_checklist(store, migration).item(it.key)
             snapshot = {"state": before.evidence.state, "summary": before.evidence.summary}
             record = tick_item if ticked else untick_item
-            row = record(store, it.key, by=_actor(by), note=note, evidence=snapshot)
+            row = record(store, it.key, by=actor(by), note=note, evidence=snapshot)
             after = load_checklist(store, migration).item(it.key)
     except StoreError as exc:
         raise fail(str(exc)) from None
@@ -190,7 +173,7 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
     """Export the plan as a timestamped Markdown checklist (paste into an issue) or JSON."""
-    plan = _checklist(_load(_config(ctx, config)))
+    plan = _checklist(load_or_exit(_config(ctx, config)))
     text = to_markdown(plan) if format_ is Format.md else to_json(plan)
     if output is None:
         typer.echo(text, nl=False)

@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from modelswap.cli.app import ConfigOpt, app, fail, out
-from modelswap.config import ConfigError, Migration, load_migration
+from modelswap.cli.app import ConfigOpt, actor, app, fail, load_or_exit, out
+from modelswap.config import Migration
 from modelswap.rollout import flag
 from modelswap.store import StoreError, open_store
 
 stage_app = typer.Typer(help="Show or set each workload's routing stage.", no_args_is_help=True)
 app.add_typer(stage_app, name="stage")
-
-
-def _load(config: Path) -> Migration:
-    try:
-        return load_migration(config)
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
-
-
-def _actor(by: str | None) -> str:
-    if by:
-        return by
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "unknown"
 
 
 @app.command()
@@ -44,7 +27,7 @@ def serve(
     """Run the gateway: point your app's OpenAI (or Anthropic) base URL here."""
     from modelswap.gateway.server import serve as run
 
-    migration = _load(config)
+    migration = load_or_exit(config)
     h, p = host or migration.gateway.host, port if port is not None else migration.gateway.port
     out.print(
         f"modelswap gateway on http://{h}:{p}  (OpenAI base URL http://{h}:{p}/v1, Anthropic base URL http://{h}:{p})",
@@ -84,12 +67,12 @@ def rollback(
     by: Annotated[str | None, typer.Option(help="Who (default: the OS user).")] = None,
 ) -> None:
     """Flip serving back to the old model at once, on every replica sharing the store."""
-    migration = _load(config)
+    migration = load_or_exit(config)
     names = _workloads(migration, workload)
     try:
         with open_store(migration.store) as store:
             do = flag.undo_rollback if undo else flag.rollback
-            flips = do(store, names, _actor(by), reason)
+            flips = do(store, names, actor(by), reason)
     except (StoreError, flag.FlagError) as exc:
         raise fail(str(exc)) from None
     _print_flips(flips, "undo" if undo else "roll back")
@@ -98,7 +81,7 @@ def rollback(
 @stage_app.command("show")
 def stage_show(config: ConfigOpt = Path("migration.yaml")) -> None:
     """Print each workload's routing stage and recent flips."""
-    migration = _load(config)
+    migration = load_or_exit(config)
     try:
         with open_store(migration.store) as store:
             current = flag.states(store, [w.name for w in migration.workloads])
@@ -126,11 +109,11 @@ def stage_set(
     by: Annotated[str | None, typer.Option(help="Who (default: the OS user).")] = None,
 ) -> None:
     """Put a workload in a routing stage by hand (the rollout controller does this in a migration)."""
-    migration = _load(config)
+    migration = load_or_exit(config)
     name = _workloads(migration, workload)[0]
     try:
         with open_store(migration.store) as store:
-            f = flag.set_stage(store, name, stage, share, _actor(by), reason)
+            f = flag.set_stage(store, name, stage, share, actor(by), reason)
     except (StoreError, flag.FlagError) as exc:
         raise fail(str(exc)) from None
     _print_flips([f], "change")

@@ -87,11 +87,16 @@ _INTERNAL_DETAIL = {
 }
 
 
+def upstream_status(exc: UpstreamError) -> int:
+    """The HTTP status the app sees for a provider failure (4xx request errors stay the app's)."""
+    return exc.status if exc.kind == "bad_request" and 400 <= exc.status < 500 else _UPSTREAM_STATUS[exc.kind]
+
+
 def from_upstream(exc: UpstreamError, endpoint: str, model: str | None = None) -> ClientError:
     """Word a provider failure for the app, keeping 4xx request errors as the app's to fix.
 
     ``model`` (the model id behind ``endpoint``) is named in the message when given."""
-    status = exc.status if exc.kind == "bad_request" and 400 <= exc.status < 500 else _UPSTREAM_STATUS[exc.kind]
+    status = upstream_status(exc)
     which = f"{endpoint} model ({model or exc.provider})"
     if exc.kind == "bad_request":
         message = f"the {which} rejected the request: {exc.message}"

@@ -18,15 +18,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import blake2b
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
-from modelswap.catalog import Price as CatalogPrice
 from modelswap.catalog import Usage, cost
 from modelswap.config import Migration, Workload
-from modelswap.gateway.arms import Arms
-from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, from_upstream
+from modelswap.gateway.arms import Arms, price_overrides
+from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, from_upstream, upstream_status
 from modelswap.gateway.matching import WorkloadMatcher
 from modelswap.gateway.metrics import GatewayMetrics
 from modelswap.gateway.routes import RoutingTable
@@ -38,6 +37,8 @@ from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamEr
 from modelswap.store.rows import RequestRow, ShadowPairRow
 
 log = logging.getLogger("modelswap.gateway")
+
+T = TypeVar("T")
 
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -135,12 +136,7 @@ class Proxy:
         self.matcher = WorkloadMatcher(migration.workloads, migration.gateway.default_workload)
         self.workloads = {w.name: w for w in migration.workloads}
         self.models = frozenset({*migration.endpoints, *(e.model for e in migration.endpoints.values())})
-        self.overrides: dict[str, CatalogPrice] = {}
-        for e in migration.endpoints.values():
-            if e.price is not None:
-                self.overrides[e.model] = CatalogPrice(
-                    input=e.price.input, output=e.price.output, cached_input=e.price.cached_input
-                )
+        self.overrides = price_overrides(migration)
         self._unpriced: set[str] = set()
         self.keep_bodies = migration.gateway.record_bodies != "none"
 
@@ -185,27 +181,33 @@ class Proxy:
 
     # -- non-streaming -----------------------------------------------------------------------
 
-    async def _serve_once(self, call: Call, arm: str, send: Send) -> None:
+    async def _attempt(
+        self, call: Call, arm: str, start: Callable[[Upstream], Awaitable[T]]
+    ) -> tuple[str, Upstream, T]:
+        """Call ``arm`` through ``start``; when it fails and the workload allows it, call the old
+        model instead. Failed attempts are recorded here; returns the arm that answered."""
         upstream = self.arms.get(arm, call.dialect)
-        fallback = False
         started = time.perf_counter()
         try:
-            answer = await upstream.complete(call.body)
+            return arm, upstream, await start(upstream)
         except UpstreamError as exc:
             fallback = self._may_fall_back(call, arm, exc)
             self._finish(call, arm, upstream, self._failed(exc, started), retried=fallback)
             if not fallback:
                 raise from_upstream(exc, arm, upstream.model) from None
-            arm, upstream, started = "old", self.arms.get("old", call.dialect), time.perf_counter()
-            try:
-                answer = await upstream.complete(call.body)
-            except UpstreamError as exc2:
-                self._finish(call, arm, upstream, self._failed(exc2, started), fallback=True)
-                raise from_upstream(exc2, arm, upstream.model) from None
+        upstream, started = self.arms.get("old", call.dialect), time.perf_counter()
+        try:
+            return "old", upstream, await start(upstream)
+        except UpstreamError as exc:
+            self._finish(call, "old", upstream, self._failed(exc, started), fallback=True)
+            raise from_upstream(exc, "old", upstream.model) from None
+
+    async def _serve_once(self, call: Call, arm: str, send: Send) -> None:
+        served, upstream, answer = await self._attempt(call, arm, lambda u: u.complete(call.body))
         out = Outcome(200, time.perf_counter() - call.started, response=answer)
         out.prompt_tokens, out.completion_tokens, out.cached_tokens = usage_of(answer, call.dialect)
-        self._finish(call, arm, upstream, out, fallback=fallback)
-        headers = [(b"x-request-id", call.id.encode()), (b"x-modelswap-arm", arm.encode())]
+        self._finish(call, served, upstream, out, fallback=served != arm)
+        headers = [(b"x-request-id", call.id.encode()), (b"x-modelswap-arm", served.encode())]
         await send({"type": "http.response.start", "status": 200, "headers": _json_headers(headers)})
         await send({"type": "http.response.body", "body": orjson.dumps(answer)})
 
@@ -213,35 +215,20 @@ class Proxy:
 
     async def _serve_stream(self, call: Call, arm: str, send: Send, receive: Receive | None = None) -> None:
         body = call.body
-        wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        if call.dialect == "openai" and not wants_usage:
+        # the record needs usage: ask for it upstream, and strip it again if the client did not
+        strip_usage = call.dialect == "openai" and not (body.get("stream_options") or {}).get("include_usage")
+        if strip_usage:
             body = {**body, "stream_options": {**(body.get("stream_options") or {}), "include_usage": True}}
-        upstream = self.arms.get(arm, call.dialect)
-        fallback = False
-        started = time.perf_counter()
-        try:
-            events, first = await self._open(upstream, body)
-        except UpstreamError as exc:
-            fallback = self._may_fall_back(call, arm, exc)
-            self._finish(call, arm, upstream, self._failed(exc, started), retried=fallback)
-            if not fallback:
-                raise from_upstream(exc, arm, upstream.model) from None
-            arm, upstream, started = "old", self.arms.get("old", call.dialect), time.perf_counter()
-            try:
-                events, first = await self._open(upstream, body)
-            except UpstreamError as exc2:
-                self._finish(call, arm, upstream, self._failed(exc2, started), fallback=True)
-                raise from_upstream(exc2, arm, upstream.model) from None
+        served, upstream, (events, first) = await self._attempt(call, arm, lambda u: self._open(u, body))
         headers = [
             (b"content-type", b"text/event-stream; charset=utf-8"),
             (b"cache-control", b"no-cache"),
             (b"x-request-id", call.id.encode()),
-            (b"x-modelswap-arm", arm.encode()),
+            (b"x-modelswap-arm", served.encode()),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        strip_usage = call.dialect == "openai" and not wants_usage
         out = await self._relay(call, events, first, send, strip_usage, receive)
-        self._finish(call, arm, upstream, out, fallback=fallback)
+        self._finish(call, served, upstream, out, fallback=served != arm)
 
     @staticmethod
     async def _open(upstream: Upstream, body: Json) -> tuple[AsyncIterator[Frames], Frames | None]:
@@ -268,7 +255,7 @@ class Proxy:
         strip_usage: bool,
         receive: Receive | None = None,
     ) -> Outcome:
-        tally = StreamTally(assemble=self.migration.gateway.record_bodies != "none")
+        tally = StreamTally(assemble=self.keep_bodies)
         take = tally.openai if call.dialect == "openai" else tally.anthropic
         ttft: float | None = None
         out = Outcome(200, 0.0)
@@ -296,7 +283,7 @@ class Proxy:
                     batch = None
             tail = DONE if call.dialect == "openai" else b""
         except UpstreamError as exc:
-            out.status, out.error_kind, out.error = from_upstream(exc, "serving").status, exc.kind, exc.message
+            out.status, out.error_kind, out.error = upstream_status(exc), exc.kind, exc.message
             tail = error_event(exc.message, exc.kind, call.dialect) + (DONE if call.dialect == "openai" else b"")
         except OSError as exc:  # the client went away
             out.status, out.error_kind, out.error = 499, "client_closed", str(exc)
@@ -368,8 +355,7 @@ class Proxy:
 
     @staticmethod
     def _failed(exc: UpstreamError, started: float) -> Outcome:
-        status = from_upstream(exc, "x").status
-        return Outcome(status, time.perf_counter() - started, error_kind=exc.kind, error=exc.message)
+        return Outcome(upstream_status(exc), time.perf_counter() - started, error_kind=exc.kind, error=exc.message)
 
     def _cost(self, model: str, out: Outcome) -> float | None:
         if out.prompt_tokens is None or out.completion_tokens is None or model in self._unpriced:
