@@ -6,25 +6,24 @@ import pytest
 from aiohttp import web
 
 from modelswap.providers.base import UpstreamError
-from modelswap.providers.http import HttpPool, read_json, stream_timeout
+from modelswap.providers.http import HttpPool, read_json
 
 from .conftest import Serve
 
 
-def test_session_needs_a_running_loop() -> None:
+def test_client_needs_a_running_loop() -> None:
     with pytest.raises(RuntimeError):
-        HttpPool().session()
+        HttpPool().client()
 
 
-async def test_session_is_lazy_shared_and_reopens_after_close() -> None:
-    pool = HttpPool(limit=8, dns_ttl_s=60)
-    first = pool.session()
-    assert pool.session() is first
-    assert first.connector is not None and first.connector.limit == 8
+async def test_client_is_lazy_shared_and_reopens_after_close() -> None:
+    pool = HttpPool(limit=8)
+    first = pool.client()
+    assert pool.client() is first
+    assert first.limit == 8
     await pool.aclose()
-    assert first.closed
-    second = pool.session()
-    assert second is not first and not second.closed
+    second = pool.client()
+    assert second is not first
     await pool.aclose()
     await pool.aclose()  # idempotent
 
@@ -64,18 +63,13 @@ async def test_read_timeout_applies_between_stream_chunks(serve: Serve, pool: Ht
     assert body.endswith(b"data: done\n\n")
 
 
-def test_stream_timeout_has_no_total() -> None:
-    timeout = stream_timeout(30)
-    assert timeout.total is None and timeout.sock_read == 30
-
-
 async def test_pool_rejects_use_from_another_loop() -> None:
     pool = HttpPool()
-    pool.session()
+    pool.client()
 
     def other_loop() -> None:
         async def use() -> None:
-            pool.session()
+            pool.client()
 
         asyncio.run(use())
 

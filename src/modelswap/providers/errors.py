@@ -7,18 +7,18 @@ under ``error.type`` (OpenAI adds ``error.code``).
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import email.utils
 from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
 import orjson
 
 from modelswap.providers.base import ErrorKind, Json, UpstreamError
+from modelswap.providers.h1 import BadResponse, ConnectFailed, ConnectTimeout, Disconnected
 
 __all__ = [
+    "TRANSPORT_ERRORS",
     "error_from_response",
     "kind_for_status",
     "parse_retry_after",
@@ -154,26 +154,32 @@ def protocol_error(provider: str, what: str, raw: bytes = b"", status: int = 502
     return UpstreamError(f"{provider}: {what}{shown}", kind="protocol", status=status, provider=provider)
 
 
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (OSError, BadResponse)
+"""What the HTTP client raises when the network or the server's HTTP fails (``TimeoutError`` is an ``OSError``)."""
+
+
 def transport_error(exc: BaseException, *, provider: str, url: str, timeout_s: float) -> UpstreamError:
-    """Map an aiohttp / asyncio failure to a ``timeout`` or ``connection`` error."""
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+    """Map a failure of the HTTP exchange itself to a ``timeout``, ``connection`` or ``protocol`` error."""
+    if isinstance(exc, ConnectTimeout):
         return UpstreamError(
-            f"{provider}: could not connect to {url} within {timeout_s:g}s",
+            f"{provider}: could not connect to {url} within {exc.limit_s:g}s",
             kind="timeout",
             status=0,
             provider=provider,
         )
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+    if isinstance(exc, TimeoutError):
         return UpstreamError(
             f"{provider}: no answer from {url} within {timeout_s:g}s",
             kind="timeout",
             status=0,
             provider=provider,
         )
-    if isinstance(exc, aiohttp.ClientConnectorError):
+    if isinstance(exc, BadResponse):
+        return protocol_error(provider, f"{url} did not answer valid HTTP/1.1: {exc}")
+    if isinstance(exc, ConnectFailed):
         what = f"could not connect to {url}: {exc}"
-    elif isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError)):
-        what = f"connection to {url} dropped: {type(exc).__name__}"
+    elif isinstance(exc, Disconnected):
+        what = f"connection to {url} dropped: {exc}"
     else:
         what = f"request to {url} failed: {type(exc).__name__}: {exc}"
     return UpstreamError(f"{provider}: {what}", kind="connection", status=0, provider=provider)

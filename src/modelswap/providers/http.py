@@ -1,36 +1,34 @@
-"""One pooled aiohttp session shared by every upstream, and the POST they all make.
+"""One pooled HTTP client shared by every upstream, and the POST they all make.
 
-The session is created lazily inside the running event loop (aiohttp binds a session
-to the loop it was made in) and kept for the life of the process: keep-alive
-connections and the DNS cache are what make a gateway hop cheap.
+The client (``providers.h1``) keeps keep-alive connections per origin for the life of the
+process: reused connections are what make a gateway hop cheap. It binds to the event loop
+it first runs in.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from types import TracebackType
 from typing import Any
 
-import aiohttp
 import orjson
 
 from modelswap.providers.base import Json, UpstreamError
-from modelswap.providers.errors import error_from_response, protocol_error, transport_error
+from modelswap.providers.errors import TRANSPORT_ERRORS, error_from_response, protocol_error, transport_error
+from modelswap.providers.h1 import H1Client, Response
 from modelswap.providers.sse import SSEEvent, SSEFrames, iter_sse
 
 __all__ = [
     "HttpPool",
+    "Response",
     "dumps",
     "event_json",
     "loads",
     "read_events",
     "read_frames",
     "read_json",
-    "request_timeout",
-    "stream_timeout",
 ]
 
 
@@ -44,61 +42,28 @@ def loads(raw: bytes | str) -> Any:
     return orjson.loads(raw)
 
 
-@functools.lru_cache(maxsize=64)
-def request_timeout(timeout_s: float) -> aiohttp.ClientTimeout:
-    """Whole-request budget for a non-streaming call, with a shorter socket-connect limit."""
-    return aiohttp.ClientTimeout(total=timeout_s, connect=timeout_s, sock_connect=min(10.0, timeout_s))
-
-
-@functools.lru_cache(maxsize=64)
-def stream_timeout(timeout_s: float) -> aiohttp.ClientTimeout:
-    """For streams: no total limit, but at most ``timeout_s`` of silence between chunks."""
-    return aiohttp.ClientTimeout(total=None, connect=timeout_s, sock_connect=min(10.0, timeout_s), sock_read=timeout_s)
-
-
 class HttpPool:
-    """A shared ``aiohttp.ClientSession`` with a bounded, keep-alive connection pool."""
+    """A shared keep-alive HTTP client with at most ``limit`` connections open at once."""
 
-    def __init__(
-        self,
-        *,
-        limit: int = 512,
-        limit_per_host: int = 0,
-        keepalive_s: float = 30.0,
-        dns_ttl_s: int = 300,
-        user_agent: str = "modelswap",
-    ) -> None:
+    def __init__(self, *, limit: int = 512, keepalive_s: float = 30.0, user_agent: str = "modelswap") -> None:
         self._limit = limit
-        self._limit_per_host = limit_per_host
         self._keepalive_s = keepalive_s
-        self._dns_ttl_s = dns_ttl_s
         self._user_agent = user_agent
-        self._session: aiohttp.ClientSession | None = None
+        self._client: H1Client | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def session(self) -> aiohttp.ClientSession:
-        """The pooled session, created on first use in the running loop."""
+    def client(self) -> H1Client:
+        """The pooled client, created on first use in the running loop."""
         loop = asyncio.get_running_loop()
-        if self._session is not None and not self._session.closed:
+        if self._client is not None:
             if self._loop is not loop:
                 raise RuntimeError("HttpPool is bound to another event loop; make one pool per loop")
-            return self._session
-        connector = aiohttp.TCPConnector(
-            limit=self._limit,
-            limit_per_host=self._limit_per_host,
-            keepalive_timeout=self._keepalive_s,
-            ttl_dns_cache=self._dns_ttl_s,
-        )
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            headers={"User-Agent": self._user_agent},
-            timeout=aiohttp.ClientTimeout(total=None),
-        )
+            return self._client
+        self._client = H1Client(limit=self._limit, keepalive_s=self._keepalive_s, user_agent=self._user_agent)
         self._loop = loop
-        return self._session
+        return self._client
 
-    @asynccontextmanager
-    async def post(
+    def post(
         self,
         url: str,
         body: Any,
@@ -107,37 +72,74 @@ class HttpPool:
         timeout_s: float,
         streaming: bool,
         provider: str,
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """POST a JSON body and hold the response open; network failures become ``UpstreamError``.
+    ) -> _Exchange:
+        """POST a JSON body and hold the response open (``async with pool.post(...) as resp``).
 
-        Failures while the caller reads the body inside the ``async with`` block are
-        mapped too, so a dropped stream or a read timeout surfaces as ``connection`` or
-        ``timeout`` rather than a raw aiohttp exception.
+        Network failures become ``UpstreamError`` (``timeout`` or ``connection``), also
+        those that happen while the caller reads the body inside the ``async with`` block.
         """
-        timeout = stream_timeout(timeout_s) if streaming else request_timeout(timeout_s)
-        all_headers = {"Content-Type": "application/json", **headers}
-        try:
-            async with self.session().post(url, data=dumps(body), headers=all_headers, timeout=timeout) as resp:
-                yield resp
-        except UpstreamError:
-            raise
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise transport_error(exc, provider=provider, url=url, timeout_s=timeout_s) from exc
+        return _Exchange(self.client(), url, dumps(body), headers, timeout_s, streaming, provider)
 
     async def aclose(self) -> None:
-        """Close the session and its connections; the pool can be used again afterwards."""
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
+        """Close the idle connections; the pool can be used again afterwards."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            self._loop = None
+            await client.aclose()
 
 
-async def _raise_for_status(resp: aiohttp.ClientResponse, provider: str) -> None:
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+class _Exchange:
+    """One request's ``async with``: sends on enter, releases the connection on exit."""
+
+    __slots__ = ("_body", "_client", "_headers", "_provider", "_resp", "_streaming", "_timeout_s", "_url")
+
+    def __init__(
+        self,
+        client: H1Client,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        timeout_s: float,
+        streaming: bool,
+        provider: str,
+    ) -> None:
+        self._client = client
+        self._url = url
+        self._body = body
+        self._headers = headers if "Content-Type" in headers else {**_JSON_HEADERS, **headers}
+        self._timeout_s = timeout_s
+        self._streaming = streaming
+        self._provider = provider
+        self._resp: Response | None = None
+
+    async def __aenter__(self) -> Response:
+        try:
+            self._resp = await self._client.post(
+                self._url, self._body, self._headers, timeout_s=self._timeout_s, streaming=self._streaming
+            )
+        except TRANSPORT_ERRORS as exc:
+            raise transport_error(exc, provider=self._provider, url=self._url, timeout_s=self._timeout_s) from exc
+        return self._resp
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._resp is not None:
+            self._resp.release()
+        if exc is not None and isinstance(exc, TRANSPORT_ERRORS) and not isinstance(exc, UpstreamError):
+            raise transport_error(exc, provider=self._provider, url=self._url, timeout_s=self._timeout_s) from exc
+
+
+async def _raise_for_status(resp: Response, provider: str) -> None:
     if resp.status >= 400:
         raw = await resp.read()
         raise error_from_response(resp.status, resp.headers, raw, provider=provider, now=time.time())
 
 
-async def read_json(resp: aiohttp.ClientResponse, *, provider: str) -> Json:
+async def read_json(resp: Response, *, provider: str) -> Json:
     """The JSON object of a successful response; an error status or a non-JSON body raises."""
     await _raise_for_status(resp, provider)
     raw = await resp.read()
@@ -151,7 +153,7 @@ async def read_json(resp: aiohttp.ClientResponse, *, provider: str) -> Json:
     return body
 
 
-async def _check_stream(resp: aiohttp.ClientResponse, provider: str) -> None:
+async def _check_stream(resp: Response, provider: str) -> None:
     await _raise_for_status(resp, provider)
     ctype = resp.headers.get("Content-Type", "")
     if not ctype.startswith("text/event-stream"):
@@ -161,20 +163,20 @@ async def _check_stream(resp: aiohttp.ClientResponse, provider: str) -> None:
         )
 
 
-async def read_events(resp: aiohttp.ClientResponse, *, provider: str) -> AsyncIterator[SSEEvent]:
+async def read_events(resp: Response, *, provider: str) -> AsyncIterator[SSEEvent]:
     """The server-sent events of a successful streaming response; an error status raises."""
     await _check_stream(resp, provider)
-    async for event in iter_sse(resp.content.iter_any()):
+    async for event in iter_sse(resp.iter_any()):
         yield event
 
 
 async def read_frames(
-    resp: aiohttp.ClientResponse, *, provider: str
+    resp: Response, *, provider: str
 ) -> AsyncIterator[list[tuple[bytes | None, SSEEvent]]]:
     """Like ``read_events``, in batches of ``(raw frame or None, event)`` per chunk read (``SSEFrames``)."""
     await _check_stream(resp, provider)
     frames = SSEFrames()
-    async for chunk in resp.content.iter_any():
+    async for chunk in resp.iter_any():
         batch = frames.feed(chunk)
         if batch:
             yield batch
