@@ -170,6 +170,14 @@ async def test_models_list_names_the_served_models(oai: openai.AsyncOpenAI) -> N
     assert ids == {OLD, NEW}
 
 
+async def test_models_retrieve_finds_a_served_model_and_404s_another(oai: openai.AsyncOpenAI) -> None:
+    model = await oai.models.retrieve(NEW)
+    assert model.id == NEW and model.object == "model"
+    with pytest.raises(openai.NotFoundError) as info:
+        await oai.models.retrieve("gpt-3.5-turbo")
+    assert "gpt-3.5-turbo" in str(info.value) and NEW in str(info.value)
+
+
 # -- Anthropic SDK -------------------------------------------------------------------------------
 
 
@@ -188,6 +196,11 @@ async def claude(claude_gw: Gateway) -> AsyncIterator[anthropic.AsyncAnthropic]:
     client = anthropic.AsyncAnthropic(base_url=claude_gw.base_url, api_key="any-key", max_retries=0)
     yield client
     await client.close()
+
+
+async def test_anthropic_models_retrieve(claude: anthropic.AsyncAnthropic) -> None:
+    info = await claude.models.retrieve(CLAUDE_OLD)
+    assert info.id == CLAUDE_OLD and info.type == "model"
 
 
 async def test_anthropic_non_stream(claude: anthropic.AsyncAnthropic, claude_gw: Gateway) -> None:

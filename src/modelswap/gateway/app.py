@@ -11,6 +11,7 @@ import gc
 import getpass
 import logging
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -161,6 +162,8 @@ class GatewayApp:
                 await self._serve(scope, receive, send, path, _SERVING[routed])  # type: ignore[arg-type]
             elif routed in ("/v1/models", "/models") and scope["method"] == "GET":
                 await self._models(scope, send)
+            elif routed.startswith(("/v1/models/", "/models/")) and scope["method"] == "GET":
+                await self._model(scope, send, routed.split("/models/", 1)[1])
             elif path == "/healthz":
                 await respond(
                     send, 200, orjson.dumps({"status": "ok", "uptime_s": round(time.time() - self.started_at, 1)})
@@ -176,7 +179,7 @@ class GatewayApp:
                 raise ClientError(
                     404,
                     f"no route {scope['method']} {path}; modelswap serves POST /v1/chat/completions, "
-                    "POST /v1/messages, GET /v1/models, /healthz, /metrics and /admin/*",
+                    "POST /v1/messages, GET /v1/models[/{model}], /healthz, /metrics and /admin/*",
                 )
         except ClientError as exc:
             await respond(send, exc.status, exc.body(dialect), exc.headers())
@@ -206,27 +209,43 @@ class GatewayApp:
         body = parse_body(await read_body(receive, self.limit))
         await self.proxy.handle(body, dialect, path, headers, identity, send, receive)
 
-    async def _models(self, scope: Scope, send: Send) -> None:
+    def _model_list(self, scope: Scope) -> tuple[bool, list[str]]:
+        """(whether the caller speaks Anthropic's API, the models this gateway serves); a 401 when refused."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         self._identify(headers)
-        anthropic = "anthropic-version" in headers
-        created = int(self.started_at)
-        models = sorted({e.model for e in self.migration.endpoints.values()})
+        return "anthropic-version" in headers, sorted({e.model for e in self.migration.endpoints.values()})
+
+    def _model_object(self, model: str, anthropic: bool) -> dict[str, Any]:
+        if anthropic:
+            return {"type": "model", "id": model, "display_name": model, "created_at": "2025-01-01T00:00:00Z"}
+        return {"id": model, "object": "model", "created": int(self.started_at), "owned_by": "modelswap"}
+
+    async def _models(self, scope: Scope, send: Send) -> None:
+        anthropic, models = self._model_list(scope)
+        objects = [self._model_object(m, anthropic) for m in models]
         if anthropic:
             data: dict[str, Any] = {
-                "data": [
-                    {"type": "model", "id": m, "display_name": m, "created_at": "2025-01-01T00:00:00Z"} for m in models
-                ],
+                "data": objects,
                 "has_more": False,
                 "first_id": models[0] if models else None,
                 "last_id": models[-1] if models else None,
             }
         else:
-            data = {
-                "object": "list",
-                "data": [{"id": m, "object": "model", "created": created, "owned_by": "modelswap"} for m in models],
-            }
+            data = {"object": "list", "data": objects}
         await respond(send, 200, orjson.dumps(data))
+
+    async def _model(self, scope: Scope, send: Send, model: str) -> None:
+        """``GET /v1/models/{model}`` (``client.models.retrieve``): one served model, else a 404."""
+        anthropic, models = self._model_list(scope)
+        model = urllib.parse.unquote(model)
+        if model not in models:
+            served = ", ".join(models) or "none"
+            raise ClientError(
+                404,
+                f"the model {model!r} is not served by this gateway; it serves: {served}",
+                code="model_not_found",
+            )
+        await respond(send, 200, orjson.dumps(self._model_object(model, anthropic)))
 
 
 def _whoami() -> str:

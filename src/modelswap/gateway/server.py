@@ -118,6 +118,7 @@ def serve(
         http="httptools",
         lifespan="on",
         access_log=False,
+        proxy_headers=False,  # the gateway never reads the client address; skip the middleware
         log_level=log_level,
         timeout_graceful_shutdown=30,
         server_header=False,

@@ -170,9 +170,7 @@ async def read_events(resp: Response, *, provider: str) -> AsyncIterator[SSEEven
         yield event
 
 
-async def read_frames(
-    resp: Response, *, provider: str
-) -> AsyncIterator[list[tuple[bytes | None, SSEEvent]]]:
+async def read_frames(resp: Response, *, provider: str) -> AsyncIterator[list[tuple[bytes | None, SSEEvent]]]:
     """Like ``read_events``, in batches of ``(raw frame or None, event)`` per chunk read (``SSEFrames``)."""
     await _check_stream(resp, provider)
     frames = SSEFrames()
