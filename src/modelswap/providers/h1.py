@@ -38,6 +38,7 @@ __all__ = [
 
 _HIGH_WATER = 1 << 20  # stop reading a stream when this much is buffered and unread
 _CONNECT_TIMEOUT_S = 10.0
+_OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 
 
 class ConnectFailed(ConnectionError):
@@ -173,6 +174,8 @@ class Response:
         self._wake()
 
     def _on_body(self, data: bytes) -> None:
+        if self._error is not None:
+            return
         if self._decoder is not None:
             try:
                 data = self._decoder.decompress(data)
@@ -192,6 +195,9 @@ class Response:
             rest = self._decoder.flush()
             if rest:
                 self._chunks.append(rest)
+            if not self._decoder.eof:
+                self._fail(BadResponse("compressed body ends before its compressed stream does"))
+                return
         self._complete = True
         self._wake()
 
@@ -236,6 +242,7 @@ class _Conn(asyncio.Protocol):
         self.uses = 0
         self.idle_since = 0.0
         self.keep_alive = False
+        self.interim = False
         self.paused = False
         self.flow = False  # pause reading when a stream's reader falls behind
         self.streaming = False
@@ -265,6 +272,9 @@ class _Conn(asyncio.Protocol):
         self.closed = True
         self._cancel_timer()
         resp = self.resp
+        if resp is None and self in self.pool.idle:  # the server closed an idle connection
+            self.pool.idle.remove(self)
+            self.pool.client._discard(self)
         if resp is None or resp._complete:
             return
         if not resp._started:
@@ -287,14 +297,22 @@ class _Conn(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         if self.resp is not None:
+            status = self.parser.get_status_code()
+            if 100 <= status < 200:  # an interim answer (100 Continue, 103 Early Hints): the real one follows
+                self.interim = True
+                self.resp._raw_headers.clear()
+                return
             self.keep_alive = self.parser.should_keep_alive()
-            self.resp._on_headers(self.parser.get_status_code())
+            self.resp._on_headers(status)
 
     def on_body(self, body: bytes) -> None:
         if self.resp is not None:
             self.resp._on_body(body)
 
     def on_message_complete(self) -> None:
+        if self.interim:
+            self.interim = False
+            return
         self.keep_alive = self.keep_alive and self.parser.should_keep_alive()
         self._cancel_timer()
         if self.resp is not None:
@@ -353,6 +371,7 @@ class _OriginPool:
         self.port = port
         self.tls = tls
         self.idle: list[_Conn] = []
+        self.closed = False
 
     async def acquire(self, fresh: bool, connect_timeout_s: float) -> _Conn:
         client = self.client
@@ -387,7 +406,7 @@ class _OriginPool:
     def _release(self, conn: _Conn, *, reusable: bool) -> None:
         conn.resp = None
         conn._cancel_timer()
-        if reusable and conn.keep_alive and not conn.closed and not conn.paused:
+        if reusable and conn.keep_alive and not conn.closed and not conn.paused and not self.closed:
             conn.idle_since = conn.loop.time()
             self.idle.append(conn)
             self.client._wake_one()
@@ -453,6 +472,10 @@ class H1Client:
         self._waiters.append(waiter)
         try:
             await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._wake_one()  # woken, then cancelled: pass the turn on
+            raise
         finally:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
@@ -472,14 +495,15 @@ class H1Client:
         self._wake_one()
 
     def _head(self, target: str, host: str, headers: Mapping[str, str], length: int, streaming: bool) -> bytes:
-        lines = [
-            f"POST {target} HTTP/1.1",
-            f"Host: {host}",
-            f"User-Agent: {self._user_agent}",
-            "Accept-Encoding: " + ("identity" if streaming else "gzip, deflate"),
-            f"Content-Length: {length}",
-        ]
+        lines = [f"POST {target} HTTP/1.1", f"Host: {host}", f"Content-Length: {length}"]
+        given = {name.lower() for name in headers}
+        if "user-agent" not in given:
+            lines.append(f"User-Agent: {self._user_agent}")
+        if "accept-encoding" not in given:
+            lines.append("Accept-Encoding: " + ("identity" if streaming else "gzip, deflate"))
         for name, value in headers.items():
+            if name.lower() in _OWN_HEADERS:
+                continue  # framing is this client's job; a caller's copy would contradict it
             if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
                 raise ValueError(f"header {name!r} contains a line break or a colon in its name")
             lines.append(f"{name}: {value}")
@@ -528,6 +552,7 @@ class H1Client:
     async def aclose(self) -> None:
         """Close every idle connection; connections in use close when released."""
         for pool in self._origins.values():
+            pool.closed = True
             while pool.idle:
                 self._discard(pool.idle.pop(), close=True)
         self._origins.clear()
