@@ -239,9 +239,30 @@ class Scripted:
         return f"{self.base_url}/v1"
 
 
+ServeVendor = Callable[[web.Application], Awaitable[str]]
+
+
 @pytest.fixture
-async def scripted() -> AsyncIterator[Callable[..., Awaitable[Scripted]]]:
+async def serve_vendor() -> AsyncIterator[ServeVendor]:
+    """Start an aiohttp app standing in for a vendor on 127.0.0.1; returns ``http://host:port``."""
     runners: list[web.AppRunner] = []
+
+    async def start(app: web.Application) -> str:
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        host, port = runner.addresses[0][:2]
+        return f"http://{host}:{port}"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def scripted(serve_vendor: ServeVendor) -> Callable[..., Awaitable[Scripted]]:
 
     async def start(
         status: int, body: dict[str, Any], headers: dict[str, str] | None = None, delay_s: float = 0.0
@@ -260,15 +281,7 @@ async def scripted() -> AsyncIterator[Callable[..., Awaitable[Scripted]]]:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", answer)
         app.router.add_post("/v1/messages", answer)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        runners.append(runner)
-        host, port = runner.addresses[0][:2]
-        script.base_url = f"http://{host}:{port}"
+        script.base_url = await serve_vendor(app)
         return script
 
-    yield start
-    for runner in runners:
-        await runner.cleanup()
+    return start

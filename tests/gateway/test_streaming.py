@@ -17,7 +17,18 @@ from modelswap.rollout import flag
 from modelswap.sim import ProfileOverride, RunningSim, SimConfig, start_sim
 from modelswap.store import Store
 
-from .conftest import NEW, OLD, WORKLOAD, StartGateway, migration_of, openai_endpoint
+from .conftest import (
+    CLAUDE_NEW,
+    CLAUDE_OLD,
+    NEW,
+    OLD,
+    WORKLOAD,
+    ServeVendor,
+    StartGateway,
+    anthropic_endpoint,
+    migration_of,
+    openai_endpoint,
+)
 
 
 def chunk(delta: dict[str, object], finish: str | None = None) -> dict[str, object]:
@@ -149,7 +160,7 @@ def _spaced_frame(obj: object) -> bytes:
 
 
 @pytest.fixture
-async def raw_vendor() -> AsyncIterator[str]:
+async def raw_vendor(serve_vendor: ServeVendor) -> str:
     """An OpenAI-style vendor streaming fixed frames, one write each (usage only when asked)."""
 
     async def answer(request: web.Request) -> web.StreamResponse:
@@ -166,13 +177,7 @@ async def raw_vendor() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_post("/v1/chat/completions", answer)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}/v1"
-    await runner.cleanup()
+    return await serve_vendor(app) + "/v1"
 
 
 @pytest.mark.parametrize("client_wants_usage", [False, True])
@@ -199,3 +204,58 @@ async def test_same_dialect_streams_are_relayed_byte_for_byte(
     (row,) = gw.requests()
     assert (row.status, row.prompt_tokens, row.completion_tokens) == (200, 7, 2)
     assert row.ttft_ms is not None
+
+
+_CLAUDE_EVENTS: list[dict[str, object]] = [
+    {
+        "type": "message_start",
+        "message": {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": CLAUDE_OLD,
+            "content": [],
+            "stop_reason": None,
+            "usage": {"input_tokens": 9, "output_tokens": 1},
+        },
+    },
+    {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Héllo"}},
+    {"type": "content_block_stop", "index": 0},
+    {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 3}},
+    {"type": "message_stop"},
+]
+
+
+def _claude_frame(event: dict[str, object]) -> bytes:
+    return f"event: {event['type']}\n".encode() + _spaced_frame(event)
+
+
+async def test_anthropic_streams_are_relayed_byte_for_byte(
+    start_gateway: StartGateway, tmp_path: Path, store: Store, serve_vendor: ServeVendor
+) -> None:
+    async def answer(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        for event in _CLAUDE_EVENTS:
+            await response.write(_claude_frame(event))
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_post("/v1/messages", answer)
+    url = await serve_vendor(app)
+    migration = migration_of(tmp_path, anthropic_endpoint(url, CLAUDE_OLD), anthropic_endpoint(url, CLAUDE_NEW))
+    flag.set_stage(store, WORKLOAD, "split", 0, "test", "old only")
+    gw = await start_gateway(migration)
+    ask = {"model": CLAUDE_OLD, "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    async with (
+        httpx.AsyncClient(base_url=gw.base_url) as client,
+        client.stream("POST", "/v1/messages", json=ask, headers={"anthropic-version": "2023-06-01"}) as r,
+    ):
+        assert r.status_code == 200
+        received = b"".join([piece async for piece in r.aiter_raw()])
+    assert received == b"".join(_claude_frame(e) for e in _CLAUDE_EVENTS), "frames pass through unchanged"
+    await gw.settle(requests=1)
+    (row,) = gw.requests()
+    assert (row.status, row.prompt_tokens, row.completion_tokens) == (200, 9, 3)

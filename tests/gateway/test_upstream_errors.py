@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from .conftest import (
     WORKLOAD,
     Gateway,
     Scripted,
+    ServeVendor,
     StartGateway,
     anthropic_endpoint,
     migration_of,
@@ -121,7 +122,7 @@ async def test_provider_failures_are_502_naming_the_model(
 
 
 @pytest.fixture
-async def dropping_vendor() -> AsyncIterator[str]:
+async def dropping_vendor(serve_vendor: ServeVendor) -> str:
     """An OpenAI-wire vendor that streams two chunks, then drops the connection."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
@@ -143,13 +144,7 @@ async def dropping_vendor() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_post("/v1/chat/completions", handler)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}/v1"
-    await runner.cleanup()
+    return await serve_vendor(app) + "/v1"
 
 
 async def test_a_stream_dropped_mid_way_ends_with_an_error_event(

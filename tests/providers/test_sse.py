@@ -137,6 +137,8 @@ FRAME_STREAMS = [
     b'data: {"a": 1}\n\ndata:{"b":2}\n\n: ping\n\nid: 7\ndata: x\n\ndata: y\n\nretry: 5\n\ndata: z\n\n',
     b"data: one\ndata: two\n\n\n\ndata: three\n\ndata: [DONE]\n\ndata: unterminated",
     b"data: a\n\ndata: b\r\n\r\ndata: c\n\n",
+    b'event: message_start\ndata: {"t": 1}\n\nevent:ping\ndata:\n\n'
+    b"event: x\ndata: 1\ndata: 2\n\nid: 3\nevent: y\ndata: q\n\n",
 ]
 
 
@@ -154,7 +156,7 @@ def test_frames_give_the_parsers_events_for_any_split(raw: bytes, cuts: list[int
         if frame is not None:  # a raw frame is exactly the bytes of one lone data line
             assert frame in raw
             assert frame.endswith(b"\n\n")
-            assert parse_sse([frame]) == [SSEEvent(data=event.data)]
+            assert parse_sse([frame]) == [SSEEvent(data=event.data, event=event.event)]
 
 
 def test_plain_data_frames_come_back_byte_for_byte() -> None:
@@ -162,5 +164,23 @@ def test_plain_data_frames_come_back_byte_for_byte() -> None:
     assert _frames([raw[:9], raw[9:30], raw[30:]]) == [
         (b'data: {"a": 1}\n\n', SSEEvent(data='{"a": 1}')),
         (b'data:{"b":2}\n\n', SSEEvent(data='{"b":2}')),
-        (None, SSEEvent(data="x", event="e")),
+        (b"event: e\ndata: x\n\n", SSEEvent(data="x", event="e")),
+    ]
+
+
+def test_anthropic_event_frames_come_back_byte_for_byte_and_others_are_parsed() -> None:
+    raw = (
+        b'event: message_start\ndata: {"type":"message_start"}\n\n'
+        b"event:ping\ndata:{}\n\n"
+        b"event: two\ndata: a\ndata: b\n\n"  # two data lines: parsed, not relayed raw
+        b"data: a\nevent: late\n\n"  # data before event: parsed
+    )
+    assert _frames([raw[:20], raw[20:]]) == [
+        (
+            b'event: message_start\ndata: {"type":"message_start"}\n\n',
+            SSEEvent('{"type":"message_start"}', "message_start"),
+        ),
+        (b"event:ping\ndata:{}\n\n", SSEEvent("{}", "ping")),
+        (None, SSEEvent("a\nb", "two")),
+        (None, SSEEvent("a", "late")),
     ]

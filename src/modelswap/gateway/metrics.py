@@ -27,7 +27,8 @@ class GatewayMetrics:
         r = self.registry
         self.requests = Counter(
             "modelswap_requests",
-            "Requests served, by workload, arm and HTTP status",
+            "Upstream attempts by workload, arm and HTTP status (a request that fell back to the old model "
+            "counts once for each arm it tried; modelswap_fallbacks_total counts such requests)",
             ["workload", "arm", "status"],
             registry=r,
         )

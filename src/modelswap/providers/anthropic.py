@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 
-from modelswap.providers.base import Dialect, Json, UpstreamError
+from modelswap.providers.base import Dialect, Frames, Json, UpstreamError
+from modelswap.providers.closing import aclosing_iter
 from modelswap.providers.errors import protocol_error, stream_error
-from modelswap.providers.http import HttpPool, event_json, read_events, read_json
+from modelswap.providers.http import HttpPool, event_json, read_frames, read_json
 
 __all__ = ["AnthropicUpstream"]
 
@@ -69,6 +70,14 @@ class AnthropicUpstream:
 
     async def stream(self, body: Json) -> AsyncIterator[Json]:
         """Stream a Messages request; yields each event object through ``message_stop``."""
+        async with aclosing_iter(self.stream_frames(body)) as batches:
+            async for batch in batches:
+                for _, event in batch:
+                    yield event
+
+    async def stream_frames(self, body: Json) -> AsyncIterator[Frames]:
+        """``stream``'s events with their raw SSE frames, batched per chunk read (see ``Frames``)."""
+        stopped = False
         async with self._pool.post(
             self.url,
             self._request(body, stream=True),
@@ -77,18 +86,32 @@ class AnthropicUpstream:
             streaming=True,
             provider=self.name,
         ) as resp:
-            stopped = False
-            async for event in read_events(resp, provider=self.name):
+            async for batch in read_frames(resp, provider=self.name):
                 if stopped:
                     continue  # read to the end so the connection can be reused
-                data = event_json(event, provider=self.name)
-                etype = data.setdefault("type", event.event)
-                if not isinstance(etype, str):
-                    raise protocol_error(self.name, "stream event has no type", event.data.encode())
-                if etype == "error":
-                    raise stream_error(data, provider=self.name)
-                stopped = etype == "message_stop"
-                yield data
+                out: Frames = []
+                failure: UpstreamError | None = None
+                for raw, event in batch:
+                    try:
+                        data = event_json(event, provider=self.name)
+                    except UpstreamError as exc:
+                        failure = exc
+                        break
+                    etype = data.setdefault("type", event.event)
+                    if not isinstance(etype, str):
+                        failure = protocol_error(self.name, "stream event has no type", event.data.encode())
+                        break
+                    if etype == "error":
+                        failure = stream_error(data, provider=self.name)
+                        break
+                    out.append((raw, data))
+                    if etype == "message_stop":
+                        stopped = True
+                        break
+                if out:
+                    yield out  # what came before a failure is delivered first, as event by event
+                if failure is not None:
+                    raise failure
         if stopped:
             return
         raise UpstreamError(

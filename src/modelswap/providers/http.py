@@ -18,7 +18,7 @@ import orjson
 from modelswap.providers.base import Json, UpstreamError
 from modelswap.providers.errors import TRANSPORT_ERRORS, error_from_response, protocol_error, transport_error
 from modelswap.providers.h1 import H1Client, Response
-from modelswap.providers.sse import SSEEvent, SSEFrames, iter_sse
+from modelswap.providers.sse import SSEEvent, SSEFrames
 
 __all__ = [
     "HttpPool",
@@ -26,7 +26,6 @@ __all__ = [
     "dumps",
     "event_json",
     "loads",
-    "read_events",
     "read_frames",
     "read_json",
 ]
@@ -163,15 +162,9 @@ async def _check_stream(resp: Response, provider: str) -> None:
         )
 
 
-async def read_events(resp: Response, *, provider: str) -> AsyncIterator[SSEEvent]:
-    """The server-sent events of a successful streaming response; an error status raises."""
-    await _check_stream(resp, provider)
-    async for event in iter_sse(resp.iter_any()):
-        yield event
-
-
 async def read_frames(resp: Response, *, provider: str) -> AsyncIterator[list[tuple[bytes | None, SSEEvent]]]:
-    """Like ``read_events``, in batches of ``(raw frame or None, event)`` per chunk read (``SSEFrames``)."""
+    """The server-sent events of a successful streaming response, in batches of ``(raw frame or None,
+    event)`` per chunk read (``SSEFrames``); an error status raises."""
     await _check_stream(resp, provider)
     frames = SSEFrames()
     async for chunk in resp.iter_any():

@@ -107,11 +107,12 @@ class SSEParser:
 class SSEFrames:
     """Like ``SSEParser``, but also hands back each event's frame as the bytes it arrived in.
 
-    Returns ``(frame, event)`` pairs; ``frame`` is the complete ``data: ...\\n\\n`` frame
-    when the event was a lone ``data:`` line ended by LF (what model APIs send), so a
-    relay can pass it on unchanged, and ``None`` for anything else (``event:``/``id:``
-    lines, comments, several ``data:`` lines, CR line ends, a trailing unterminated
-    event), which the general parser handles exactly as ``SSEParser`` would.
+    Returns ``(frame, event)`` pairs; ``frame`` is the complete frame when the event was a
+    lone ``data:`` line (OpenAI's shape) or an ``event:`` line then one ``data:`` line
+    (Anthropic's), ended by LF, so a relay can pass it on unchanged; ``None`` for anything
+    else (``id:``/``retry:`` lines, comments, several ``data:`` lines, CR line ends, a
+    trailing unterminated event), which the general parser handles exactly as
+    ``SSEParser`` would.
     """
 
     __slots__ = ("_buf", "_parser", "_slow")
@@ -132,18 +133,35 @@ class SSEFrames:
         self._buf = frames.pop()
         out: list[tuple[bytes | None, SSEEvent]] = []
         for frame in frames:
-            if frame[:5] == b"data:" and b"\n" not in frame and parser._retry is None:
-                data = frame[6:] if frame[5:6] == b" " else frame[5:]
-                event = SSEEvent(data=data.decode("utf-8", errors="replace"), id=parser._id)
-                out.append((frame + b"\n\n", event))
-            else:
-                out.extend((None, e) for e in parser.feed(frame + b"\n\n"))
+            if parser._retry is None and not parser._data:
+                pair = _plain(frame, parser._id)
+                if pair is not None:
+                    out.append(pair)
+                    continue
+            out.extend((None, e) for e in parser.feed(frame + b"\n\n"))
         return out
 
     def close(self) -> list[tuple[bytes | None, SSEEvent]]:
         """Finish the stream: what ``SSEParser.close`` would dispatch, without frames."""
         rest, self._buf = self._buf, b""
         return [(None, e) for e in (*self._parser.feed(rest), *self._parser.close())]
+
+
+def _plain(frame: bytes, last_id: str | None) -> tuple[bytes, SSEEvent] | None:
+    """A lone ``data:`` line, or ``event:`` then ``data:`` (Anthropic's shape), as (raw frame, event)."""
+    if frame[:5] == b"data:":
+        if b"\n" in frame:
+            return None
+        data, name = frame, None
+    elif frame[:6] == b"event:":
+        head, sep, data = frame.partition(b"\n")
+        if not sep or data[:5] != b"data:" or b"\n" in data:
+            return None
+        name = (head[7:] if head[6:7] == b" " else head[6:]).decode("utf-8", errors="replace") or None
+    else:
+        return None
+    value = data[6:] if data[5:6] == b" " else data[5:]
+    return frame + b"\n\n", SSEEvent(data=value.decode("utf-8", errors="replace"), event=name, id=last_id)
 
 
 def parse_sse(chunks: Iterable[bytes]) -> list[SSEEvent]:
