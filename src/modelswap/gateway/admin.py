@@ -8,7 +8,7 @@ other replicas pick it up from the store within a second.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import parse_qs
@@ -16,13 +16,11 @@ from urllib.parse import parse_qs
 import orjson
 
 from modelswap.config import Migration
+from modelswap.gateway.asgi import Receive, Send
 from modelswap.gateway.auth import admin_ok
 from modelswap.gateway.errors import ClientError
 from modelswap.gateway.routes import RoutingTable
 from modelswap.rollout import flag
-
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 
 def _flip_json(f: flag.Flip) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import getpass
 import logging
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -21,6 +21,7 @@ from modelswap.config import Migration
 from modelswap.console.app import Console
 from modelswap.gateway.admin import Admin
 from modelswap.gateway.arms import Arms
+from modelswap.gateway.asgi import ClientGone, Receive, Scope, Send, read_body, respond
 from modelswap.gateway.auth import KeyRing, Refusal, presented_key
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError
 from modelswap.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
@@ -33,42 +34,7 @@ from modelswap.providers.base import Dialect
 
 log = logging.getLogger("modelswap.gateway")
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
 _SERVING = {"/v1/chat/completions": "openai", "/chat/completions": "openai", "/v1/messages": "anthropic"}
-
-
-class ClientGone(Exception):
-    """The client disconnected before its request body arrived."""
-
-
-async def read_body(receive: Receive, limit: int) -> bytes:
-    """The whole request body, refusing more than ``limit`` bytes."""
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientGone
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise ClientError(413, f"the request body is larger than the gateway's limit of {limit} bytes")
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-async def respond(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": headers or [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class GatewayApp:

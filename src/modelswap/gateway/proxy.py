@@ -14,7 +14,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import blake2b
@@ -25,6 +25,7 @@ import orjson
 from modelswap.catalog import Usage, cost
 from modelswap.config import Migration, Workload
 from modelswap.gateway.arms import Arms, price_overrides
+from modelswap.gateway.asgi import Receive, Send, respond
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, from_upstream, upstream_status
 from modelswap.gateway.matching import WorkloadMatcher
 from modelswap.gateway.metrics import GatewayMetrics
@@ -39,9 +40,6 @@ from modelswap.store.rows import RequestRow, ShadowPairRow
 log = logging.getLogger("modelswap.gateway")
 
 T = TypeVar("T")
-
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 
 class Sink(Protocol):
@@ -210,9 +208,9 @@ class Proxy:
         out = Outcome(200, time.perf_counter() - call.started, response=answer)
         out.prompt_tokens, out.completion_tokens, out.cached_tokens = usage_of(answer, call.dialect)
         self._finish(call, served, upstream, out, fallback=served != arm)
+        body = orjson.dumps(answer)
         headers = [(b"x-request-id", call.id.encode()), (b"x-modelswap-arm", served.encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": _json_headers(headers)})
-        await send({"type": "http.response.body", "body": orjson.dumps(answer)})
+        await respond(send, 200, body, _json_headers(headers))
 
     # -- streaming ---------------------------------------------------------------------------
 
