@@ -8,6 +8,7 @@ live in ``rollout.py``.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
@@ -86,14 +87,15 @@ class _BulkInsert:
         self.processors = tuple(table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in order)
 
     def run(self, conn: sa.Connection, rows: Sequence[Any]) -> None:
-        pairs = tuple(zip(self.names, self.processors, strict=True))
+        values = operator.attrgetter(*self.names)  # every column value of a row in one C call
+        processed = [(i, p) for i, p in enumerate(self.processors) if p is not None]
+        params: list[Any] = []
         try:
-            if self.positional:
-                params: list[Any] = [
-                    tuple(getattr(row, n) if p is None else p(getattr(row, n)) for n, p in pairs) for row in rows
-                ]
-            else:
-                params = [{n: getattr(row, n) if p is None else p(getattr(row, n)) for n, p in pairs} for row in rows]
+            for row in rows:
+                vals = list(values(row))
+                for i, process in processed:
+                    vals[i] = process(vals[i])
+                params.append(tuple(vals) if self.positional else dict(zip(self.names, vals, strict=True)))
         except (TypeError, ValueError) as exc:  # a value its column refuses, reported as SQLAlchemy would
             raise sa.exc.StatementError(f"({type(exc).__name__}) {exc}", self.sql, None, exc) from exc
         conn.exec_driver_sql(self.sql, params)
