@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import _capacity
 import _report
 from _cpu import MachineTimes
 from _loadgen import Measured, merge, percentile, summarize
@@ -59,6 +60,7 @@ from rich.console import Console
 
 BENCH = Path(__file__).resolve().parent
 ISOLATION_CONCURRENCY = 16
+CAPACITY_TARGETS = ("floor", "modelswap-route", "modelswap-split10", "litellm")
 ISOLATION_DELAY_MS = 50
 
 
@@ -250,6 +252,21 @@ class Bench:
                 for target in targets:
                     self.record(target, phase, stream, concurrency, parts[target.name])
 
+    def keep_capacity(self, target: Target, stream: bool, pooled: dict[str, Any]) -> None:
+        """Keep a capacity run (``wrk``-driven) among the runs, and say how it went."""
+        concurrency = _capacity.LITELLM_CONCURRENCY if target.name == "litellm" else _capacity.CONCURRENCY
+        self.runs.append(
+            {"phase": "capacity", "target": target.name, "stream": stream, "concurrency": concurrency}
+            | {"delay_ms": 0, "slices": self.settings.slices}
+            | pooled
+        )
+        cpu = f"{pooled['cpu_us']:,.0f} µs/req" if pooled["cpu_us"] is not None else "—"
+        errors = f", [red]{pooled['errors']} errors[/red]" if pooled["errors"] else ""
+        self.log(
+            f"  capacity {MODES[stream]:<6} c={concurrency:<2} {target.name:<17} {pooled['rps']:8,.0f} req/s  "
+            f"p50 {pooled['p50_ms']:7.2f}  p99 {pooled['p99_ms']:8.2f} ms  CPU {cpu}{errors}"
+        )
+
     def isolation(self, targets: dict[str, Target]) -> dict[str, Any]:
         """The primary's latency with shadow off, slow and failing, in interleaved rounds."""
         parts: dict[str, list[Measured | str]] = {name: [] for name in targets}
@@ -369,6 +386,44 @@ def grid_targets(
     return targets, slow
 
 
+def capacity_phase(bench: Bench, targets: list[Target], notes: list[str]) -> None:
+    """Each target saturated by ``wrk`` at c=64, JSON then streaming, in interleaved slices."""
+    problem = _capacity.wrk_problem()
+    if problem:
+        bench.unavailable["capacity"] = problem
+        notes.append(f"capacity phase skipped: {problem}; throughput is judged on the Python load generator's req/s")
+        return
+    settings = bench.settings
+    bench.log(
+        f"[bold]capacity[/bold]: wrk, c={_capacity.CONCURRENCY} (LiteLLM c={_capacity.LITELLM_CONCURRENCY}), "
+        "upstream 0 ms, one worker per proxy"
+    )
+    for stream in (False, True):
+        slices: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
+        for slice_no in range(settings.slices):
+            shift = slice_no % len(targets)
+            for target in targets[shift:] + targets[:shift]:
+                slow = target.name == "litellm"
+                try:
+                    slices[target.name].append(
+                        _capacity.measure(
+                            target.url,
+                            stream,
+                            model=target.model,
+                            api_key=target.api_key,
+                            pid=target.server.pid if target.server is not None else None,
+                            concurrency=_capacity.LITELLM_CONCURRENCY if slow else _capacity.CONCURRENCY,
+                            duration_s=max(settings.duration_s * 2.5, 5.0) if slow else settings.duration_s,
+                            warmup_s=max(settings.warmup_s, 2.0) if slow else settings.warmup_s,
+                        )
+                    )
+                except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                    bench.log(f"[red]capacity {target.name} failed[/red]: {exc}")
+        for target in targets:
+            if slices[target.name]:
+                bench.keep_capacity(target, stream, _capacity.pool(slices[target.name]))
+
+
 def isolation_phase(bench: Bench, old: str, new: str, notes: list[str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Fresh gateways, the primary at 50 ms, the shadow off, 10× slower or failing half its calls."""
     primary = f"{old}/d{ISOLATION_DELAY_MS}/v1"
@@ -413,28 +468,35 @@ def run(bench: Bench, args: argparse.Namespace, output: Console) -> dict[str, An
         bench.waited_s = time.monotonic() - waiting
         if waited:
             notes.append(waited)
+    if args.only_isolation:
+        args.no_litellm = True
     litellm, modelswap = contenders(bench, args, notes)
     mock_old, mock_new = mock_server("mock-old", bench.workdir), mock_server("mock-new", bench.workdir)
     if len(bench.start([mock_old, mock_new], 30)) < 2:
         raise SystemExit("the mock upstream did not start; nothing can be measured")
     old, new = base_url(mock_old), base_url(mock_new)
-    targets, slow_targets = grid_targets(bench, args, old, new, litellm, modelswap)
-
-    bench.planned = 2 * (len(targets) * len(settings.concurrencies) + len(slow_targets)) + (4 if modelswap else 0)
     bench.loadgen = LoadGen()
-    bench.log(
-        f"[bold]grid[/bold]: upstream 0 ms, {len(targets)} targets × c={settings.concurrencies} × json/stream, "
-        f"{settings.duration_s:g} s each in {settings.slices} interleaved slice(s), {settings.warmup_s:g} s warm-up"
-    )
-    bench.grid(targets, "grid", settings.concurrencies)
-    bench.log("[bold]upstream 50 ms[/bold] at c=64")
-    bench.grid(slow_targets, "delay50", (64,))
-    bench.stop([s for s in bench.servers if s not in (mock_old, mock_new)])
+    if not args.only_isolation:
+        targets, slow_targets = grid_targets(bench, args, old, new, litellm, modelswap)
+        bench.planned = 2 * (len(targets) * len(settings.concurrencies) + len(slow_targets)) + (4 if modelswap else 0)
+        bench.log(
+            f"[bold]grid[/bold]: upstream 0 ms, {len(targets)} targets × c={settings.concurrencies} × json/stream, "
+            f"{settings.duration_s:g} s each in {settings.slices} interleaved slice(s), "
+            f"{settings.warmup_s:g} s warm-up"
+        )
+        bench.grid(targets, "grid", settings.concurrencies)
+        bench.log("[bold]upstream 50 ms[/bold] at c=64")
+        bench.grid(slow_targets, "delay50", (64,))
+        capacity_phase(bench, [t for t in targets if t.name in CAPACITY_TARGETS], notes)
+        bench.stop([s for s in bench.servers if s not in (mock_old, mock_new)])
+    else:
+        bench.planned = 4
     isolation, metrics = isolation_phase(bench, old, new, notes) if modelswap else ({}, {})
 
-    ratio = _report.ratios(bench.runs, list(settings.concurrencies))
+    ratio = _report.ratios(bench.runs, list(settings.concurrencies)) if not args.only_isolation else {}
     found = _report.checks(ratio, isolation)
-    floor_vs_litellm = ratio["json"]["floor_vs_litellm_peak"]
+    measured_capacity = ratio and any(v is not None for v in ratio["json"]["capacity_vs_litellm"].values())
+    floor_vs_litellm = ratio["json"]["floor_vs_litellm_peak"] if ratio and not measured_capacity else None
     if floor_vs_litellm is not None and floor_vs_litellm < _report.VS_LITELLM_MIN:
         notes.append(
             f"even the bare floor proxy reaches only {floor_vs_litellm:.0f}× LiteLLM's peak req/s here (the load "
@@ -474,6 +536,9 @@ def main() -> None:
         "--wait-idle", type=float, default=0, metavar="S", help="first wait up to S seconds for an idle machine"
     )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (configs, server logs)")
+    parser.add_argument(
+        "--only-isolation", action="store_true", help="only the shadow isolation check (no grid, no LiteLLM)"
+    )
     args = parser.parse_args()
     if not sys.platform.startswith("linux"):
         raise SystemExit("this benchmark reads CPU time from /proc: Linux only")
