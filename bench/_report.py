@@ -213,7 +213,9 @@ def checks(ratio: dict[str, Any], isolation: dict[str, Any]) -> list[dict[str, A
 
 
 def _render_capacity(console: Console, runs: list[Run]) -> None:
-    capacity = sorted((r for r in runs if r["phase"] == "capacity"), key=_display_order)
+    capacity = sorted(
+        (r for r in runs if r["phase"] == "capacity"), key=lambda r: _display_order(r | {"concurrency": 0})
+    )
     if not capacity:
         return
     litellm = {r["stream"]: r["rps"] for r in capacity if r["target"] == "litellm" and r.get("rps")}
