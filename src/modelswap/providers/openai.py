@@ -40,7 +40,8 @@ class OpenAIUpstream:
         headers = {"Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-        self._headers = {**headers, **(extra_headers or {})}
+        self._headers = {"Content-Type": "application/json", **headers, **(extra_headers or {})}
+        self._stream_headers = {**self._headers, "Accept": "text/event-stream"}
 
     def _request(self, body: Json, *, stream: bool) -> Json:
         out = {**body, "model": self.model}
@@ -81,7 +82,7 @@ class OpenAIUpstream:
         async with self._pool.post(
             self.url,
             self._request(body, stream=True),
-            {**self._headers, "Accept": "text/event-stream"},
+            self._stream_headers,
             timeout_s=self.timeout_s,
             streaming=True,
             provider=self.name,
