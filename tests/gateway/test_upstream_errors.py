@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from aiohttp import web
@@ -162,3 +164,35 @@ async def test_a_stream_dropped_mid_way_ends_with_an_error_event(
     (row,) = gw.requests()
     assert (row.status, row.error_kind, row.stream) == (502, "connection", True)
     assert row.response_body is not None and row.response_body["content"] == "Hello"
+
+
+async def test_a_client_that_gives_up_on_a_slow_answer_stops_the_upstream_call(
+    start_gateway: StartGateway, tmp_path: Path, store: Store, sim: RunningSim, scripted: Script
+) -> None:
+    vendor = await scripted(200, {"choices": []}, delay_s=4.0)
+    migration = migration_of(tmp_path, openai_endpoint(vendor.openai_url, OLD), openai_endpoint(sim, NEW))
+    flag.set_stage(store, WORKLOAD, "split", 0, "test", "old only")
+    gw = await start_gateway(migration)  # on a real socket: the disconnect must travel the wire
+    started = time.monotonic()
+    async with httpx.AsyncClient(base_url=gw.base_url, timeout=1.3) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            await client.post("/v1/chat/completions", json=ASK)
+    await gw.settle(requests=1, timeout=2.0)
+    (row,) = gw.requests()
+    assert (row.status, row.error_kind, row.arm) == (499, "client_closed", "old")
+    assert time.monotonic() - started < 3.5, "recorded before the vendor would have answered"
+    assert 1.2 < row.latency_ms / 1000 < 3.0
+
+
+async def test_a_quick_answer_is_not_disturbed_by_the_client_watch(
+    start_gateway: StartGateway, tmp_path: Path, store: Store, sim: RunningSim, scripted: Script
+) -> None:
+    answer = {"id": "c1", "object": "chat.completion", "model": OLD, "choices": [], "usage": None}
+    vendor = await scripted(200, answer, delay_s=1.2)  # past the watch's start, still answered
+    migration = migration_of(tmp_path, openai_endpoint(vendor.openai_url, OLD), openai_endpoint(sim, NEW))
+    flag.set_stage(store, WORKLOAD, "split", 0, "test", "old only")
+    gw = await start_gateway(migration)
+    r = await gw.client.post("/v1/chat/completions", json=ASK)
+    assert r.status_code == 200 and r.json()["id"] == "c1"
+    await gw.settle(requests=1)
+    assert [row.status for row in gw.requests()] == [200]

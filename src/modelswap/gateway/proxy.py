@@ -178,7 +178,7 @@ class Proxy:
         if call.stream:
             await self._serve_stream(call, decision.serve, send, receive)
         else:
-            await self._serve_once(call, decision.serve, send)
+            await self._serve_once(call, decision.serve, send, receive)
 
     # -- non-streaming -----------------------------------------------------------------------
 
@@ -203,8 +203,27 @@ class Proxy:
             self._finish(call, "old", upstream, self._failed(exc, started), fallback=True)
             raise from_upstream(exc, "old", upstream.model) from None
 
-    async def _serve_once(self, call: Call, arm: str, send: Send) -> None:
-        served, upstream, answer = await self._attempt(call, arm, lambda u: u.complete(call.body))
+    async def _serve_once(self, call: Call, arm: str, send: Send, receive: Receive | None = None) -> None:
+        watch = _ClientWatch(receive) if receive is not None else None
+        try:
+            served, upstream, answer = await self._attempt(call, arm, lambda u: u.complete(call.body))
+        except asyncio.CancelledError:
+            if watch is None or not watch.fired:
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # this cancellation was ours: the client left, the upstream call stops
+            gone = Outcome(
+                499,
+                time.perf_counter() - call.started,
+                error_kind="client_closed",
+                error="the client closed the connection before the answer came",
+            )
+            self._finish(call, arm, self.arms.get(arm, call.dialect), gone)
+            return
+        finally:
+            if watch is not None:
+                watch.stop()
         out = Outcome(200, time.perf_counter() - call.started, response=answer)
         out.prompt_tokens, out.completion_tokens, out.cached_tokens = usage_of(answer, call.dialect)
         self._finish(call, served, upstream, out, fallback=served != arm)
@@ -406,6 +425,40 @@ class Proxy:
                 replica_id=self.replica_id,
             )
         )
+
+
+_WATCH_AFTER_S = 1.0
+"""A whole-answer call starts watching for its client leaving once it has taken this long: most
+answers come sooner, and a watcher task for every request would cost every request."""
+
+
+class _ClientWatch:
+    """Cancels the serving task when its client disconnects, watching from ``after_s`` on, so a
+    caller that gave up does not keep an upstream call (and its tokens) running."""
+
+    __slots__ = ("_receive", "_task", "_timer", "_watcher", "fired")
+
+    def __init__(self, receive: Receive, after_s: float = _WATCH_AFTER_S) -> None:
+        self._receive = receive
+        self._task = asyncio.current_task()
+        self._watcher: asyncio.Task[None] | None = None
+        self.fired = False
+        self._timer = asyncio.get_running_loop().call_later(after_s, self._start)
+
+    def _start(self) -> None:
+        self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        gone = asyncio.Event()
+        await _watch_disconnect(self._receive, gone)
+        if gone.is_set() and self._task is not None:
+            self.fired = True
+            self._task.cancel()
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        if self._watcher is not None:
+            self._watcher.cancel()
 
 
 async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
