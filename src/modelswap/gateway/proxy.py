@@ -281,11 +281,10 @@ class Proxy:
         out = Outcome(200, 0.0)
         dialect = call.dialect
         batch = first
-        gone = asyncio.Event()
-        watcher = asyncio.create_task(_watch_disconnect(receive, gone)) if receive is not None else None
+        watch = _ClientWatch(receive, _STREAM_WATCH_AFTER_S, cancel=False) if receive is not None else None
         try:
             while batch is not None:
-                if gone.is_set():  # stop paying for tokens nobody receives
+                if watch is not None and watch.fired:  # stop paying for tokens nobody receives
                     raise ConnectionResetError("the client closed the connection mid-stream")
                 frames: list[bytes] = []
                 for raw, event in batch:
@@ -314,8 +313,8 @@ class Proxy:
             tail = error_event(INTERNAL_MESSAGE, "internal_error", call.dialect)
             tail += DONE if call.dialect == "openai" else b""
         finally:
-            if watcher is not None:
-                watcher.cancel()
+            if watch is not None:
+                watch.stop()
             await _close(events)
         await send({"type": "http.response.body", "body": tail, "more_body": False})
         out.latency_s, out.ttft_s = time.perf_counter() - call.started, ttft
@@ -430,16 +429,21 @@ class Proxy:
 _WATCH_AFTER_S = 1.0
 """A whole-answer call starts watching for its client leaving once it has taken this long: most
 answers come sooner, and a watcher task for every request would cost every request."""
+_STREAM_WATCH_AFTER_S = 0.2
+"""A stream's watch starts sooner: streams run for seconds, and each batch relayed to a client
+that has gone is paid for."""
 
 
 class _ClientWatch:
-    """Cancels the serving task when its client disconnects, watching from ``after_s`` on, so a
-    caller that gave up does not keep an upstream call (and its tokens) running."""
+    """Notices the client disconnecting, watching from ``after_s`` on (a timer until then, not a
+    task): ``fired`` turns true, and with ``cancel`` the serving task is cancelled, so a caller that
+    gave up does not keep an upstream call (and its tokens) running."""
 
-    __slots__ = ("_receive", "_task", "_timer", "_watcher", "fired")
+    __slots__ = ("_cancel", "_receive", "_task", "_timer", "_watcher", "fired")
 
-    def __init__(self, receive: Receive, after_s: float = _WATCH_AFTER_S) -> None:
+    def __init__(self, receive: Receive, after_s: float = _WATCH_AFTER_S, *, cancel: bool = True) -> None:
         self._receive = receive
+        self._cancel = cancel
         self._task = asyncio.current_task()
         self._watcher: asyncio.Task[None] | None = None
         self.fired = False
@@ -449,26 +453,19 @@ class _ClientWatch:
         self._watcher = asyncio.get_running_loop().create_task(self._watch())
 
     async def _watch(self) -> None:
-        gone = asyncio.Event()
-        await _watch_disconnect(self._receive, gone)
-        if gone.is_set() and self._task is not None:
-            self.fired = True
+        try:
+            while (await self._receive())["type"] != "http.disconnect":
+                pass
+        except Exception:  # a server that cannot tell: nothing to watch
+            return
+        self.fired = True
+        if self._cancel and self._task is not None:
             self._task.cancel()
 
     def stop(self) -> None:
         self._timer.cancel()
         if self._watcher is not None:
             self._watcher.cancel()
-
-
-async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
-    """Set ``gone`` when the client disconnects (the request body has been read already)."""
-    try:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-    except Exception:  # a server that cannot tell: nothing to watch
-        return
-    gone.set()
 
 
 async def _one_by_one(events: AsyncIterator[Json]) -> AsyncIterator[Frames]:
