@@ -1,0 +1,215 @@
+"""The pool of keep-alive connections per origin, and the ``POST`` the providers make through it."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import ssl
+from collections import deque
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from modelswap.providers.h1.connection import Connection
+from modelswap.providers.h1.errors import ConnectFailed, ConnectTimeout, Disconnected, StaleConnection
+from modelswap.providers.h1.response import Response
+
+__all__ = ["H1Client", "OriginPool"]
+
+_CONNECT_TIMEOUT_S = 10.0
+_OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+
+
+class OriginPool:
+    """Idle connections to one ``scheme://host:port``, newest first, and the count of open ones."""
+
+    def __init__(self, client: H1Client, host: str, port: int, tls: ssl.SSLContext | None) -> None:
+        self.client = client
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.idle: list[Connection] = []
+        self.closed = False
+
+    async def acquire(self, fresh: bool, connect_timeout_s: float) -> Connection:
+        client = self.client
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            while not fresh and self.idle:
+                conn = self.idle.pop()
+                if conn.closed or now - conn.idle_since > client.keepalive_s or conn.loop is not loop:
+                    client._discard(conn, close=True)
+                    continue
+                return conn
+            if await client._slot():
+                break
+        conn = Connection(self, loop)
+        try:
+            async with asyncio.timeout(connect_timeout_s):
+                await loop.create_connection(
+                    lambda: conn, self.host, self.port, ssl=self.tls, server_hostname=self.host if self.tls else None
+                )
+        except TimeoutError:
+            client._discard(conn)
+            raise ConnectTimeout(connect_timeout_s) from None
+        except (OSError, ssl.SSLError) as exc:
+            client._discard(conn)
+            raise ConnectFailed(f"{type(exc).__name__}: {exc}") from exc
+        except BaseException:
+            client._discard(conn)
+            raise
+        return conn
+
+    def _release(self, conn: Connection, *, reusable: bool) -> None:
+        conn.resp = None
+        conn._cancel_timer()
+        if reusable and conn.keep_alive and not conn.closed and not conn.paused and not self.closed:
+            conn.idle_since = conn.loop.time()
+            self.idle.append(conn)
+            self.client._wake_one()
+        else:
+            conn.close()
+            self.client._discard(conn)
+
+
+@functools.lru_cache(maxsize=256)
+def _target(url: str) -> tuple[tuple[str, str, int], str, str]:
+    """(origin key, request target, Host header) for an ``http``/``https`` URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    default = 443 if parts.scheme == "https" else 80
+    port = parts.port or default
+    host = parts.hostname
+    host_header = (f"[{host}]" if ":" in host else host) + ("" if port == default else f":{port}")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return (parts.scheme, host, port), target, host_header
+
+
+class H1Client:
+    """Pooled HTTP/1.1 ``POST``s; at most ``limit`` connections open at once across all origins."""
+
+    def __init__(self, *, limit: int = 512, keepalive_s: float = 30.0, user_agent: str = "modelswap") -> None:
+        self.limit = limit
+        self.keepalive_s = keepalive_s
+        self.connect_timeout_s = _CONNECT_TIMEOUT_S
+        self._user_agent = user_agent
+        self._origins: dict[tuple[str, str, int], OriginPool] = {}
+        self._open = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._tls: ssl.SSLContext | None = None
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open now (idle in the pool or carrying a request)."""
+        return self._open
+
+    def _origin(self, key: tuple[str, str, int]) -> OriginPool:
+        pool = self._origins.get(key)
+        if pool is None:
+            tls = None
+            if key[0] == "https":
+                if self._tls is None:
+                    self._tls = ssl.create_default_context()
+                tls = self._tls
+            pool = self._origins[key] = OriginPool(self, key[1], key[2], tls)
+        return pool
+
+    async def _slot(self) -> bool:
+        """Count a new connection in (True), or wait for one to free up and say so (False)."""
+        if self._open < self.limit:
+            self._open += 1
+            return True
+        for pool in self._origins.values():  # an idle connection elsewhere can make room
+            if pool.idle:
+                self._discard(pool.idle.pop(0), close=True)
+                self._open += 1
+                return True
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._wake_one()  # woken, then cancelled: pass the turn on
+            raise
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+        return False
+
+    def _wake_one(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    def _discard(self, conn: Connection, *, close: bool = False) -> None:
+        if close:
+            conn.close()
+        self._open -= 1
+        self._wake_one()
+
+    def _head(self, target: str, host: str, headers: Mapping[str, str], length: int, streaming: bool) -> bytes:
+        lines = [f"POST {target} HTTP/1.1", f"Host: {host}", f"Content-Length: {length}"]
+        given = {name.lower() for name in headers}
+        if "user-agent" not in given:
+            lines.append(f"User-Agent: {self._user_agent}")
+        if "accept-encoding" not in given:
+            lines.append("Accept-Encoding: " + ("identity" if streaming else "gzip, deflate"))
+        for name, value in headers.items():
+            if name.lower() in _OWN_HEADERS:
+                continue  # framing is this client's job; a caller's copy would contradict it
+            if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
+                raise ValueError(f"header {name!r} contains a line break or a colon in its name")
+            lines.append(f"{name}: {value}")
+        lines.append("\r\n")
+        try:
+            return "\r\n".join(lines).encode("latin-1")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"request headers must be Latin-1 text: {exc}") from None
+
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout_s: float, streaming: bool
+    ) -> Response:
+        """Send ``POST url`` and return once the status and headers are in.
+
+        ``timeout_s`` bounds the whole answer, or for ``streaming`` each silence between
+        chunks. The caller must ``release()`` the response (``HttpPool`` does).
+        """
+        key, target, host = _target(url)
+        head = self._head(target, host, headers, len(body), streaming)
+        pool = self._origin(key)
+        for attempt in (0, 1):
+            conn = await pool.acquire(attempt > 0, min(self.connect_timeout_s, timeout_s))
+            resp = conn.resp = Response(conn)
+            conn.uses += 1
+            conn.keep_alive = False
+            try:
+                conn.arm_timer(timeout_s, streaming)
+                assert conn.transport is not None
+                if len(body) < 65536:
+                    conn.transport.write(head + body)
+                else:
+                    conn.transport.writelines((head, body))
+                while not resp.status:
+                    if resp._error is not None:
+                        raise resp._error
+                    await resp._wait()
+                return resp
+            except StaleConnection:
+                pool._release(conn, reusable=False)
+                continue
+            except BaseException:
+                pool._release(conn, reusable=False)
+                raise
+        raise Disconnected("server closed the connection without answering")  # pragma: no cover
+
+    async def aclose(self) -> None:
+        """Close every idle connection; connections in use close when released."""
+        for pool in self._origins.values():
+            pool.closed = True
+            while pool.idle:
+                self._discard(pool.idle.pop(), close=True)
+        self._origins.clear()

@@ -1,0 +1,177 @@
+"""One HTTP response as it arrives: status and headers first, then the body whole or in chunks."""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from modelswap.providers.h1.errors import BadResponse
+
+if TYPE_CHECKING:
+    from modelswap.providers.h1.connection import Connection
+
+__all__ = ["Headers", "Response"]
+
+_HIGH_WATER = 1 << 20  # stop reading a stream when this much is buffered and unread
+
+
+class Headers(dict[str, str]):
+    """Response headers under lower-case names; lookups ignore case (repeated names are joined)."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict.get(self, key.lower(), default)
+
+    def __getitem__(self, key: str) -> str:
+        return dict.__getitem__(self, key.lower())
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and dict.__contains__(self, key.lower())
+
+
+class Response:
+    """One answer: ``status`` and ``headers`` at once, the body through ``read`` or ``iter_any``."""
+
+    __slots__ = (
+        "_buffered",
+        "_chunks",
+        "_complete",
+        "_conn",
+        "_decoder",
+        "_error",
+        "_headers",
+        "_raw_headers",
+        "_started",
+        "_waiter",
+        "status",
+    )
+
+    def __init__(self, conn: Connection) -> None:
+        self.status = 0
+        self._conn = conn
+        self._raw_headers: list[tuple[bytes, bytes]] = []
+        self._headers: Headers | None = None
+        self._chunks: list[bytes] = []
+        self._buffered = 0
+        self._complete = False
+        self._started = False
+        self._error: BaseException | None = None
+        self._waiter: asyncio.Future[None] | None = None
+        self._decoder: Any = None
+
+    @property
+    def headers(self) -> Headers:
+        """The response headers (case-insensitive lookups)."""
+        if self._headers is None:
+            headers = Headers()
+            for raw_name, raw_value in self._raw_headers:
+                name = raw_name.decode("latin-1").lower()
+                value = raw_value.decode("latin-1")
+                headers[name] = f"{headers[name]}, {value}" if name in headers else value
+            self._headers = headers
+        return self._headers
+
+    async def read(self) -> bytes:
+        """The whole body (decoded when the server compressed it)."""
+        self._conn.flow = False
+        self._conn.resume()
+        while not self._complete:
+            if self._error is not None:
+                raise self._error
+            await self._wait()
+        if self._error is not None:
+            raise self._error
+        chunks = self._chunks
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        chunks.clear()
+        return data
+
+    async def iter_any(self) -> AsyncIterator[bytes]:
+        """The body as it arrives: everything buffered since the last step, one ``bytes`` a step."""
+        while True:
+            chunks = self._chunks
+            if chunks:
+                data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                chunks.clear()
+                self._buffered = 0
+                self._conn.resume()
+                yield data
+                continue
+            if self._error is not None:
+                raise self._error
+            if self._complete:
+                return
+            await self._wait()
+
+    async def _wait(self) -> None:
+        waiter = self._waiter = self._conn.loop.create_future()
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _fail(self, exc: BaseException) -> None:
+        if self._error is None and not self._complete:
+            self._error = exc
+        self._wake()
+
+    def _on_body(self, data: bytes) -> None:
+        if self._error is not None:
+            return
+        if self._decoder is not None:
+            try:
+                data = self._decoder.decompress(data)
+            except zlib.error as exc:
+                self._fail(BadResponse(f"compressed body does not decode: {exc}"))
+                self._conn.close()
+                return
+        if data:
+            self._chunks.append(data)
+            self._buffered += len(data)
+            if self._buffered > _HIGH_WATER and self._conn.flow:
+                self._conn.pause()
+            self._wake()
+
+    def _on_complete(self) -> None:
+        if self._decoder is not None:
+            rest = self._decoder.flush()
+            if rest:
+                self._chunks.append(rest)
+            if not self._decoder.eof:
+                self._fail(BadResponse("compressed body ends before its compressed stream does"))
+                return
+        self._complete = True
+        self._wake()
+
+    def _on_headers(self, status: int) -> None:
+        self.status = status
+        for name, value in self._raw_headers:
+            if len(name) == 16 and name.lower() == b"content-encoding":
+                encoding = value.strip().lower()
+                if encoding in (b"gzip", b"x-gzip", b"deflate"):
+                    self._decoder = zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
+                elif encoding not in (b"", b"identity"):
+                    self._fail(BadResponse(f"unsupported Content-Encoding {encoding.decode('latin-1')!r}"))
+                    self._conn.close()
+                    return
+        self._wake()
+
+    def _body_until_close(self) -> bool:
+        """No length and not chunked: the body ends when the connection does (RFC 9112 §6.3)."""
+        for name, value in self._raw_headers:
+            lname = name.lower()
+            if lname == b"content-length" or (lname == b"transfer-encoding" and b"chunked" in value.lower()):
+                return False
+        return True
+
+    def release(self) -> None:
+        """Give the connection back: to the pool when the answer was read whole, else closed."""
+        conn = self._conn
+        if conn.resp is self:
+            conn.pool._release(conn, reusable=self._complete and self._error is None)
