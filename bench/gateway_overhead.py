@@ -413,7 +413,7 @@ def capacity_phase(bench: Bench, targets: list[Target], notes: list[str]) -> Non
                             api_key=target.api_key,
                             pid=target.server.pid if target.server is not None else None,
                             concurrency=_capacity.LITELLM_CONCURRENCY if slow else _capacity.CONCURRENCY,
-                            duration_s=max(settings.duration_s * 2.5, 5.0) if slow else settings.duration_s,
+                            duration_s=max(settings.duration_s * 3.75, 5.0) if slow else settings.duration_s,
                             warmup_s=max(settings.warmup_s, 2.0) if slow else settings.warmup_s,
                         )
                     )
