@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 
-from modelswap.providers.base import Dialect, Frames, Json, UpstreamError
-from modelswap.providers.closing import aclosing_iter
+from modelswap.providers.base import Dialect, Frames, Json
 from modelswap.providers.errors import protocol_error, stream_error
-from modelswap.providers.http import HttpPool, event_json, read_frames, read_json
+from modelswap.providers.http import HttpPool, checked_frames, event_json, frame_events, read_json
+from modelswap.providers.sse import SSEEvent
 
 __all__ = ["AnthropicUpstream"]
 
@@ -69,57 +69,36 @@ class AnthropicUpstream:
             raise protocol_error(self.name, "response has no 'content' list", repr(data).encode())
         return data
 
-    async def stream(self, body: Json) -> AsyncIterator[Json]:
+    def stream(self, body: Json) -> AsyncIterator[Json]:
         """Stream a Messages request; yields each event object through ``message_stop``."""
-        async with aclosing_iter(self.stream_frames(body)) as batches:
-            async for batch in batches:
-                for _, event in batch:
-                    yield event
+        return frame_events(self.stream_frames(body))
 
-    async def stream_frames(self, body: Json) -> AsyncIterator[Frames]:
+    def stream_frames(self, body: Json) -> AsyncIterator[Frames]:
         """``stream``'s events with their raw SSE frames, batched per chunk read (see ``Frames``)."""
-        stopped = False
-        async with self._pool.post(
+
+        def take(event: SSEEvent) -> tuple[Json | None, bool]:
+            data = event_json(event, provider=self.name)
+            etype = data.setdefault("type", event.event)
+            if not isinstance(etype, str):
+                raise protocol_error(self.name, "stream event has no type", event.data.encode())
+            if etype == "error":
+                raise stream_error(data, provider=self.name)
+            return data, etype == "message_stop"
+
+        exchange = self._pool.post(
             self.url,
             self._request(body, stream=True),
             self._stream_headers,
             timeout_s=self.timeout_s,
             streaming=True,
             provider=self.name,
-        ) as resp:
-            async for batch in read_frames(resp, provider=self.name):
-                if stopped:
-                    continue  # read to the end so the connection can be reused
-                out: Frames = []
-                failure: UpstreamError | None = None
-                for raw, event in batch:
-                    try:
-                        data = event_json(event, provider=self.name)
-                    except UpstreamError as exc:
-                        failure = exc
-                        break
-                    etype = data.setdefault("type", event.event)
-                    if not isinstance(etype, str):
-                        failure = protocol_error(self.name, "stream event has no type", event.data.encode())
-                        break
-                    if etype == "error":
-                        failure = stream_error(data, provider=self.name)
-                        break
-                    out.append((raw, data))
-                    if etype == "message_stop":
-                        stopped = True
-                        break
-                if out:
-                    yield out  # what came before a failure is delivered first, as event by event
-                if failure is not None:
-                    raise failure
-        if stopped:
-            return
-        raise UpstreamError(
-            f"{self.name}: stream ended before message_stop",
-            kind="connection",
-            status=0,
+        )
+        return checked_frames(
+            exchange,
             provider=self.name,
+            take=take,
+            ended_anyway=lambda: False,
+            unfinished="stream ended before message_stop",
         )
 
     async def aclose(self) -> None:

@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import Any
 
 import orjson
 
-from modelswap.providers.base import Json, UpstreamError
+from modelswap.providers.base import Frames, Json, UpstreamError
+from modelswap.providers.closing import aclosing_iter
 from modelswap.providers.errors import TRANSPORT_ERRORS, error_from_response, protocol_error, transport_error
 from modelswap.providers.h1 import H1Client, Response
 from modelswap.providers.sse import SSEEvent, SSEFrames
 
 __all__ = [
+    "EventTake",
     "HttpPool",
     "Response",
+    "checked_frames",
     "dumps",
     "event_json",
+    "frame_events",
     "loads",
     "read_frames",
     "read_json",
@@ -185,3 +189,50 @@ def event_json(event: SSEEvent, *, provider: str) -> Json:
     if not isinstance(data, dict):
         raise protocol_error(provider, "stream event data is JSON but not an object", event.data.encode())
     return data
+
+
+EventTake = Callable[[SSEEvent], tuple[Json | None, bool]]
+"""Judges one stream event: (its JSON object to deliver or None, whether the stream ends here);
+raises ``UpstreamError`` for an error event or a malformed one."""
+
+
+async def checked_frames(
+    exchange: _Exchange, *, provider: str, take: EventTake, ended_anyway: Callable[[], bool], unfinished: str
+) -> AsyncIterator[Frames]:
+    """A stream's events as judged by ``take``, with their raw frames, batched per chunk read.
+
+    What came before a failing event is delivered first, then the failure raises. After the
+    end marker the rest is read and dropped, so the connection can be reused. A stream that
+    closes before its end marker raises a ``connection`` error unless ``ended_anyway()``.
+    """
+    ended = False
+    async with exchange as resp:
+        async for batch in read_frames(resp, provider=provider):
+            if ended:
+                continue
+            out: Frames = []
+            failure: UpstreamError | None = None
+            for raw, event in batch:
+                try:
+                    data, ended = take(event)
+                except UpstreamError as exc:
+                    failure = exc
+                    break
+                if data is not None:
+                    out.append((raw, data))
+                if ended:
+                    break
+            if out:
+                yield out
+            if failure is not None:
+                raise failure
+    if not (ended or ended_anyway()):
+        raise UpstreamError(f"{provider}: {unfinished}", kind="connection", status=0, provider=provider)
+
+
+async def frame_events(batches: AsyncIterator[Frames]) -> AsyncIterator[Json]:
+    """The events of ``stream_frames`` one by one (what ``Upstream.stream`` yields)."""
+    async with aclosing_iter(batches) as frames:
+        async for batch in frames:
+            for _, event in batch:
+                yield event

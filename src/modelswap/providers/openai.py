@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 
-from modelswap.providers.base import Dialect, Frames, Json, UpstreamError
-from modelswap.providers.closing import aclosing_iter
+from modelswap.providers.base import Dialect, Frames, Json
 from modelswap.providers.errors import protocol_error, stream_error
-from modelswap.providers.http import HttpPool, event_json, read_frames, read_json
+from modelswap.providers.http import HttpPool, checked_frames, event_json, frame_events, read_json
+from modelswap.providers.sse import SSEEvent
 
 __all__ = ["OpenAIUpstream"]
 
@@ -69,56 +69,41 @@ class OpenAIUpstream:
             raise protocol_error(self.name, "response has no 'choices' list", repr(data).encode())
         return data
 
-    async def stream(self, body: Json) -> AsyncIterator[Json]:
+    def stream(self, body: Json) -> AsyncIterator[Json]:
         """Stream a chat completion; yields each ``chat.completion.chunk`` until ``[DONE]``."""
-        async with aclosing_iter(self.stream_frames(body)) as batches:
-            async for batch in batches:
-                for _, chunk in batch:
-                    yield chunk
+        return frame_events(self.stream_frames(body))
 
-    async def stream_frames(self, body: Json) -> AsyncIterator[Frames]:
+    def stream_frames(self, body: Json) -> AsyncIterator[Frames]:
         """``stream``'s chunks with their raw SSE frames, batched per chunk read (see ``Frames``)."""
-        finished = done = False
-        async with self._pool.post(
+        finished = False
+
+        def take(event: SSEEvent) -> tuple[Json | None, bool]:
+            nonlocal finished
+            if event.data.startswith("[DONE]"):
+                return None, True
+            chunk = event_json(event, provider=self.name)
+            if "error" in chunk and "choices" not in chunk:
+                raise stream_error(chunk, provider=self.name)
+            if not finished:
+                choices = chunk.get("choices") or ()
+                finished = any(isinstance(c, dict) and c.get("finish_reason") for c in choices)
+            return chunk, False
+
+        exchange = self._pool.post(
             self.url,
             self._request(body, stream=True),
             self._stream_headers,
             timeout_s=self.timeout_s,
             streaming=True,
             provider=self.name,
-        ) as resp:
-            async for batch in read_frames(resp, provider=self.name):
-                if done:
-                    continue  # read to the end so the connection can be reused
-                out: Frames = []
-                failure: UpstreamError | None = None
-                for raw, event in batch:
-                    if event.data.startswith("[DONE]"):
-                        done = True
-                        break
-                    try:
-                        chunk = event_json(event, provider=self.name)
-                    except UpstreamError as exc:
-                        failure = exc
-                        break
-                    if "error" in chunk and "choices" not in chunk:
-                        failure = stream_error(chunk, provider=self.name)
-                        break
-                    if not finished:
-                        choices = chunk.get("choices") or ()
-                        finished = any(isinstance(c, dict) and c.get("finish_reason") for c in choices)
-                    out.append((raw, chunk))
-                if out:
-                    yield out  # what came before a failure is delivered first, as event by event
-                if failure is not None:
-                    raise failure
-        if not (done or finished):
-            raise UpstreamError(
-                f"{self.name}: stream ended before [DONE] and before any finish_reason",
-                kind="connection",
-                status=0,
-                provider=self.name,
-            )
+        )
+        return checked_frames(
+            exchange,
+            provider=self.name,
+            take=take,
+            ended_anyway=lambda: finished,
+            unfinished="stream ended before [DONE] and before any finish_reason",
+        )
 
     async def aclose(self) -> None:
         """Nothing to release: the shared ``HttpPool`` is closed by its owner."""
