@@ -41,7 +41,7 @@ class AnthropicUpstream:
         headers = {"Accept": "application/json", "anthropic-version": anthropic_version}
         if api_key:
             headers["x-api-key"] = api_key
-        self._headers = {"Content-Type": "application/json", **headers, **(extra_headers or {})}
+        self._headers = {**headers, **(extra_headers or {})}
         self._stream_headers = {**self._headers, "Accept": "text/event-stream"}
 
     def _request(self, body: Json, *, stream: bool) -> Json:

@@ -91,9 +91,6 @@ class HttpPool:
             await client.aclose()
 
 
-_JSON_HEADERS = {"Content-Type": "application/json"}
-
-
 class _Exchange:
     """One request's ``async with``: sends on enter, releases the connection on exit."""
 
@@ -112,7 +109,7 @@ class _Exchange:
         self._client = client
         self._url = url
         self._body = body
-        self._headers = headers if "Content-Type" in headers else {**_JSON_HEADERS, **headers}
+        self._headers = headers
         self._timeout_s = timeout_s
         self._streaming = streaming
         self._provider = provider

@@ -40,7 +40,7 @@ class OpenAIUpstream:
         headers = {"Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-        self._headers = {"Content-Type": "application/json", **headers, **(extra_headers or {})}
+        self._headers = {**headers, **(extra_headers or {})}
         self._stream_headers = {**self._headers, "Accept": "text/event-stream"}
 
     def _request(self, body: Json, *, stream: bool) -> Json:

@@ -711,6 +711,26 @@ async def test_request_carries_host_body_and_caller_headers(raw: StartRaw, clien
     assert b"Authorization: Bearer k" in lines
 
 
+async def test_request_says_its_body_is_json_unless_the_caller_says_otherwise(raw: StartRaw, client: H1Client) -> None:
+    seen: list[bytes] = []
+
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            seen.append(head.lower())
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            writer.write(response(await reader.readexactly(length)))
+            await writer.drain()
+
+    srv = await raw(echo)
+    for headers in ({}, {"content-type": "text/plain"}):
+        resp = await client.post(srv.url, b"{}", headers, timeout_s=1, streaming=False)
+        await resp.read()
+        resp.release()
+    assert [h.count(b"content-type:") for h in seen] == [1, 1]
+    assert b"content-type: application/json" in seen[0] and b"content-type: text/plain" in seen[1]
+
+
 async def test_response_headers_ignore_case_and_join_repeats(raw: StartRaw, client: H1Client) -> None:
     srv = await raw(lambda r, w: answer_each(r, w, response(b"", "X-Request-Id: abc", "Vary: Accept", "vary: Origin")))
     resp = await client.post(srv.url, b"", {}, timeout_s=1, streaming=False)

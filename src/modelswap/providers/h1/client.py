@@ -151,9 +151,13 @@ class H1Client:
         self._open -= 1
         self._wake_one()
 
-    def _head(self, target: str, host: str, headers: Mapping[str, str], length: int, streaming: bool) -> bytes:
+    def _head(
+        self, target: str, host: str, headers: Mapping[str, str], length: int, streaming: bool, content_type: str
+    ) -> bytes:
         lines = [f"POST {target} HTTP/1.1", f"Host: {host}", f"Content-Length: {length}"]
         given = {name.lower() for name in headers}
+        if "content-type" not in given:
+            lines.append(f"Content-Type: {content_type}")
         if "user-agent" not in given:
             lines.append(f"User-Agent: {self._user_agent}")
         if "accept-encoding" not in given:
@@ -171,7 +175,14 @@ class H1Client:
             raise ValueError(f"request headers must be Latin-1 text: {exc}") from None
 
     async def post(
-        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout_s: float, streaming: bool
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        *,
+        timeout_s: float,
+        streaming: bool,
+        content_type: str = "application/json",
     ) -> Response:
         """Send ``POST url`` and return once the status and headers are in.
 
@@ -179,7 +190,7 @@ class H1Client:
         chunks. The caller must ``release()`` the response (``HttpPool`` does).
         """
         key, target, host = _target(url)
-        head = self._head(target, host, headers, len(body), streaming)
+        head = self._head(target, host, headers, len(body), streaming, content_type)
         pool = self._origin(key)
         for attempt in (0, 1):
             conn = await pool.acquire(attempt > 0, min(self.connect_timeout_s, timeout_s))
