@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from modelswap.config_errors import ConfigError, ConfigIssue, issues_from_validation
+from modelswap.config_prepare import prepare
 from modelswap.sim.profiles import ProfileOverride, SimConfig
 from modelswap.yamlsource import Locations, YamlSyntaxError, load_yaml
 
@@ -425,41 +426,6 @@ class Migration(_Model):
         return tuple(keys)
 
 
-def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _prepare(raw: dict[str, Any], base_dir: Path) -> dict[str, Any]:
-    """Resolve relative paths and per-workload rollout overrides before validation."""
-    data = dict(raw)
-    store = data.setdefault("store", "sqlite:///modelswap.db")
-    if isinstance(store, str) and store.startswith("sqlite:///") and not store.startswith("sqlite:////"):
-        rel = store.removeprefix("sqlite:///")
-        if rel and rel != ":memory:":
-            data["store"] = "sqlite:///" + str((base_dir / rel).resolve())
-    top_rollout = data.get("rollout") if isinstance(data.get("rollout"), Mapping) else {}
-    workloads = data.get("workloads")
-    if isinstance(workloads, list):
-        prepared = []
-        for w in workloads:
-            if isinstance(w, Mapping):
-                w = dict(w)
-                if isinstance(w.get("golden_set"), str):
-                    w["golden_set"] = str((base_dir / w["golden_set"]).resolve())
-                own = w.get("rollout")
-                if own is None or isinstance(own, Mapping):
-                    w["rollout"] = _merge(top_rollout or {}, own or {})
-            prepared.append(w)
-        data["workloads"] = prepared
-    return data
-
-
 def parse_migration(text: str, file: str = "<string>", base_dir: Path | None = None) -> Migration:
     """Validate migration YAML text; raises ``ConfigError`` naming file:line:field."""
     try:
@@ -474,7 +440,7 @@ def parse_migration(text: str, file: str = "<string>", base_dir: Path | None = N
 
 def _validate(raw: dict[str, Any], locs: Locations, base_dir: Path) -> Migration:
     try:
-        migration = Migration.model_validate(_prepare(raw, base_dir))
+        migration = Migration.model_validate(prepare(raw, base_dir))
     except ValidationError as exc:
         raise ConfigError(issues_from_validation(exc, locs, Migration)) from None
     problems = _scenario_issues(migration, locs)
