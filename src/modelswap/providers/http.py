@@ -129,7 +129,7 @@ class _Exchange:
     ) -> None:
         if self._resp is not None:
             self._resp.release()
-        if exc is not None and isinstance(exc, TRANSPORT_ERRORS) and not isinstance(exc, UpstreamError):
+        if isinstance(exc, TRANSPORT_ERRORS):  # a read inside the block failed on the network
             raise transport_error(exc, provider=self._provider, url=self._url, timeout_s=self._timeout_s) from exc
 
 
