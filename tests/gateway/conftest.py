@@ -22,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from modelswap.config import Migration, parse_migration
 from modelswap.gateway.app import GatewayApp
-from modelswap.gateway.http_protocol import CoalescingHttpToolsProtocol
+from modelswap.gateway.http_protocol import HttpProtocol
 from modelswap.gateway.server import build_gateway
 from modelswap.sim import ProfileOverride, RunningSim, SimConfig, start_sim
 from modelswap.store import RequestRow, ShadowPairRow, Store, open_store, schema
@@ -165,7 +165,7 @@ async def _serve_socket(app: GatewayApp) -> tuple[uvicorn.Server, asyncio.Task[N
     config = uvicorn.Config(
         app,
         lifespan="on",
-        http=CoalescingHttpToolsProtocol,  # as `modelswap serve` does
+        http=HttpProtocol,  # as `modelswap serve` does
         ws="none",
         log_level="warning",
         access_log=False,

@@ -1,79 +1,311 @@
-"""The coalescing transport under uvicorn: one write per event-loop step, nothing held past close."""
+"""The gateway's HTTP/1.1 server protocol, on real sockets under uvicorn, as raw clients see it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from modelswap.gateway.http_protocol import CoalescingTransport
+import pytest
+import uvicorn
+
+from modelswap.gateway.asgi import Receive, Scope, Send
+from modelswap.gateway.http_protocol import HttpProtocol
+
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+Connect = Callable[..., Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
 
 
-class RecordingTransport:
-    """Stands in for uvloop's transport: records what reaches the socket."""
+async def echo(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answers with what it was asked: method, path, query and the body's length."""
+    if scope["type"] != "http":
+        return
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    text = f"{scope['method']} {scope['path']} ?{scope['query_string'].decode()} {len(body)}".encode()
+    if scope["path"] == "/chunked":  # no length given: the protocol frames the body
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        for part in (text[:4], text[4:]):
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    if scope["path"] == "/slow":
+        await asyncio.sleep(0.2)
+    headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(text)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": text})
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[..., Awaitable[tuple[uvicorn.Server, Connect]]]]:
+    """Start uvicorn with ``HttpProtocol`` on a free port; returns the server and a connect function."""
+    started: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+
+    async def start(app: App = echo, **options: Any) -> tuple[uvicorn.Server, Connect]:
+        sock = socket.create_server(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(app, http=HttpProtocol, lifespan="off", log_level="critical", **options)
+        server = uvicorn.Server(config)
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        started.append((server, task))
+        while not server.started:
+            assert not task.done(), "uvicorn stopped before it started"
+            await asyncio.sleep(0.005)
+
+        async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+            return await asyncio.open_connection("127.0.0.1", port)
+
+        return server, connect
+
+    yield start
+    for server, task in started:
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 5)
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/1.1 response: status, headers (lower-case names), body (Content-Length or chunked)."""
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+    if "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding") == "chunked":
+        body = b""
+        while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+            body += await reader.readexactly(size)
+            await reader.readexactly(2)
+        await reader.readexactly(2)
+    else:
+        body = await asyncio.wait_for(reader.read(), 5)  # delimited by the connection closing
+    return status, headers, body
+
+
+def request(
+    path: str,
+    body: bytes = b"",
+    *,
+    method: str = "POST",
+    headers: str = "",
+    version: str = "1.1",
+    send_body: bool = True,
+) -> bytes:
+    """A request's bytes; its Content-Length unless ``headers`` name a Transfer-Encoding."""
+    if "Transfer-Encoding" not in headers and (body or method == "POST"):
+        headers += f"Content-Length: {len(body)}\r\n"
+    return f"{method} {path} HTTP/{version}\r\nHost: t\r\n{headers}\r\n".encode() + (body if send_body else b"")
+
+
+async def closed(reader: asyncio.StreamReader) -> bool:
+    """Whether the server closed the connection (EOF within 2 s)."""
+    try:
+        return await asyncio.wait_for(reader.read(), 2) == b""
+    except (TimeoutError, ConnectionError):
+        return False
+
+
+async def test_keep_alive_answers_several_requests_on_one_connection(serve: Any) -> None:
+    _, connect = await serve()
+    reader, writer = await connect()
+    for n in range(3):
+        writer.write(request(f"/v1/x%20y?n={n}", b"hello"))
+        status, headers, body = await read_response(reader)
+        assert (status, body) == (200, f"POST /v1/x y ?n={n} 5".encode())
+        assert "connection" not in headers
+    writer.close()
+
+
+async def test_pipelined_requests_are_answered_in_order(serve: Any) -> None:
+    _, connect = await serve()
+    reader, writer = await connect()
+    writer.write(request("/slow", b"first") + request("/fast", b"second!"))
+    answers = [await read_response(reader) for _ in range(2)]
+    assert [a[2] for a in answers] == [b"POST /slow ? 5", b"POST /fast ? 7"]
+    writer.close()
+
+
+async def test_a_body_in_many_pieces_and_larger_than_the_read_limit_arrives_whole(serve: Any) -> None:
+    _, connect = await serve()
+    reader, writer = await connect()
+    body = b"x" * 300_000
+    writer.write(request("/big", headers="Transfer-Encoding: chunked\r\n"))
+    for i in range(0, len(body), 50_000):
+        writer.write(b"%x\r\n%b\r\n" % (50_000, body[i : i + 50_000]))
+        await writer.drain()
+    writer.write(b"0\r\n\r\n")
+    status, _, answer = await read_response(reader)
+    assert (status, answer) == (200, b"POST /big ? 300000")
+    writer.close()
+
+
+async def test_expect_100_continue_is_answered_before_the_body_is_sent(serve: Any) -> None:
+    _, connect = await serve()
+    reader, writer = await connect()
+    writer.write(request("/e", b"body", headers="Expect: 100-continue\r\n", send_body=False))
+    interim = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    writer.write(b"body")
+    status, _, answer = await read_response(reader)
+    assert (status, answer) == (200, b"POST /e ? 4")
+    writer.close()
+
+
+async def test_an_answer_without_a_length_is_chunked_and_http_1_0_gets_it_until_close(serve: Any) -> None:
+    _, connect = await serve()
+    reader, writer = await connect()
+    writer.write(request("/chunked", b"ab"))
+    status, headers, body = await read_response(reader)
+    assert (status, headers["transfer-encoding"], body) == (200, "chunked", b"POST /chunked ? 2")
+    writer.close()
+
+    reader, writer = await connect()
+    writer.write(request("/chunked", b"ab", version="1.0"))
+    status, headers, body = await read_response(reader)
+    assert "transfer-encoding" not in headers and headers["connection"] == "close"
+    assert (status, body) == (200, b"POST /chunked ? 2")
+
+
+async def test_head_gets_the_headers_without_the_body(serve: Any) -> None:
+    _, connect = await serve()
+    reader, writer = await connect()
+    writer.write(request("/h", method="HEAD") + request("/after", b"1"))
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and b"content-length: 11" in head
+    assert (await read_response(reader))[2] == b"POST /after ? 1", "the next answer follows the head directly"
+    writer.close()
+
+
+async def test_a_malformed_request_gets_a_400_and_the_connection_closes(serve: Any) -> None:
+    _, connect = await serve()
+    reader, writer = await connect()
+    writer.write(b"GARBAGE\x00 / HTTP/1.1\r\n\r\n")
+    status, headers, body = await read_response(reader)
+    assert status == 400 and headers["connection"] == "close" and body.startswith(b"Malformed HTTP request")
+    assert await closed(reader)
+
+
+async def test_an_app_error_before_the_answer_is_a_500_and_after_it_started_a_close(serve: Any) -> None:
+    async def broken(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == "/late":
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"10")]})
+            await send({"type": "http.response.body", "body": b"12345", "more_body": True})
+        raise ValueError("boom")
+
+    _, connect = await serve(broken)
+    reader, writer = await connect()
+    writer.write(request("/early", b"x"))
+    status, headers, body = await read_response(reader)
+    assert (status, body, headers["connection"]) == (500, b"Internal Server Error", "close")
+    assert b"boom" not in body
+    assert await closed(reader)
+
+    reader, writer = await connect()
+    writer.write(request("/late", b"x"))
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert await asyncio.wait_for(reader.read(), 5) == b"12345", "half an answer, then the connection closes"
+
+
+async def test_a_header_with_a_line_break_is_refused_not_sent(serve: Any) -> None:
+    async def injecting(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"x-note", b"ok\r\nset-cookie: stolen=1")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+
+    _, connect = await serve(injecting)
+    reader, writer = await connect()
+    writer.write(request("/", b""))
+    status, _, _ = await read_response(reader)
+    assert status == 500
+
+
+async def test_the_app_hears_when_the_client_leaves(serve: Any) -> None:
+    heard: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    async def waiting(scope: Scope, receive: Receive, send: Send) -> None:
+        assert (await receive())["type"] == "http.request"
+        heard.set_result((await receive())["type"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # goes nowhere, no error
+
+    _, connect = await serve(waiting)
+    _, writer = await connect()
+    writer.write(request("/", b"q"))
+    await writer.drain()
+    await asyncio.sleep(0.05)
+    writer.close()
+    assert await asyncio.wait_for(heard, 5) == "http.disconnect"
+
+
+async def test_an_idle_connection_closes_after_the_keep_alive_timeout(serve: Any) -> None:
+    _, connect = await serve(timeout_keep_alive=0.2)
+    reader, writer = await connect()
+    writer.write(request("/a", b""))
+    assert (await read_response(reader))[0] == 200
+    begun = time.monotonic()
+    assert await closed(reader)
+    assert 0.15 < time.monotonic() - begun < 1.0, "closed between one and two timeouts after the last byte"
+
+
+async def test_a_graceful_stop_finishes_the_answer_in_progress_then_closes(serve: Any) -> None:
+    server, connect = await serve()
+    reader, writer = await connect()
+    writer.write(request("/slow", b"x"))
+    await writer.drain()
+    await asyncio.sleep(0.05)
+    server.should_exit = True
+    status, headers, body = await read_response(reader)
+    assert (status, body, headers["connection"]) == (200, b"POST /slow ? 1", "close")
+    assert await closed(reader)
+
+
+class RecordingTransport(asyncio.Transport):
+    """What reaches the socket, call by call."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.writes: list[bytes] = []
-        self.closed = False
-        self.aborted = False
+        self.closing = False
 
-    def write(self, data: bytes) -> None:
-        assert not self.closed, "written after close"
-        self.writes.append(data)
+    def write(self, data: Any) -> None:
+        self.writes.append(bytes(data))
 
     def is_closing(self) -> bool:
-        return self.closed or self.aborted
+        return self.closing
 
     def close(self) -> None:
-        self.closed = True
-
-    def abort(self) -> None:
-        self.aborted = True
-
-    def get_write_buffer_size(self) -> int:
-        return 0
+        self.closing = True
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return ("127.0.0.1", 8000) if name == "sockname" else default
+        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5555)}.get(name, default)
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
 
 
-def coalescing() -> tuple[CoalescingTransport, RecordingTransport]:
-    real = RecordingTransport()
-    return CoalescingTransport(real, asyncio.get_running_loop()), real  # type: ignore[arg-type]
-
-
-async def test_writes_of_one_step_leave_as_one_write_in_order() -> None:
-    transport, real = coalescing()
-    transport.write(b"HTTP/1.1 200 OK\r\n\r\n")
-    transport.write(bytearray(b"{}"))
-    assert real.writes == [], "nothing leaves before the step ends"
-    assert transport.get_write_buffer_size() == 21
-    await asyncio.sleep(0)
-    assert real.writes == [b"HTTP/1.1 200 OK\r\n\r\n{}"]
-    transport.write(b"next")
-    await asyncio.sleep(0)
-    assert real.writes[1:] == [b"next"], "a later step gets its own write"
-
-
-async def test_close_sends_what_is_held_first_and_the_flush_does_not_write_again() -> None:
-    transport, real = coalescing()
-    transport.writelines([b"a", b"b"])
-    transport.close()
-    assert real.writes == [b"ab"] and real.closed
-    await asyncio.sleep(0)  # the scheduled flush finds nothing held and a closed transport
-    assert real.writes == [b"ab"]
-
-
-async def test_abort_drops_what_is_held() -> None:
-    transport, real = coalescing()
-    transport.write(b"half a response")
-    transport.abort()
-    await asyncio.sleep(0)
-    assert real.writes == [] and real.aborted
-
-
-async def test_everything_else_is_the_real_transports() -> None:
-    transport, real = coalescing()
-    assert transport.get_extra_info("sockname") == ("127.0.0.1", 8000)
-    assert transport.is_closing() is False
-    real.close()
-    assert transport.is_closing() is True
+async def test_a_whole_answer_leaves_in_one_write() -> None:
+    config = uvicorn.Config(echo, http=HttpProtocol, lifespan="off")
+    state = uvicorn.server.ServerState()
+    protocol = HttpProtocol(config, state, {})
+    transport = RecordingTransport()
+    protocol.connection_made(transport)
+    protocol.data_received(request("/one", b"abc"))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert len(transport.writes) == 1, "head and body in one send"
+    assert transport.writes[0].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert transport.writes[0].endswith(b"\r\n\r\nPOST /one ? 3")
+    assert state.total_requests == 1 and not state.tasks
+    protocol.connection_lost(None)
+    assert protocol not in state.connections

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from modelswap.config import Migration
 from modelswap.gateway.app import GatewayApp
 from modelswap.gateway.arms import Arms, SimUrls, needs_embedded_sim
-from modelswap.gateway.http_protocol import CoalescingHttpToolsProtocol
+from modelswap.gateway.http_protocol import HttpProtocol
 from modelswap.gateway.recorder import Recorder
 from modelswap.gateway.routes import RoutingTable
 from modelswap.providers.http import HttpPool
@@ -116,7 +116,7 @@ def serve(
         host=host or migration.gateway.host,
         port=port if port is not None else migration.gateway.port,
         loop="uvloop",
-        http=CoalescingHttpToolsProtocol,
+        http=HttpProtocol,
         ws="none",
         lifespan="on",
         access_log=False,
