@@ -113,3 +113,17 @@ def test_hash_key_prints_sha256() -> None:
     code, output = _run("hash-key", "secret")
     assert code == 0
     assert output.strip() == "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"
+
+
+@pytest.mark.parametrize("command", ["check", "serve"])
+def test_an_unusable_proxy_variable_stops_the_command_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    assert _run("init", str(tmp_path))[0] == 0
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://alice:s3cret@proxy.corp:1080")
+    args = [str(tmp_path / "migration.yaml")] if command == "check" else ["-c", str(tmp_path / "migration.yaml")]
+    code, output = _run(command, *args)
+    output = " ".join(output.split())  # the console wraps long lines
+    assert code == 1
+    assert "HTTPS_PROXY=socks5://proxy.corp:1080: only http:// proxies are supported" in output
+    assert "s3cret" not in output and "Traceback" not in output

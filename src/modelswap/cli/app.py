@@ -16,6 +16,7 @@ from rich.console import Console
 from modelswap import __version__
 from modelswap.catalog import deprecation_warnings, lookup
 from modelswap.config import ConfigError, Migration, load_migration
+from modelswap.providers.h1.proxy import ProxyRules
 from modelswap.store import Store, StoreError, open_store
 
 app = typer.Typer(
@@ -40,11 +41,16 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def load_or_exit(config: Path) -> Migration:
     """The migration file, or every problem in it printed (file:line:field) and exit 1."""
     try:
-        return load_migration(config)
+        migration = load_migration(config)
     except ConfigError as exc:
         for issue in exc.issues:
             err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
         raise fail(f"{len(exc.issues)} problem(s) in {config}; check it with `modelswap check {config}`") from None
+    try:  # every command that calls a vendor loads the migration first: a bad proxy variable stops it here
+        ProxyRules.from_env()
+    except ValueError as exc:
+        raise fail(f"environment: {exc}") from None
+    return migration
 
 
 @contextmanager
@@ -96,6 +102,10 @@ def check(file: Annotated[Path, typer.Argument(help="Migration file to validate.
         for issue in exc.issues:
             err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
         raise fail(f"{len(exc.issues)} problem(s) in {file}") from None
+    try:
+        ProxyRules.from_env()
+    except ValueError as exc:
+        raise fail(f"environment: {exc}") from None
     for endpoint, var in migration.missing_env():
         err.print(f"[yellow]![/] {file}: endpoints.{endpoint}.api_key_env: ${var} is not set in this environment")
     for warning in catalog_warnings(migration, date.today()):

@@ -18,7 +18,7 @@ import orjson
 from modelswap.providers.base import Frames, Json, UpstreamError
 from modelswap.providers.closing import aclosing_iter
 from modelswap.providers.errors import TRANSPORT_ERRORS, error_from_response, protocol_error, transport_error
-from modelswap.providers.h1 import H1Client, Response
+from modelswap.providers.h1 import H1Client, ProxyRules, Response
 from modelswap.providers.sse import SSEEvent, SSEFrames
 
 __all__ = [
@@ -48,7 +48,17 @@ def loads(raw: bytes | str) -> Any:
 class HttpPool:
     """A shared keep-alive HTTP client with at most ``limit`` connections open at once."""
 
-    def __init__(self, *, limit: int = 512, keepalive_s: float = 30.0, user_agent: str = "modelswap") -> None:
+    def __init__(
+        self,
+        *,
+        limit: int = 512,
+        keepalive_s: float = 30.0,
+        user_agent: str = "modelswap",
+        proxies: ProxyRules | None = None,
+    ) -> None:
+        """``proxies`` default to the environment's (``HTTPS_PROXY``, ``NO_PROXY``...); a malformed
+        proxy variable is a ``ValueError`` here, at start-up, not on the first request."""
+        self._proxies = proxies if proxies is not None else ProxyRules.from_env()
         self._limit = limit
         self._keepalive_s = keepalive_s
         self._user_agent = user_agent
@@ -62,7 +72,9 @@ class HttpPool:
             if self._loop is not loop:
                 raise RuntimeError("HttpPool is bound to another event loop; make one pool per loop")
             return self._client
-        self._client = H1Client(limit=self._limit, keepalive_s=self._keepalive_s, user_agent=self._user_agent)
+        self._client = H1Client(
+            limit=self._limit, keepalive_s=self._keepalive_s, user_agent=self._user_agent, proxies=self._proxies
+        )
         self._loop = loop
         return self._client
 

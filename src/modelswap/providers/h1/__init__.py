@@ -9,11 +9,12 @@ pooled keep-alive connections (TLS for ``https``), with a deadline or a read-sil
 
 Errors are Python's own (``ConnectionError``/``TimeoutError`` subclasses below) plus
 ``BadResponse`` for bytes that are not HTTP/1.1; ``providers.errors.transport_error``
-turns them into ``UpstreamError``. Proxies from the environment are not used.
+turns them into ``UpstreamError``. Outbound proxies come from the environment (``proxy``).
 """
 
 from modelswap.providers.h1.client import H1Client
 from modelswap.providers.h1.errors import BadResponse, ConnectFailed, ConnectTimeout, Disconnected, ReadTimeout
+from modelswap.providers.h1.proxy import Proxy, ProxyRules
 from modelswap.providers.h1.response import Headers, Response
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "Disconnected",
     "H1Client",
     "Headers",
+    "Proxy",
+    "ProxyRules",
     "ReadTimeout",
     "Response",
 ]

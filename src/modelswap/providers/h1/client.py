@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from modelswap.providers.h1.connection import Connection
 from modelswap.providers.h1.errors import ConnectFailed, ConnectTimeout, Disconnected, StaleConnection
+from modelswap.providers.h1.proxy import Proxy, ProxyRules
 from modelswap.providers.h1.response import Response
 
 __all__ = ["H1Client", "OriginPool"]
@@ -22,11 +23,16 @@ _OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connec
 class OriginPool:
     """Idle connections to one ``scheme://host:port``, newest first, and the count of open ones."""
 
-    def __init__(self, client: H1Client, host: str, port: int, tls: ssl.SSLContext | None) -> None:
+    def __init__(
+        self, client: H1Client, host: str, port: int, tls: ssl.SSLContext | None, proxy: Proxy | None = None
+    ) -> None:
         self.client = client
         self.host = host
         self.port = port
         self.tls = tls
+        self.proxy = proxy
+        # an http origin behind a proxy: requests go to the proxy, in absolute form, with its credentials
+        self.forward = proxy if proxy is not None and tls is None else None
         self.idle: list[Connection] = []
         self.closed = False
 
@@ -46,19 +52,54 @@ class OriginPool:
         conn = Connection(self, loop)
         try:
             async with asyncio.timeout(connect_timeout_s):
-                await loop.create_connection(
-                    lambda: conn, self.host, self.port, ssl=self.tls, server_hostname=self.host if self.tls else None
-                )
+                await self._open(conn, loop)
         except TimeoutError:
             client._discard(conn)
             raise ConnectTimeout(connect_timeout_s) from None
+        except ConnectFailed:
+            client._discard(conn)
+            raise
         except (OSError, ssl.SSLError) as exc:
             client._discard(conn)
-            raise ConnectFailed(f"{type(exc).__name__}: {exc}") from exc
+            via = f" through the proxy {self.proxy.where}" if self.proxy is not None else ""
+            raise ConnectFailed(f"{type(exc).__name__}{via}: {exc}") from exc
         except BaseException:
             client._discard(conn)
             raise
         return conn
+
+    async def _open(self, conn: Connection, loop: asyncio.AbstractEventLoop) -> None:
+        """Connect ``conn``: directly, to the proxy (http origins), or through a tunnel (https ones)."""
+        host, port, tls, proxy = self.host, self.port, self.tls, self.proxy
+        if proxy is None:
+            await loop.create_connection(lambda: conn, host, port, ssl=tls, server_hostname=host if tls else None)
+        elif tls is None:
+            await loop.create_connection(lambda: conn, proxy.host, proxy.port)
+        else:
+            await self._tunnel(conn, proxy, tls, loop)
+
+    async def _tunnel(
+        self, conn: Connection, proxy: Proxy, tls: ssl.SSLContext, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        """Open a ``CONNECT`` tunnel through ``proxy`` and run TLS with the origin inside it."""
+        tunnel = _Tunnel(loop)
+        raw, _ = await loop.create_connection(lambda: tunnel, proxy.host, proxy.port)
+        try:
+            authority = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+            lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
+            if proxy.authorization:
+                lines.append(f"Proxy-Authorization: {proxy.authorization}")
+            raw.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+            status, reason = await tunnel.answer
+            if not 200 <= status < 300:
+                raise ConnectFailed(f"the proxy {proxy.where} refused the tunnel to {authority}: {status} {reason}")
+            transport = await loop.start_tls(raw, conn, tls, server_hostname=self.host)
+        except BaseException:
+            raw.close()
+            raise
+        if transport is None:  # pragma: no cover - the loop closed the connection during the handshake
+            raise ConnectFailed(f"the TLS handshake with {authority} through the proxy {proxy.where} did not finish")
+        conn.connection_made(transport)
 
     def _release(self, conn: Connection, *, reusable: bool) -> None:
         conn.resp = None
@@ -70,6 +111,37 @@ class OriginPool:
         else:
             conn.close()
             self.client._discard(conn)
+
+
+class _Tunnel(asyncio.Protocol):
+    """Reads a proxy's answer to ``CONNECT`` (status line and headers, nothing after them)."""
+
+    _LIMIT = 65_536
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.buffer = bytearray()
+        self.answer: asyncio.Future[tuple[int, str]] = loop.create_future()
+
+    def data_received(self, data: bytes) -> None:
+        if self.answer.done():
+            return
+        self.buffer += data
+        head, found, rest = bytes(self.buffer).partition(b"\r\n\r\n")
+        if not found:
+            if len(self.buffer) > self._LIMIT:
+                self.answer.set_exception(ConnectFailed("the proxy's answer to CONNECT has no end of headers"))
+            return
+        first = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
+        if len(first) < 2 or not first[0].startswith("HTTP/") or not first[1].isdigit():
+            self.answer.set_exception(ConnectFailed(f"the proxy's answer to CONNECT is not HTTP: {first[0][:40]!r}"))
+        elif rest:
+            self.answer.set_exception(ConnectFailed("the proxy sent bytes after its answer to CONNECT"))
+        else:
+            self.answer.set_result((int(first[1]), first[2] if len(first) > 2 else ""))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.answer.done():
+            self.answer.set_exception(ConnectFailed("the proxy closed the connection before answering CONNECT"))
 
 
 @functools.lru_cache(maxsize=256)
@@ -89,8 +161,16 @@ def _target(url: str) -> tuple[tuple[str, str, int], str, str]:
 class H1Client:
     """Pooled HTTP/1.1 ``POST``s; at most ``limit`` connections open at once across all origins."""
 
-    def __init__(self, *, limit: int = 512, keepalive_s: float = 30.0, user_agent: str = "modelswap") -> None:
+    def __init__(
+        self,
+        *,
+        limit: int = 512,
+        keepalive_s: float = 30.0,
+        user_agent: str = "modelswap",
+        proxies: ProxyRules | None = None,
+    ) -> None:
         self.limit = limit
+        self.proxies = proxies or ProxyRules()
         self.keepalive_s = keepalive_s
         self.connect_timeout_s = _CONNECT_TIMEOUT_S
         self._user_agent = user_agent
@@ -112,7 +192,8 @@ class H1Client:
                 if self._tls is None:
                     self._tls = ssl.create_default_context()
                 tls = self._tls
-            pool = self._origins[key] = OriginPool(self, key[1], key[2], tls)
+            proxy = self.proxies.for_origin(*key)
+            pool = self._origins[key] = OriginPool(self, key[1], key[2], tls, proxy)
         return pool
 
     async def _slot(self) -> bool:
@@ -190,8 +271,13 @@ class H1Client:
         chunks. The caller must ``release()`` the response (``HttpPool`` does).
         """
         key, target, host = _target(url)
-        head = self._head(target, host, headers, len(body), streaming, content_type)
         pool = self._origin(key)
+        if pool.forward is None:
+            head = self._head(target, host, headers, len(body), streaming, content_type)
+        else:  # through a proxy: the absolute URL as the target, and the proxy's credentials
+            absolute = f"http://{host}{target}"
+            auth = {"Proxy-Authorization": pool.forward.authorization} if pool.forward.authorization else {}
+            head = self._head(absolute, host, {**headers, **auth}, len(body), streaming, content_type)
         for attempt in (0, 1):
             conn = await pool.acquire(attempt > 0, min(self.connect_timeout_s, timeout_s))
             resp = conn.resp = Response(conn)
