@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from modelswap.cli.app import app
 from modelswap.config import load_migration
 from modelswap.store import open_store
+from modelswap.store.locks import StoreLock
 
 runner = CliRunner()
 
@@ -154,6 +155,18 @@ def test_nightly_is_plain_and_cron_ready_and_the_trend_shows_it(good: Path) -> N
     points = json.loads(text)["arithmetic"]
     assert len(points) == 1  # two runs on the same night: the later one counts
     assert points[0]["arms"]["new"]["passed"] == 100 and points[0]["difference_points"]["n"] == 100
+
+
+def test_nightly_leaves_the_night_to_a_replica_that_is_running_it(good: Path) -> None:
+    migration = load_migration(good)
+    with open_store(migration.store) as store, StoreLock(store, "nightly") as held:
+        assert held  # a gateway replica's schedule is running tonight's eval
+        code, out = run("eval", "-c", str(good), "--nightly")
+        assert code == 0 and "another process sharing the store is running the nightly eval" in out
+        code, out = run("eval", "-c", str(good), "-w", "arithmetic")  # a manual eval does not wait for it
+        assert code == 0, out
+        runs = store.engine.connect().exec_driver_sql("SELECT nightly FROM eval_runs").all()
+    assert [bool(r[0]) for r in runs] == [False]
 
 
 def test_baseline_stores_the_old_models_figures(good: Path) -> None:

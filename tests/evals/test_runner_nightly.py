@@ -19,6 +19,7 @@ from modelswap.evals.targets import limited
 from modelswap.evals.trend import nightly_trend
 from modelswap.evals.workloads import EvalBatch
 from modelswap.store import EvalRunRow, Store, open_store
+from modelswap.store.locks import StoreLock
 from modelswap.store.summaries import eval_runs
 
 from .runner_fakes import FakeModel, arithmetic_cases, right_answer, write_golden
@@ -147,3 +148,32 @@ async def test_the_scheduler_runs_a_night_and_skips_a_night_that_already_ran(mig
             await task
         assert nights[-1] == (date(2020, 1, 1), None)
         assert len(eval_runs(store, nightly=True)) == 3
+
+
+async def test_the_scheduler_skips_a_night_another_replica_is_running(migration_file: Path) -> None:
+    migration = load_migration(migration_file)
+    clock = {"now": datetime(2030, 1, 1, 1, 59, tzinfo=UTC)}
+
+    async def sleep(seconds: float) -> None:
+        clock["now"] += timedelta(seconds=seconds)
+        await asyncio.sleep(0)
+
+    nights: list[tuple[date, EvalBatch | BaseException | None]] = []
+
+    def on_night(night: date, outcome: EvalBatch | BaseException | None) -> None:
+        nights.append((night, outcome))
+        task.cancel()
+
+    with open_store(migration.store) as store, open_store(migration.store) as replica:
+        other = StoreLock(replica, "nightly")  # the other gateway replica, running tonight's eval
+        assert other.try_acquire()
+        task = asyncio.ensure_future(
+            run_nightly_forever(migration, store, "02:00", now=lambda: clock["now"], sleep=sleep, on_night=on_night)
+        )
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert nights == [(date(2030, 1, 1), None)]
+        assert eval_runs(store, nightly=True) == [], "only the replica holding the lock runs the night"
+        other.release()
+        with StoreLock(store, "nightly") as held:
+            assert held, "the schedule holds nothing once it stopped"

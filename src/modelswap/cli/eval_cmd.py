@@ -11,6 +11,7 @@ import asyncio
 import json
 import signal
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -41,6 +42,7 @@ from modelswap.evals.trend import NightPoint, nightly_trend
 from modelswap.evals.workloads import EvalBatch, run_workloads
 from modelswap.gates import Verdict
 from modelswap.store import Store, StoreError
+from modelswap.store.locks import StoreLock
 
 EXIT_PARTIAL = 2
 EXIT_INTERRUPTED = 130
@@ -216,7 +218,10 @@ def eval_command(
     if resume_ids and (workload or endpoints):
         raise fail("--resume continues runs as they were started: leave out --workload and --endpoints")
     progress = _Progress(out, enabled=out.is_terminal and not nightly)
-    with store_or_exit(migration) as store:
+    with store_or_exit(migration) as store, StoreLock(store, "nightly") if nightly else nullcontext(True) as free:
+        if not free:  # a gateway replica (or another cron) sharing the store runs tonight's eval now
+            out.print("nightly: another process sharing the store is running the nightly eval; nothing to do")
+            return
         try:
             with progress.progress:
                 batch = _run_batch(

@@ -22,6 +22,7 @@ from modelswap.evals.ratelimit import RateLimit
 from modelswap.evals.targets import DEFAULT_CONCURRENCY, EvalSetupError
 from modelswap.evals.workloads import EvalBatch, run_workloads
 from modelswap.store import Store
+from modelswap.store.locks import StoreLock
 from modelswap.store.summaries import eval_runs
 
 log = logging.getLogger("modelswap.evals.nightly")
@@ -127,7 +128,8 @@ async def run_nightly_forever(
     """Run the nightly eval every day at ``at`` until cancelled (start it as a task).
 
     ``on_night(night, outcome)`` is told of each night: the batch, the exception that ended it,
-    or None when it was skipped because that night's runs already exist.
+    or None when it was skipped: its runs already exist, or another process sharing the store
+    (a second gateway replica) holds the nightly lock and is running it.
     """
     schedule = schedule or NightlySchedule(at=at)
     workloads = schedule.workloads or None
@@ -136,11 +138,13 @@ async def run_nightly_forever(
         while (left := (due - now()).total_seconds()) > 0:
             await sleep(min(left, 3600.0))  # wake hourly: a suspended machine's clock jumps
         night = due.astimezone(zone(schedule.timezone)).date()
-        outcome: EvalBatch | BaseException | None
+        outcome: EvalBatch | BaseException | None = None
+        lock = StoreLock(store, "nightly")  # replicas sharing the store: one of them runs the night
         try:
-            if await asyncio.to_thread(ran_since, store, due, workloads):
+            if not await asyncio.to_thread(lock.try_acquire):
+                log.info("nightly eval for %s: another process sharing the store is running it; skipping", night)
+            elif await asyncio.to_thread(ran_since, store, due, workloads):
                 log.info("nightly eval for %s already ran; skipping", night)
-                outcome = None
             else:
                 outcome = await run_nightly(migration, store, schedule, limits=limits)
                 log.info("nightly eval for %s: %s", night, _describe(outcome))
@@ -149,6 +153,8 @@ async def run_nightly_forever(
         except (EvalSetupError, Exception) as exc:  # one bad night must not end the schedule
             log.exception("nightly eval for %s failed", night)
             outcome = exc
+        finally:
+            lock.release()  # quick; not in a thread, so a cancelled schedule still lets go
         if on_night is not None:
             on_night(night, outcome)
 
