@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from modelswap.cli.app import app
-from modelswap.config import load_migration
+from modelswap.config import Migration, load_migration
 from modelswap.evals.nightly import NightlySchedule, next_run_at, run_nightly_forever
 from modelswap.evals.runner import run_eval
 from modelswap.evals.targets import limited
@@ -111,68 +111,57 @@ def migration_file(tmp_path: Path) -> Path:
     return path
 
 
-async def test_the_scheduler_runs_a_night_and_skips_a_night_that_already_ran(migration_file: Path) -> None:
-    migration = load_migration(migration_file)
-    clock = {"now": datetime(2030, 1, 1, 1, 0, tzinfo=UTC)}
-    slept: list[float] = []
+class OneNight:
+    """Runs the schedule on a fake clock until its first night is over, and keeps what it was told."""
 
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        clock["now"] += timedelta(seconds=seconds)
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.slept: list[float] = []
+        self.nights: list[tuple[date, EvalBatch | BaseException | None]] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += timedelta(seconds=seconds)
         await asyncio.sleep(0)
 
-    nights: list[tuple[date, EvalBatch | BaseException | None]] = []
+    async def run(self, migration: Migration, store: Store) -> None:
+        def on_night(night: date, outcome: EvalBatch | BaseException | None) -> None:
+            self.nights.append((night, outcome))
+            task.cancel()
 
-    def on_night(night: date, outcome: EvalBatch | BaseException | None) -> None:
-        nights.append((night, outcome))
-        task.cancel()
-
-    with open_store(migration.store) as store:
         task = asyncio.ensure_future(
-            run_nightly_forever(migration, store, "02:00", now=lambda: clock["now"], sleep=sleep, on_night=on_night)
+            run_nightly_forever(migration, store, "02:00", now=lambda: self.now, sleep=self.sleep, on_night=on_night)
         )
         with pytest.raises(asyncio.CancelledError):
             await task
-        assert slept[0] == 3600.0 and clock["now"] >= datetime(2030, 1, 1, 2, 0, tzinfo=UTC)
-        ((night, batch),) = nights
+
+
+async def test_the_scheduler_runs_a_night_and_skips_a_night_that_already_ran(migration_file: Path) -> None:
+    migration = load_migration(migration_file)
+    clock = OneNight(datetime(2030, 1, 1, 1, 0, tzinfo=UTC))
+    with open_store(migration.store) as store:
+        await clock.run(migration, store)
+        assert clock.slept[0] == 3600.0 and clock.now >= datetime(2030, 1, 1, 2, 0, tzinfo=UTC)
+        ((night, batch),) = clock.nights
         assert night == date(2030, 1, 1) and isinstance(batch, EvalBatch) and batch.ok
         runs = eval_runs(store, nightly=True)
         assert sorted(r.workload for r in runs) == ["extraction", "order-tools", "ticket-triage"]
         assert all(r.status == "finished" and r.endpoints == ["old", "new"] for r in runs)
 
-        clock["now"] = datetime(2020, 1, 1, 1, 0, tzinfo=UTC)  # tonight's runs exist already (they are newer)
-        task = asyncio.ensure_future(
-            run_nightly_forever(migration, store, "02:00", now=lambda: clock["now"], sleep=sleep, on_night=on_night)
-        )
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert nights[-1] == (date(2020, 1, 1), None)
+        clock.now = datetime(2020, 1, 1, 1, 0, tzinfo=UTC)  # tonight's runs exist already (they are newer)
+        await clock.run(migration, store)
+        assert clock.nights[-1] == (date(2020, 1, 1), None)
         assert len(eval_runs(store, nightly=True)) == 3
 
 
 async def test_the_scheduler_skips_a_night_another_replica_is_running(migration_file: Path) -> None:
     migration = load_migration(migration_file)
-    clock = {"now": datetime(2030, 1, 1, 1, 59, tzinfo=UTC)}
-
-    async def sleep(seconds: float) -> None:
-        clock["now"] += timedelta(seconds=seconds)
-        await asyncio.sleep(0)
-
-    nights: list[tuple[date, EvalBatch | BaseException | None]] = []
-
-    def on_night(night: date, outcome: EvalBatch | BaseException | None) -> None:
-        nights.append((night, outcome))
-        task.cancel()
-
+    clock = OneNight(datetime(2030, 1, 1, 1, 59, tzinfo=UTC))
     with open_store(migration.store) as store, open_store(migration.store) as replica:
         other = StoreLock(replica, "nightly")  # the other gateway replica, running tonight's eval
         assert other.try_acquire()
-        task = asyncio.ensure_future(
-            run_nightly_forever(migration, store, "02:00", now=lambda: clock["now"], sleep=sleep, on_night=on_night)
-        )
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert nights == [(date(2030, 1, 1), None)]
+        await clock.run(migration, store)
+        assert clock.nights == [(date(2030, 1, 1), None)]
         assert eval_runs(store, nightly=True) == [], "only the replica holding the lock runs the night"
         other.release()
         with StoreLock(store, "nightly") as held:
