@@ -8,6 +8,7 @@ be reached they fail with the reason, unless ``MODELSWAP_SKIP_PG=1`` is set (the
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 import socket
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import uvloop
 
 PG_URL = os.environ.get("MODELSWAP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -54,6 +56,17 @@ def pg_schema_url(pg_admin: sa.Engine) -> Iterator[str]:
     finally:
         with pg_admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+_BOTH_LOOPS = ("tests/providers/h1/", "tests/gateway/test_http_protocol.py")
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
+    """The wire-level tests (the HTTP/1.1 client and server protocols) run on asyncio's own loop
+    and on uvloop, the loop ``modelswap serve`` runs on; the rest on asyncio's."""
+    if any(part in item.nodeid for part in _BOTH_LOOPS):
+        return {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
+    return {"asyncio": asyncio.new_event_loop}
 
 
 _real_connect = socket.socket.connect
