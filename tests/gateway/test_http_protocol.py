@@ -309,3 +309,49 @@ async def test_a_whole_answer_leaves_in_one_write() -> None:
     assert state.total_requests == 1 and not state.tasks
     protocol.connection_lost(None)
     assert protocol not in state.connections
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n",  # one huge header, in many reads
+        b"GET / HTTP/1.1\r\nHost: t\r\n" + b"X-Many: 0123456789\r\n" * 5_000 + b"\r\n",  # too many headers
+        b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: t\r\n\r\n",  # a huge URL
+    ],
+    ids=["long-header", "many-headers", "long-url"],
+)
+async def test_a_head_over_64_kib_gets_a_431_and_the_connection_closes(serve: Any, head: bytes) -> None:
+    _, connect = await serve()
+    reader, writer = await connect()
+    writer.write(head)
+    with contextlib.suppress(ConnectionError):
+        await writer.drain()
+    status, headers, body = await read_response(reader)
+    assert (status, headers["connection"]) == (431, "close") and b"exceed 64 KiB" in body
+    assert await closed(reader)
+
+
+@pytest.mark.parametrize(
+    "smuggled",
+    [
+        b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+        b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+    ],
+    ids=["length-and-chunked", "two-lengths", "bad-chunk-size"],
+)
+async def test_ambiguous_framing_is_refused_not_guessed(serve: Any, smuggled: bytes) -> None:
+    _, connect = await serve()
+    reader, writer = await connect()
+    writer.write(smuggled)
+    status, headers, body = await read_response(reader)
+    assert (status, headers["connection"]) == (400, "close") and body.startswith(b"Malformed HTTP request")
+    assert await closed(reader)
+
+
+async def test_a_head_just_under_the_limit_is_served(serve: Any) -> None:
+    _, connect = await serve()
+    reader, writer = await connect()
+    writer.write(request("/ok", b"x", headers="X-Pad: " + "p" * 60_000 + "\r\n"))
+    assert (await read_response(reader))[:3:2] == (200, b"POST /ok ? 1")
+    writer.close()

@@ -13,8 +13,10 @@ What a client sees is plain HTTP/1.1: keep-alive (idle connections close after
 ``timeout_keep_alive``, checked by one timer per connection, so between one and two
 timeouts after the last byte), pipelining (answered in order), ``Expect: 100-continue``,
 chunked responses when the app gives no length (HTTP/1.0 clients get the body delimited by
-closing instead), flow control both ways, ``400`` and a close on a malformed request.
-A graceful stop closes idle connections at once and the busy ones after their answer.
+closing instead), flow control both ways, ``400`` and a close on a malformed request (httptools
+refuses the smuggling shapes: Content-Length with Transfer-Encoding, two lengths, bad chunk
+sizes), ``431`` and a close when a request line and headers pass 64 KiB. A graceful stop
+closes idle connections at once and the busy ones after their answer.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ log = logging.getLogger("modelswap.gateway")
 
 _READ_HIGH_WATER = 65_536
 """Request body bytes held unread before the protocol stops reading the socket."""
+_HEAD_LIMIT = 65_536
+"""The most bytes a request line and its headers may take (a client sending more gets a 431)."""
 
 
 def _status_line(status: int) -> bytes:
@@ -49,6 +53,13 @@ _STATUS_LINES = {status: _status_line(status) for status in range(100, 600)}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _BAD_HEADER = frozenset(b"\r\n\x00")
 _ERROR_500 = b"Internal Server Error"
+
+
+_HEAD_TOO_LARGE = b"Request header fields too large: the request line and headers exceed 64 KiB"
+
+
+class _HeadTooLarge(Exception):
+    """Raised from a parser callback when a request's head passes ``_HEAD_LIMIT``."""
 
 
 def _plain_response(status: int, text: bytes) -> bytes:
@@ -97,6 +108,8 @@ class HttpProtocol(asyncio.Protocol):
         self._write_paused = False
         self._drained: list[asyncio.Future[None]] = []
         self._seen = False  # bytes arrived since the idle timer last looked
+        self._in_head = False  # between a request's first byte and the end of its headers
+        self._head_size = 0
         self._idle: asyncio.TimerHandle | None = None
 
     # -- connection ------------------------------------------------------------------------
@@ -201,13 +214,22 @@ class HttpProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._seen = True
+        in_head = self._in_head
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             pass  # no protocol upgrades: the request was answered as plain HTTP, then the connection closes
         except httptools.HttpParserError as exc:
+            if self._head_size > _HEAD_LIMIT:  # raised by a callback below: too many or too long headers
+                self._refuse(431, _HEAD_TOO_LARGE)
+                return
             log.debug("malformed HTTP request from %s: %s", self.client, exc)
             self._refuse(400, b"Malformed HTTP request: " + str(exc).encode("ascii", "replace"))
+            return
+        if in_head and self._in_head:  # all of it went into a head still unfinished (one huge header)
+            self._head_size += len(data)
+            if self._head_size > _HEAD_LIMIT:
+                self._refuse(431, _HEAD_TOO_LARGE)
 
     def _refuse(self, status: int, text: bytes) -> None:
         """Answer a request that never reached the app, and close."""
@@ -221,17 +243,25 @@ class HttpProtocol(asyncio.Protocol):
         self._url = b""
         self._headers = []
         self._expect_continue = False
+        self._in_head, self._head_size = True, 0
 
     def on_url(self, url: bytes) -> None:
         self._url += url
+        self._head_size += len(url)
+        if self._head_size > _HEAD_LIMIT:
+            raise _HeadTooLarge  # the parser stops; data_received answers 431
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._head_size += len(name) + len(value) + 4
+        if self._head_size > _HEAD_LIMIT:
+            raise _HeadTooLarge
         name = name.lower()
         if name == b"expect" and value.lower() == b"100-continue":
             self._expect_continue = True
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        self._in_head = False
         parser = self.parser
         version = parser.get_http_version()
         url = self._url
