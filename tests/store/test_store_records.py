@@ -105,6 +105,17 @@ def test_a_batch_is_all_or_nothing(store: Store) -> None:
     assert len(store.recent_requests("support-chat")) == 1
 
 
+def test_a_batch_of_several_statements_stores_every_row_or_none(store: Store) -> None:
+    rows = [make_request(i, stream=i % 2 == 0, fallback=i % 3 == 0) for i in range(451)]  # 200 + 200 + 51
+    store.insert_requests(rows)
+    assert store.recent_requests("support-chat", limit=1000) == rows[::-1]
+    clash = [make_request(1000 + i) for i in range(430)]
+    clash[420] = rows[5]  # a duplicate id in the third statement of the batch
+    with pytest.raises(sa.exc.IntegrityError):
+        store.insert_requests(clash)
+    assert len(store.recent_requests("support-chat", limit=1000)) == 451
+
+
 def test_since_and_workload_filter_recent_requests(store: Store) -> None:
     store.insert_requests([make_request(i) for i in range(5)] + [make_request(9, workload="ticket-triage")])
     later = store.recent_requests("support-chat", since=T0 + timedelta(milliseconds=3))
