@@ -127,3 +127,22 @@ def test_an_unusable_proxy_variable_stops_the_command_naming_it(
     assert code == 1
     assert "HTTPS_PROXY=socks5://proxy.corp:1080: only http:// proxies are supported" in output
     assert "s3cret" not in output and "Traceback" not in output
+
+
+def test_check_says_which_endpoints_go_through_the_proxy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "migration.yaml"
+    config.write_text(
+        "endpoints:\n"
+        "  old: {provider: openai, model: gpt-4o, api_key_env: OPENAI_API_KEY}\n"
+        "  new: {provider: anthropic, model: claude-sonnet-4-5, api_key_env: ANTHROPIC_API_KEY,\n"
+        "        base_url: 'https://llm.internal.example'}\n"
+        "workloads:\n"
+        "  - name: chat\n"
+    )
+    monkeypatch.setenv("HTTPS_PROXY", "http://alice:s3cret@proxy.corp:3128")
+    monkeypatch.setenv("NO_PROXY", ".internal.example")
+    code, output = _run("check", str(config))
+    assert code == 0, output
+    assert "endpoints.old: https://api.openai.com/v1 through the proxy proxy.corp:3128" in output
+    assert "endpoints.new: https://llm.internal.example direct (NO_PROXY or loopback)" in output
+    assert "s3cret" not in output

@@ -103,7 +103,7 @@ def check(file: Annotated[Path, typer.Argument(help="Migration file to validate.
             err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
         raise fail(f"{len(exc.issues)} problem(s) in {file}") from None
     try:
-        ProxyRules.from_env()
+        proxies = ProxyRules.from_env()
     except ValueError as exc:
         raise fail(f"environment: {exc}") from None
     for endpoint, var in migration.missing_env():
@@ -115,6 +115,13 @@ def check(file: Annotated[Path, typer.Argument(help="Migration file to validate.
         f"[green]✓[/] {file}: {len(migration.endpoints)} endpoints, {len(migration.workloads)} workloads ({names})",
         highlight=False,
     )
+    if proxies.any:  # say where each vendor call goes, so a proxy setup can be checked before serving
+        for name, spec in migration.endpoints.items():
+            url = spec.resolved_base_url()
+            if url:
+                proxy = proxies.for_url(url)
+                route = f"through the proxy {proxy.where}" if proxy else "direct (NO_PROXY or loopback)"
+                out.print(f"  endpoints.{name}: {url} {route}", highlight=False, soft_wrap=True)
 
 
 @app.command("hash-key")

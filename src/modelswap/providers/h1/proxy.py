@@ -137,6 +137,22 @@ class ProxyRules:
         rules = tuple(b for e in entries if e.strip() != "*" and (b := _bypass(e)) is not None)
         return cls(proxies["http"], proxies["https"], rules, bypass_all)
 
+    @property
+    def any(self) -> bool:
+        """Whether any proxy is configured at all."""
+        return self.http is not None or self.https is not None
+
+    def for_url(self, url: str) -> Proxy | None:
+        """The proxy for a URL's origin (``None``: direct, or not an http(s) URL)."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return None
+        return self.for_origin(parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80))
+
     def for_origin(self, scheme: str, host: str, port: int) -> Proxy | None:
         """The proxy for ``scheme://host:port``, or ``None`` to connect directly."""
         proxy = self.https if scheme == "https" else self.http
