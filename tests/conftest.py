@@ -13,12 +13,13 @@ import ipaddress
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 import uvloop
+from aiohttp import web
 
 PG_URL = os.environ.get("MODELSWAP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -56,6 +57,25 @@ def pg_schema_url(pg_admin: sa.Engine) -> Iterator[str]:
     finally:
         with pg_admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+async def serve_vendor() -> AsyncIterator[Callable[[web.Application], Awaitable[str]]]:
+    """Start an aiohttp app standing in for a vendor on 127.0.0.1; returns ``http://host:port``."""
+    runners: list[web.AppRunner] = []
+
+    async def start(app: web.Application) -> str:
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        host, port = runner.addresses[0][:2]
+        return f"http://{host}:{port}"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
 
 
 _BOTH_LOOPS = ("tests/providers/h1/", "tests/gateway/test_http_protocol.py")

@@ -245,25 +245,6 @@ ServeVendor = Callable[[web.Application], Awaitable[str]]
 
 
 @pytest.fixture
-async def serve_vendor() -> AsyncIterator[ServeVendor]:
-    """Start an aiohttp app standing in for a vendor on 127.0.0.1; returns ``http://host:port``."""
-    runners: list[web.AppRunner] = []
-
-    async def start(app: web.Application) -> str:
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        runners.append(runner)
-        host, port = runner.addresses[0][:2]
-        return f"http://{host}:{port}"
-
-    yield start
-    for runner in runners:
-        await runner.cleanup()
-
-
-@pytest.fixture
 async def scripted(serve_vendor: ServeVendor) -> Callable[..., Awaitable[Scripted]]:
 
     async def start(

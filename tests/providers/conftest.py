@@ -20,19 +20,6 @@ async def pool() -> AsyncIterator[HttpPool]:
 
 
 @pytest.fixture
-async def serve() -> AsyncIterator[Serve]:
+def serve(serve_vendor: Serve) -> Serve:
     """Start an aiohttp app on 127.0.0.1 (port 0); returns its base URL. Stopped at teardown."""
-    runners: list[web.AppRunner] = []
-
-    async def start(app: web.Application) -> str:
-        runner = web.AppRunner(app, shutdown_timeout=0.1)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        runners.append(runner)
-        host, port = runner.addresses[0][:2]
-        return f"http://{host}:{port}"
-
-    yield start
-    for runner in runners:
-        await runner.cleanup()
+    return serve_vendor

@@ -46,11 +46,16 @@ def load_or_exit(config: Path) -> Migration:
         for issue in exc.issues:
             err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
         raise fail(f"{len(exc.issues)} problem(s) in {config}; check it with `modelswap check {config}`") from None
-    try:  # every command that calls a vendor loads the migration first: a bad proxy variable stops it here
-        ProxyRules.from_env()
+    proxies_or_exit()  # every command that calls a vendor loads the migration first: a bad proxy stops it here
+    return migration
+
+
+def proxies_or_exit() -> ProxyRules:
+    """The outbound proxies the environment names; an unusable proxy variable is a clean exit 1."""
+    try:
+        return ProxyRules.from_env()
     except ValueError as exc:
         raise fail(f"environment: {exc}") from None
-    return migration
 
 
 @contextmanager
@@ -102,10 +107,7 @@ def check(file: Annotated[Path, typer.Argument(help="Migration file to validate.
         for issue in exc.issues:
             err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
         raise fail(f"{len(exc.issues)} problem(s) in {file}") from None
-    try:
-        proxies = ProxyRules.from_env()
-    except ValueError as exc:
-        raise fail(f"environment: {exc}") from None
+    proxies = proxies_or_exit()
     for endpoint, var in migration.missing_env():
         err.print(f"[yellow]![/] {file}: endpoints.{endpoint}.api_key_env: ${var} is not set in this environment")
     for warning in catalog_warnings(migration, date.today()):

@@ -360,9 +360,11 @@ class Exchange:
     """One request and its answer: the ASGI ``receive`` and ``send`` of one app call."""
 
     __slots__ = (
+        "bodiless",
         "body",
         "chunked",
         "complete",
+        "delivered",
         "expect_continue",
         "finished",
         "gone",
@@ -383,10 +385,12 @@ class Exchange:
         self.body: list[bytes] = []
         self.unread = 0
         self.complete = False  # the whole request body has arrived
+        self.delivered = False  # ...and was handed to the app: receive() next waits for a disconnect
         self.started = False  # the response head was sent
         self.finished = False  # the response's last byte was sent
         self.gone = False  # the client disconnected first
         self.chunked = False
+        self.bodiless = False  # an answer to HEAD, or a 1xx/204/304: its body is not sent
         self.remaining = -1  # body bytes still owed under a Content-Length (-1: none given)
         self.waiter: asyncio.Future[None] | None = None
 
@@ -399,7 +403,7 @@ class Exchange:
 
     async def receive(self) -> MutableMapping[str, Any]:
         protocol = self.protocol
-        while not (self.gone or self.finished or self.body or (self.complete and self.unread >= 0)):
+        while not (self.gone or self.finished or self.body or (self.complete and not self.delivered)):
             if self.expect_continue:
                 self.expect_continue = False
                 protocol.write(_CONTINUE)
@@ -411,7 +415,7 @@ class Exchange:
         chunk = self.body[0] if len(self.body) == 1 else b"".join(self.body)
         self.body.clear()
         more = not self.complete
-        self.unread = 0 if more else -1  # -1: the whole body was handed over; next, wait for a disconnect
+        self.unread, self.delivered = 0, not more
         if protocol._read_paused and more and protocol._current is self:
             protocol.resume_reading()
         return {"type": "http.request", "body": chunk, "more_body": more}
@@ -449,7 +453,7 @@ class Exchange:
             elif name == b"connection" and b"close" in value.lower():
                 self.keep_alive, closing = False, True
             head += (name, b": ", value, b"\r\n")
-        bodiless = self.scope["method"] == "HEAD" or status in (204, 304) or status < 200
+        bodiless = self.bodiless = self.scope["method"] == "HEAD" or status in (204, 304) or status < 200
         if self.remaining < 0 and not self.chunked and not bodiless:
             if self.scope["http_version"] == "1.0":
                 self.keep_alive = False  # an HTTP/1.0 client reads the body until the connection closes
@@ -467,16 +471,14 @@ class Exchange:
 
     def _send_body(self, body: bytes, more: bool) -> None:
         protocol = self.protocol
-        if self.scope["method"] == "HEAD":
-            pass
-        elif self.chunked:
+        if self.chunked:
             if body:
                 protocol.write(b"%x\r\n" % len(body))
                 protocol.write(bytes(body))
                 protocol.write(b"\r\n")
             if not more:
                 protocol.write(b"0\r\n\r\n")
-        elif body:
+        elif body and not self.bodiless:
             if self.remaining >= 0:
                 self.remaining -= len(body)
                 if self.remaining < 0:

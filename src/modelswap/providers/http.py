@@ -8,6 +8,7 @@ it first runs in.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
@@ -58,10 +59,13 @@ class HttpPool:
     ) -> None:
         """``proxies`` default to the environment's (``HTTPS_PROXY``, ``NO_PROXY``...); a malformed
         proxy variable is a ``ValueError`` here, at start-up, not on the first request."""
-        self._proxies = proxies if proxies is not None else ProxyRules.from_env()
-        self._limit = limit
-        self._keepalive_s = keepalive_s
-        self._user_agent = user_agent
+        self._new_client = functools.partial(
+            H1Client,
+            limit=limit,
+            keepalive_s=keepalive_s,
+            user_agent=user_agent,
+            proxies=proxies if proxies is not None else ProxyRules.from_env(),
+        )
         self._client: H1Client | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -72,9 +76,7 @@ class HttpPool:
             if self._loop is not loop:
                 raise RuntimeError("HttpPool is bound to another event loop; make one pool per loop")
             return self._client
-        self._client = H1Client(
-            limit=self._limit, keepalive_s=self._keepalive_s, user_agent=self._user_agent, proxies=self._proxies
-        )
+        self._client = self._new_client()
         self._loop = loop
         return self._client
 

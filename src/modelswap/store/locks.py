@@ -11,10 +11,11 @@ and, on PostgreSQL, to the schema the store lives in.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import weakref
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
 
 import sqlalchemy as sa
 
@@ -32,38 +33,24 @@ class StoreLock:
     def __init__(self, store: Store, name: str) -> None:
         self.store = store
         self.name = name
-        self._conn: sa.Connection | None = None
-        self._key: int | None = None
-        self._file: IO[bytes] | None = None
-        self._memory: set[str] | None = None  # the names held on an in-memory database
+        self._release: Callable[[], None] | None = None  # set while held: lets the lock go
 
     @property
     def held(self) -> bool:
-        return self._conn is not None or self._file is not None or self._memory is not None
+        return self._release is not None
 
     def try_acquire(self) -> bool:
         """Take the lock if no one holds it (True), else leave it (False). Blocking I/O: run it in a thread."""
-        if self.held:
-            return True
-        if self.store.dialect == "postgresql":
-            return self._try_postgres()
-        return self._try_sqlite()
+        if self._release is None:
+            take = self._take_postgres if self.store.dialect == "postgresql" else self._take_sqlite
+            self._release = take()
+        return self._release is not None
 
     def release(self) -> None:
         """Let the lock go (nothing happens when it is not held)."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
-            finally:
-                conn.close()  # closing the session releases it in any case
-        file, self._file = self._file, None
-        if file is not None:
-            fcntl.flock(file, fcntl.LOCK_UN)
-            file.close()
-        memory, self._memory = self._memory, None
-        if memory is not None:
-            memory.discard(self.name)
+        release, self._release = self._release, None
+        if release is not None:
+            release()
 
     def __enter__(self) -> bool:
         return self.try_acquire()
@@ -71,7 +58,7 @@ class StoreLock:
     def __exit__(self, *exc_info: object) -> None:
         self.release()
 
-    def _try_postgres(self) -> bool:
+    def _take_postgres(self) -> Callable[[], None] | None:
         conn = self.store.engine.connect()
         try:
             schema = conn.execute(sa.text("SELECT current_schema()")).scalar() or ""
@@ -83,30 +70,39 @@ class StoreLock:
             raise
         if not got:
             conn.close()
-            return False
-        self._conn, self._key = conn, key
-        return True
+            return None
 
-    def _try_sqlite(self) -> bool:
+        def release() -> None:
+            try:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            finally:
+                conn.close()  # closing the session releases it in any case
+
+        return release
+
+    def _take_sqlite(self) -> Callable[[], None] | None:
         path = _lock_path(self.store, self.name)
         if path is None:  # an in-memory database lives in one process: exclude within it
             held = _IN_MEMORY.setdefault(self.store.engine, set())
             if self.name in held:
-                return False
+                return None
             held.add(self.name)
-            self._memory = held
-            return True
-        file = open(path, "ab")  # noqa: SIM115 - held until release()
+            return functools.partial(held.discard, self.name)
+        file = open(path, "ab")  # noqa: SIM115 - held until released
         try:
             fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             file.close()
-            return False
+            return None
         except BaseException:
             file.close()
             raise
-        self._file = file
-        return True
+
+        def release() -> None:
+            fcntl.flock(file, fcntl.LOCK_UN)
+            file.close()
+
+        return release
 
 
 def _key(text: str) -> int:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import ssl
 from collections import deque
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 from modelswap.providers.h1.connection import Connection
 from modelswap.providers.h1.errors import ConnectFailed, ConnectTimeout, Disconnected, StaleConnection
 from modelswap.providers.h1.proxy import Proxy, ProxyRules
 from modelswap.providers.h1.response import Response
+from modelswap.providers.h1.url import Origin, split_url
 
 __all__ = ["H1Client", "OriginPool"]
 
@@ -144,20 +143,6 @@ class _Tunnel(asyncio.Protocol):
             self.answer.set_exception(ConnectFailed("the proxy closed the connection before answering CONNECT"))
 
 
-@functools.lru_cache(maxsize=256)
-def _target(url: str) -> tuple[tuple[str, str, int], str, str]:
-    """(origin key, request target, Host header) for an ``http``/``https`` URL."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"not an http(s) URL: {url!r}")
-    default = 443 if parts.scheme == "https" else 80
-    port = parts.port or default
-    host = parts.hostname
-    host_header = (f"[{host}]" if ":" in host else host) + ("" if port == default else f":{port}")
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return (parts.scheme, host, port), target, host_header
-
-
 class H1Client:
     """Pooled HTTP/1.1 ``POST``s; at most ``limit`` connections open at once across all origins."""
 
@@ -174,7 +159,7 @@ class H1Client:
         self.keepalive_s = keepalive_s
         self.connect_timeout_s = _CONNECT_TIMEOUT_S
         self._user_agent = user_agent
-        self._origins: dict[tuple[str, str, int], OriginPool] = {}
+        self._origins: dict[Origin, OriginPool] = {}
         self._open = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._tls: ssl.SSLContext | None = None
@@ -184,7 +169,7 @@ class H1Client:
         """Connections open now (idle in the pool or carrying a request)."""
         return self._open
 
-    def _origin(self, key: tuple[str, str, int]) -> OriginPool:
+    def _origin(self, key: Origin) -> OriginPool:
         pool = self._origins.get(key)
         if pool is None:
             tls = None
@@ -270,7 +255,7 @@ class H1Client:
         ``timeout_s`` bounds the whole answer, or for ``streaming`` each silence between
         chunks. The caller must ``release()`` the response (``HttpPool`` does).
         """
-        key, target, host = _target(url)
+        key, target, host = split_url(url)
         pool = self._origin(key)
         if pool.forward is None:
             head = self._head(target, host, headers, len(body), streaming, content_type)

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from modelswap.providers.h1.url import split_url
+
 __all__ = ["Proxy", "ProxyRules"]
 
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
@@ -145,13 +147,10 @@ class ProxyRules:
     def for_url(self, url: str) -> Proxy | None:
         """The proxy for a URL's origin (``None``: direct, or not an http(s) URL)."""
         try:
-            parts = urlsplit(url)
-            port = parts.port
+            origin = split_url(url)[0]
         except ValueError:
             return None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            return None
-        return self.for_origin(parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80))
+        return self.for_origin(*origin)
 
     def for_origin(self, scheme: str, host: str, port: int) -> Proxy | None:
         """The proxy for ``scheme://host:port``, or ``None`` to connect directly."""
