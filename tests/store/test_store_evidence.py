@@ -29,14 +29,27 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
     assert read_evidence(store, "inventory", workload="extraction") == []
 
 
-def write_v2_database(url: str) -> None:
-    """A v2 database with some rows: today's schema less the evidence table, stamped v2."""
+def write_v3_database(url: str, *, version: int = 3) -> None:
+    """A v3 database: today's schema less what v4 added (``requests.error``, secrets, sessions)."""
     open_store(url).close()
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE store_secrets")
+            conn.exec_driver_sql("DROP TABLE console_sessions")
+            conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN error")
+            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
+    finally:
+        engine.dispose()
+
+
+def write_v2_database(url: str) -> None:
+    """A v2 database with some rows: a v3 one less the evidence table, stamped v2."""
+    write_v3_database(url, version=2)
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE evidence")
-            conn.execute(sa.text("UPDATE schema_meta SET version = 2"))
             conn.execute(
                 sa.text(
                     "INSERT INTO plan_ticks (item_key, state, actor, ts) VALUES ('baseline', 'ticked', 'ana', :ts)"
@@ -48,14 +61,22 @@ def write_v2_database(url: str) -> None:
 
 
 def test_upgrade_from_v2_adds_evidence_and_keeps_every_row(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 3
     write_v2_database(store_url)
     with open_store(store_url) as store:
-        assert store.schema_status.upgraded_from == 2 and store.schema_status.version == 3
+        assert store.schema_status.upgraded_from == 2 and store.schema_status.version == SCHEMA_VERSION
         (kept,) = store.plan_ticks().history
         assert (kept.item_key, kept.actor, kept.ts) == ("baseline", "ana", T0)
         store.add_plan_tick(PlanTickRow(item_key="baseline", state="unticked", actor="bo", ts=at(1)))
         record_evidence(store, EvidenceRow(kind="rollback_drill", ts=at(2), source="drill"))
         assert [r.kind for r in read_evidence(store)] == ["rollback_drill"]
+    open_store(other_url).close()
+    assert describe(store_url) == describe(other_url)
+
+
+def test_upgrade_from_v3_adds_error_text_secrets_and_sessions(store_url: str, other_url: str) -> None:
+    assert SCHEMA_VERSION == 4
+    write_v3_database(store_url)
+    with open_store(store_url) as store:
+        assert store.schema_status.upgraded_from == 3 and store.schema_status.version == 4
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)

@@ -137,9 +137,34 @@ def _v2_to_v3(conn: sa.Connection) -> None:
     ).create(conn)
 
 
+def _v3_to_v4(conn: sa.Connection) -> None:
+    """v4: why a request failed (``requests.error``), per-store secrets, console sessions."""
+    md = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    conn.execute(sa.text("ALTER TABLE requests ADD COLUMN error TEXT"))
+    sa.Table(
+        "store_secrets",
+        md,
+        sa.Column("name", sa.String, primary_key=True),
+        sa.Column("value", sa.String, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+    ).create(conn)
+    sa.Table(
+        "console_sessions",
+        md,
+        sa.Column("token_hash", sa.String, primary_key=True),
+        sa.Column("actor", sa.String, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("expires_at", UTCDateTime, nullable=False),
+        sa.Column("kind", sa.String, nullable=False),
+        sa.CheckConstraint("kind IN ('session', 'login_link')", name="kind"),
+        sa.Index(None, "expires_at"),
+    ).create(conn)
+
+
 MIGRATIONS: tuple[Step, ...] = (
     Step(1, "rollout change feed, review verdicts, red-team results", _v1_to_v2),
     Step(2, "evidence for the plan (inventory snapshots, drills, probes)", _v2_to_v3),
+    Step(3, "request error text, store secrets, console sessions", _v3_to_v4),
 )
 """``MIGRATIONS[v - 1]`` upgrades version ``v`` to ``v + 1``; the last one reaches SCHEMA_VERSION."""
 

@@ -41,6 +41,8 @@ class RequestRow:
     latency_ms: float
     stream: bool = False
     error_kind: str | None = None
+    error: str | None = None
+    """Why the request failed, in words safe to store (no URL, key or credential); None if it did not."""
     ttft_ms: float | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from modelswap.store.types import FreeText, UTCDateTime, json_column
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
 
 NAMING_CONVENTION = {
@@ -77,6 +77,7 @@ requests = sa.Table(
     sa.Column("sticky_key_hash", sa.String),
     sa.Column("fallback", sa.Boolean, nullable=False),
     sa.Column("replica_id", sa.String),
+    sa.Column("error", FreeText),
     sa.Index(None, "workload", "ts"),
 )
 """One served request, whichever arm served it."""
@@ -266,6 +267,30 @@ evidence = sa.Table(
 """Append-only proof that something happened (an inventory snapshot, a rollback drill, a health
 probe of the old model): what kind, for which workload (NULL: the whole migration), when, what
 produced it, whether it went well, and its key figures. The plan reads it."""
+
+store_secrets = sa.Table(
+    "store_secrets",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("value", sa.String, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+"""Random secrets created once per store at first start (e.g. the key of the sticky-key HMAC),
+shared by every replica on the store. Never shown, logged or exported."""
+
+console_sessions = sa.Table(
+    "console_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String, primary_key=True),
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.CheckConstraint("kind IN ('session', 'login_link')", name="kind"),
+    sa.Index(None, "expires_at"),
+)
+"""Server-side console sessions and one-time login links: only a hash of each random token is
+kept; a row is deleted at logout, on first use (login links) or once expired."""
 
 MODELSWAP_TABLES: frozenset[str] = frozenset(metadata.tables)
 """Every table name the store owns at the current version."""
