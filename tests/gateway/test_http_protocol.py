@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import pytest
 import uvicorn
 
@@ -266,3 +267,40 @@ async def test_a_head_just_under_the_limit_is_served(serve: Any) -> None:
     writer.write(request("/ok", b"x", headers="X-Pad: " + "p" * 60_000 + "\r\n"))
     assert (await read_response(reader))[:3:2] == (200, b"POST /ok ? 1")
     writer.close()
+
+
+async def _forever(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["path"] == "/slow":
+        await asyncio.sleep(0.3)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"4")]})
+        await send({"type": "http.response.body", "body": b"done"})
+        return
+    await asyncio.sleep(3600)
+
+
+async def test_a_stop_refuses_new_connections_and_cuts_what_outlives_its_grace_with_a_503(serve: Any) -> None:
+    server, connect = await serve(_forever, timeout_graceful_shutdown=1)
+    connections = {path: await connect() for path in ("/v1/chat/completions", "/v1/messages", "/slow")}
+    for path, (_, writer) in connections.items():
+        writer.write(request(path, b"{}"))
+        await writer.drain()
+    await asyncio.sleep(0.05)
+    server.should_exit = True
+    begun = time.monotonic()
+    while True:  # the listener closes at once: nothing new comes in during the drain
+        try:
+            (await connect())[1].close()
+        except ConnectionError:
+            break
+        assert time.monotonic() - begun < 0.5, "still accepting connections while stopping"
+        await asyncio.sleep(0.02)
+    status, headers, body = await read_response(connections["/slow"][0])
+    assert (status, body, headers["connection"]) == (200, b"done", "close"), "what fits in the grace finishes"
+
+    status, headers, body = await read_response(connections["/v1/chat/completions"][0])
+    assert 0.5 < time.monotonic() - begun < 3, "cut when the grace runs out"
+    assert (status, headers["connection"], error_of(body)["code"]) == (503, "close", "shutdown")
+    assert error_of(body)["type"] == "server_error" and "retry" in error_of(body)["message"]
+    status, _, body = await read_response(connections["/v1/messages"][0])
+    anthropic = orjson.loads(body)
+    assert status == 503 and anthropic["type"] == "error" and anthropic["error"]["type"] == "overloaded_error"

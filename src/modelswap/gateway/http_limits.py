@@ -33,8 +33,9 @@ class Limits:
         return min(keep_alive_s, self.header_timeout_s, self.body_timeout_s)
 
     def refusal_room(self) -> int:
-        """Connections past ``max_connections`` that still get a 503; beyond, they are dropped unanswered
-        (a flood must not turn refusals into the way file descriptors run out)."""
+        """Refused connections that may be closing at once (each waits up to a second for the client to
+        read its answer); past this, a connection over the limit is dropped unanswered, so a flood
+        cannot run the process out of file descriptors."""
         return self.max_connections // 4 + 16
 
 

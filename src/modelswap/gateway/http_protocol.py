@@ -34,6 +34,7 @@ import asyncio
 import logging
 import time
 import urllib.parse
+import weakref
 from collections import deque
 from typing import Any, ClassVar
 
@@ -62,6 +63,16 @@ _HEAD_TOO_LARGE = (
 _SHUTDOWN_MESSAGE = "the gateway shut down before the answer was complete; retry the request"
 _WARN_EVERY_S = 10.0
 _last_limit_warning = [0.0]  # when the connection limit was last logged (process-wide, for the log only)
+_REFUSING: weakref.WeakKeyDictionary[Any, set[HttpProtocol]] = weakref.WeakKeyDictionary()
+"""Per server (uvicorn's ``ServerState``): its connections closing after a refusal. They do not count
+towards ``max_connections`` (a client that was refused must not keep others out), but they are bounded."""
+
+
+def _refusing_on(server_state: Any) -> set[HttpProtocol]:
+    refusing = _REFUSING.get(server_state)
+    if refusing is None:
+        refusing = _REFUSING[server_state] = set()
+    return refusing
 
 
 class _Refused(Exception):
@@ -121,43 +132,41 @@ class HttpProtocol(asyncio.Protocol):
         self._refusal: tuple[int, str, str] | None = None  # set by a callback that raises _Refused
         self._refused = False  # a refusal was sent: what arrives now is dropped until the close
         self._idle: asyncio.TimerHandle | None = None
+        self._refusing: set[HttpProtocol] = set()  # the server's connections that are closing after a refusal
 
     # -- connection ------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         connections = self.state.connections
-        crowd = len(connections)
+        refusing = self._refusing = _refusing_on(self.state)
+        serving = len(connections) - len(refusing)
         connections.add(self)
         self.server = _address(transport.get_extra_info("sockname"))
         self.client = _address(transport.get_extra_info("peername"))
         self.scheme = "https" if transport.get_extra_info("sslcontext") else "http"
         self._quiet_since = self.loop.time()
         self._idle = self.loop.call_later(self.period, self._tick)
-        limit = self.limits.max_connections
-        if crowd >= limit:
-            self._over_limit(crowd - limit)
+        if serving >= self.limits.max_connections:
+            self._over_limit()
 
-    def _over_limit(self, past: int) -> None:
+    def _over_limit(self) -> None:
+        """One connection too many: a 503, or nothing at all once refusals themselves pile up."""
+        limit = self.limits.max_connections
         now = time.monotonic()
         if now - _last_limit_warning[0] > _WARN_EVERY_S:
             _last_limit_warning[0] = now
-            log.warning(
-                "connection limit reached (gateway.max_connections = %d): refusing new connections",
-                self.limits.max_connections,
-            )
-        if past >= self.limits.refusal_room():
+            log.warning("connection limit reached (gateway.max_connections = %d): refusing new connections", limit)
+        if len(self._refusing) >= self.limits.refusal_room():
             assert self.transport is not None
             self.transport.abort()
             return
-        message = (
-            f"the gateway is at its limit of {self.limits.max_connections} open connections "
-            "(gateway.max_connections); retry shortly"
-        )
+        message = f"the gateway is at its limit of {limit} open connections (gateway.max_connections); retry shortly"
         self._refuse(503, message, "too_many_connections", retry_after_s=1)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.state.connections.discard(self)
+        self._refusing.discard(self)
         self._held = None
         self._abandon_all()
         self._write_paused = False
@@ -307,6 +316,7 @@ class HttpProtocol(asyncio.Protocol):
         self.write(error_response(status, message, code, path=path, retry_after_s=retry_after_s))
         self._flush()
         self._refused = True
+        self._refusing.add(self)
         transport = self.transport
         if transport is None or transport.is_closing():
             return
