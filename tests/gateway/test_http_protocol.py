@@ -304,3 +304,14 @@ async def test_a_stop_refuses_new_connections_and_cuts_what_outlives_its_grace_w
     status, _, body = await read_response(connections["/v1/messages"][0])
     anthropic = orjson.loads(body)
     assert status == 503 and anthropic["type"] == "error" and anthropic["error"]["type"] == "overloaded_error"
+
+
+async def test_requests_before_a_malformed_one_are_answered_before_its_400(serve: Any) -> None:
+    _, connect = await serve()
+    reader, writer = await connect()
+    writer.write(request("/first", b"{}") + request("/second", b"1") + b"GARBAGE\x00 / HTTP/1.1\r\n\r\n")
+    assert (await read_response(reader))[::2] == (200, b"POST /first ? 2")
+    assert (await read_response(reader))[::2] == (200, b"POST /second ? 1")
+    status, headers, body = await read_response(reader)
+    assert (status, headers["connection"], error_of(body)["code"]) == (400, "close", "malformed_request")
+    assert await closed(reader)

@@ -130,7 +130,9 @@ class HttpProtocol(asyncio.Protocol):
         self._head_began = 0.0
         self._head_size = 0
         self._refusal: tuple[int, str, str] | None = None  # set by a callback that raises _Refused
-        self._refused = False  # a refusal was sent: what arrives now is dropped until the close
+        self._refused = False  # a refusal was sent: the connection closes soon
+        self._deaf = False  # a refusal was sent or is due: what arrives now is dropped
+        self._due: tuple[int, str, str] | None = None  # a refusal to send once earlier requests are answered
         self._idle: asyncio.TimerHandle | None = None
         self._refusing: set[HttpProtocol] = set()  # the server's connections that are closing after a refusal
 
@@ -284,8 +286,8 @@ class HttpProtocol(asyncio.Protocol):
     # -- reading ---------------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
-        if self._refused:
-            return  # a refusal was sent: drop the rest until the close
+        if self._deaf:
+            return  # a refusal was sent (or is due): drop the rest until the close
         self._seen = True
         in_head = self._in_head
         try:
@@ -293,16 +295,21 @@ class HttpProtocol(asyncio.Protocol):
         except httptools.HttpParserUpgrade:
             pass  # no protocol upgrades: the request was answered as plain HTTP, then the connection closes
         except httptools.HttpParserError as exc:
-            if self._refusal is not None:  # raised by a callback below
-                self._refuse(*self._refusal)
-                return
             log.debug("malformed HTTP request from %s: %s", self.client, exc)
-            self._refuse(400, f"malformed HTTP request: {exc}", "malformed_request")
+            self._refuse_next(*(self._refusal or (400, f"malformed HTTP request: {exc}", "malformed_request")))
             return
         if in_head and self._in_head:  # all of it went into a head still unfinished (one huge header)
             self._head_size += len(data)
             if self._head_size > _HEAD_LIMIT:
-                self._refuse(*_HEAD_TOO_LARGE)
+                self._refuse_next(*_HEAD_TOO_LARGE)
+
+    def _refuse_next(self, status: int, message: str, code: str) -> None:
+        """Refuse the request being read; complete requests before it on this connection are answered first."""
+        incoming = self._incoming
+        if self._current is not None and incoming is not None and incoming.complete:
+            self._deaf, self._due = True, (status, message, code)
+        else:
+            self._refuse(status, message, code)
 
     def _refuse(self, status: int, message: str, code: str, *, retry_after_s: int | None = None) -> None:
         """Answer a request the app will not answer, then close: stop sending, drop what still
@@ -315,7 +322,7 @@ class HttpProtocol(asyncio.Protocol):
         self._abandon_all()
         self.write(error_response(status, message, code, path=path, retry_after_s=retry_after_s))
         self._flush()
-        self._refused = True
+        self._refused = self._deaf = True
         self._refusing.add(self)
         transport = self.transport
         if transport is None or transport.is_closing():
@@ -457,6 +464,8 @@ class HttpProtocol(asyncio.Protocol):
         self.resume_reading()
         if self._waiting:
             self._start(self._waiting.popleft())
+        elif self._due is not None:
+            self._refuse(*self._due)
 
 
 def _address(info: Any) -> tuple[str, int] | None:
