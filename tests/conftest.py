@@ -78,7 +78,7 @@ async def serve_vendor() -> AsyncIterator[Callable[[web.Application], Awaitable[
         await runner.cleanup()
 
 
-_BOTH_LOOPS = ("tests/providers/h1/", "tests/gateway/test_http_protocol.py")
+_BOTH_LOOPS = ("tests/providers/h1/", "tests/gateway/test_http_protocol.py", "tests/gateway/test_http_limits.py")
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:

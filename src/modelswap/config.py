@@ -295,6 +295,20 @@ class Gateway(_Model):
     """Shadow copies waiting; beyond this they are dropped and counted."""
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     """Largest accepted request body."""
+    shutdown_grace_s: int = Field(default=90, ge=0, le=3600)
+    """On SIGTERM/SIGINT: seconds requests in flight may take to finish (new connections are refused
+    meanwhile). Requests still running then are cut, answered with a 503 in the vendor's error shape
+    (an error event for streams) and recorded as ``shutdown``. Keep it above the endpoints' ``timeout_s``
+    and below the orchestrator's kill deadline (Kubernetes ``terminationGracePeriodSeconds``)."""
+    header_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    """Seconds a request line and headers may take to arrive, from their first byte; slower: 408 and close."""
+    body_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    """Longest pause while a request body is arriving; longer: 408 and close."""
+    keep_alive_s: int = Field(default=5, ge=1, le=3600)
+    """Seconds an idle client connection stays open. Behind a load balancer that reuses connections,
+    set it above the balancer's idle timeout (e.g. 65 behind AWS ALB's 60 s)."""
+    max_connections: int = Field(default=1000, ge=1, le=1_000_000)
+    """Client connections open at once; one more gets a 503 (OpenAI's error shape) and is closed."""
 
 
 class Nightly(_Model):

@@ -4,114 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import pytest
 import uvicorn
 
 from modelswap.gateway.asgi import Receive, Scope, Send
 from modelswap.gateway.http_protocol import HttpProtocol
 
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
-Connect = Callable[..., Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
-
-
-async def echo(scope: Scope, receive: Receive, send: Send) -> None:
-    """Answers with what it was asked: method, path, query and the body's length."""
-    if scope["type"] != "http":
-        return
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    text = f"{scope['method']} {scope['path']} ?{scope['query_string'].decode()} {len(body)}".encode()
-    if scope["path"] == "/chunked":  # no length given: the protocol frames the body
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
-        for part in (text[:4], text[4:]):
-            await send({"type": "http.response.body", "body": part, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    if scope["path"] == "/slow":
-        await asyncio.sleep(0.2)
-    headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(text)).encode())]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": text})
+from .wire import Serve, closed, echo, error_of, read_response, request, servers
 
 
 @pytest.fixture
-async def serve() -> AsyncIterator[Callable[..., Awaitable[tuple[uvicorn.Server, Connect]]]]:
-    """Start uvicorn with ``HttpProtocol`` on a free port; returns the server and a connect function."""
-    started: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
-
-    async def start(app: App = echo, **options: Any) -> tuple[uvicorn.Server, Connect]:
-        sock = socket.create_server(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(app, http=HttpProtocol, lifespan="off", log_level="critical", **options)
-        server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        started.append((server, task))
-        while not server.started:
-            assert not task.done(), "uvicorn stopped before it started"
-            await asyncio.sleep(0.005)
-
-        async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-            return await asyncio.open_connection("127.0.0.1", port)
-
-        return server, connect
-
-    yield start
-    for server, task in started:
-        server.should_exit = True
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 5)
-
-
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
-    """One HTTP/1.1 response: status, headers (lower-case names), body (Content-Length or chunked)."""
-    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ")[1])
-    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-    if "content-length" in headers:
-        body = await reader.readexactly(int(headers["content-length"]))
-    elif headers.get("transfer-encoding") == "chunked":
-        body = b""
-        while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
-            body += await reader.readexactly(size)
-            await reader.readexactly(2)
-        await reader.readexactly(2)
-    else:
-        body = await asyncio.wait_for(reader.read(), 5)  # delimited by the connection closing
-    return status, headers, body
-
-
-def request(
-    path: str,
-    body: bytes = b"",
-    *,
-    method: str = "POST",
-    headers: str = "",
-    version: str = "1.1",
-    send_body: bool = True,
-) -> bytes:
-    """A request's bytes; its Content-Length unless ``headers`` name a Transfer-Encoding."""
-    if "Transfer-Encoding" not in headers and (body or method == "POST"):
-        headers += f"Content-Length: {len(body)}\r\n"
-    return f"{method} {path} HTTP/{version}\r\nHost: t\r\n{headers}\r\n".encode() + (body if send_body else b"")
-
-
-async def closed(reader: asyncio.StreamReader) -> bool:
-    """Whether the server closed the connection (EOF within 2 s)."""
-    try:
-        return await asyncio.wait_for(reader.read(), 2) == b""
-    except (TimeoutError, ConnectionError):
-        return False
+async def serve() -> AsyncIterator[Serve]:
+    async with servers() as start:
+        yield start
 
 
 async def test_keep_alive_answers_several_requests_on_one_connection(serve: Any) -> None:
@@ -190,7 +100,8 @@ async def test_a_malformed_request_gets_a_400_and_the_connection_closes(serve: A
     reader, writer = await connect()
     writer.write(b"GARBAGE\x00 / HTTP/1.1\r\n\r\n")
     status, headers, body = await read_response(reader)
-    assert status == 400 and headers["connection"] == "close" and body.startswith(b"Malformed HTTP request")
+    assert (status, headers["connection"], headers["content-type"]) == (400, "close", "application/json")
+    assert error_of(body)["message"].startswith("malformed HTTP request")
     assert await closed(reader)
 
 
@@ -205,8 +116,8 @@ async def test_an_app_error_before_the_answer_is_a_500_and_after_it_started_a_cl
     reader, writer = await connect()
     writer.write(request("/early", b"x"))
     status, headers, body = await read_response(reader)
-    assert (status, body, headers["connection"]) == (500, b"Internal Server Error", "close")
-    assert b"boom" not in body
+    assert (status, headers["connection"]) == (500, "close")
+    assert error_of(body)["type"] == "server_error" and b"boom" not in body
     assert await closed(reader)
 
     reader, writer = await connect()
@@ -345,7 +256,8 @@ async def test_ambiguous_framing_is_refused_not_guessed(serve: Any, smuggled: by
     reader, writer = await connect()
     writer.write(smuggled)
     status, headers, body = await read_response(reader)
-    assert (status, headers["connection"]) == (400, "close") and body.startswith(b"Malformed HTTP request")
+    assert (status, headers["connection"]) == (400, "close")
+    assert error_of(body)["message"].startswith("malformed HTTP request")
     assert await closed(reader)
 
 
@@ -355,3 +267,51 @@ async def test_a_head_just_under_the_limit_is_served(serve: Any) -> None:
     writer.write(request("/ok", b"x", headers="X-Pad: " + "p" * 60_000 + "\r\n"))
     assert (await read_response(reader))[:3:2] == (200, b"POST /ok ? 1")
     writer.close()
+
+
+async def _forever(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["path"] == "/slow":
+        await asyncio.sleep(0.3)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"4")]})
+        await send({"type": "http.response.body", "body": b"done"})
+        return
+    await asyncio.sleep(3600)
+
+
+async def test_a_stop_refuses_new_connections_and_cuts_what_outlives_its_grace_with_a_503(serve: Any) -> None:
+    server, connect = await serve(_forever, timeout_graceful_shutdown=1)
+    connections = {path: await connect() for path in ("/v1/chat/completions", "/v1/messages", "/slow")}
+    for path, (_, writer) in connections.items():
+        writer.write(request(path, b"{}"))
+        await writer.drain()
+    await asyncio.sleep(0.05)
+    server.should_exit = True
+    begun = time.monotonic()
+    while True:  # the listener closes at once: nothing new comes in during the drain
+        try:
+            (await connect())[1].close()
+        except ConnectionError:
+            break
+        assert time.monotonic() - begun < 0.5, "still accepting connections while stopping"
+        await asyncio.sleep(0.02)
+    status, headers, body = await read_response(connections["/slow"][0])
+    assert (status, body, headers["connection"]) == (200, b"done", "close"), "what fits in the grace finishes"
+
+    status, headers, body = await read_response(connections["/v1/chat/completions"][0])
+    assert 0.5 < time.monotonic() - begun < 3, "cut when the grace runs out"
+    assert (status, headers["connection"], error_of(body)["code"]) == (503, "close", "shutdown")
+    assert error_of(body)["type"] == "server_error" and "retry" in error_of(body)["message"]
+    status, _, body = await read_response(connections["/v1/messages"][0])
+    anthropic = orjson.loads(body)
+    assert status == 503 and anthropic["type"] == "error" and anthropic["error"]["type"] == "overloaded_error"
+
+
+async def test_requests_before_a_malformed_one_are_answered_before_its_400(serve: Any) -> None:
+    _, connect = await serve()
+    reader, writer = await connect()
+    writer.write(request("/first", b"{}") + request("/second", b"1") + b"GARBAGE\x00 / HTTP/1.1\r\n\r\n")
+    assert (await read_response(reader))[::2] == (200, b"POST /first ? 2")
+    assert (await read_response(reader))[::2] == (200, b"POST /second ? 1")
+    status, headers, body = await read_response(reader)
+    assert (status, headers["connection"], error_of(body)["code"]) == (400, "close", "malformed_request")
+    assert await closed(reader)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import resource
 from pathlib import Path
 
+import pytest
 import uvicorn
 
-from modelswap.config import load_migration
-from modelswap.gateway.server import build_gateway, free_port
+from modelswap.config import ConfigError, load_migration, parse_migration
+from modelswap.gateway.http_protocol import Limits
+from modelswap.gateway.server import _raise_file_limit, _settle, build_gateway, free_port, limits_of
 from modelswap.starter import write_starter
 
 
@@ -32,3 +35,78 @@ async def test_nightly_schedule_starts_and_stops_with_the_gateway(tmp_path: Path
     assert "nightly" not in await _serve_briefly(config)
     config.write_text(config.read_text().replace("  enabled: false", "  enabled: true"))
     assert "nightly" in await _serve_briefly(config)
+
+
+# -- serving limits and the graceful stop's settings ------------------------------------------------
+
+MINIMAL = """\
+store: sqlite:///records.db
+endpoints:
+  old: {provider: sim, model: gpt-4o}
+  new: {provider: sim, model: gpt-5}
+workloads:
+  - name: chat
+gateway:
+  default_workload: chat
+"""
+
+
+def test_the_default_grace_outlasts_the_default_upstream_timeout() -> None:
+    migration = parse_migration(MINIMAL, "migration.yaml")
+    slowest = max(e.timeout_s for e in migration.endpoints.values())
+    assert migration.gateway.shutdown_grace_s > slowest, "a stop must not cut answers that are on their way"
+
+
+def test_the_limits_come_from_the_gateway_fields() -> None:
+    text = MINIMAL + "  header_timeout_s: 2.5\n  body_timeout_s: 7\n  max_connections: 12\n"
+    assert limits_of(parse_migration(text, "migration.yaml")) == Limits(2.5, 7.0, 12)
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ("shutdown_grace_s: -1", "gateway.shutdown_grace_s"),
+        ("header_timeout_s: 0", "gateway.header_timeout_s"),
+        ("max_connections: 0", "gateway.max_connections"),
+        ("keep_alive_s: 1.5", "gateway.keep_alive_s"),
+    ],
+)
+def test_a_bad_limit_names_its_line_and_field(line: str, field: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_migration(MINIMAL + f"  {line}\n", "migration.yaml")
+    assert f"migration.yaml:9: {field}" in str(caught.value)
+
+
+async def test_the_stop_waits_for_cut_requests_to_finish_then_gives_up() -> None:
+    async def records_itself(done: list[str]) -> None:
+        await asyncio.sleep(0.1)
+        done.append("recorded")
+
+    done: list[str] = []
+    tasks: set[asyncio.Task[None]] = set()
+    task = asyncio.create_task(records_itself(done))
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    await _settle(tasks, 2.0)
+    assert done == ["recorded"]
+
+    stuck = asyncio.create_task(asyncio.sleep(60))
+    tasks.add(stuck)
+    begun = asyncio.get_running_loop().time()
+    await _settle(tasks, 0.2)  # a request that never ends does not hold the stop forever
+    assert 0.15 < asyncio.get_running_loop().time() - begun < 2
+    stuck.cancel()
+
+
+def test_serve_makes_room_for_its_connections_under_the_open_file_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2400:
+        pytest.skip(f"the hard open-file limit ({hard}) leaves no room to raise")
+    migration = parse_migration(MINIMAL + "  max_connections: 1000\n", "migration.yaml")
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+        _raise_file_limit(migration)
+        raised = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert raised >= 2 * 1000 + migration.gateway.shadow_concurrency

@@ -70,6 +70,8 @@ class GatewayApp:
         self.started_at = time.time()
         self._on_startup = on_startup or []
         self._on_shutdown = on_shutdown or []
+        self.before_shutdown: list[Callable[[], Awaitable[None]]] = []
+        """Awaited first when the gateway stops, e.g. until requests cut by the server have been recorded."""
         self.metrics.bind_gauges(lambda: recorder.depth, lambda: recorder.dropped)
 
     # -- lifespan ------------------------------------------------------------------------------
@@ -89,6 +91,8 @@ class GatewayApp:
 
     async def shutdown(self) -> None:
         """Stop taking shadow work, let it drain, flush every record, close connections."""
+        for hook in self.before_shutdown:
+            await hook()
         await self.routes.stop()
         await self.shadow.stop()
         await asyncio.to_thread(self.recorder.close)

@@ -5,33 +5,46 @@ each connection to this protocol instead of its own. uvicorn's protocol is gener
 costs the serving path per request: an ``asyncio.Event`` and a response-cycle object with
 a score of fields, a keep-alive timer armed and cancelled around every request, a regular
 expression pair per response header, and two socket writes per answer (head, then body).
-Here a request costs a small slotted exchange, its task, and one socket write per event-loop
-step: writes made during one step are held and sent together at the end of that step, so a
-whole answer leaves in one ``send`` and nothing waits longer than the step that wrote it.
+Here a request costs a small slotted exchange (``http_exchange``), its task, and one socket
+write per event-loop step: writes made during one step are held and sent together at the end
+of that step, so a whole answer leaves in one ``send`` and nothing waits longer than the step
+that wrote it.
 
-What a client sees is plain HTTP/1.1: keep-alive (idle connections close after
-``timeout_keep_alive``, checked by one timer per connection, so between one and two
-timeouts after the last byte), pipelining (answered in order), ``Expect: 100-continue``,
-chunked responses when the app gives no length (HTTP/1.0 clients get the body delimited by
-closing instead), flow control both ways, ``400`` and a close on a malformed request (httptools
-refuses the smuggling shapes: Content-Length with Transfer-Encoding, two lengths, bad chunk
-sizes), ``431`` and a close when a request line and headers pass 64 KiB. A graceful stop
-closes idle connections at once and the busy ones after their answer.
+What a client sees is plain HTTP/1.1: keep-alive, pipelining (answered in order),
+``Expect: 100-continue``, chunked responses when the app gives no length (HTTP/1.0 clients
+get the body delimited by closing instead), flow control both ways. Refused, each with an
+error in OpenAI's shape (Anthropic's on ``/v1/messages``) and a close (``http_limits``):
+a malformed request (400; httptools refuses Content-Length with Transfer-Encoding, two
+lengths, bad chunk sizes), any Transfer-Encoding but ``chunked`` (400), a request line and
+headers over 64 KiB (431), a head slower than ``header_timeout_s`` or a body pausing longer
+than ``body_timeout_s`` (408), a connection past ``max_connections`` (503). After a refusal
+the connection stops sending, reads and drops what the client still sends for a moment, then
+closes, so the refusal is not lost to a reset. All of the timeouts are watched by one timer per
+connection that looks every ``Limits.check_period`` (no timer per request): idle connections
+close between one keep-alive timeout and one period more after their last activity.
+
+A graceful stop closes idle connections at once and the busy ones after their answer; a
+request that the stop cuts (uvicorn cancels it at the end of its grace) and whose app did not
+answer itself gets a 503 in the vendor's shape.
 """
 
 from __future__ import annotations
 
 import asyncio
-import http
 import logging
+import time
 import urllib.parse
+import weakref
 from collections import deque
-from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, ClassVar
 
 import httptools
 
-__all__ = ["HttpProtocol"]
+from modelswap.gateway.errors import INTERNAL_MESSAGE
+from modelswap.gateway.http_exchange import Exchange
+from modelswap.gateway.http_limits import Limits, error_response, transfer_coding_problem
+
+__all__ = ["HttpProtocol", "Limits"]
 
 log = logging.getLogger("modelswap.gateway")
 
@@ -39,41 +52,43 @@ _READ_HIGH_WATER = 65_536
 """Request body bytes held unread before the protocol stops reading the socket."""
 _HEAD_LIMIT = 65_536
 """The most bytes a request line and its headers may take (a client sending more gets a 431)."""
+_LINGER_S = 1.0
+"""After a refusal, how long the connection keeps reading (and dropping) what the client still
+sends before it closes; closing with unread bytes would reset the connection and lose the answer."""
+_HEAD_TOO_LARGE = (
+    431,
+    "request header fields too large: the request line and headers exceed 64 KiB",
+    "request_header_fields_too_large",
+)
+_SHUTDOWN_MESSAGE = "the gateway shut down before the answer was complete; retry the request"
+_WARN_EVERY_S = 10.0
+_last_limit_warning = [0.0]  # when the connection limit was last logged (process-wide, for the log only)
+_REFUSING: weakref.WeakKeyDictionary[Any, set[HttpProtocol]] = weakref.WeakKeyDictionary()
+"""Per server (uvicorn's ``ServerState``): its connections closing after a refusal. They do not count
+towards ``max_connections`` (a client that was refused must not keep others out), but they are bounded."""
 
 
-def _status_line(status: int) -> bytes:
-    try:
-        phrase = http.HTTPStatus(status).phrase
-    except ValueError:
-        phrase = ""
-    return f"HTTP/1.1 {status} {phrase}\r\n".encode()
+def _refusing_on(server_state: Any) -> set[HttpProtocol]:
+    refusing = _REFUSING.get(server_state)
+    if refusing is None:
+        refusing = _REFUSING[server_state] = set()
+    return refusing
 
 
-_STATUS_LINES = {status: _status_line(status) for status in range(100, 600)}
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-_BAD_HEADER = frozenset(b"\r\n\x00")
-_ERROR_500 = b"Internal Server Error"
-
-
-_HEAD_TOO_LARGE = b"Request header fields too large: the request line and headers exceed 64 KiB"
-
-
-class _HeadTooLarge(Exception):
-    """Raised from a parser callback when a request's head passes ``_HEAD_LIMIT``."""
-
-
-def _plain_response(status: int, text: bytes) -> bytes:
-    return (
-        _STATUS_LINES[status]
-        + b"content-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: "
-        + str(len(text)).encode()
-        + b"\r\n\r\n"
-        + text
-    )
+class _Refused(Exception):
+    """Raised from a parser callback to stop parsing; ``HttpProtocol._refusal`` says how to answer."""
 
 
 class HttpProtocol(asyncio.Protocol):
-    """One client connection. Built by uvicorn (``uvicorn.Config(http=HttpProtocol)``)."""
+    """One client connection. Built by uvicorn (``uvicorn.Config(http=HttpProtocol)``, or
+    ``HttpProtocol.with_limits(...)`` for limits other than the defaults)."""
+
+    limits: ClassVar[Limits] = Limits()
+
+    @classmethod
+    def with_limits(cls, limits: Limits) -> type[HttpProtocol]:
+        """This protocol under ``limits`` (a class, as uvicorn's ``http`` option wants)."""
+        return type(cls.__name__, (cls,), {"limits": limits})
 
     def __init__(
         self,
@@ -90,6 +105,7 @@ class HttpProtocol(asyncio.Protocol):
         self.app_state = app_state
         self.root_path: str = config.root_path
         self.keep_alive_s: float = config.timeout_keep_alive
+        self.period = self.limits.check_period(self.keep_alive_s)
         self.parser = httptools.HttpRequestParser(self)
         # answer the first of several requests sent before the connection's close
         self.parser.set_dangerous_leniencies(lenient_data_after_close=True)
@@ -101,35 +117,60 @@ class HttpProtocol(asyncio.Protocol):
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._expect_continue = False
+        self._coding: bytes | None = None  # the request's Transfer-Encoding, fields joined by commas
         self._incoming: Exchange | None = None  # the request being read
         self._current: Exchange | None = None  # the request being answered
         self._waiting: deque[Exchange] = deque()  # pipelined requests, answered in order
         self._read_paused = False
         self._write_paused = False
         self._drained: list[asyncio.Future[None]] = []
-        self._seen = False  # bytes arrived since the idle timer last looked
+        self._seen = False  # bytes arrived (or an answer ended) since the timer last looked
+        self._quiet_since = 0.0  # when the timer last saw activity
         self._in_head = False  # between a request's first byte and the end of its headers
+        self._head_began = 0.0
         self._head_size = 0
+        self._refusal: tuple[int, str, str] | None = None  # set by a callback that raises _Refused
+        self._refused = False  # a refusal was sent: the connection closes soon
+        self._deaf = False  # a refusal was sent or is due: what arrives now is dropped
+        self._due: tuple[int, str, str] | None = None  # a refusal to send once earlier requests are answered
         self._idle: asyncio.TimerHandle | None = None
+        self._refusing: set[HttpProtocol] = set()  # the server's connections that are closing after a refusal
 
     # -- connection ------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        self.state.connections.add(self)
+        connections = self.state.connections
+        refusing = self._refusing = _refusing_on(self.state)
+        serving = len(connections) - len(refusing)
+        connections.add(self)
         self.server = _address(transport.get_extra_info("sockname"))
         self.client = _address(transport.get_extra_info("peername"))
         self.scheme = "https" if transport.get_extra_info("sslcontext") else "http"
-        self._idle = self.loop.call_later(self.keep_alive_s, self._check_idle)
+        self._quiet_since = self.loop.time()
+        self._idle = self.loop.call_later(self.period, self._tick)
+        if serving >= self.limits.max_connections:
+            self._over_limit()
+
+    def _over_limit(self) -> None:
+        """One connection too many: a 503, or nothing at all once refusals themselves pile up."""
+        limit = self.limits.max_connections
+        now = time.monotonic()
+        if now - _last_limit_warning[0] > _WARN_EVERY_S:
+            _last_limit_warning[0] = now
+            log.warning("connection limit reached (gateway.max_connections = %d): refusing new connections", limit)
+        if len(self._refusing) >= self.limits.refusal_room():
+            assert self.transport is not None
+            self.transport.abort()
+            return
+        message = f"the gateway is at its limit of {limit} open connections (gateway.max_connections); retry shortly"
+        self._refuse(503, message, "too_many_connections", retry_after_s=1)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.state.connections.discard(self)
+        self._refusing.discard(self)
         self._held = None
-        for exchange in (self._current, *self._waiting):
-            if exchange is not None and not exchange.finished:
-                exchange.gone = True
-                exchange.wake()
-        self._waiting.clear()
+        self._abandon_all()
         self._write_paused = False
         self._release_drained()
         if self._idle is not None:
@@ -138,12 +179,20 @@ class HttpProtocol(asyncio.Protocol):
         if exc is None and self.transport is not None:
             self.transport.close()
 
+    def _abandon_all(self) -> None:
+        """The app stops hearing from this connection: each unanswered request sees a disconnect."""
+        for exchange in (self._current, *self._waiting):
+            if exchange is not None and not exchange.finished:
+                exchange.gone = True
+                exchange.wake()
+        self._waiting.clear()
+
     def eof_received(self) -> bool | None:
         return None  # the transport closes; an answer in progress is abandoned like a disconnect
 
     def shutdown(self) -> None:
         """Graceful stop (uvicorn calls this): close now when idle, else after the current answer."""
-        if self._current is None:
+        if self._current is None or self._refused:
             self.close()
         else:
             self._current.keep_alive = False
@@ -156,14 +205,38 @@ class HttpProtocol(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
 
-    def _check_idle(self) -> None:
-        if self.transport is None or self.transport.is_closing():
+    def _tick(self) -> None:
+        """The connection's one timer: keep-alive, head and body timeouts, the end of a refusal."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
             return
-        if self._seen or self._current is not None:
-            self._seen = False
-            self._idle = self.loop.call_later(self.keep_alive_s, self._check_idle)
-        else:
+        if self._refused:
+            transport.close()
+            return
+        now, limits = self.loop.time(), self.limits
+        if self._seen:
+            self._seen, self._quiet_since = False, now
+        incoming = self._incoming
+        if self._in_head:
+            if self._current is None and now - self._head_began >= limits.header_timeout_s:
+                self._timed_out(f"the request line and headers did not arrive within {limits.header_timeout_s:g} s")
+                return
+        elif incoming is not None and not incoming.complete:
+            if self._read_paused or incoming.expect_continue:  # waiting on us, not on the client
+                self._quiet_since = now
+            elif now - self._quiet_since >= limits.body_timeout_s:
+                self._timed_out(f"the request body stopped arriving for {limits.body_timeout_s:g} s")
+                return
+        elif self._current is not None:
+            self._quiet_since = now
+        elif now - self._quiet_since >= self.keep_alive_s:
             self.close()
+            return
+        self._idle = self.loop.call_later(self.period, self._tick)
+
+    def _timed_out(self, what: str) -> None:
+        log.debug("request timeout from %s: %s", self.client, what)
+        self._refuse(408, f"{what}; the gateway closed the connection", "request_timeout")
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -213,6 +286,8 @@ class HttpProtocol(asyncio.Protocol):
     # -- reading ---------------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
+        if self._deaf:
+            return  # a refusal was sent (or is due): drop the rest until the close
         self._seen = True
         in_head = self._in_head
         try:
@@ -220,50 +295,81 @@ class HttpProtocol(asyncio.Protocol):
         except httptools.HttpParserUpgrade:
             pass  # no protocol upgrades: the request was answered as plain HTTP, then the connection closes
         except httptools.HttpParserError as exc:
-            if self._head_size > _HEAD_LIMIT:  # raised by a callback below: too many or too long headers
-                self._refuse(431, _HEAD_TOO_LARGE)
-                return
             log.debug("malformed HTTP request from %s: %s", self.client, exc)
-            self._refuse(400, b"Malformed HTTP request: " + str(exc).encode("ascii", "replace"))
+            self._refuse_next(*(self._refusal or (400, f"malformed HTTP request: {exc}", "malformed_request")))
             return
         if in_head and self._in_head:  # all of it went into a head still unfinished (one huge header)
             self._head_size += len(data)
             if self._head_size > _HEAD_LIMIT:
-                self._refuse(431, _HEAD_TOO_LARGE)
+                self._refuse_next(*_HEAD_TOO_LARGE)
 
-    def _refuse(self, status: int, text: bytes) -> None:
-        """Answer a request that never reached the app, and close."""
-        if self._current is not None and self._current.started:
+    def _refuse_next(self, status: int, message: str, code: str) -> None:
+        """Refuse the request being read; complete requests before it on this connection are answered first."""
+        incoming = self._incoming
+        if self._current is not None and incoming is not None and incoming.complete:
+            self._deaf, self._due = True, (status, message, code)
+        else:
+            self._refuse(status, message, code)
+
+    def _refuse(self, status: int, message: str, code: str, *, retry_after_s: int | None = None) -> None:
+        """Answer a request the app will not answer, then close: stop sending, drop what still
+        arrives for ``_LINGER_S`` (or until the client closes), and close."""
+        current = self._current
+        if current is not None and current.started:
             self.close()  # the answer in progress cannot be interrupted by another one
             return
-        self.write(_plain_response(status, text))
-        self.close()
+        path = current.scope["raw_path"] if current is not None else self._url
+        self._abandon_all()
+        self.write(error_response(status, message, code, path=path, retry_after_s=retry_after_s))
+        self._flush()
+        self._refused = self._deaf = True
+        self._refusing.add(self)
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        self.resume_reading()
+        if transport.can_write_eof():
+            transport.write_eof()
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = self.loop.call_later(_LINGER_S, self._tick)
 
     def on_message_begin(self) -> None:
         self._url = b""
         self._headers = []
         self._expect_continue = False
-        self._in_head, self._head_size = True, 0
+        self._coding = None
+        self._in_head, self._head_size, self._head_began = True, 0, self.loop.time()
 
     def on_url(self, url: bytes) -> None:
         self._url += url
         self._head_size += len(url)
         if self._head_size > _HEAD_LIMIT:
-            raise _HeadTooLarge  # the parser stops; data_received answers 431
+            self._refusal = _HEAD_TOO_LARGE
+            raise _Refused  # the parser stops; data_received answers
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._head_size += len(name) + len(value) + 4
         if self._head_size > _HEAD_LIMIT:
-            raise _HeadTooLarge
+            self._refusal = _HEAD_TOO_LARGE
+            raise _Refused
         name = name.lower()
-        if name == b"expect" and value.lower() == b"100-continue":
-            self._expect_continue = True
+        if name == b"expect":
+            if value.lower() == b"100-continue":
+                self._expect_continue = True
+        elif name == b"transfer-encoding":
+            self._coding = value if self._coding is None else self._coding + b"," + value
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         self._in_head = False
         parser = self.parser
         version = parser.get_http_version()
+        if self._coding is not None:
+            problem = transfer_coding_problem(self._coding, version)
+            if problem is not None:
+                self._refusal = (400, problem, "unsupported_transfer_encoding")
+                raise _Refused
         url = self._url
         if url.startswith(b"/"):
             raw_path, _, query = url.partition(b"?")
@@ -326,26 +432,30 @@ class HttpProtocol(asyncio.Protocol):
     async def _run(self, exchange: Exchange) -> None:
         try:
             await self.app(exchange.scope, exchange.receive, exchange.send)
+        except asyncio.CancelledError:  # a graceful stop's grace ran out (uvicorn cancels what still runs)
+            log.info("request on %s cut by the shutdown", exchange.scope["path"])
+            self._abandon(exchange, 503, _SHUTDOWN_MESSAGE, "shutdown")
         except BaseException:
             log.exception("unhandled error in the gateway app on %s", exchange.scope["path"])
-            self._abandon(exchange)
+            self._abandon(exchange, 500, INTERNAL_MESSAGE, "internal")
         else:
             if not exchange.finished and not exchange.gone:
                 log.error("the gateway app returned without finishing its answer on %s", exchange.scope["path"])
-                self._abandon(exchange)
+                self._abandon(exchange, 500, INTERNAL_MESSAGE, "internal")
 
-    def _abandon(self, exchange: Exchange) -> None:
-        """An answer the app did not complete: a 500 when nothing was sent yet, else a close."""
+    def _abandon(self, exchange: Exchange, status: int, message: str, code: str) -> None:
+        """An answer the app did not complete: an error when nothing was sent yet, else a close."""
         if exchange.gone or exchange.finished:
             return
         exchange.finished = True
         if not exchange.started:
-            self.write(_plain_response(500, _ERROR_500))
+            self.write(error_response(status, message, code, path=exchange.scope["raw_path"]))
         self.close()
 
     def answered(self, exchange: Exchange) -> None:
         """The app sent the last byte of ``exchange``'s answer."""
         self.state.total_requests += 1
+        self._seen = True  # the keep-alive timeout counts from here
         if not exchange.keep_alive:
             self.close()
             return
@@ -354,142 +464,8 @@ class HttpProtocol(asyncio.Protocol):
         self.resume_reading()
         if self._waiting:
             self._start(self._waiting.popleft())
-
-
-class Exchange:
-    """One request and its answer: the ASGI ``receive`` and ``send`` of one app call."""
-
-    __slots__ = (
-        "bodiless",
-        "body",
-        "chunked",
-        "complete",
-        "delivered",
-        "expect_continue",
-        "finished",
-        "gone",
-        "keep_alive",
-        "protocol",
-        "remaining",
-        "scope",
-        "started",
-        "unread",
-        "waiter",
-    )
-
-    def __init__(self, protocol: HttpProtocol, scope: dict[str, Any], keep_alive: bool, expect_continue: bool) -> None:
-        self.protocol = protocol
-        self.scope = scope
-        self.keep_alive = keep_alive
-        self.expect_continue = expect_continue
-        self.body: list[bytes] = []
-        self.unread = 0
-        self.complete = False  # the whole request body has arrived
-        self.delivered = False  # ...and was handed to the app: receive() next waits for a disconnect
-        self.started = False  # the response head was sent
-        self.finished = False  # the response's last byte was sent
-        self.gone = False  # the client disconnected first
-        self.chunked = False
-        self.bodiless = False  # an answer to HEAD, or a 1xx/204/304: its body is not sent
-        self.remaining = -1  # body bytes still owed under a Content-Length (-1: none given)
-        self.waiter: asyncio.Future[None] | None = None
-
-    def wake(self) -> None:
-        waiter = self.waiter
-        if waiter is not None:
-            self.waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
-
-    async def receive(self) -> MutableMapping[str, Any]:
-        protocol = self.protocol
-        while not (self.gone or self.finished or self.body or (self.complete and not self.delivered)):
-            if self.expect_continue:
-                self.expect_continue = False
-                protocol.write(_CONTINUE)
-            protocol.resume_reading()
-            self.waiter = protocol.loop.create_future()
-            await self.waiter
-        if self.gone or self.finished:
-            return {"type": "http.disconnect"}
-        chunk = self.body[0] if len(self.body) == 1 else b"".join(self.body)
-        self.body.clear()
-        more = not self.complete
-        self.unread, self.delivered = 0, not more
-        if protocol._read_paused and more and protocol._current is self:
-            protocol.resume_reading()
-        return {"type": "http.request", "body": chunk, "more_body": more}
-
-    async def send(self, message: MutableMapping[str, Any]) -> None:
-        protocol = self.protocol
-        if protocol._write_paused and not self.gone:
-            await protocol.drain()
-        if self.gone:
-            return  # the client left: what the app still sends goes nowhere
-        kind = message["type"]
-        if not self.started:
-            if kind != "http.response.start":
-                raise RuntimeError(f"expected ASGI message 'http.response.start', got {kind!r}")
-            self._send_head(message["status"], message.get("headers", ()))
-        elif not self.finished:
-            if kind != "http.response.body":
-                raise RuntimeError(f"expected ASGI message 'http.response.body', got {kind!r}")
-            self._send_body(message.get("body", b""), message.get("more_body", False))
-        else:
-            raise RuntimeError(f"ASGI message {kind!r} sent after the response was complete")
-
-    def _send_head(self, status: int, headers: Any) -> None:
-        protocol = self.protocol
-        head = [_STATUS_LINES[status]]
-        closing = False
-        for name, value in (*protocol.state.default_headers, *headers):
-            name = name.lower()
-            if _BAD_HEADER.intersection(name) or _BAD_HEADER.intersection(value):
-                raise RuntimeError(f"invalid HTTP header {name!r}: CR, LF and NUL are not allowed")
-            if name == b"content-length":
-                self.remaining = int(value)
-            elif name == b"transfer-encoding":
-                self.chunked = b"chunked" in value.lower()
-            elif name == b"connection" and b"close" in value.lower():
-                self.keep_alive, closing = False, True
-            head += (name, b": ", value, b"\r\n")
-        bodiless = self.bodiless = self.scope["method"] == "HEAD" or status in (204, 304) or status < 200
-        if self.remaining < 0 and not self.chunked and not bodiless:
-            if self.scope["http_version"] == "1.0":
-                self.keep_alive = False  # an HTTP/1.0 client reads the body until the connection closes
-            else:
-                self.chunked = True
-                head.append(b"transfer-encoding: chunked\r\n")
-        if bodiless:
-            self.remaining, self.chunked = 0, False
-        if not self.keep_alive and not closing:
-            head.append(b"connection: close\r\n")
-        head.append(b"\r\n")
-        self.started = True  # only now: a head refused above leaves the app's error a clean 500
-        self.expect_continue = False
-        protocol.write(b"".join(head))
-
-    def _send_body(self, body: bytes, more: bool) -> None:
-        protocol = self.protocol
-        if self.chunked:
-            if body:
-                protocol.write(b"%x\r\n" % len(body))
-                protocol.write(bytes(body))
-                protocol.write(b"\r\n")
-            if not more:
-                protocol.write(b"0\r\n\r\n")
-        elif body and not self.bodiless:
-            if self.remaining >= 0:
-                self.remaining -= len(body)
-                if self.remaining < 0:
-                    raise RuntimeError("the response body is longer than its Content-Length")
-            protocol.write(bytes(body))
-        if not more:
-            if self.remaining > 0:
-                raise RuntimeError("the response body is shorter than its Content-Length")
-            self.finished = True
-            self.wake()
-            protocol.answered(self)
+        elif self._due is not None:
+            self._refuse(*self._due)
 
 
 def _address(info: Any) -> tuple[str, int] | None:

@@ -208,8 +208,9 @@ class Proxy:
         try:
             served, upstream, answer = await self._attempt(call, arm, lambda u: u.complete(call.body))
         except asyncio.CancelledError:
-            if watch is None or not watch.fired:
-                raise
+            if watch is None or not watch.fired:  # the server's graceful stop ran out of time
+                self._finish(call, arm, self.arms.get(arm, call.dialect), _cut(call))
+                raise  # the server answers the 503 (http_protocol)
             task = asyncio.current_task()
             if task is not None:
                 task.uncancel()  # this cancellation was ours: the client left, the upstream call stops
@@ -239,7 +240,11 @@ class Proxy:
         strip_usage = call.dialect == "openai" and not (body.get("stream_options") or {}).get("include_usage")
         if strip_usage:
             body = {**body, "stream_options": {**(body.get("stream_options") or {}), "include_usage": True}}
-        served, upstream, (events, first) = await self._attempt(call, arm, lambda u: self._open(u, body))
+        try:
+            served, upstream, (events, first) = await self._attempt(call, arm, lambda u: self._open(u, body))
+        except asyncio.CancelledError:  # the server's graceful stop ran out of time; it answers the 503
+            self._finish(call, arm, self.arms.get(arm, call.dialect), _cut(call))
+            raise
         headers = [
             (b"content-type", b"text/event-stream; charset=utf-8"),
             (b"cache-control", b"no-cache"),
@@ -247,8 +252,11 @@ class Proxy:
             (b"x-modelswap-arm", served.encode()),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        out = await self._relay(call, events, first, send, strip_usage, receive)
+        out, tail = await self._relay(call, events, first, send, strip_usage, receive)
         self._finish(call, served, upstream, out, fallback=served != arm)
+        await send({"type": "http.response.body", "body": tail, "more_body": False})
+        if out.error_kind == "shutdown":
+            raise asyncio.CancelledError  # recorded and ended with an error event: the stop goes on
 
     @staticmethod
     async def _open(upstream: Upstream, body: Json) -> tuple[AsyncIterator[Frames], Frames | None]:
@@ -274,7 +282,9 @@ class Proxy:
         send: Send,
         strip_usage: bool,
         receive: Receive | None = None,
-    ) -> Outcome:
+    ) -> tuple[Outcome, bytes]:
+        """Relay a stream's events; returns how it went and the bytes that end it (to send after
+        the record is handed off)."""
         tally = StreamTally(assemble=self.keep_bodies)
         take = tally.openai if call.dialect == "openai" else tally.anthropic
         ttft: float | None = None
@@ -307,6 +317,9 @@ class Proxy:
         except OSError as exc:  # the client went away
             out.status, out.error_kind, out.error = 499, "client_closed", str(exc)
             tail = b""
+        except asyncio.CancelledError:  # the server's graceful stop ran out of time
+            out.status, out.error_kind, out.error = 503, "shutdown", SHUTDOWN_MESSAGE
+            tail = error_event(SHUTDOWN_MESSAGE, "shutdown", call.dialect) + (DONE if call.dialect == "openai" else b"")
         except Exception as exc:  # a bug: the status is already sent, so end the stream with an error event
             log.exception("unexpected error while relaying a stream")
             out.status, out.error_kind, out.error = 500, "internal", f"internal error: {type(exc).__name__}"
@@ -316,7 +329,6 @@ class Proxy:
             if watch is not None:
                 watch.stop()
             await _close(events)
-        await send({"type": "http.response.body", "body": tail, "more_body": False})
         out.latency_s, out.ttft_s = time.perf_counter() - call.started, ttft
         out.prompt_tokens, out.completion_tokens, out.cached_tokens = (
             tally.prompt_tokens,
@@ -324,7 +336,7 @@ class Proxy:
             tally.cached_tokens,
         )
         out.response = tally.response() if tally.assemble else None
-        return out
+        return out, tail
 
     # -- fallback and shadow -------------------------------------------------------------------
 
@@ -424,6 +436,16 @@ class Proxy:
                 replica_id=self.replica_id,
             )
         )
+
+
+SHUTDOWN_MESSAGE = "the gateway shut down before the answer was complete; retry the request"
+"""What a request cut by a graceful stop's end is told, and what its record says."""
+
+
+def _cut(call: Call) -> Outcome:
+    """The record of a request the server's graceful stop cut (uvicorn cancels it at the grace's end;
+    nothing else cancels a request but the client-leaving watch, which records its own)."""
+    return Outcome(503, time.perf_counter() - call.started, error_kind="shutdown", error=SHUTDOWN_MESSAGE)
 
 
 _WATCH_AFTER_S = 1.0

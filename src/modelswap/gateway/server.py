@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable
 
 from modelswap.config import Migration
 from modelswap.gateway.app import GatewayApp
 from modelswap.gateway.arms import Arms, SimUrls, needs_embedded_sim
-from modelswap.gateway.http_protocol import HttpProtocol
+from modelswap.gateway.http_protocol import HttpProtocol, Limits
 from modelswap.gateway.recorder import Recorder
 from modelswap.gateway.routes import RoutingTable
 from modelswap.providers.http import HttpPool
 from modelswap.store import Store, open_store
 
 log = logging.getLogger("modelswap.gateway")
+
+_SETTLE_S = 5.0
+"""After the grace, how long the cut requests get to record themselves and send their 503s."""
+_SPARE_FILES = 256
+"""File descriptors beyond two per client connection: the store, logs, the shadow pool, the listener."""
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -30,8 +37,6 @@ def _nightly_hooks(
     migration: Migration, store: Store
 ) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
     """Start and stop the nightly eval schedule with the gateway (``nightly.enabled``)."""
-    import asyncio
-
     from modelswap.evals.nightly import NightlySchedule, run_nightly_forever
 
     n = migration.nightly
@@ -104,26 +109,86 @@ def build_gateway(
     )
 
 
+def limits_of(migration: Migration) -> Limits:
+    """The client-connection limits of ``migration.gateway`` for the server protocol."""
+    g = migration.gateway
+    return Limits(
+        header_timeout_s=g.header_timeout_s, body_timeout_s=g.body_timeout_s, max_connections=g.max_connections
+    )
+
+
+async def _settle(tasks: set[asyncio.Task[None]], timeout_s: float = _SETTLE_S) -> None:
+    """Wait until the request tasks uvicorn cancelled at the end of the grace have finished (they
+    record themselves as cut), so the recorder's final flush has their records."""
+    deadline = time.monotonic() + timeout_s
+    while tasks and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    if tasks:
+        log.warning("%d request(s) still running %.0f s after the shutdown cut them", len(tasks), timeout_s)
+
+
+def _raise_file_limit(migration: Migration) -> None:
+    """Each client connection costs a file descriptor and usually an upstream one: make room for
+    ``max_connections`` under the hard limit, and say so when it cannot."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return
+    g = migration.gateway
+    wanted = 2 * g.max_connections + g.shadow_concurrency + _SPARE_FILES
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+        if soft < wanted:
+            log.warning(
+                "open-file limit %d is below the %d that gateway.max_connections = %d needs; "
+                "lower max_connections or raise the limit (ulimit -n)",
+                soft,
+                wanted,
+                g.max_connections,
+            )
+
+
 def serve(
     migration: Migration, *, host: str | None = None, port: int | None = None, log_level: str = "warning"
 ) -> None:
-    """Run one gateway replica until SIGINT/SIGTERM; a graceful stop flushes every record."""
+    """Run one gateway replica until SIGINT/SIGTERM. A graceful stop refuses new connections, gives
+    requests in flight ``gateway.shutdown_grace_s`` to finish, cuts the rest (503, recorded as
+    ``shutdown``), then flushes every record."""
     import uvicorn
 
+    g = migration.gateway
+    slowest = max(e.timeout_s for e in migration.endpoints.values())
+    if g.shutdown_grace_s < slowest:
+        log.warning(
+            "gateway.shutdown_grace_s (%d s) is shorter than the slowest endpoint's timeout_s (%g s): "
+            "a graceful stop may cut requests that would have been answered",
+            g.shutdown_grace_s,
+            slowest,
+        )
+    _raise_file_limit(migration)
     app = build_gateway(migration)
     config = uvicorn.Config(
         app,
-        host=host or migration.gateway.host,
-        port=port if port is not None else migration.gateway.port,
+        host=host or g.host,
+        port=port if port is not None else g.port,
         loop="uvloop",
-        http=HttpProtocol,
+        http=HttpProtocol.with_limits(limits_of(migration)),
         ws="none",
         lifespan="on",
         access_log=False,
         proxy_headers=False,  # the gateway never reads the client address; skip the middleware
         log_level=log_level,
-        timeout_graceful_shutdown=30,
+        timeout_keep_alive=g.keep_alive_s,
+        timeout_graceful_shutdown=g.shutdown_grace_s,
         server_header=False,
         date_header=False,
     )
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    app.before_shutdown.append(lambda: _settle(server.server_state.tasks))
+    server.run()

@@ -1,0 +1,1 @@
+"""Fuzz tests: generated hostile input thrown at the gateway's parsers and endpoints."""
