@@ -16,7 +16,7 @@ from rich.text import Text
 
 from modelswap.inventory.figures import WorkloadFigures
 from modelswap.inventory.inventory import Inventory
-from modelswap.inventory.sources import ReadReport
+from modelswap.inventory.sources import ReadReport, SkippedFile
 from modelswap.inventory.spend import SpendReport, WorkloadSpend
 from modelswap.inventory.workloads import Proposal
 
@@ -73,9 +73,16 @@ def _period(inv: Inventory) -> str:
 def _label(w: WorkloadFigures) -> str:
     if w.proposal is not None:
         return f"{w.name} [{w.proposal.id}, proposed]"
+    if w.named_by:
+        fields = ", ".join(w.named_by)
+        return f"{w.name} [named by {fields}]" if w.origin == "tag" else f"{w.name} [+ named by {fields}]"
     if w.origin in ("rule", "tag"):
         return w.name
     return f"{w.name} [{w.origin}]"
+
+
+def _unknown(w: WorkloadFigures) -> str:
+    return f"unknown for {w.usage_unknown:,} req" if w.usage_unknown else "—"
 
 
 def _columns(inv: Inventory) -> list[tuple[str, Any]]:
@@ -89,6 +96,8 @@ def _columns(inv: Inventory) -> list[tuple[str, Any]]:
         cols.append((f"$/day {e}", lambda w, e=e: _money(w.cost_per_day.get(e))))
     if any(w.saving_per_day is not None for w in inv.workloads):
         cols.append(("saving/day", _saving))
+    if any(w.usage_unknown for w in inv.workloads):
+        cols.append(("tokens & $", _unknown))
     if any(w.logged_cost_per_day is not None for w in inv.workloads):
         cols.append(("$/day logged", lambda w: _money(w.logged_cost_per_day)))
     cols += [
@@ -110,11 +119,16 @@ def _legend(inv: Inventory) -> str:
         )
         + "Latency over successful requests; percentiles as numpy's default (linear)."
     )
+    if any(w.usage_unknown for w in inv.workloads):
+        text += (
+            " tokens & $: successful requests that logged no token counts; $/day covers the other "
+            "requests (add the unknown), tok in/out are per request with known usage."
+        )
     return text
 
 
-def _read_lines(reports: list[ReadReport]) -> list[str]:
-    out = []
+def _read_lines(reports: list[ReadReport], skipped: list[SkippedFile] | None = None) -> list[str]:
+    out = [str(f) for f in skipped or []]
     for r in reports:
         line = f"{r.location} ({r.format}): {r.records:,} records"
         if r.companion:
@@ -135,11 +149,20 @@ def _proposal_lines(p: Proposal) -> list[str]:
     tools = f"; tools: {', '.join(p.tools)}" if p.tools else ""
     return [
         f"{p.id} {p.name}: {p.requests:,} requests on {p.model}{tools}; fingerprint(s) {', '.join(p.fingerprints[:4])}"
-        + (" …" if len(p.fingerprints) > 4 else ""),
+        + (f" and {len(p.fingerprints) - 4} more" if len(p.fingerprints) > 4 else ""),
         f"  system: {_short(p.example_system)}",
         f"  user:   {_short(p.example_user)}",
         f"  e.g. {p.example_where}",
     ]
+
+
+def naming_hint(proposals: list[Proposal]) -> str:
+    """How to name proposals: by fingerprint (P-numbers are this table's order, which changes with the logs read)."""
+    example = proposals[0].fingerprints[0][:8] if proposals and proposals[0].fingerprints else "3f2a9c1b"
+    return (
+        f"Proposed workloads (name one by a fingerprint: --name {example}=support-chat; P1, P2, … are "
+        "this table's order, which changes with the logs read; keep them: --accept-workloads)"
+    )
 
 
 def render_table(inv: Inventory) -> RenderableType:
@@ -154,17 +177,13 @@ def render_table(inv: Inventory) -> RenderableType:
         table.add_row(*(fn(w) for _, fn in cols))
     parts: list[RenderableType] = [table, Text(_legend(inv), style="dim")]
     if inv.proposals:
-        parts.append(
-            Text(
-                "\nProposed workloads (name them: --name P1=support-chat; keep them: --accept-workloads)", style="bold"
-            )
-        )
+        parts.append(Text("\n" + naming_hint(inv.proposals), style="bold"))
         for p in inv.proposals:
             parts.append(Text("\n".join(_proposal_lines(p))))
     if inv.other_models:
         seen = ", ".join(f"{m} ({n:,})" for m, n in inv.other_models.items())
         parts.append(Text(f"\nNot on the old model (counted, not inventoried): {seen}"))
-    parts.append(Text("\nRead:\n" + "\n".join(_read_lines(inv.reports))))
+    parts.append(Text("\nRead:\n" + "\n".join(_read_lines(inv.reports, inv.skipped_files))))
     for warning in inv.warnings:
         parts.append(Text(f"! {warning}", style="yellow"))
     return Group(*parts)
@@ -189,7 +208,7 @@ def to_markdown(inv: Inventory) -> str:
     lines += ["| " + " | ".join(_md_escape(str(fn(w))) for _, fn in cols) + " |" for w in inv.workloads]
     lines += ["", _legend(inv)]
     if inv.proposals:
-        lines += ["", "## Proposed workloads", ""]
+        lines += ["", "## Proposed workloads", "", naming_hint(inv.proposals), ""]
         for p in inv.proposals:
             head, *rest = _proposal_lines(p)
             lines.append(f"- **{_md_escape(head)}**")
@@ -200,7 +219,7 @@ def to_markdown(inv: Inventory) -> str:
     lines += ["", "## Sources", ""]
     lines += [
         f"- {_md_escape(line.strip())}" if not line.startswith("  ") else f"  - {_md_escape(line.strip())}"
-        for line in _read_lines(inv.reports)
+        for line in _read_lines(inv.reports, inv.skipped_files)
     ]
     if inv.warnings:
         lines += ["", "## Warnings", ""] + [f"- {_md_escape(w)}" for w in inv.warnings]
