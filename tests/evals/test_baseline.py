@@ -87,7 +87,9 @@ def test_figures_from_a_known_eval_run_equal_the_hand_computed_ones(store: Store
     assert f["cost_per_request_usd"] == pytest.approx(0.045 / 9)
     assert (f["cost_source"], f["latency_source"], f["traffic"]) == ("eval", "eval", None)
     assert f["eval"]["run_id"] == run_id and f["eval"]["errors"] == 1 and f["eval"]["cases"] == 10
-    assert outcome.baseline.source == f"eval run {run_id}"
+    assert outcome.baseline.source == f"eval run {run_id} (8 cases)"
+    assert (f["cost_sample"], f["latency_sample"], f["min_sample"]) == (9, 9, 50)
+    assert outcome.warnings == f["warnings"] and len(f["warnings"]) == 3  # 8 cases, 9 costs, 9 latencies: thin
     stored = store.latest_baseline("triage")
     assert stored is not None and stored.figures == f
     assert plan_summary(f) == f"pass rate 87.5 % [{lo * 100:.1f}, {hi * 100:.1f}], p95 860 ms, $0.0050/request"
@@ -111,13 +113,17 @@ def test_gateway_records_give_cost_and_latency_when_present(store: Store) -> Non
             request(1, 9.9, workload="other"),
         ]
     )
-    f = take_baseline(store, "triage").baseline.figures  # type: ignore[union-attr]
+    f = take_baseline(store, "triage", min_sample=3).baseline.figures  # type: ignore[union-attr]
     assert f["pass_rate"] == pytest.approx(7 / 8)  # still from the eval run
     assert (f["cost_source"], f["latency_source"]) == ("traffic", "traffic")
     assert f["cost_per_request_usd"] == pytest.approx(0.7 / 3)
     assert [f["latency_p50_ms"], f["latency_p95_ms"], f["latency_p99_ms"]] == pytest.approx([25.0, 38.5, 39.7])
     assert f["traffic"]["requests"] == 4 and f["traffic"]["priced_requests"] == 3
+    assert (f["cost_sample"], f["latency_sample"]) == (3, 4)
     assert f["eval"]["cost_per_request_usd"] == pytest.approx(0.005)  # the eval's own figures are kept
+    # with the default minimum (50) neither sample is enough: the larger one (the eval's 9) is used
+    f = take_baseline(store, "triage").baseline.figures  # type: ignore[union-attr]
+    assert (f["cost_source"], f["cost_sample"], f["latency_source"], f["latency_sample"]) == ("eval", 9, "eval", 9)
 
 
 def test_the_latest_finished_run_is_the_one_used(store: Store) -> None:

@@ -245,6 +245,23 @@ def to_json(inv: Inventory) -> str:
 
 # ---- the spend tracker -----------------------------------------------------------------------
 
+SPEND_LEGEND = (
+    "actual: recorded cost of served requests; new arm: the part the new model served; same on old: those "
+    "requests at the baseline cost per request; saved so far: same on old − new arm (requests the old model "
+    "served are neither a saving nor a loss); shadow: cost of mirrored calls (not in actual)."
+)
+
+
+def _saved(w: WorkloadSpend) -> str:
+    if w.realised_saving_usd is None:
+        return "— (no new traffic)" if not w.new_requests else "—"
+    return _money(w.realised_saving_usd)
+
+
+def _baseline_cell(w: WorkloadSpend) -> str:
+    n = f", n={w.baseline_sample:,}" if w.baseline_sample is not None else ""
+    return f"{_money(w.baseline_cost_per_request)} ({w.baseline_source}{n})"
+
 
 def _spend_columns() -> list[tuple[str, Any]]:
     def share(w: WorkloadSpend) -> str:
@@ -261,17 +278,18 @@ def _spend_columns() -> list[tuple[str, Any]]:
         ),
         ("on new", share),
         ("actual $", lambda w: _money(w.actual_usd)),
+        ("new arm $", lambda w: _money(sum(d.cost_usd.get("new", 0.0) for d in w.days))),
         (
-            "all on old $",
+            "same on old $",
             lambda w: (
                 _money(sum(d.counterfactual_usd or 0.0 for d in w.days))
-                if w.baseline_cost_per_request is not None
+                if w.baseline_cost_per_request is not None and w.new_requests
                 else "—"
             ),
         ),
-        ("saved so far", lambda w: _money(w.realised_saving_usd)),
+        ("saved so far", _saved),
         ("shadow $", lambda w: _money(w.shadow_cost_usd)),
-        ("baseline $/req", lambda w: f"{_money(w.baseline_cost_per_request)} ({w.baseline_source})"),
+        ("baseline $/req", _baseline_cell),
         ("new $/req", lambda w: _money(w.new_cost_per_request)),
         ("saving/day at 100%", lambda w: _money(w.saving_per_day_at_full)),
     ]
@@ -286,11 +304,9 @@ def render_spend(report: SpendReport) -> RenderableType:
         table.add_column(title, justify="left" if i == 0 else "right", no_wrap=i == 0)
     for w in report.workloads:
         table.add_row(*(fn(w) for _, fn in cols))
-    note = Text(
-        "actual: recorded cost of served requests; all on old: the same requests at the baseline cost per "
-        "request; shadow: cost of mirrored calls (not in actual)."
-    )
-    return Group(table, note)
+    note = Text(SPEND_LEGEND)
+    notes = [Text(f"! {w.workload}: {w.saving_note}", style="yellow") for w in report.workloads if w.saving_note]
+    return Group(table, note, *notes)
 
 
 def spend_markdown(report: SpendReport) -> str:
@@ -303,6 +319,8 @@ def spend_markdown(report: SpendReport) -> str:
         "|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|",
     ]
     lines += ["| " + " | ".join(_md_escape(str(fn(w))) for _, fn in cols) + " |" for w in report.workloads]
+    lines += ["", SPEND_LEGEND]
+    lines += [f"- {w.workload}: {w.saving_note}" for w in report.workloads if w.saving_note]
     return "\n".join(lines) + "\n"
 
 
@@ -313,5 +331,7 @@ def spend_dict(report: SpendReport) -> dict[str, Any]:
         wd["actual_usd"] = w.actual_usd
         wd["shadow_cost_usd"] = w.shadow_cost_usd
         wd["realised_saving_usd"] = w.realised_saving_usd
+        wd["saving_note"] = w.saving_note
+        wd["new_requests"] = w.new_requests
         wd["saving_per_day_at_full_usd"] = w.saving_per_day_at_full
     return data
