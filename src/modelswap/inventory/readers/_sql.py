@@ -68,6 +68,9 @@ def blank_sql(text: str = "j") -> str:
     return f"CASE WHEN {text} IS NULL THEN true WHEN strlen({text}) > 64 THEN false ELSE trim({text}) = '' END"
 
 
+ENVIRONMENT_TAGS = ("prod", "production", "staging", "stage", "dev", "development", "test", "testing", "qa")
+"""Tags that name where a request ran, not what it is for: never taken as a workload name."""
+
 MAX_NAME_CHARS = 100
 """Longest workload name taken from a log's own fields; a longer value is not a name (it is ignored)."""
 
@@ -88,11 +91,12 @@ MACROS = (
     # Milliseconds between two timestamps given as text (NULL if either is missing).
     "CREATE OR REPLACE TEMP MACRO ms_between(a, b) AS epoch_us(ms_ts(b)) / 1000.0 - epoch_us(ms_ts(a)) / 1000.0",
     # A workload name from a JSON list of tags (LiteLLM request_tags, metadata.tags): a tag
-    # ``workload:NAME`` (or ``workload=NAME``) if any, else the first tag; User-Agent tags, which
-    # LiteLLM adds by itself, are not names.
-    """CREATE OR REPLACE TEMP MACRO ms_tags(t) AS list_filter(
+    # ``workload:NAME`` (or ``workload=NAME``) if any, else the first tag that is not a User-Agent
+    # (LiteLLM adds those by itself) or an environment name (ENVIRONMENT_TAGS).
+    f"""CREATE OR REPLACE TEMP MACRO ms_tags(t) AS list_filter(
          CASE WHEN left(ltrim(t::VARCHAR), 1) = '[' THEN TRY(from_json(t::VARCHAR, '["VARCHAR"]')) END,
-         lambda x: x IS NOT NULL AND trim(x) <> '' AND NOT starts_with(lower(trim(x)), 'user-agent'))""",
+         lambda x: x IS NOT NULL AND trim(x) <> '' AND NOT starts_with(lower(trim(x)), 'user-agent')
+           AND lower(trim(x)) NOT IN ({", ".join(lit(e) for e in ENVIRONMENT_TAGS)}))""",
     """CREATE OR REPLACE TEMP MACRO ms_tag(t) AS CASE WHEN t IS NULL OR t::VARCHAR = '[]' THEN NULL ELSE coalesce(
          nullif(trim(regexp_extract(
            list_filter(ms_tags(t), lambda x: regexp_matches(lower(x), '^\\s*workload\\s*[:=]'))[1],
