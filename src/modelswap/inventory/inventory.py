@@ -301,7 +301,7 @@ def build_inventory(
     skipped_files: Sequence[SkippedFile] = (),
 ) -> Inventory:
     """The inventory from slices already read (pure apart from reading the migration file's text)."""
-    warnings: list[str] = [f"skipped {f}" for f in skipped_files]
+    warnings: list[str] = [f"skipped {f.location} ({f.reason})" for f in skipped_files]
     prices, endpoints = _prices(migration, warnings)
     scoped, other, scope = _in_scope(slices, migration, all_models)
     total = sum(s.requests for s in scoped)
