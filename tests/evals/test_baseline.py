@@ -87,7 +87,9 @@ def test_figures_from_a_known_eval_run_equal_the_hand_computed_ones(store: Store
     assert f["cost_per_request_usd"] == pytest.approx(0.045 / 9)
     assert (f["cost_source"], f["latency_source"], f["traffic"]) == ("eval", "eval", None)
     assert f["eval"]["run_id"] == run_id and f["eval"]["errors"] == 1 and f["eval"]["cases"] == 10
-    assert outcome.baseline.source == f"eval run {run_id}"
+    assert outcome.baseline.source == f"eval run {run_id} (8 cases)"
+    assert (f["cost_sample"], f["latency_sample"], f["min_sample"]) == (9, 9, 50)
+    assert outcome.warnings == f["warnings"] and len(f["warnings"]) == 3  # 8 cases, 9 costs, 9 latencies: thin
     stored = store.latest_baseline("triage")
     assert stored is not None and stored.figures == f
     assert plan_summary(f) == f"pass rate 87.5 % [{lo * 100:.1f}, {hi * 100:.1f}], p95 860 ms, $0.0050/request"
@@ -111,13 +113,17 @@ def test_gateway_records_give_cost_and_latency_when_present(store: Store) -> Non
             request(1, 9.9, workload="other"),
         ]
     )
-    f = take_baseline(store, "triage").baseline.figures  # type: ignore[union-attr]
+    f = take_baseline(store, "triage", min_sample=3).baseline.figures  # type: ignore[union-attr]
     assert f["pass_rate"] == pytest.approx(7 / 8)  # still from the eval run
     assert (f["cost_source"], f["latency_source"]) == ("traffic", "traffic")
     assert f["cost_per_request_usd"] == pytest.approx(0.7 / 3)
     assert [f["latency_p50_ms"], f["latency_p95_ms"], f["latency_p99_ms"]] == pytest.approx([25.0, 38.5, 39.7])
     assert f["traffic"]["requests"] == 4 and f["traffic"]["priced_requests"] == 3
+    assert (f["cost_sample"], f["latency_sample"]) == (3, 4)
     assert f["eval"]["cost_per_request_usd"] == pytest.approx(0.005)  # the eval's own figures are kept
+    # with the default minimum (50) neither sample is enough: the larger one (the eval's 9) is used
+    f = take_baseline(store, "triage").baseline.figures  # type: ignore[union-attr]
+    assert (f["cost_source"], f["cost_sample"], f["latency_source"], f["latency_sample"]) == ("eval", 9, "eval", 9)
 
 
 def test_the_latest_finished_run_is_the_one_used(store: Store) -> None:
@@ -132,3 +138,79 @@ def test_nothing_is_stored_without_data(store: Store) -> None:
     outcome = take_baseline(store, "triage")
     assert outcome.baseline is None and "run `modelswap eval` first" in outcome.reason
     assert store.latest_baseline("triage") is None
+
+
+def _eval_run(store: Store, workload: str, cases: int, *, cost: float, latency: float) -> str:
+    run = EvalRunRow(
+        started_at=T0,
+        workload=workload,
+        golden_set_path=f"golden/{workload}.jsonl",
+        golden_set_sha256="cd" * 32,
+        endpoints=["old"],
+        spec={"suite": "golden"},
+    )
+    store.start_eval_run(run)
+    store.insert_eval_results([row(run.id, f"c{i}", "old", i % 10 != 0, latency, cost) for i in range(cases)])
+    store.finish_eval_run(run.id, status="finished", finished_at=T0 + timedelta(minutes=5))
+    return run.id
+
+
+def _gateway_requests(store: Store, workload: str, n: int, *, cost: float, latency: float) -> None:
+    store.insert_requests(
+        [
+            RequestRow(
+                ts=T0,
+                workload=workload,
+                arm="old",
+                endpoint="old",
+                model="gpt-4o",
+                status=200,
+                latency_ms=latency,
+                cost_usd=cost,
+            )
+            for _ in range(n)
+        ]
+    )
+
+
+def test_four_gateway_requests_do_not_outweigh_a_120_case_eval(store: Store) -> None:
+    run_id = _eval_run(store, "triage", 120, cost=0.002, latency=800.0)
+    _gateway_requests(store, "triage", 4, cost=0.05, latency=90.0)  # a few odd requests
+    outcome = take_baseline(store, "triage")
+    assert outcome.baseline is not None
+    f = outcome.baseline.figures
+    assert (f["cost_source"], f["cost_sample"], f["cost_per_request_usd"]) == ("eval", 120, pytest.approx(0.002))
+    assert (f["latency_source"], f["latency_sample"], f["latency_p95_ms"]) == ("eval", 120, 800.0)
+    assert (f["passed"], f["cases"]) == (108, 120) and f["warnings"] == []
+    assert outcome.baseline.source == f"eval run {run_id} (120 cases) + 4 gateway requests (not used: too few)"
+    assert f["traffic"]["requests"] == 4  # still recorded, for whoever wants to look
+
+
+def test_enough_gateway_traffic_is_preferred_to_the_eval(store: Store) -> None:
+    _eval_run(store, "triage", 120, cost=0.002, latency=800.0)
+    _gateway_requests(store, "triage", 60, cost=0.003, latency=500.0)
+    f = take_baseline(store, "triage").baseline.figures  # type: ignore[union-attr]
+    assert (f["cost_source"], f["cost_sample"], f["cost_per_request_usd"]) == ("traffic", 60, pytest.approx(0.003))
+    assert (f["latency_source"], f["latency_sample"]) == ("traffic", 60) and f["warnings"] == []
+
+
+def test_a_baseline_on_too_few_requests_warns_loudly(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from modelswap.cli.app import app
+
+    (tmp_path / "migration.yaml").write_text(
+        "version: 1\nname: t\nstore: sqlite:///evals.db\n"
+        "endpoints:\n  old: {provider: sim, model: gpt-4o}\n  new: {provider: sim, model: gpt-5}\n"
+        "workloads:\n  - name: triage\n    match: [{header: {x-w: triage}}]\n"
+    )
+    with open_store(f"sqlite:///{tmp_path / 'evals.db'}") as s:
+        _gateway_requests(s, "triage", 4, cost=0.05, latency=90.0)
+    result = CliRunner().invoke(app, ["baseline", "-c", str(tmp_path / "migration.yaml")])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "4 gateway requests (cost from traffic, n=4; latency from traffic, n=4)" in text
+    assert "! triage: cost per request rests on 4 gateway requests, fewer than the minimum of 50" in text
+    with open_store(f"sqlite:///{tmp_path / 'evals.db'}") as s:
+        stored = s.latest_baseline("triage")
+    assert stored is not None and len(stored.figures["warnings"]) == 2  # cost and latency; no pass rate at all

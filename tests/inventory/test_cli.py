@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from modelswap.cli.app import app
 from modelswap.config import load_migration
+from modelswap.inventory import fingerprint
 from modelswap.store import open_store
 from modelswap.store.evidence import read_evidence
 
@@ -48,14 +49,16 @@ def test_inventory_saves_evidence_accepts_workloads_and_tracks_spend(tmp_path: P
         [openai_record(t, metadata={"workload": "support-chat"}) for t in times[:4]]
         + [openai_record(t, system="You write the weekly revenue report.") for t in times[4:]],
     )
+    weekly = fingerprint("You write the weekly revenue report.", None, "gpt-4o")
     code, output = _run(
         "inventory",
         str(tmp_path / "log.jsonl"),
         "-c",
         str(migration_path),
         "--name",
-        "P1=weekly-report",
+        f"{weekly[:8]}=weekly-report",
         "--accept-workloads",
+        "--yes",
         "--baseline",
     )
     assert code == 0, output
@@ -87,5 +90,9 @@ def test_errors_are_for_people(tmp_path: Path, migration_path: Path) -> None:
         "inventory", str(FIXTURES / "openai_requests.jsonl"), "-c", str(migration_path), "--name", "P7=x", "--no-save"
     )
     assert code == 1 and "P7, which is not a proposal" in _flat(output)
+    code, output = _run(
+        "inventory", str(FIXTURES / "openai_requests.jsonl"), "-c", str(migration_path), "--name", "abc=x", "--no-save"
+    )
+    assert code == 1 and "expected a fingerprint (6 to 12 hex digits" in _flat(output)
     code, output = _run("spend", "-c", str(migration_path))
     assert code == 1 and "no such store" in _flat(output)

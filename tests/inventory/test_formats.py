@@ -38,11 +38,16 @@ def test_batch_output_joined_to_its_input(migration: Migration) -> None:
     (report,) = inv.reports
     assert report.format == "batch" and report.records == 4 and report.malformed == 0
     assert report.companion == (str(FIXTURES / "batch_input.jsonl"),)
-    (p,) = inv.proposals  # the input file supplies the system prompt: one workload
-    assert p.example_system == TRIAGE and p.requests == 4
+    # three input lines name their workload in body.metadata (no rule matches it): it is used
+    named = inv.workload("ticket-triage")
+    assert (named.origin, named.requests, named.errors) == ("rule", 3, 0)
+    assert named.named_by == {"body.metadata.workload (input file)": 3}
+    (p,) = inv.proposals  # the fourth names none: the input file supplies its system prompt
+    assert p.example_system == TRIAGE and p.requests == 1
     w = inv.workload(p.name)
-    assert (w.requests, w.errors, w.prompt_tokens, w.completion_tokens) == (4, 1, 913, 26)
-    assert w.latency_ms.n == 0  # the Batch API records no latency
+    assert (w.requests, w.errors) == (1, 1)
+    assert named.prompt_tokens + w.prompt_tokens == 913 and named.completion_tokens + w.completion_tokens == 26
+    assert named.latency_ms.n == 0  # the Batch API records no latency
     assert inv.period is not None and inv.period.start.isoformat() == "2025-03-10T09:00:00+00:00"
     assert any("Batch API" in warning for warning in inv.warnings)
 

@@ -29,7 +29,7 @@ def test_malformed_lines_are_counted_and_reported_with_line_numbers(tmp_path: Pa
         good[2],
         "[1, 2, 3]",  # 5
         good[3],
-        json.dumps(no_usage),  # 7
+        json.dumps(no_usage),  # 7: counted, its tokens unknown (not refused)
         good[4],
         "",  # 9: blank, skipped quietly
         good[5],
@@ -41,21 +41,18 @@ def test_malformed_lines_are_counted_and_reported_with_line_numbers(tmp_path: Pa
     write_jsonl(tmp_path / "log.jsonl", lines)
     inv = take_inventory([str(tmp_path / "log.jsonl")], migration=migration)
     (report,) = inv.reports
-    assert report.records == 8 and report.malformed == 4
+    assert report.records == 9 and report.malformed == 3
     assert report.skipped == {"blank line": 2}
     assert [str(m) for m in report.examples] == [
         "line 3: not valid JSON",
         "line 5: not a JSON object",
-        "line 7: no token usage",
         "line 11: unreadable timestamp",
     ]
-    assert report.by_reason == {
-        "not valid JSON": 1,
-        "not a JSON object": 1,
-        "no token usage": 1,
-        "unreadable timestamp": 1,
-    }
+    assert report.by_reason == {"not valid JSON": 1, "not a JSON object": 1, "unreadable timestamp": 1}
     assert inv.workload("support-chat").requests == 8
+    assert inv.workload("support-chat").usage_unknown == 0
+    (untagged,) = [w for w in inv.workloads if w.origin == "proposed"]
+    assert (untagged.requests, untagged.usage_unknown, untagged.prompt_tokens) == (1, 1, 0)
 
 
 def test_many_malformed_lines_show_the_first_ones_and_count_all(tmp_path: Path, migration: Migration) -> None:

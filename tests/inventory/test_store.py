@@ -125,8 +125,9 @@ def test_spend_against_the_baseline(store: Store, store_url: str, migration: Mig
     last = support.days[-1]
     assert last.requests == {"old": 6, "new": 4}
     assert last.actual_usd == pytest.approx(6 * 0.002 + 4 * 0.001)
-    assert last.counterfactual_usd == pytest.approx(10 * 0.002)
+    assert last.counterfactual_usd == pytest.approx(4 * 0.002)  # the new arm's 4 requests at the old price
     assert support.realised_saving_usd == pytest.approx(4 * 0.001)
+    assert support.baseline_sample == 36 and support.saving_note == ""
     assert support.new_share == pytest.approx(0.1) and support.new_cost_per_request == pytest.approx(0.001)
     assert support.saving_per_day_at_full == pytest.approx(10 * (0.002 - 0.001))
     assert support.shadow_cost_usd == pytest.approx(10 * 0.001) and support.days[0].shadow_cost_usd == pytest.approx(

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from modelswap.cli.app import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
 from modelswap.config import Migration
-from modelswap.evals.baseline import take_baseline
+from modelswap.evals.baseline import MIN_SAMPLE, take_baseline
 from modelswap.evals.errors import GoldenSetError
 from modelswap.evals.gating import (
     WorkloadGates,
@@ -381,8 +381,14 @@ def baseline(
     since_days: Annotated[
         float | None, typer.Option(help="Only gateway records from the last N days (default: all).", min=0)
     ] = None,
+    min_sample: Annotated[
+        int, typer.Option(help="Fewest cases/requests a figure should rest on (fewer: a warning).", min=1)
+    ] = MIN_SAMPLE,
 ) -> None:
-    """Store each workload's baseline: the old model's pass rate, cost per request, latency p50/p95/p99."""
+    """Store each workload's baseline: the old model's pass rate, cost per request, latency p50/p95/p99.
+
+    Cost and latency come from gateway traffic when it has at least --min-sample requests, else
+    from the eval run; each figure's source and sample size is printed, and a thin one in red."""
     migration = load_or_exit(config)
     names = workload or [w.name for w in migration.workloads]
     unknown = [n for n in names if n not in {w.name for w in migration.workloads}]
@@ -391,11 +397,12 @@ def baseline(
     since = datetime.now(UTC) - timedelta(days=since_days) if since_days is not None else None
     table = compact_table("Baselines (old model)", ("workload", "pass", "95 % CI", "n", "$/req", "p50 ms", "p95 ms",
                                                       "p99 ms"))  # fmt: skip
-    sources = []
+    sources: list[str] = []
+    warnings: list[str] = []
     stored = 0
     with store_or_exit(migration) as store:
         for name in names:
-            outcome = take_baseline(store, name, since=since)
+            outcome = take_baseline(store, name, since=since, min_sample=min_sample)
             if outcome.baseline is None:
                 err.print(f"[yellow]no baseline[/] for {name}: {outcome.reason}", highlight=False)
                 continue
@@ -413,10 +420,14 @@ def baseline(
                 _ms(f.get("latency_p99_ms")),
             )
             sources.append(f"{name}: {outcome.baseline.source} (cost from {f.get('cost_source', '—')}, "
-                           f"latency from {f.get('latency_source', '—')})")  # fmt: skip
+                           f"n={f.get('cost_sample', 0)}; latency from {f.get('latency_source', '—')}, "
+                           f"n={f.get('latency_sample', 0)})")  # fmt: skip
+            warnings += [f"{name}: {w}" for w in outcome.warnings]
     out.print(table)
     for line in sources:
         out.print(f"  {line}", highlight=False, soft_wrap=True)
+    for line in warnings:
+        err.print(f"[bold red]! {line}[/]", highlight=False, soft_wrap=True)
     if not stored:
         raise typer.Exit(1)
 

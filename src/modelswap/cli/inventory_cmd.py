@@ -28,8 +28,10 @@ from modelswap.inventory import (
     to_markdown,
     write_accepted,
 )
+from modelswap.inventory.naming import p_numbers
 from modelswap.inventory.readers.store import open_existing
 from modelswap.inventory.sources import FORMATS
+from modelswap.inventory.writeback import preview_accepted
 from modelswap.store import StoreError, open_store
 
 FORMAT_HELP = "Log format: auto (detected from the content) or " + ", ".join(FORMATS) + "."
@@ -83,11 +85,18 @@ def inventory(
     ] = None,
     columns_file: Annotated[Path | None, typer.Option("--columns", help="A YAML file of field: column.")] = None,
     name: Annotated[
-        list[str] | None, typer.Option("--name", help="Name a proposed workload: P1=support-chat (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--name",
+            help="Name a proposed workload by its fingerprint: 3f2a9c1b=support-chat (repeatable). "
+            "P1=… also works for display, not with --accept-workloads.",
+        ),
     ] = None,
     accept: Annotated[
-        bool, typer.Option("--accept-workloads", help="Add the proposed workloads to the migration file.")
+        bool,
+        typer.Option("--accept-workloads", help="Add the proposed workloads to the migration file (shows them first)."),
     ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Write accepted workloads without asking.")] = False,
     all_models: Annotated[bool, typer.Option("--all-models", help="Count every model, not only the old one.")] = False,
     save: Annotated[bool, typer.Option(help="Store the inventory as evidence in the migration's store.")] = True,
     baseline: Annotated[
@@ -114,14 +123,8 @@ def inventory(
         inv = take_inventory(
             locations, migration=migration, fmt=fmt, mapping=mapping, all_models=all_models, names=names, now=now
         )
-    except InventoryError as exc:
+    except InventoryError as exc:  # NamingError too: a --name that names no proposal, or clashes
         raise fail(str(exc)) from None
-    except ValueError as exc:  # a --name that clashes with an existing workload
-        raise fail(str(exc)) from None
-    unknown = sorted(set(names) - {p.id for p in inv.proposals} - {fp for p in inv.proposals for fp in p.fingerprints})
-    if unknown:
-        known = ", ".join(p.id for p in inv.proposals) or "none"
-        raise fail(f"--name refers to {', '.join(unknown)}, which is not a proposal (proposals: {known})")
     if out_format == "json":
         out.print(to_json(inv), end="", markup=False, highlight=False, soft_wrap=True)
     elif out_format == "md":
@@ -129,12 +132,28 @@ def inventory(
     else:
         out.print(render_table(inv))
     if migration is not None and accept:
-        _accept(migration, inv)
+        _refuse_p_numbers(inv, names)
+        _accept(migration, inv, yes)
     if migration is not None and (save or baseline):
         _save(migration, inv, baseline, now)
 
 
-def _accept(migration: Migration, inv: Inventory) -> None:
+def _refuse_p_numbers(inv: Inventory, names: dict[str, str]) -> None:
+    """P-numbers are positions in this run's table: writing by them could name the wrong cluster."""
+    numbered = p_numbers(names)
+    if not numbered:
+        return
+    by_id = {p.id: p for p in inv.proposals}
+    fixes = [f"--name {by_id[k.upper()].fingerprints[0]}={names[k]}" for k in numbered if k.upper() in by_id]
+    raise fail(
+        f"--accept-workloads writes to the migration file: name proposals by fingerprint, not by their place in "
+        f"the table ({', '.join(numbered)}), which changes with the logs read. In this run that is: "
+        + " ".join(fixes)
+        + ". Nothing was written"
+    )
+
+
+def _accept(migration: Migration, inv: Inventory, yes: bool) -> None:
     if not inv.proposals:
         err.print("nothing to accept: every request belongs to a known workload")
         return
@@ -143,6 +162,19 @@ def _accept(migration: Migration, inv: Inventory) -> None:
         per_day = inv.workload(p.name).requests_per_day
         prompt = " ".join((p.example_system or "no system prompt").split())[:60]
         items.append(Accepted(p.name, p.fingerprints[:20], f'{per_day:,.1f} requests/day; system prompt "{prompt}"'))
+    try:
+        preview = preview_accepted(migration.source, items)
+    except (InventoryError, OSError) as exc:
+        raise fail(str(exc)) from None
+    err.print(f"To be added to {migration.source}:", highlight=False, soft_wrap=True)
+    err.print(preview, markup=False, highlight=False, end="", soft_wrap=True)
+    if not yes:
+        try:
+            confirmed = typer.confirm(f"Write these {len(items)} workload(s)?", default=False, err=True)
+        except typer.Abort:
+            confirmed = False
+        if not confirmed:
+            raise fail("nothing written (confirm, or pass --yes to write without asking)")
     try:
         write_accepted(migration.source, items)
     except InventoryError as exc:
@@ -161,7 +193,9 @@ def _save(migration: Migration, inv: Inventory, baseline: bool, now: datetime) -
             if baseline:
                 rows = record_baseline(store, inv, now)
                 for row in rows:
-                    err.print(f"baseline {row.figures['summary']}", highlight=False)
+                    err.print(f"baseline {row.figures['summary']}", highlight=False, soft_wrap=True)
+                    for warning in row.figures.get("warnings") or []:
+                        err.print(f"[bold red]! baseline {row.workload}: {warning}[/]", highlight=False, soft_wrap=True)
     except StoreError as exc:
         raise fail(f"could not store the inventory as evidence: {exc}") from None
 
@@ -187,7 +221,8 @@ def spend(
     if out_format == "json":
         import orjson
 
-        out.print(orjson.dumps(spend_dict(report), option=orjson.OPT_INDENT_2).decode(), markup=False, highlight=False)
+        text = orjson.dumps(spend_dict(report), option=orjson.OPT_INDENT_2).decode()
+        out.print(text, markup=False, highlight=False, soft_wrap=True)
     elif out_format == "md":
         out.print(spend_markdown(report), end="", markup=False, highlight=False, soft_wrap=True)
     else:

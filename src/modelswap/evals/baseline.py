@@ -2,8 +2,12 @@
 
 Pass rate (Wilson interval) comes from the latest finished eval run that scored the old model.
 Cost per request and latency percentiles (p50/p95/p99) come from real traffic — the gateway's
-records of requests the old model served — when the store holds any, else from that eval run.
-Both sources are kept in the figures, so a reader can see what each number rests on.
+records of requests the old model served — when it holds at least ``min_sample`` of them, else
+from that eval run's answered cases when they are that many, else from whichever of the two
+has more (and the baseline warns). Every figure states its source and sample size
+(``cost_source``/``cost_sample``, ``latency_source``/``latency_sample``, ``cases``), and
+``warnings`` lists each one resting on fewer than ``min_sample``: four gateway requests do not
+outweigh a 120-case eval.
 
 Figure names follow what the plan reads: ``pass_rate`` (a fraction), ``pass_rate_ci``,
 ``passed``/``cases``, ``cost_per_request_usd``, ``latency_p50_ms``/``latency_p95_ms``/``latency_p99_ms``.
@@ -19,12 +23,16 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
-from modelswap.evals.results import ArmFigures, latest_run, run_figures
+from modelswap.evals.results import ArmFigures, latest_run, outcomes, run_figures
 from modelswap.stats import percentile
 from modelswap.store import BaselineRow, EvalResultRow, EvalRunRow, Store
 from modelswap.store import schema as t
 
 Json = dict[str, Any]
+
+MIN_SAMPLE = 50
+"""Fewest requests (or answered eval cases) a baseline figure should rest on; below it the
+baseline says so (``warnings``) and ``modelswap baseline`` prints it in red."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +58,11 @@ class BaselineOutcome:
     baseline: BaselineRow | None
     reason: str = ""
 
+    @property
+    def warnings(self) -> list[str]:
+        """Figures of the stored baseline resting on too small a sample."""
+        return list(self.baseline.figures.get("warnings") or []) if self.baseline is not None else []
+
 
 def _latency(values: Sequence[float]) -> Json | None:
     if not values:
@@ -63,6 +76,36 @@ def _mean(values: Sequence[float]) -> float | None:
 
 def _iso(ts: datetime | None) -> str | None:
     return None if ts is None else ts.astimezone(UTC).isoformat()
+
+
+def eval_samples(rows: Iterable[EvalResultRow], arm: str) -> tuple[int, int]:
+    """How many answered cases of ``arm`` logged a cost, and how many a latency (the samples behind its means)."""
+    cases = outcomes(rows).get(arm, {}).values()
+    answered = [o for o in cases if o.error is None]
+
+    def finite(v: float | None) -> bool:
+        return v is not None and bool(np.isfinite(v))
+
+    return sum(finite(o.cost_usd) for o in answered), sum(finite(o.latency_ms) for o in answered)
+
+
+def sample_warnings(figures: Json, min_sample: int) -> list[str]:
+    """A line per baseline figure resting on fewer than ``min_sample`` cases or requests."""
+    out = []
+    checks = (
+        ("pass rate", "cases", "eval cases"),
+        ("cost per request", "cost_sample", None),
+        ("latency percentiles", "latency_sample", None),
+    )
+    for label, key, unit in checks:
+        n = figures.get(key)
+        if not isinstance(n, int) or n >= min_sample:
+            continue
+        source = figures.get(key.replace("_sample", "_source")) if unit is None else "eval"
+        what = unit or ("gateway requests" if source == "traffic" else f"{source} requests" if source == "inventory"
+                        else "eval cases")  # fmt: skip
+        out.append(f"{label} rests on {n} {what}, fewer than the minimum of {min_sample}: not a reliable baseline")
+    return out
 
 
 def eval_part(run: EvalRunRow, figures: ArmFigures, confidence: float) -> Json:
@@ -103,6 +146,17 @@ def traffic_part(traffic: Traffic) -> Json:
     }
 
 
+def _pick(traffic_n: int, eval_n: int, min_sample: int) -> str | None:
+    """Where a figure comes from: traffic if it has enough, else the eval if it has, else the larger (or None)."""
+    if traffic_n >= min_sample:
+        return "traffic"
+    if eval_n >= min_sample:
+        return "eval"
+    if not traffic_n and not eval_n:
+        return None
+    return "traffic" if traffic_n >= eval_n else "eval"
+
+
 def baseline_figures(
     run: EvalRunRow | None,
     rows: Iterable[EvalResultRow],
@@ -110,19 +164,27 @@ def baseline_figures(
     *,
     arm: str = "old",
     confidence: float = 0.95,
+    min_sample: int = MIN_SAMPLE,
 ) -> Json:
     """A baseline's figures from an eval run's rows and/or traffic (pure).
 
-    Top-level cost and latency come from traffic when it has any, else from the eval run;
-    ``cost_source`` and ``latency_source`` say which.
+    Cost and latency each come from traffic when it has at least ``min_sample`` values, else
+    from the eval run when it has, else from the larger sample; ``cost_source``/``cost_sample``
+    and ``latency_source``/``latency_sample`` say which and how many, ``warnings`` what is thin.
     """
-    figures: Json = {"arm": arm}
+    rows = list(rows)
+    figures: Json = {"arm": arm, "min_sample": min_sample}
     evals = None
+    eval_cost_n = eval_latency_n = 0
     if run is not None:
         arm_figures = run_figures(rows, confidence).get(arm)
         if arm_figures is not None:
             evals = eval_part(run, arm_figures, confidence)
+            eval_cost_n, eval_latency_n = eval_samples(rows, arm)
+            evals |= {"cost_sample": eval_cost_n, "latency_sample": eval_latency_n}
     traffic_json = traffic_part(traffic) if traffic is not None and traffic.requests else None
+    traffic_cost_n = traffic_json["priced_requests"] if traffic_json else 0
+    traffic_latency_n = len(traffic.latencies_ms) if traffic_json and traffic is not None else 0
     if evals is not None:
         figures |= {
             "model": evals["model"],
@@ -132,12 +194,16 @@ def baseline_figures(
             "passed": evals["passed"],
             "cases": evals["decided"],
         }
-    cost_from = "traffic" if traffic_json and traffic_json["cost_per_request_usd"] is not None else "eval"
-    latency_from = "traffic" if traffic_json and traffic_json["latency_ms"] is not None else "eval"
-    cost_source = traffic_json if cost_from == "traffic" else evals
-    latency_source = traffic_json if latency_from == "traffic" else evals
+    cost_from = _pick(traffic_cost_n, eval_cost_n, min_sample)
+    latency_from = _pick(traffic_latency_n, eval_latency_n, min_sample)
+    cost_source = traffic_json if cost_from == "traffic" else evals if cost_from == "eval" else None
+    latency_source = traffic_json if latency_from == "traffic" else evals if latency_from == "eval" else None
     if cost_source is not None and cost_source["cost_per_request_usd"] is not None:
-        figures |= {"cost_per_request_usd": cost_source["cost_per_request_usd"], "cost_source": cost_from}
+        figures |= {
+            "cost_per_request_usd": cost_source["cost_per_request_usd"],
+            "cost_source": cost_from,
+            "cost_sample": traffic_cost_n if cost_from == "traffic" else eval_cost_n,
+        }
     if latency_source is not None and latency_source["latency_ms"] is not None:
         lat = latency_source["latency_ms"]
         figures |= {
@@ -145,9 +211,11 @@ def baseline_figures(
             "latency_p95_ms": lat["p95"],
             "latency_p99_ms": lat["p99"],
             "latency_source": latency_from,
+            "latency_sample": traffic_latency_n if latency_from == "traffic" else eval_latency_n,
         }
     figures["eval"] = evals
     figures["traffic"] = traffic_json
+    figures["warnings"] = sample_warnings(figures, min_sample)
     return figures
 
 
@@ -173,12 +241,15 @@ def read_traffic(store: Store, workload: str, *, arm: str = "old", since: dateti
     return Traffic(latencies, costs, first, last)
 
 
-def _source(run: EvalRunRow | None, traffic: Traffic | None) -> str:
+def _source(run: EvalRunRow | None, traffic: Traffic | None, figures: Json) -> str:
+    """Where the baseline's figures come from, with their sample sizes: ``eval run X (120 cases) + …``."""
     parts = []
     if run is not None:
-        parts.append(f"eval run {run.id}")
+        cases = figures.get("cases")
+        parts.append(f"eval run {run.id}" + (f" ({cases} cases)" if isinstance(cases, int) else ""))
     if traffic is not None and traffic.requests:
-        parts.append(f"{traffic.requests} gateway requests")
+        used = "traffic" in (figures.get("cost_source"), figures.get("latency_source"))
+        parts.append(f"{traffic.requests} gateway requests" + ("" if used else " (not used: too few)"))
     return " + ".join(parts)
 
 
@@ -190,8 +261,12 @@ def take_baseline(
     since: datetime | None = None,
     confidence: float = 0.95,
     now: datetime | None = None,
+    min_sample: int = MIN_SAMPLE,
 ) -> BaselineOutcome:
-    """Compute and store ``workload``'s baseline; nothing is stored when there is no data at all."""
+    """Compute and store ``workload``'s baseline; nothing is stored when there is no data at all.
+
+    A baseline on fewer than ``min_sample`` cases or requests is stored with its ``warnings``.
+    """
     run = latest_run(store, workload, arms=(arm,))
     rows = store.eval_results(run.id) if run is not None else []
     traffic = read_traffic(store, workload, arm=arm, since=since)
@@ -199,9 +274,9 @@ def take_baseline(
         return BaselineOutcome(
             workload, None, f"no finished eval run of {arm!r} and no gateway records: run `modelswap eval` first"
         )
-    figures = baseline_figures(run, rows, traffic, arm=arm, confidence=confidence)
+    figures = baseline_figures(run, rows, traffic, arm=arm, confidence=confidence, min_sample=min_sample)
     row = BaselineRow(
-        workload=workload, created_at=now or datetime.now(UTC), figures=figures, source=_source(run, traffic)
+        workload=workload, created_at=now or datetime.now(UTC), figures=figures, source=_source(run, traffic, figures)
     )
     stored = BaselineRow(
         workload=row.workload,

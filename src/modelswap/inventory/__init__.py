@@ -9,7 +9,7 @@ for untagged traffic, and computes each workload's figures. ``report`` renders t
 """
 
 from modelswap.inventory.baseline import baseline_figures, record_baseline
-from modelswap.inventory.detect import resolve_sources, sniff
+from modelswap.inventory.detect import Inputs, resolve_inputs, resolve_sources, sniff
 from modelswap.inventory.errors import FormatMismatch, InventoryError
 from modelswap.inventory.evidence import record_inventory
 from modelswap.inventory.figures import Percentiles, Period, WorkloadFigures, percentiles
@@ -24,7 +24,7 @@ from modelswap.inventory.report import (
     to_json,
     to_markdown,
 )
-from modelswap.inventory.sources import FORMATS, Format, Malformed, ReadReport, Source
+from modelswap.inventory.sources import FORMATS, Format, Malformed, ReadReport, SkippedFile, Source
 from modelswap.inventory.spend import SpendDay, SpendReport, WorkloadSpend, spend_report
 from modelswap.inventory.workloads import Proposal, fingerprint
 from modelswap.inventory.writeback import Accepted, accepted_fingerprints, add_workloads, write_accepted
@@ -35,6 +35,7 @@ __all__ = [
     "ColumnMapping",
     "Format",
     "FormatMismatch",
+    "Inputs",
     "Inventory",
     "InventoryError",
     "Malformed",
@@ -42,6 +43,7 @@ __all__ = [
     "Period",
     "Proposal",
     "ReadReport",
+    "SkippedFile",
     "Source",
     "SpendDay",
     "SpendReport",
@@ -58,6 +60,7 @@ __all__ = [
     "record_inventory",
     "render_spend",
     "render_table",
+    "resolve_inputs",
     "resolve_sources",
     "sniff",
     "spend_dict",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from modelswap.evals.baseline import eval_part
+from modelswap.evals.baseline import MIN_SAMPLE, eval_part, sample_warnings
 from modelswap.evals.results import latest_run, run_figures
 from modelswap.inventory.figures import WorkloadFigures
 from modelswap.inventory.inventory import Inventory
@@ -35,10 +35,10 @@ def _summary(w: WorkloadFigures, figures: Json) -> str:
     else:
         parts.append("no eval run of the old model yet")
     if w.latency_ms.p95 is not None:
-        parts.append(f"p95 {w.latency_ms.p95:,.0f} ms")
+        parts.append(f"p95 {w.latency_ms.p95:,.0f} ms over {w.latency_ms.n:,} requests")
     cost = figures.get("cost_per_request_usd")
     if isinstance(cost, float):
-        parts.append(f"${cost:.6f}/request")
+        parts.append(f"${cost:.6f}/request over {figures.get('cost_sample', 0):,} requests")
     parts.append(f"{w.requests_per_day:,.1f} requests/day")
     return f"{w.name}: " + ", ".join(parts)
 
@@ -50,9 +50,14 @@ def baseline_figures(
     rows: list[EvalResultRow] | None = None,
     *,
     confidence: float = 0.95,
+    min_sample: int = MIN_SAMPLE,
 ) -> Json:
-    """One workload's baseline figures from its inventory figures and, if given, an eval run (pure)."""
-    figures: Json = {"arm": "old", "model": inventory.endpoints.get("old")}
+    """One workload's baseline figures from its inventory figures and, if given, an eval run (pure).
+
+    Each figure states its sample (``cases``, ``cost_sample``: requests with known usage,
+    ``latency_sample``); ``warnings`` lists those below ``min_sample``.
+    """
+    figures: Json = {"arm": "old", "model": inventory.endpoints.get("old"), "min_sample": min_sample}
     evals = None
     if run is not None:
         arm = run_figures(rows or [], confidence).get("old")
@@ -67,17 +72,23 @@ def baseline_figures(
             }
     cost = w.cost_per_request.get("old", w.cost_per_request.get("actual"))
     if cost is not None:
-        figures |= {"cost_per_request_usd": cost, "cost_source": "inventory"}
+        figures |= {
+            "cost_per_request_usd": cost,
+            "cost_source": "inventory",
+            "cost_sample": w.requests - w.usage_unknown,
+        }
     if w.latency_ms.p95 is not None:
         figures |= {
             "latency_p50_ms": w.latency_ms.p50,
             "latency_p95_ms": w.latency_ms.p95,
             "latency_p99_ms": w.latency_ms.p99,
             "latency_source": "inventory",
+            "latency_sample": w.latency_ms.n,
         }
     period = inventory.period
     figures["inventory"] = {
         "requests": w.requests,
+        "usage_unknown": w.usage_unknown,
         "requests_per_day": w.requests_per_day,
         "error_rate": w.error_rate,
         "latency_samples": w.latency_ms.n,
@@ -89,6 +100,7 @@ def baseline_figures(
         "scope": inventory.scope,
     }
     figures["eval"] = evals
+    figures["warnings"] = sample_warnings(figures, min_sample)
     figures["summary"] = _summary(w, figures)
     return figures
 

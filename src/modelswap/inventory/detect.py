@@ -19,7 +19,7 @@ from typing import Any
 from modelswap.inventory.errors import FormatMismatch, InventoryError
 from modelswap.inventory.readers.langfuse import SIGNATURE as LANGFUSE_SIGNATURE
 from modelswap.inventory.readers.litellm import SIGNATURE as LITELLM_SIGNATURE
-from modelswap.inventory.sources import FORMATS, Layout, Source
+from modelswap.inventory.sources import FORMATS, Layout, SkippedFile, Source
 
 SAMPLE_RECORDS = 200
 SAMPLE_BYTES = 4 * 1024 * 1024
@@ -85,6 +85,8 @@ def classify(keys: set[str], first: Mapping[str, Any] | None = None) -> str | No
         return "openai"
     if {"usage", "model"} <= keys and ({"timestamp", "ts", "created_at", "created"} & keys):
         return "openai"
+    if first.get("object") == "chat.completion" and {"created", "model"} <= keys:
+        return "openai"  # OpenAI's stored chat completions (usage may be absent on some)
     return None
 
 
@@ -172,6 +174,29 @@ def _csv_sample(path: Path) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
         )
     columns = tuple(h.strip() for h in header)
     return columns, [dict(zip(columns, row, strict=False)) for row in rows]
+
+
+EMPTY_SCAN_BYTES = 64 * 1024 * 1024
+"""How far a file that starts with blank space is scanned for its first character (then it is read)."""
+
+
+def emptiness(path: Path) -> str | None:
+    """Why a file holds nothing to read (``empty file``, ``only blank lines``, ``an empty JSON array``), or None."""
+    if path.stat().st_size == 0:
+        return "empty file"
+    seen = 0
+    with _open_text(path) as f:
+        while seen < EMPTY_SCAN_BYTES:
+            chunk = str(f.read(1024 * 1024))
+            if not chunk:
+                return "empty file" if seen == 0 else "only blank lines"
+            seen += len(chunk)
+            text = chunk.lstrip()
+            if text:
+                if text.startswith("[") and len(text) < 4096 and text[1:].strip() == "]" and not f.read(1).strip():
+                    return "an empty JSON array"
+                return None
+    return None
 
 
 def sniff(path: Path) -> Sniffed:
@@ -285,14 +310,33 @@ def _resolve_file(path: Path, claimed: str, has_mapping: bool) -> tuple[Source |
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What ``resolve_inputs`` found: the sources to read, and the files skipped (with why)."""
+
+    sources: list[Source]
+    skipped: list[SkippedFile]
+
+
 def resolve_sources(locations: Sequence[str], claimed: str = "auto", *, has_mapping: bool = False) -> list[Source]:
     """Sources for the given files, directories and store URLs, each with its format checked."""
+    return resolve_inputs(locations, claimed, has_mapping=has_mapping).sources
+
+
+def resolve_inputs(locations: Sequence[str], claimed: str = "auto", *, has_mapping: bool = False) -> Inputs:
+    """Sources for the given files, directories and store URLs, each with its format checked.
+
+    Files with nothing in them (empty, blank lines only, ``[]``) are skipped and listed, so one
+    empty file in a directory does not stop the others being read; if nothing else is left,
+    that is an error naming them.
+    """
     if claimed not in ("auto", *FORMATS):
         raise InventoryError(f"unknown format {claimed!r}; expected auto or one of: {', '.join(FORMATS)}")
     if not locations:
         raise InventoryError("no logs given: name at least one file, directory or store URL")
     sources: list[Source] = []
     companions: list[str] = []
+    skipped: list[SkippedFile] = []
     for location in locations:
         if "://" in location:
             if claimed not in ("auto", "store"):
@@ -300,6 +344,10 @@ def resolve_sources(locations: Sequence[str], claimed: str = "auto", *, has_mapp
             sources.append(Source(location, "store", "database"))
             continue
         for path in _expand(location):
+            why = emptiness(path)
+            if why is not None:
+                skipped.append(SkippedFile(str(path), why))
+                continue
             source, companion = _resolve_file(path, claimed, has_mapping)
             if source is not None:
                 sources.append(source)
@@ -319,5 +367,7 @@ def resolve_sources(locations: Sequence[str], claimed: str = "auto", *, has_mapp
             for s in sources
         ]
     if not sources:
+        if skipped:
+            raise InventoryError("nothing to read: " + "; ".join(f"{f.location}: {f.reason}" for f in skipped))
         raise InventoryError("no logs to read")
-    return sources
+    return Inputs(sources, skipped)

@@ -12,6 +12,10 @@ Pure functions over values. Definitions, stated once:
   ``cached_input``, completion at ``output``. Projections assume the same token counts on every
   model; tokenizers differ between vendors, so a cross-vendor projection is an estimate.
 * **error rate**: requests that failed (HTTP status ≥ 400 or an error logged) over all requests.
+* **usage unknown**: successful requests that logged no token counts. They count as requests
+  (and in the error rate's denominator) but not in token totals or cost: totals and ``cost_per_day``
+  cover the other requests, and per-request figures are over those other requests only, so they
+  stay unbiased. Reports show such figures as "… + unknown for N requests".
 """
 
 from __future__ import annotations
@@ -82,15 +86,21 @@ class WorkloadFigures:
     """Fraction of the requests in scope."""
     errors: int
     error_rate: float
+    usage_unknown: int
+    """Successful requests that logged no token counts: their tokens and cost are unknown."""
     prompt_tokens: int
+    """Totals over the requests whose usage is known (``requests - usage_unknown``)."""
     completion_tokens: int
     cached_tokens: int
     prompt_tokens_per_request: float
+    """Per request whose usage is known."""
     completion_tokens_per_request: float
     cost_per_day: dict[str, float | None]
     """Endpoint name (``old``, ``new``, candidates; ``actual`` without a migration file) → USD per day
-    at that endpoint's price; None when a model has no price."""
+    at that endpoint's price, for the requests whose usage is known (plus unknown for
+    ``usage_unknown``); None when a model has no price."""
     cost_per_request: dict[str, float | None]
+    """USD per request whose usage is known."""
     saving_per_day: float | None
     """Old minus new, USD per day (positive: the new model is cheaper)."""
     saving_fraction: float | None
@@ -103,6 +113,8 @@ class WorkloadFigures:
     """Requests per model as logged."""
     proposal: Proposal | None = None
     fingerprints: tuple[str, ...] = field(default_factory=tuple)
+    named_by: dict[str, int] = field(default_factory=dict)
+    """Log field → requests it named this workload for, when no rule of the migration file matched."""
 
 
 def _cost(slices: Sequence[Slice], price: Price | None) -> float | None:
@@ -130,6 +142,8 @@ def workload_figures(
     """
     requests = sum(s.requests for s in slices)
     errors = sum(s.errors for s in slices)
+    unknown = sum(s.without_usage for s in slices)
+    known = requests - unknown
     pt = sum(s.prompt_tokens for s in slices)
     ct = sum(s.completion_tokens for s in slices)
     cached = sum(s.cached_tokens for s in slices)
@@ -138,13 +152,16 @@ def workload_figures(
         parts = [_cost([s], model_prices.get(s.model)) for s in slices]
         totals = {"actual": None if any(p is None for p in parts) else float(sum(p for p in parts if p)), **totals}
     per_day = {e: None if c is None else c / days for e, c in totals.items()}
-    per_request = {e: None if c is None or not requests else c / requests for e, c in totals.items()}
+    per_request = {e: None if c is None or not known else c / known for e, c in totals.items()}
     old, new = per_day.get("old"), per_day.get("new")
     saving = None if old is None or new is None else old - new
     logged_n = sum(s.logged_cost_requests for s in slices)
     models: dict[str, int] = {}
+    named_by: dict[str, int] = {}
     for s in slices:
         models[s.model] = models.get(s.model, 0) + s.requests
+        if s.named_by is not None:
+            named_by[s.named_by] = named_by.get(s.named_by, 0) + s.requests
     latency = np.concatenate([s.latency_ms for s in slices]) if slices else np.empty(0)
     ttft = np.concatenate([s.ttft_ms for s in slices]) if slices else np.empty(0)
     return WorkloadFigures(
@@ -155,11 +172,12 @@ def workload_figures(
         share=requests / total_requests if total_requests else 0.0,
         errors=errors,
         error_rate=errors / requests if requests else 0.0,
+        usage_unknown=unknown,
         prompt_tokens=pt,
         completion_tokens=ct,
         cached_tokens=cached,
-        prompt_tokens_per_request=pt / requests if requests else 0.0,
-        completion_tokens_per_request=ct / requests if requests else 0.0,
+        prompt_tokens_per_request=pt / known if known else 0.0,
+        completion_tokens_per_request=ct / known if known else 0.0,
         cost_per_day=per_day,
         cost_per_request=per_request,
         saving_per_day=saving,
@@ -170,4 +188,5 @@ def workload_figures(
         models=dict(sorted(models.items(), key=lambda kv: -kv[1])),
         proposal=proposal,
         fingerprints=fingerprints,
+        named_by=dict(sorted(named_by.items(), key=lambda kv: -kv[1])),
     )

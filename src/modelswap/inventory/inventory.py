@@ -19,7 +19,7 @@ import duckdb
 from modelswap.catalog import Price, UnknownModel, price_for
 from modelswap.config import Migration
 from modelswap.gateway.arms import price_overrides
-from modelswap.inventory.detect import resolve_sources
+from modelswap.inventory.detect import resolve_inputs
 from modelswap.inventory.errors import InventoryError
 from modelswap.inventory.figures import Period, WorkloadFigures, period_of, workload_figures
 from modelswap.inventory.readers import READERS, ColumnMapping, ReaderOptions, RecordQuery
@@ -27,7 +27,7 @@ from modelswap.inventory.readers._sql import LINE_BYTES, LONG_LINE_BYTES, MACROS
 from modelswap.inventory.readers.store import copy_requests, open_existing, store_records
 from modelswap.inventory.rules import RuleInputs, rule_inputs, rules_sql
 from modelswap.inventory.scan import CSV_REFUSED, Slice, locate_problems, scan, with_located
-from modelswap.inventory.sources import ReadReport, Source
+from modelswap.inventory.sources import ReadReport, SkippedFile, Source
 from modelswap.inventory.workloads import UNASSIGNED, Assignment, Proposal, canonical_model, cluster_untagged
 from modelswap.inventory.writeback import accepted_fingerprints
 
@@ -49,6 +49,8 @@ class Inventory:
     other_models: dict[str, int] = field(default_factory=dict)
     """Requests on models outside the scope, per model: counted, not inventoried."""
     warnings: list[str] = field(default_factory=list)
+    skipped_files: list[SkippedFile] = field(default_factory=list)
+    """Files with nothing to read (empty, blank, ``[]``): skipped, not an error."""
 
     def workload(self, name: str) -> WorkloadFigures:
         for w in self.workloads:
@@ -184,7 +186,8 @@ def take_inventory(
     ``all_models``) and each workload is priced at every endpoint; without one, every model
     is, at its own price. ``names`` renames proposals (``{"P1": "support-chat"}``).
     """
-    sources = resolve_sources(locations, fmt, has_mapping=mapping is not None)
+    found = resolve_inputs(locations, fmt, has_mapping=mapping is not None)
+    sources = found.sources
     workload_defs = migration.workloads if migration is not None else ()
     inputs = rule_inputs(workload_defs)
     rules = rules_sql(workload_defs, inputs)
@@ -206,6 +209,7 @@ def take_inventory(
         names=names,
         now=now,
         batch=any(s.format == "batch" for s in sources),
+        skipped_files=found.skipped,
     )
 
 
@@ -227,15 +231,45 @@ def _in_scope(
     return scoped, dict(sorted(other.items(), key=lambda kv: -kv[1])), f"model {old} (endpoint old)"
 
 
+MAX_NAMED_WORKLOADS = 100
+"""Workloads named only by the logs (not in the migration file) listed one by one, busiest first;
+the rest are reported together as unassigned (a log that puts a request id in its trace name
+would otherwise make a workload per request)."""
+
+
+def _overflow(scoped: Sequence[Slice], migration: Migration | None) -> tuple[set[str], str | None]:
+    """Names only the logs give beyond the ``MAX_NAMED_WORKLOADS`` busiest, and a warning about them."""
+    in_file = {w.name for w in (migration.workloads if migration else ())}
+    volume: dict[str, int] = {}
+    for s in scoped:
+        if s.workload is not None and s.workload not in in_file:
+            volume[s.workload] = volume.get(s.workload, 0) + s.requests
+    if len(volume) <= MAX_NAMED_WORKLOADS:
+        return set(), None
+    ranked = sorted(volume, key=lambda n: (-volume[n], n))
+    rest = set(ranked[MAX_NAMED_WORKLOADS:])
+    requests = sum(volume[n] for n in rest)
+    return rest, (
+        f"the logs name {len(volume):,} workloads the migration file does not have; the "
+        f"{MAX_NAMED_WORKLOADS} busiest are listed, the other {len(rest):,} ({requests:,} requests) are "
+        f"reported as {UNASSIGNED}"
+    )
+
+
 def _groups(
-    scoped: Sequence[Slice], migration: Migration | None, assignment: Assignment
+    scoped: Sequence[Slice], migration: Migration | None, assignment: Assignment, overflow: set[str]
 ) -> dict[str, tuple[str, list[Slice]]]:
     """Workload name → (origin, its slices); the migration file's workloads first, even without traffic."""
     groups: dict[str, tuple[str, list[Slice]]] = {
         w.name: ("rule", []) for w in (migration.workloads if migration else ())
     }
     for i, s in enumerate(scoped):
-        name, origin = (s.workload, "tag") if s.workload is not None else assignment.names[i]
+        if s.workload is None:
+            name, origin = assignment.names[i]
+        elif s.workload in overflow:
+            name, origin = UNASSIGNED, "unassigned"
+        else:
+            name, origin = s.workload, "tag"
         groups.setdefault(name, (origin, []))[1].append(s)
     return groups
 
@@ -246,8 +280,11 @@ def _warnings(scoped: Sequence[Slice], figures: Sequence[WorkloadFigures], batch
         out.append("Batch API requests are priced at standard rates; the Batch API bills about half")
     unpriced = sum(s.without_usage for s in scoped)
     if unpriced:
-        out.append(f"{unpriced} successful request(s) logged no token counts: counted, but not in the cost")
-    if any(f.name == UNASSIGNED for f in figures):
+        out.append(
+            f"{unpriced:,} successful request(s) logged no token counts: they are counted (requests, error "
+            "rate, latency), their tokens and cost are unknown; per-request figures are over the others"
+        )
+    if any(f.name == UNASSIGNED and f.origin == "unassigned" for f in figures):
         out.append("some rarely seen system prompts were not clustered: they are reported as (unassigned)")
     return out
 
@@ -261,9 +298,10 @@ def build_inventory(
     names: Mapping[str, str] | None = None,
     now: datetime | None = None,
     batch: bool = False,
+    skipped_files: Sequence[SkippedFile] = (),
 ) -> Inventory:
     """The inventory from slices already read (pure apart from reading the migration file's text)."""
-    warnings: list[str] = []
+    warnings: list[str] = [f"skipped {f.location} ({f.reason})" for f in skipped_files]
     prices, endpoints = _prices(migration, warnings)
     scoped, other, scope = _in_scope(slices, migration, all_models)
     total = sum(s.requests for s in scoped)
@@ -274,6 +312,9 @@ def build_inventory(
     if period is None:
         raise InventoryError("none of the requests in scope has a time: cannot tell requests per day")
     accepted = _accepted(migration)
+    overflow, too_many = _overflow(scoped, migration)
+    if too_many:
+        warnings.append(too_many)
     taken = {w.name for w in (migration.workloads if migration else ())} | {s.workload for s in scoped if s.workload}
     assignment = cluster_untagged(scoped, accepted=accepted, taken=taken | set(accepted.values()), names=names)
     by_name = {p.name: p for p in assignment.proposals}
@@ -289,7 +330,7 @@ def build_inventory(
             proposal=by_name.get(name),
             fingerprints=by_name[name].fingerprints if name in by_name else (),
         )
-        for name, (origin, members) in _groups(scoped, migration, assignment).items()
+        for name, (origin, members) in _groups(scoped, migration, assignment, overflow).items()
     ]
     rank = {"rule": 0, "tag": 1, "accepted": 2, "proposed": 3, "unassigned": 4}
     file_order = {w.name: i for i, w in enumerate(migration.workloads)} if migration else {}
@@ -305,6 +346,7 @@ def build_inventory(
         total_requests=total,
         other_models=other,
         warnings=warnings + _warnings(scoped, figures, batch),
+        skipped_files=list(skipped_files),
     )
 
 

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from modelswap.inventory.figures import WorkloadFigures
 from modelswap.inventory.inventory import Inventory
-from modelswap.inventory.sources import ReadReport
+from modelswap.inventory.sources import ReadReport, SkippedFile
 from modelswap.inventory.spend import SpendReport, WorkloadSpend
 from modelswap.inventory.workloads import Proposal
 
@@ -73,9 +73,16 @@ def _period(inv: Inventory) -> str:
 def _label(w: WorkloadFigures) -> str:
     if w.proposal is not None:
         return f"{w.name} [{w.proposal.id}, proposed]"
+    if w.named_by:
+        fields = ", ".join(w.named_by)
+        return f"{w.name} [named by {fields}]" if w.origin == "tag" else f"{w.name} [+ named by {fields}]"
     if w.origin in ("rule", "tag"):
         return w.name
     return f"{w.name} [{w.origin}]"
+
+
+def _unknown(w: WorkloadFigures) -> str:
+    return f"unknown for {w.usage_unknown:,} req" if w.usage_unknown else "—"
 
 
 def _columns(inv: Inventory) -> list[tuple[str, Any]]:
@@ -89,6 +96,8 @@ def _columns(inv: Inventory) -> list[tuple[str, Any]]:
         cols.append((f"$/day {e}", lambda w, e=e: _money(w.cost_per_day.get(e))))
     if any(w.saving_per_day is not None for w in inv.workloads):
         cols.append(("saving/day", _saving))
+    if any(w.usage_unknown for w in inv.workloads):
+        cols.append(("tokens & $", _unknown))
     if any(w.logged_cost_per_day is not None for w in inv.workloads):
         cols.append(("$/day logged", lambda w: _money(w.logged_cost_per_day)))
     cols += [
@@ -110,11 +119,16 @@ def _legend(inv: Inventory) -> str:
         )
         + "Latency over successful requests; percentiles as numpy's default (linear)."
     )
+    if any(w.usage_unknown for w in inv.workloads):
+        text += (
+            " tokens & $: successful requests that logged no token counts; $/day covers the other "
+            "requests (add the unknown), tok in/out are per request with known usage."
+        )
     return text
 
 
-def _read_lines(reports: list[ReadReport]) -> list[str]:
-    out = []
+def _read_lines(reports: list[ReadReport], skipped: list[SkippedFile] | None = None) -> list[str]:
+    out = [str(f) for f in skipped or []]
     for r in reports:
         line = f"{r.location} ({r.format}): {r.records:,} records"
         if r.companion:
@@ -135,11 +149,20 @@ def _proposal_lines(p: Proposal) -> list[str]:
     tools = f"; tools: {', '.join(p.tools)}" if p.tools else ""
     return [
         f"{p.id} {p.name}: {p.requests:,} requests on {p.model}{tools}; fingerprint(s) {', '.join(p.fingerprints[:4])}"
-        + (" …" if len(p.fingerprints) > 4 else ""),
+        + (f" and {len(p.fingerprints) - 4} more" if len(p.fingerprints) > 4 else ""),
         f"  system: {_short(p.example_system)}",
         f"  user:   {_short(p.example_user)}",
         f"  e.g. {p.example_where}",
     ]
+
+
+def naming_hint(proposals: list[Proposal]) -> str:
+    """How to name proposals: by fingerprint (P-numbers are this table's order, which changes with the logs read)."""
+    example = proposals[0].fingerprints[0][:8] if proposals and proposals[0].fingerprints else "3f2a9c1b"
+    return (
+        f"Proposed workloads (name one by a fingerprint: --name {example}=support-chat; P1, P2, … are "
+        "this table's order, which changes with the logs read; keep them: --accept-workloads)"
+    )
 
 
 def render_table(inv: Inventory) -> RenderableType:
@@ -154,17 +177,13 @@ def render_table(inv: Inventory) -> RenderableType:
         table.add_row(*(fn(w) for _, fn in cols))
     parts: list[RenderableType] = [table, Text(_legend(inv), style="dim")]
     if inv.proposals:
-        parts.append(
-            Text(
-                "\nProposed workloads (name them: --name P1=support-chat; keep them: --accept-workloads)", style="bold"
-            )
-        )
+        parts.append(Text("\n" + naming_hint(inv.proposals), style="bold"))
         for p in inv.proposals:
             parts.append(Text("\n".join(_proposal_lines(p))))
     if inv.other_models:
         seen = ", ".join(f"{m} ({n:,})" for m, n in inv.other_models.items())
         parts.append(Text(f"\nNot on the old model (counted, not inventoried): {seen}"))
-    parts.append(Text("\nRead:\n" + "\n".join(_read_lines(inv.reports))))
+    parts.append(Text("\nRead:\n" + "\n".join(_read_lines(inv.reports, inv.skipped_files))))
     for warning in inv.warnings:
         parts.append(Text(f"! {warning}", style="yellow"))
     return Group(*parts)
@@ -189,7 +208,7 @@ def to_markdown(inv: Inventory) -> str:
     lines += ["| " + " | ".join(_md_escape(str(fn(w))) for _, fn in cols) + " |" for w in inv.workloads]
     lines += ["", _legend(inv)]
     if inv.proposals:
-        lines += ["", "## Proposed workloads", ""]
+        lines += ["", "## Proposed workloads", "", naming_hint(inv.proposals), ""]
         for p in inv.proposals:
             head, *rest = _proposal_lines(p)
             lines.append(f"- **{_md_escape(head)}**")
@@ -200,7 +219,7 @@ def to_markdown(inv: Inventory) -> str:
     lines += ["", "## Sources", ""]
     lines += [
         f"- {_md_escape(line.strip())}" if not line.startswith("  ") else f"  - {_md_escape(line.strip())}"
-        for line in _read_lines(inv.reports)
+        for line in _read_lines(inv.reports, inv.skipped_files)
     ]
     if inv.warnings:
         lines += ["", "## Warnings", ""] + [f"- {_md_escape(w)}" for w in inv.warnings]
@@ -226,6 +245,23 @@ def to_json(inv: Inventory) -> str:
 
 # ---- the spend tracker -----------------------------------------------------------------------
 
+SPEND_LEGEND = (
+    "actual: recorded cost of served requests; new arm: the part the new model served; same on old: those "
+    "requests at the baseline cost per request; saved so far: same on old − new arm (requests the old model "
+    "served are neither a saving nor a loss); shadow: cost of mirrored calls (not in actual)."
+)
+
+
+def _saved(w: WorkloadSpend) -> str:
+    if w.realised_saving_usd is None:
+        return "— (no new traffic)" if not w.new_requests else "—"
+    return _money(w.realised_saving_usd)
+
+
+def _baseline_cell(w: WorkloadSpend) -> str:
+    n = f", n={w.baseline_sample:,}" if w.baseline_sample is not None else ""
+    return f"{_money(w.baseline_cost_per_request)} ({w.baseline_source}{n})"
+
 
 def _spend_columns() -> list[tuple[str, Any]]:
     def share(w: WorkloadSpend) -> str:
@@ -242,17 +278,18 @@ def _spend_columns() -> list[tuple[str, Any]]:
         ),
         ("on new", share),
         ("actual $", lambda w: _money(w.actual_usd)),
+        ("new arm $", lambda w: _money(sum(d.cost_usd.get("new", 0.0) for d in w.days))),
         (
-            "all on old $",
+            "same on old $",
             lambda w: (
                 _money(sum(d.counterfactual_usd or 0.0 for d in w.days))
-                if w.baseline_cost_per_request is not None
+                if w.baseline_cost_per_request is not None and w.new_requests
                 else "—"
             ),
         ),
-        ("saved so far", lambda w: _money(w.realised_saving_usd)),
+        ("saved so far", _saved),
         ("shadow $", lambda w: _money(w.shadow_cost_usd)),
-        ("baseline $/req", lambda w: f"{_money(w.baseline_cost_per_request)} ({w.baseline_source})"),
+        ("baseline $/req", _baseline_cell),
         ("new $/req", lambda w: _money(w.new_cost_per_request)),
         ("saving/day at 100%", lambda w: _money(w.saving_per_day_at_full)),
     ]
@@ -267,11 +304,9 @@ def render_spend(report: SpendReport) -> RenderableType:
         table.add_column(title, justify="left" if i == 0 else "right", no_wrap=i == 0)
     for w in report.workloads:
         table.add_row(*(fn(w) for _, fn in cols))
-    note = Text(
-        "actual: recorded cost of served requests; all on old: the same requests at the baseline cost per "
-        "request; shadow: cost of mirrored calls (not in actual)."
-    )
-    return Group(table, note)
+    note = Text(SPEND_LEGEND)
+    notes = [Text(f"! {w.workload}: {w.saving_note}", style="yellow") for w in report.workloads if w.saving_note]
+    return Group(table, note, *notes)
 
 
 def spend_markdown(report: SpendReport) -> str:
@@ -284,6 +319,8 @@ def spend_markdown(report: SpendReport) -> str:
         "|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|",
     ]
     lines += ["| " + " | ".join(_md_escape(str(fn(w))) for _, fn in cols) + " |" for w in report.workloads]
+    lines += ["", SPEND_LEGEND]
+    lines += [f"- {w.workload}: {w.saving_note}" for w in report.workloads if w.saving_note]
     return "\n".join(lines) + "\n"
 
 
@@ -294,5 +331,7 @@ def spend_dict(report: SpendReport) -> dict[str, Any]:
         wd["actual_usd"] = w.actual_usd
         wd["shadow_cost_usd"] = w.shadow_cost_usd
         wd["realised_saving_usd"] = w.realised_saving_usd
+        wd["saving_note"] = w.saving_note
+        wd["new_requests"] = w.new_requests
         wd["saving_per_day_at_full_usd"] = w.saving_per_day_at_full
     return data

@@ -1,7 +1,7 @@
 """One pass over one source: records → slices (per workload or prompt fingerprint, and model).
 
 The whole file is read once, in parallel, by one DuckDB query that assigns each record its
-workload (the log's own tag, else the migration file's rules), fingerprints the system prompt
+workload (the store's own, else the migration file's rules, else a name the log carries), fingerprints the system prompt
 of records no rule recognises, and aggregates per (workload or fingerprint, model): counts,
 token sums, first and last time, and every latency (kept, so percentiles are exact and can
 be merged across slices and files). Unusable records are counted per reason with their
@@ -38,7 +38,8 @@ class Slice:
     """Aggregates of the records of one source sharing a workload (or prompt fingerprint) and a model."""
 
     workload: str | None
-    """The log's tag or the rules' workload; None when neither applies (then ``prompt_key`` is set)."""
+    """The store's workload, else the rules', else the one the log names; None when none applies (then
+    ``prompt_key`` is set)."""
     prompt_key: int | None
     model: str
     requests: int
@@ -50,7 +51,8 @@ class Slice:
     logged_cost_requests: int
     """Requests whose log recorded a cost (``logged_cost`` sums those)."""
     without_usage: int
-    """Successful requests that logged no token counts (only a store may hold these): unpriced."""
+    """Successful requests that logged no token counts: counted, their tokens and cost unknown (the
+    token sums cover the other requests only)."""
     first: datetime | None
     """The earliest request (None when no record of the slice had a time: failed batch requests)."""
     last: datetime | None
@@ -61,6 +63,8 @@ class Slice:
     example_user: str | None = None
     tools: str | None = None
     example_where: str | None = None
+    named_by: str | None = None
+    """The log field that named ``workload`` when no rule matched (``metadata.workload``), else None."""
 
 
 def prompt_key_sql(system_prompt: str, tools: str) -> str:
@@ -75,6 +79,7 @@ def prompt_key_sql(system_prompt: str, tools: str) -> str:
 
 def _aggregate_sql(query: RecordQuery, rules: str) -> str:
     skip = ", ".join(lit(r) for r in sorted(SKIP_REASONS))
+    known = "prompt_tokens IS NOT NULL AND completion_tokens IS NOT NULL"  # a half-logged usage is no usage
     untagged = "problem IS NULL AND workload IS NULL"
     lazy_items = "".join(f", CASE WHEN {untagged} THEN {sql} END AS {alias}" for alias, sql in query.lazy.items)
     lazy_fields = ", ".join(
@@ -83,19 +88,22 @@ def _aggregate_sql(query: RecordQuery, rules: str) -> str:
     )
     return f"""
 WITH rec AS ({query.sql}),
-assigned AS (SELECT *, coalesce(tag, {rules}) AS workload FROM rec),
+ruled AS (SELECT *, coalesce(tag, {rules}) AS ruled FROM rec),
+assigned AS (SELECT *, coalesce(ruled, named) AS workload,
+  CASE WHEN ruled IS NULL THEN named_from END AS named_by FROM ruled),
 extracted AS (SELECT *{lazy_items} FROM assigned),
 prompted AS (SELECT *, {lazy_fields} FROM extracted)
 SELECT
   problem,
   CASE WHEN problem IS NULL THEN workload END AS workload,
+  CASE WHEN problem IS NULL THEN named_by END AS named_by,
   CASE WHEN problem IS NULL AND workload IS NULL THEN {prompt_key_sql("system_prompt", "tools")} END AS prompt_key,
   CASE WHEN problem IS NULL THEN model END AS model,
   count(*)::BIGINT AS n,
   (count(*) FILTER (WHERE is_error))::BIGINT AS errors,
-  coalesce(sum(prompt_tokens), 0)::BIGINT AS prompt_tokens,
-  coalesce(sum(completion_tokens), 0)::BIGINT AS completion_tokens,
-  coalesce(sum(cached_tokens), 0)::BIGINT AS cached_tokens,
+  coalesce(sum(prompt_tokens) FILTER (WHERE {known}), 0)::BIGINT AS prompt_tokens,
+  coalesce(sum(completion_tokens) FILTER (WHERE {known}), 0)::BIGINT AS completion_tokens,
+  coalesce(sum(cached_tokens) FILTER (WHERE {known}), 0)::BIGINT AS cached_tokens,
   coalesce(sum(logged_cost), 0)::DOUBLE AS logged_cost,
   count(logged_cost)::BIGINT AS logged_cost_n,
   (count(*) FILTER (WHERE NOT is_error AND (prompt_tokens IS NULL OR completion_tokens IS NULL)))::BIGINT AS no_usage,
@@ -157,6 +165,7 @@ def scan(
         slices.append(
             Slice(
                 workload=_text(cols["workload"][i]),
+                named_by=_text(cols["named_by"][i]),
                 prompt_key=None if cols["prompt_key"][i] is None else int(cols["prompt_key"][i]),
                 model=str(cols["model"][i]),
                 requests=n,

@@ -64,3 +64,15 @@ class ReadReport:
     """Records deliberately left out, per reason (blank lines, Langfuse spans that are not LLM calls)."""
     companion: tuple[str, ...] = ()
     """Files read alongside (a Batch API input file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file given (or found in a directory) that holds nothing to read: skipped, and reported."""
+
+    location: str
+    reason: str
+    """``empty file``, ``only blank lines``, ``an empty JSON array``."""
+
+    def __str__(self) -> str:
+        return f"{self.location}: skipped ({self.reason})"

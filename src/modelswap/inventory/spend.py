@@ -2,9 +2,11 @@
 
 From the store's records (the gateway priced every request it served, and every shadow
 call): per workload and UTC day, requests and cost per arm, the cost of shadow copies, and
-what the same requests would have cost at the baseline's cost per request (all on the old
-model). Their difference is the saving realised so far; the new arm's observed cost per
-request gives the saving per day once all traffic is on it.
+what the requests the *new* model served would have cost at the baseline's cost per request.
+That minus what they did cost is the saving realised so far: requests the old model served are
+neither a saving nor a loss, so before the new model has served anything there is no saving or
+loss to report (None, with ``saving_note`` saying why), whatever the baseline. The new arm's
+observed cost per request gives the saving per day once all traffic is on it.
 
 The baseline cost per request is the workload's latest baseline snapshot (``modelswap inventory
 --baseline``), else its latest inventory evidence, else the old arm's cost per request in the
@@ -36,7 +38,10 @@ class SpendDay:
     shadow_cost_usd: float
     """Recorded cost of shadow copies (the price of running both models)."""
     counterfactual_usd: float | None
-    """The day's requests at the baseline cost per request (as if all were on the old model)."""
+    """The new arm's priced requests of the day at the baseline cost per request: what they would
+    have cost on the old model (None without a baseline)."""
+    priced: dict[str, int] = field(default_factory=dict)
+    """Served requests per arm with a recorded cost."""
 
     @property
     def actual_usd(self) -> float:
@@ -44,7 +49,10 @@ class SpendDay:
 
     @property
     def saving_usd(self) -> float | None:
-        return None if self.counterfactual_usd is None else self.counterfactual_usd - self.actual_usd
+        """What the new arm's requests saved against the baseline (negative: a loss)."""
+        if self.counterfactual_usd is None:
+            return None
+        return self.counterfactual_usd - self.cost_usd.get("new", 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,8 @@ class WorkloadSpend:
     baseline_cost_per_request: float | None
     baseline_source: str
     """``baseline``, ``inventory``, ``old arm`` or ``none``."""
+    baseline_sample: int | None
+    """Requests (or eval cases) the baseline cost per request rests on, when known."""
     new_cost_per_request: float | None
     """Observed on the new arm (served requests with a recorded cost)."""
     new_share: float
@@ -71,9 +81,25 @@ class WorkloadSpend:
         return sum(d.shadow_cost_usd for d in self.days)
 
     @property
+    def new_requests(self) -> int:
+        return sum(d.requests.get("new", 0) for d in self.days)
+
+    @property
     def realised_saving_usd(self) -> float | None:
+        """Saving so far on the requests the new model served; None before it served any, or without a baseline."""
+        if not self.new_requests:
+            return None
         savings = [d.saving_usd for d in self.days]
-        return None if not savings or any(s is None for s in savings) else sum(s for s in savings if s is not None)
+        return None if any(s is None for s in savings) else sum(s for s in savings if s is not None)
+
+    @property
+    def saving_note(self) -> str:
+        """Why there is no saving to report ("" when there is one)."""
+        if not self.new_requests:
+            return "the new model has served no traffic yet: no saving or loss to report"
+        if self.baseline_cost_per_request is None:
+            return "no baseline cost per request to compare with (run modelswap baseline)"
+        return ""
 
     @property
     def saving_per_day_at_full(self) -> float | None:
@@ -99,16 +125,23 @@ def _day_of(store: Store, column: sa.ColumnElement[datetime]) -> sa.ColumnElemen
     return sa.func.substr(sa.type_coerce(column, sa.String), 1, 10)  # SQLite keeps UTC text
 
 
-def _baseline(store: Store, workload: str) -> tuple[float | None, str]:
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _baseline(store: Store, workload: str) -> tuple[float | None, str, int | None]:
+    """The reference cost per request, where it comes from, and the sample it rests on."""
     row = store.latest_baseline(workload)
     if row is not None and isinstance(row.figures.get("cost_per_request_usd"), int | float):
-        return float(row.figures["cost_per_request_usd"]), "baseline"
+        return float(row.figures["cost_per_request_usd"]), "baseline", _int(row.figures.get("cost_sample"))
     for ev in reversed(read_evidence(store, "inventory", workload=workload)):
-        per_request = (ev.figures or {}).get("cost_per_request") or {}
+        figures = ev.figures or {}
+        per_request = figures.get("cost_per_request") or {}
         value = per_request.get("old", per_request.get("actual"))
         if isinstance(value, int | float):
-            return float(value), "inventory"
-    return None, "none"
+            requests, unknown = _int(figures.get("requests")), _int(figures.get("usage_unknown")) or 0
+            return float(value), "inventory", None if requests is None else requests - unknown
+    return None, "none", None
 
 
 @dataclass
@@ -152,6 +185,18 @@ def _tallies(
     return tallies, shadow_cost
 
 
+def _day(d: date, by_arm: dict[str, _Tally], shadow_cost: float, baseline: float | None) -> SpendDay:
+    new = by_arm.get("new")
+    return SpendDay(
+        day=d,
+        requests={arm: x.requests for arm, x in by_arm.items()},
+        cost_usd={arm: x.cost for arm, x in by_arm.items()},
+        shadow_cost_usd=shadow_cost,
+        counterfactual_usd=None if baseline is None else baseline * (new.priced if new is not None else 0),
+        priced={arm: x.priced for arm, x in by_arm.items()},
+    )
+
+
 def spend_report(
     store: Store,
     workloads: Sequence[str] | None = None,
@@ -173,24 +218,13 @@ def spend_report(
                 total_arm.requests += tally.requests
                 total_arm.priced += tally.priced
                 total_arm.cost += tally.cost
-        baseline, source = _baseline(store, name)
+        baseline, source, sample = _baseline(store, name)
         old = arms.get("old")
         if baseline is None and old is not None and old.priced:
-            baseline, source = old.cost / old.priced, "old arm"
+            baseline, source, sample = old.cost / old.priced, "old arm", old.priced
         new = arms.get("new")
         all_days = sorted(set(per_day) | set(shadow.get(name, {})))
-        days = [
-            SpendDay(
-                day=d,
-                requests={arm: x.requests for arm, x in per_day.get(d, {}).items()},
-                cost_usd={arm: x.cost for arm, x in per_day.get(d, {}).items()},
-                shadow_cost_usd=shadow.get(name, {}).get(d, 0.0),
-                counterfactual_usd=None
-                if baseline is None
-                else baseline * sum(x.requests for x in per_day.get(d, {}).values()),
-            )
-            for d in all_days
-        ]
+        days = [_day(d, per_day.get(d, {}), shadow.get(name, {}).get(d, 0.0), baseline) for d in all_days]
         total = sum(x.requests for x in arms.values())
         span = (all_days[-1] - all_days[0]).days + 1 if all_days else 1
         report.workloads.append(
@@ -199,6 +233,7 @@ def spend_report(
                 days=days,
                 baseline_cost_per_request=baseline,
                 baseline_source=source,
+                baseline_sample=sample,
                 new_cost_per_request=new.cost / new.priced if new is not None and new.priced else None,
                 new_share=(new.requests if new is not None else 0) / total if total else 0.0,
                 requests_per_day=total / span,

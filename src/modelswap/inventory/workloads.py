@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from modelswap.catalog import lookup
+from modelswap.inventory.naming import resolve_names
 from modelswap.inventory.scan import FINGERPRINT_PREFIX, Slice
 
 SIMILARITY = 0.7
@@ -150,9 +151,9 @@ class Proposal:
     """A workload proposed from untagged traffic: what it looks like, so a person can name it."""
 
     id: str
-    """``P1``, ``P2``, ... by volume."""
+    """``P1``, ``P2``, ... by volume: a position in this run's table, not a stable key."""
     name: str
-    """The proposed name (a slug from the prompt); ``--name P1=support-chat`` changes it."""
+    """The proposed name (a slug from the prompt); ``--name FINGERPRINT=support-chat`` changes it."""
     fingerprints: tuple[str, ...]
     """The fingerprints it gathers, most requests first."""
     model: str
@@ -203,7 +204,9 @@ def cluster_untagged(
     """Assign every slice without a workload to an accepted workload, a proposal, or unassigned.
 
     ``accepted`` maps fingerprints to workload names from the migration file; ``taken`` are
-    names already in use; ``names`` renames proposals (``{"P1": "support-chat"}``).
+    names already in use; ``names`` renames proposals by fingerprint (or a prefix of at least
+    six digits) or, within this run, by P-number: ``{"3f2a9c1b": "support-chat"}``
+    (``naming.resolve_names``; a key that names no proposal raises ``NamingError``).
     """
     accepted = accepted or {}
     names = names or {}
@@ -242,17 +245,13 @@ def cluster_untagged(
     clusters.sort(key=lambda c: (-c.requests, c.fingerprints[0]))
 
     used = set(taken)
+    listed = clusters[:MAX_PROPOSALS]
+    chosen = resolve_names([c.fingerprints for c in listed], names, accepted=accepted, taken=frozenset(used))
+    used |= set(chosen.values())
     proposals: list[Proposal] = []
-    for n, c in enumerate(clusters[:MAX_PROPOSALS], 1):
+    for n, c in enumerate(listed, 1):
         pid = f"P{n}"
-        wanted = names.get(pid) or next((names[f] for f in c.fingerprints if f in names), None)
-        if wanted is not None:
-            if wanted in used:
-                raise ValueError(f"name {wanted!r} for {pid} is already a workload; pick another")
-            used.add(wanted)
-            name = wanted
-        else:
-            name = propose_name(c.lead.example_system, used)
+        name = chosen[n - 1] if n - 1 in chosen else propose_name(c.lead.example_system, used)
         proposals.append(
             Proposal(
                 id=pid,

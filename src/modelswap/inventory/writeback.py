@@ -100,6 +100,13 @@ def _entry(indent: str, item: Accepted) -> list[str]:
     ]
 
 
+def preview_accepted(path: str | Path, items: Sequence[Accepted]) -> str:
+    """The lines ``write_accepted(path, items)`` would add, in the file's indentation: shown before writing."""
+    p = Path(path)
+    _, indent = _workloads_block(p.read_text(encoding="utf-8"), str(p))
+    return "".join(line for item in items for line in _entry(indent, item))
+
+
 def add_workloads(text: str, items: Sequence[Accepted], file: str = "<migration>") -> str:
     """The migration file's text with ``items`` appended to its workloads list."""
     end, indent = _workloads_block(text, file)

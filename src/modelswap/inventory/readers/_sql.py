@@ -31,6 +31,8 @@ RAW_FIELDS: tuple[str, ...] = (
     "ts_raw",
     "model",
     "tag",
+    "named",
+    "named_from",
     "user_id",
     "key_name",
     "path",
@@ -46,7 +48,13 @@ RAW_FIELDS: tuple[str, ...] = (
 
 ``ts_raw`` is text or a number (ISO 8601 with or without offset, or Unix seconds/milliseconds);
 tokens, cost and latencies may be text or numbers; ``is_error`` is a boolean expression;
-``tag`` is a workload name the log itself carries (modelswap's store does)."""
+``tag`` is a workload the log assigned with authority (modelswap's store: the gateway matched it),
+applied before the migration file's rules; ``named`` is a workload name a log carries of its own
+(a ``workload`` field, LiteLLM tags, a Langfuse trace name), used only when no rule matches, and
+``named_from`` says which field gave it (``named_workload`` builds both)."""
+
+MAX_TOKENS = 1_000_000_000
+"""Most tokens one request may report; more is refused as implausible (and could overflow sums)."""
 
 LAZY_FIELDS: tuple[str, ...] = ("system_prompt", "user_text", "tools", "request_id")
 """Fields only records no rule recognises need (to fingerprint and show them, and to point at
@@ -59,6 +67,12 @@ def blank_sql(text: str = "j") -> str:
     line costs seconds per 10 M)."""
     return f"CASE WHEN {text} IS NULL THEN true WHEN strlen({text}) > 64 THEN false ELSE trim({text}) = '' END"
 
+
+ENVIRONMENT_TAGS = ("prod", "production", "staging", "stage", "dev", "development", "test", "testing", "qa")
+"""Tags that name where a request ran, not what it is for: never taken as a workload name."""
+
+MAX_NAME_CHARS = 100
+"""Longest workload name taken from a log's own fields; a longer value is not a name (it is ignored)."""
 
 MACROS = (
     # ISO 8601 (an offset is honoured; none means UTC), or Unix seconds or milliseconds → naive UTC.
@@ -76,6 +90,24 @@ MACROS = (
     "CREATE OR REPLACE TEMP MACRO ms_num(x) AS TRY_CAST(x AS DOUBLE)",
     # Milliseconds between two timestamps given as text (NULL if either is missing).
     "CREATE OR REPLACE TEMP MACRO ms_between(a, b) AS epoch_us(ms_ts(b)) / 1000.0 - epoch_us(ms_ts(a)) / 1000.0",
+    # A workload name from a JSON list of tags (LiteLLM request_tags, metadata.tags): a tag
+    # ``workload:NAME`` (or ``workload=NAME``) if any, else the first tag that is not a User-Agent
+    # (LiteLLM adds those by itself) or an environment name (ENVIRONMENT_TAGS).
+    f"""CREATE OR REPLACE TEMP MACRO ms_tags(t) AS list_filter(
+         CASE WHEN left(ltrim(t::VARCHAR), 1) = '[' THEN TRY(from_json(t::VARCHAR, '["VARCHAR"]')) END,
+         lambda x: x IS NOT NULL AND trim(x) <> '' AND NOT starts_with(lower(trim(x)), 'user-agent')
+           AND lower(trim(x)) NOT IN ({", ".join(lit(e) for e in ENVIRONMENT_TAGS)}))""",
+    """CREATE OR REPLACE TEMP MACRO ms_tag(t) AS CASE WHEN t IS NULL OR t::VARCHAR = '[]' THEN NULL ELSE coalesce(
+         nullif(trim(regexp_extract(
+           list_filter(ms_tags(t), lambda x: regexp_matches(lower(x), '^\\s*workload\\s*[:=]'))[1],
+           '[:=]\\s*(.*)$', 1)), ''),
+         trim(ms_tags(t)[1])) END""",
+    # A workload name as a log wrote it, if it looks like one: 1 to MAX_NAME_CHARS characters, not JSON.
+    f"""CREATE OR REPLACE TEMP MACRO ms_name(x) AS CASE
+         WHEN x IS NULL THEN NULL
+         WHEN strlen(trim(x::VARCHAR)) BETWEEN 1 AND {MAX_NAME_CHARS} AND left(trim(x::VARCHAR), 1) NOT IN ('{{', '[')
+           THEN trim(x::VARCHAR)
+       END""",
 )
 
 
@@ -162,7 +194,6 @@ def record_select(
     extra: Iterable[tuple[str, str]] = (),
     flags: Flags = Flags(),
     skip: str = "NULL",
-    usage_required: bool = True,
     carry: Sequence[str] = (),
 ) -> str:
     """The common record shape over a reader's rows, with a ``problem`` per unusable record.
@@ -170,9 +201,9 @@ def record_select(
     ``fields`` maps names in ``RAW_FIELDS`` to SQL (missing ones are NULL); ``extra`` adds
     rule inputs (``meta_0``, ``hdr_0``, ...) as text. ``flags`` mark blank lines (skipped
     quietly), lines that are not JSON and JSON that is not an object; ``skip`` is a reason
-    (text) to leave a record out on purpose, or NULL. Without ``usage_required`` a successful
-    record may lack token counts (it is counted, unpriced). ``carry`` names source columns kept
-    for the lazy fields (``Lazy``).
+    (text) to leave a record out on purpose, or NULL. A successful record without token counts is
+    counted (its tokens and cost are unknown: ``Slice.without_usage``). ``carry`` names source
+    columns kept for the lazy fields (``Lazy``).
     """
     unknown = set(fields) - set(RAW_FIELDS)
     if unknown:
@@ -200,6 +231,7 @@ SELECT line, _blank, _invalid, _not_object, _skip, ts_raw,
   ms_ts(ts_raw) AS ts,
   nullif(trim(model::VARCHAR), '') AS model,
   nullif(trim(tag::VARCHAR), '') AS tag,
+  nullif(trim(named::VARCHAR), '') AS named, named_from::VARCHAR AS named_from,
   user_id::VARCHAR AS user_id, key_name::VARCHAR AS key_name, path::VARCHAR AS path,
   ms_int(prompt_tokens) AS prompt_tokens, ms_int(completion_tokens) AS completion_tokens,
   coalesce(ms_int(cached_tokens), 0) AS cached_tokens,
@@ -208,7 +240,6 @@ SELECT line, _blank, _invalid, _not_object, _skip, ts_raw,
 FROM (SELECT
   {raw}
 FROM ({from_sql}) AS src) AS raw"""
-    usage_check = "true" if usage_required else "false"
     problem = f"""CASE
     WHEN _blank THEN 'blank line'
     WHEN _invalid THEN 'not valid JSON'
@@ -217,9 +248,9 @@ FROM ({from_sql}) AS src) AS raw"""
     WHEN ts_raw IS NULL AND NOT is_error THEN 'no timestamp'
     WHEN ts IS NULL AND ts_raw IS NOT NULL THEN 'unreadable timestamp'
     WHEN model IS NULL THEN 'no model'
-    WHEN {usage_check} AND NOT is_error AND (prompt_tokens IS NULL OR completion_tokens IS NULL)
-      THEN 'no token usage'
     WHEN prompt_tokens < 0 OR completion_tokens < 0 OR cached_tokens < 0 THEN 'negative token count'
+    WHEN prompt_tokens > {MAX_TOKENS} OR completion_tokens > {MAX_TOKENS} OR cached_tokens > {MAX_TOKENS}
+      THEN 'implausible token count'
     WHEN cached_tokens > prompt_tokens THEN 'cached tokens exceed prompt tokens'
     WHEN latency_ms < 0 OR ttft_ms < 0 THEN 'negative latency'
     WHEN latency_ms = 'Infinity'::DOUBLE OR isnan(latency_ms) THEN 'unreadable latency'
@@ -332,6 +363,19 @@ def header_value(headers_json: str, name: str) -> str:
         f"json_extract_string({headers_json}, "
         f"'$.\"' || list_filter(json_keys({headers_json}), lambda k: lower(k) = {wanted})[1] || '\"')"
     )
+
+
+def named_workload(alternatives: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """The ``named`` and ``named_from`` fields from (field label, SQL) alternatives, first usable one first.
+
+    A value is usable when ``ms_name`` accepts it (non-empty, at most ``MAX_NAME_CHARS``, not JSON).
+    """
+    usable = [(label, f"ms_name({sql})") for label, sql in alternatives if sql != "NULL"]
+    if not usable:
+        return {}
+    named = usable[0][1] if len(usable) == 1 else f"coalesce({', '.join(sql for _, sql in usable)})"
+    whens = " ".join(f"WHEN {sql} IS NOT NULL THEN {lit(label)}" for label, sql in usable)
+    return {"named": named, "named_from": f"CASE {whens} END"}
 
 
 def path_of(url: str) -> str:

@@ -8,7 +8,7 @@ list positions as numbers: ``messages.0.content``) holds each field; see
 from __future__ import annotations
 
 from modelswap.inventory.errors import InventoryError
-from modelswap.inventory.readers._sql import Access, layout_scan, lazy_of, path_of, record_select
+from modelswap.inventory.readers._sql import Access, layout_scan, lazy_of, named_workload, path_of, record_select
 from modelswap.inventory.readers.base import ReaderOptions, RecordQuery
 from modelswap.inventory.rules import RuleInputs
 from modelswap.inventory.sources import Source
@@ -50,7 +50,7 @@ def generic_records(source: Source, inputs: RuleInputs, options: ReaderOptions) 
     fields = {
         "ts_raw": get("timestamp"),
         "model": get("model"),
-        "tag": get("workload"),
+        **named_workload([(f"column {cols['workload']}", get("workload"))] if "workload" in cols else []),
         "prompt_tokens": get("prompt_tokens"),
         "completion_tokens": get("completion_tokens"),
         "cached_tokens": get("cached_tokens"),

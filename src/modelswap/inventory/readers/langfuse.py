@@ -16,7 +16,7 @@ the rest as ``input``, so prompt tokens are their sum (``inputUsage``).
 
 from __future__ import annotations
 
-from modelswap.inventory.readers._sql import Access, layout_scan, lazy_of, record_select, rule_columns
+from modelswap.inventory.readers._sql import Access, layout_scan, lazy_of, named_workload, record_select, rule_columns
 from modelswap.inventory.readers.base import ReaderOptions, RecordQuery
 from modelswap.inventory.rules import RuleInputs
 from modelswap.inventory.sources import Source
@@ -63,6 +63,12 @@ def langfuse_records(source: Source, inputs: RuleInputs, options: ReaderOptions)
             ("total_cost",),
         ),
         "is_error": f"upper({acc.get('level')}) = 'ERROR'",
+        **named_workload(
+            [
+                ("metadata.workload", acc.get("metadata", "workload")),
+                ("traceName", acc.first(("traceName",), ("trace_name",))),
+            ]
+        ),
     }
     lazy = lazy_of(
         lz,

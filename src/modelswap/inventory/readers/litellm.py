@@ -18,6 +18,7 @@ from modelswap.inventory.readers._sql import (
     Access,
     layout_scan,
     lazy_of,
+    named_workload,
     record_select,
     rule_columns,
 )
@@ -54,6 +55,13 @@ def litellm_records(source: Source, inputs: RuleInputs, options: ReaderOptions) 
         ),
         "logged_cost": acc.get("spend"),
         "is_error": f"lower({acc.get('status')}) IN ('failure', 'error', 'failed')",
+        **named_workload(
+            [
+                ("metadata.requester_metadata.workload", acc.get("metadata", "requester_metadata", "workload")),
+                ("request_tags", f"ms_tag({acc.get('request_tags')})"),
+                ("metadata.tags", f"ms_tag({acc.get('metadata', 'tags')})"),
+            ]
+        ),
     }
     lazy = lazy_of(
         lz,

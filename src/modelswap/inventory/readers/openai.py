@@ -7,9 +7,14 @@ response body with its ``usage``, when it started and how long it took::
      "request": {"model": "gpt-4o", "messages": [...], "user": "...", "metadata": {...}},
      "response": {"id": "chatcmpl-...", "model": "gpt-4o-2024-08-06", "usage": {...}, ...}}
 
-Also accepted: ``ts``/``created_at``/``start_time`` for the time (else ``response.created``),
-``duration_ms`` for the latency, ``status_code``, an ``error`` object, ``headers``, ``key_name``,
-``path`` (or ``url``), a top-level ``workload`` tag, and a top-level ``usage``.
+Also accepted: ``ts``/``created_at``/``start_time`` for the time (else ``response.created``, else
+a top-level ``created``), ``duration_ms`` for the latency, ``status_code``, an ``error`` object,
+``headers``, ``key_name``, ``path`` (or ``url``), and a top-level ``usage`` and ``model``. So
+OpenAI's *stored chat completions* (a ``chat.completion`` object per line, as the list endpoint
+returns them: ``id``, ``created``, ``model``, ``usage``, ``metadata``, ``choices``) read as they are.
+
+A workload the log names itself (a top-level ``workload``, else ``metadata.workload`` of the
+request or of the record) is used when no rule of the migration file matches.
 
 A Batch API output line is ``{"id", "custom_id", "response": {"status_code", "body"}, "error"}``;
 its prompt is in the batch's *input* file (``{"custom_id", "method", "url", "body"}``), joined on
@@ -23,6 +28,7 @@ from modelswap.inventory.readers._sql import (
     jsonl_lines,
     layout_scan,
     lazy_of,
+    named_workload,
     no_rule_columns,
     path_of,
     record_select,
@@ -67,10 +73,22 @@ def openai_records(source: Source, inputs: RuleInputs, options: ReaderOptions) -
     error = acc.first(("error",), ("response", "error"))
     fields = {
         "ts_raw": acc.first(
-            ("timestamp",), ("ts",), ("created_at",), ("start_time",), ("request_time",), ("response", "created")
+            ("timestamp",),
+            ("ts",),
+            ("created_at",),
+            ("start_time",),
+            ("request_time",),
+            ("response", "created"),
+            ("created",),
         ),
         "model": acc.first(("response", "model"), ("request", "model"), ("model",)),
-        "tag": acc.get("workload"),
+        **named_workload(
+            [
+                ("workload", acc.get("workload")),
+                ("request.metadata.workload", acc.get("request", "metadata", "workload")),
+                ("metadata.workload", acc.get("metadata", "workload")),
+            ]
+        ),
         "latency_ms": acc.first(("latency_ms",), ("duration_ms",), ("elapsed_ms",)),
         "ttft_ms": acc.first(("ttft_ms",), ("time_to_first_token_ms",)),
         "logged_cost": acc.first(("cost_usd",), ("cost",)),
@@ -102,6 +120,7 @@ def batch_records(source: Source, inputs: RuleInputs, options: ReaderOptions) ->
     fields = {
         "ts_raw": out.get(*body, "created"),
         "model": out.get(*body, "model"),
+        **named_workload([("response.body.metadata.workload", out.get(*body, "metadata", "workload"))]),
         "is_error": f"coalesce(ms_int({status}) >= 400, false) OR coalesce({error}, 'null') NOT IN ('null', '')",
         **_usage_fields(out, (*body, "usage")),
     }
@@ -119,6 +138,12 @@ def batch_records(source: Source, inputs: RuleInputs, options: ReaderOptions) ->
         if inputs.path:
             fields["path"] = path_of(inp.get("url"))
         extra = rule_columns(inp, inputs, metadata=[("body", "metadata")])
+        fields |= named_workload(
+            [
+                ("body.metadata.workload (input file)", inp.get("body", "metadata", "workload")),
+                ("response.body.metadata.workload", out.get(*body, "metadata", "workload")),
+            ]
+        )
         in_id = inp.get("custom_id")
         lines = jsonl_lines(source.companion, "k", numbered=False, max_line=options.max_line)
         joined = (

@@ -115,5 +115,5 @@ def store_records(table: str, inputs: RuleInputs) -> RecordQuery:
         "logged_cost": "cost_usd",
         "is_error": "status >= 400 OR error_kind IS NOT NULL",
     }
-    sql = record_select(f"SELECT * FROM {table}", fields, extra=no_rule_columns(inputs), usage_required=False)
+    sql = record_select(f"SELECT * FROM {table}", fields, extra=no_rule_columns(inputs))
     return RecordQuery(sql, "row")
