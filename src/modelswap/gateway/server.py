@@ -105,11 +105,23 @@ def build_gateway(
 
 
 def serve(
-    migration: Migration, *, host: str | None = None, port: int | None = None, log_level: str = "warning"
+    migration: Migration,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    log_level: str = "warning",
+    insecure: bool = False,
+    warn: Callable[[str], object] = log.warning,
 ) -> None:
-    """Run one gateway replica until SIGINT/SIGTERM; a graceful stop flushes every record."""
+    """Run one gateway replica until SIGINT/SIGTERM; a graceful stop flushes every record.
+
+    Raises ``UnsafeStart`` before binding anything when ``startcheck`` refuses the set-up."""
     import uvicorn
 
+    from modelswap.gateway.startcheck import require_safe_start
+
+    for warning in require_safe_start(migration, host or migration.gateway.host, insecure=insecure):
+        warn(warning)
     app = build_gateway(migration)
     config = uvicorn.Config(
         app,
