@@ -29,7 +29,8 @@ def _dead_url() -> str:
 
 
 def console_migration(tmp_path: Path, **gateway: Any) -> Migration:
-    """Two OpenAI endpoints nothing serves (the console does not call them), one workload."""
+    """Two OpenAI endpoints nothing serves (the console does not call them), one workload; the
+    file is written too, for the CLI."""
     endpoint = {"provider": "openai", "base_url": _dead_url(), "api_key_env": "MS_CONSOLE_TEST_KEY"}
     doc = {
         "store": "sqlite:///console.db",
@@ -37,7 +38,9 @@ def console_migration(tmp_path: Path, **gateway: Any) -> Migration:
         "workloads": [{"name": "support"}],
         "gateway": {"default_workload": "support", **gateway},
     }
-    return parse_migration(yaml.safe_dump(doc), str(tmp_path / "migration.yaml"), tmp_path)
+    text = yaml.safe_dump(doc)
+    (tmp_path / "migration.yaml").write_text(text)
+    return parse_migration(text, str(tmp_path / "migration.yaml"), tmp_path)
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from typer.testing import CliRunner
 
+from modelswap.cli.app import app as cli
 from modelswap.config import Migration
 from modelswap.console.access import COOKIE, MAX_FORM_BYTES, csrf_of
 from modelswap.gateway.server import build_gateway
@@ -193,3 +195,27 @@ async def test_behind_a_trusted_proxy_https_and_client_addresses_come_from_its_h
             assert r.status_code == 303, "other clients behind the same balancer are not"
     finally:
         await app.shutdown()
+
+
+def test_cli_console_link_prints_a_one_time_link(migration: Migration, store: Store, client: Client) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["console-link", "-c", str(migration.source), "--by", "erin", "--minutes", "5"])
+    assert result.exit_code == 0, result.output
+    url = next(line for line in result.output.split() if "/console/login?link=" in line)
+    assert url.startswith("http://127.0.0.1:8787/console/login?link=") and TOKEN not in result.output
+    link = url.split("link=", 1)[1]
+    with store.engine.connect() as conn:
+        (row,) = conn.execute(sa.select(schema.console_sessions)).mappings().all()
+    assert row["kind"] == "login_link" and row["actor"] == "erin" and link not in str(dict(row))
+    assert timedelta(minutes=4) < row["expires_at"] - row["created_at"] <= timedelta(minutes=5)
+
+
+async def test_a_link_from_the_cli_signs_in_as_its_holder(migration: Migration, client: Client) -> None:
+    result = CliRunner().invoke(cli, ["console-link", "-c", str(migration.source), "--by", "erin"])
+    link = result.output.split("link=", 1)[1].split()[0]
+    c = client()
+    assert (await c.get("/console/login", params={"link": link})).status_code == 303
+    page = await c.get("/console/plan")
+    r = await c.post("/console/plan/tick", data={"csrf": csrf_on(page.text), "item": "inventory", "action": "tick"})
+    assert r.status_code == 303
+    assert "erin" in (await c.get("/console/plan")).text, "ticks default to who signed in"

@@ -90,7 +90,7 @@ async def read_form(request: Request) -> dict[str, str]:
     if kind != "application/x-www-form-urlencoded":
         raise FormRefused(415, "console forms are sent as application/x-www-form-urlencoded")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
         raise FormRefused(413, f"this form is larger than the console's limit of {MAX_FORM_BYTES} bytes")
     chunks: list[bytes] = []
     size = 0

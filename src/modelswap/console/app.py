@@ -90,6 +90,12 @@ class Console:
                 message["headers"] = [*message.get("headers", []), *_HEADERS]
             await send(message)
 
+        try:
+            scope.get("query_string", b"").decode("utf-8")
+        except UnicodeDecodeError:
+            refusal = PlainTextResponse("the query string is not valid UTF-8", status_code=400)
+            await refusal(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
     # -- auth ----------------------------------------------------------------------------------

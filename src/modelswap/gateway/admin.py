@@ -127,7 +127,7 @@ class Admin:
     @staticmethod
     async def _json(headers: dict[str, str], receive: Receive) -> dict[str, Any]:
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_ADMIN_BODY:
+        if declared.isascii() and declared.isdigit() and int(declared) > MAX_ADMIN_BODY:
             raise ClientError(413, f"the admin API takes JSON bodies of at most {MAX_ADMIN_BODY} bytes")
         raw = await read_body(receive, MAX_ADMIN_BODY)
         if not raw.strip():

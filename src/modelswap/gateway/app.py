@@ -196,7 +196,7 @@ class GatewayApp:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         identity = self._identify(scope, headers)
         declared = headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.limit:
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > self.limit:
             raise ClientError(413, f"the request body is larger than the gateway's limit of {self.limit} bytes")
         body = parse_body(await read_body(receive, self.limit))
         await self.proxy.handle(body, dialect, path, headers, identity, send, receive)
