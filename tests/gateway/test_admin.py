@@ -185,3 +185,14 @@ def test_a_weak_admin_token_is_refused_at_start(
         build_gateway(migration, store=store)
     assert "secrets.token_urlsafe(32)" in str(info.value)
     assert len(weak) < 5 or weak not in str(info.value), "the refusal never repeats the token"
+
+
+async def test_throttling_counts_the_real_peer_address_over_the_wire(
+    start_gateway: StartGateway, migration: Migration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODELSWAP_ADMIN_TOKEN", ADMIN_TOKEN)
+    gw = await start_gateway(migration, wire=True)
+    wrong = {"authorization": "Bearer admin-Wrong0Guess1234567890abcd"}
+    statuses = [(await gw.client.get("/admin/routing", headers=wrong)).status_code for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+    assert gw.app.guard.retry_after("127.0.0.1") is not None
