@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from modelswap.config import Migration
 from modelswap.console import charts
-from modelswap.console.access import ConsoleAccess, FormRefused, Visitor, read_form
+from modelswap.console.access import COOKIE, ConsoleAccess, FormRefused, Visitor, read_form
 from modelswap.console.data import answer_text, overview, question_text, workload_view
 from modelswap.gateway.routes import RoutingTable
 from modelswap.gateway.throttle import AuthGuard
@@ -109,8 +109,8 @@ class Console:
             return self._login_page(request, "/console", wait=wait)
         visitor = await self.access.visitor(request)
         if visitor is None:
-            response = RedirectResponse(f"/console/login?next={quote(request.url.path)}", status_code=303)
-            if request.cookies.get("modelswap_console"):
+            response = RedirectResponse(f"/console/login?next={quote(request.scope['path'])}", status_code=303)
+            if request.cookies.get(COOKIE):
                 self.access.clear_cookie(response)
             return response
         request.state.visitor = visitor
@@ -194,7 +194,7 @@ class Console:
             "signed_in": visitor is not None,
             "session": visitor is not None and visitor.session is not None,
             "csrf": visitor.csrf if visitor else "",
-            "path": request.url.path,
+            "path": request.scope["path"],
             "workloads": [w.name for w in self.migration.workloads],
             "now": datetime.now(UTC),
         }
