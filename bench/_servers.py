@@ -175,7 +175,7 @@ def modelswap_server(name: str, stage: list[str], old_url: str, new_url: str, wo
         "  - name: bench\n"
         f"gateway: {{host: 127.0.0.1, port: {port}, default_workload: bench, record_bodies: none}}\n"
     )
-    env = {UPSTREAM_KEY_ENV: "bench-upstream-key", "MODELSWAP_ADMIN_TOKEN": "bench-admin-token"}
+    env = {UPSTREAM_KEY_ENV: "bench-upstream-key", "MODELSWAP_ADMIN_TOKEN": "bench-admin-Hq4Zr8Wm2Kx6Tn9Pv3Ly7Bc5"}
     argv = [str(MODELSWAP), "stage", "set", "bench", *stage, "-c", str(config)]
     done = subprocess.run(argv, cwd=home, env={**os.environ, **env}, capture_output=True, timeout=120)
     if done.returncode != 0:

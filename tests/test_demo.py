@@ -24,7 +24,7 @@ async def test_demo_runs_the_process_and_catches_the_regression(tmp_path: Path) 
     assert sum(r.requests for r in result.reports) == 60 + 60 + 20
     assert all(r.pairs > 0 for r in result.reports)  # shadow phase mirrored every workload
     assert by_name["extraction"].served_new == 0  # only ticket-triage went to canary
-    assert "/console/login?token=" in result.console_url
+    assert "/console/login?link=" in result.console_url and "token=" not in result.console_url
 
     # the new model is weaker at extraction: its pass-rate gate fails, the others do not
     verdicts = {g.workload: {r.gate: str(r.verdict) for r in g.results} for g in result.gates}

@@ -309,6 +309,29 @@ class Gateway(_Model):
     set it above the balancer's idle timeout (e.g. 65 behind AWS ALB's 60 s)."""
     max_connections: int = Field(default=1000, ge=1, le=1_000_000)
     """Client connections open at once; one more gets a 503 (OpenAI's error shape) and is closed."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks (``10.0.0.0/8``) of reverse proxies whose ``X-Forwarded-For`` (client
+    address, for throttling) and ``X-Forwarded-Proto`` (HTTPS, for ``Secure`` cookies) are believed."""
+    metrics_token_env: str | None = Field(default=None, pattern=ENV_NAME.pattern)
+    """NAME of an env var holding a bearer token that ``/metrics`` then requires; unset: ``/metrics`` is open."""
+    console_session_hours: float = Field(default=12.0, gt=0, le=720)
+    """How long a console sign-in lasts; signing out ends it at once."""
+    auth_failure_burst: int = Field(default=10, ge=1, le=10_000)
+    """Failed authentications one client address may make in a row before it gets 429s."""
+    auth_failure_refill_s: float = Field(default=6.0, gt=0, le=3600)
+    """Seconds for a client address to earn back one failed attempt (10/min by default)."""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network like 10.0.0.0/8") from None
+        return value
 
 
 class Nightly(_Model):
@@ -429,6 +452,11 @@ class Migration(_Model):
     def admin_token(self) -> str | None:
         """The admin token from the environment, if set."""
         return os.environ.get(self.gateway.admin_token_env) or None
+
+    def metrics_token(self) -> str | None:
+        """The ``/metrics`` bearer token from the environment, if ``gateway.metrics_token_env`` names one."""
+        env = self.gateway.metrics_token_env
+        return (os.environ.get(env) or None) if env else None
 
     def env_gateway_keys(self) -> tuple[GatewayKey, ...]:
         """Gateway keys from ``gateway.keys_env`` (``name:sha256,…``)."""

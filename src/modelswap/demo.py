@@ -29,10 +29,12 @@ from modelswap.gateway.server import build_gateway, free_port
 from modelswap.rollout import flag
 from modelswap.sim import TrafficSpec, TrafficSummary, run_traffic
 from modelswap.starter import write_starter
-from modelswap.store import RecordedPair, RequestRow, Store, open_store
+from modelswap.store import RecordedPair, RequestRow, Store, create_session, open_store
 
 REGRESSING = "extraction"
 EVAL_CONCURRENCY = 128
+LOGIN_LINK_MINUTES = 15
+"""How long each console login link the demo prints works (once)."""
 MIX = {"ticket-triage": 0.4, "extraction": 0.3, "order-tools": 0.3}
 
 
@@ -162,15 +164,15 @@ async def run_demo(
     path = write_demo_migration(directory, time_scale)
     migration = load_migration(path)
     store = open_store(migration.store)
-    token = admin_token or secrets.token_urlsafe(12)
+    token = admin_token or secrets.token_urlsafe(32)
     port = port or free_port()
     traffic: list[tuple[str, TrafficSummary]] = []
     names = [w.name for w in migration.workloads]
     try:
         async with running_gateway(migration, store, port, token) as gateway:
             base_url = gateway.url
-            console = f"http://127.0.0.1:{port}/console/login?token={token}"
-            progress(f"console: {console}")
+            console = await asyncio.to_thread(login_link, store, port)
+            progress(f"console (a one-time login link, valid {LOGIN_LINK_MINUTES} min): {console}")
             progress("week 1 · baseline: every golden set on the old and the new model")
             await run_workloads(migration, store, arms=["old", "new"], concurrency=EVAL_CONCURRENCY)
             for name in names:
@@ -202,11 +204,21 @@ async def run_demo(
             result = DemoResult(directory, path, migration.store, console, traffic, served_old, reports, gates)
             on_result(result)
             if serve:
-                progress(f"serving: gateway http://127.0.0.1:{port}/v1 · console {console} (Ctrl-C stops)")
+                fresh = await asyncio.to_thread(login_link, store, port)
+                progress(
+                    f"serving: gateway http://127.0.0.1:{port}/v1 · console {fresh} (one-time link, valid "
+                    f"{LOGIN_LINK_MINUTES} min; `modelswap console-link -c {path}` makes another) · Ctrl-C stops"
+                )
                 await gateway.task  # until Ctrl-C / SIGTERM stops the server
     finally:
         store.close()
     return result
+
+
+def login_link(store: Store, port: int) -> str:
+    """A one-time console login link for the demo's gateway (the admin token never goes in a URL)."""
+    link = create_session(store, "login_link", "demo", timedelta(minutes=LOGIN_LINK_MINUTES))
+    return f"http://127.0.0.1:{port}/console/login?link={link}"
 
 
 def _served_new_count(store: Store, names: list[str]) -> int:

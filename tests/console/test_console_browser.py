@@ -1,6 +1,7 @@
-"""The console in a real browser (Debian's Chromium driven by Playwright): sign in, plan ticks
-move the progress bar and survive a reload, the Markdown download holds the tick, untrusted
-model output renders as text, and the rollback button flips serving. Screenshots of each page
+"""The console in a real browser (Debian's Chromium driven by Playwright): sign in (form and
+one-time link), plan ticks move the progress bar and survive a reload, the Markdown download
+holds the tick, untrusted model output renders as text, the rollback button flips serving, and
+signing out kills the session cookie. Screenshots of each page
 are written to ``test-artifacts/console/`` (and to ``docs/`` when ``MODELSWAP_DOCS_SCREENSHOTS=1``
 or the docs copy does not exist yet)."""
 
@@ -22,19 +23,19 @@ from modelswap.config import load_migration
 from modelswap.evals.workloads import run_workloads
 from modelswap.gateway.server import build_gateway, free_port
 from modelswap.starter import write_starter
-from modelswap.store import RequestRow, ShadowPairRow, open_store
+from modelswap.store import RequestRow, ShadowPairRow, Store, create_session, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "console"
 CHROMIUM = "/usr/bin/chromium"
-TOKEN = "console-test-token"
+TOKEN = "console-Vb7Nq2Xr9Kd4Wm6Tz3Hp8Ls1"
 EVIL = '<script>window.__pwned = true; alert("pwned")</script><img src=x onerror="window.__pwned=true">'
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 
 
 @pytest.fixture
-async def console_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
+async def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[str, Store]]:
     monkeypatch.setenv("MODELSWAP_ADMIN_TOKEN", TOKEN)
     write_starter(tmp_path)
     config = tmp_path / "migration.yaml"
@@ -88,7 +89,7 @@ async def console_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncI
     )
     await asyncio.sleep(0.3)
     try:
-        yield base
+        yield base, store
     finally:
         server.should_exit = True
         await task
@@ -105,11 +106,17 @@ async def _shot(page: Page, name: str) -> None:
         shutil.copyfile(path, docs)
 
 
+async def _sign_out(page: Page) -> None:
+    await page.click("#sign-out")
+    await page.wait_for_selector("input[name=token]")
+
+
 async def _progress(page: Page) -> int:
     return int(await page.get_attribute("#progress-overall", "aria-valuenow") or "0")
 
 
-async def test_console_end_to_end(console_url: str, tmp_path: Path) -> None:
+async def test_console_end_to_end(console: tuple[str, Store], tmp_path: Path) -> None:
+    console_url, store = console
     dialogs: list[str] = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(
@@ -137,6 +144,9 @@ async def test_console_end_to_end(console_url: str, tmp_path: Path) -> None:
         await page.fill("input[name=token]", TOKEN)
         await page.click("button[type=submit]")
         await page.wait_for_selector("#workloads")
+        (cookie,) = await context.cookies()
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/console"
+        assert TOKEN not in cookie["value"] and cookie["expires"] > 0, "a random session that expires"
         rows = await page.locator("#workloads tbody tr").count()
         assert rows == 3
         overview = await page.locator("#workloads").inner_text()
@@ -186,6 +196,24 @@ async def test_console_end_to_end(console_url: str, tmp_path: Path) -> None:
         assert any("Roll back EVERY workload" in m for m in dialogs)
         assert await page.locator("#workloads .badge.bad").count() == 3
         assert dialogs and all("pwned" not in m for m in dialogs)
+
+        # signing out ends the session: the old cookie no longer opens anything
+        await page.click("#sign-out")
+        await page.wait_for_selector("input[name=token]")
+        await page.goto(console_url + "/console/plan")
+        assert "/console/login" in page.url
+        async with httpx.AsyncClient(base_url=console_url, cookies={cookie["name"]: cookie["value"]}) as old:
+            r = await old.get("/console/plan")
+            assert r.status_code == 303 and r.headers["location"].startswith("/console/login")
+
+        # a one-time login link signs in once; the second visit is refused
+        link = create_session(store, "login_link", "carol", timedelta(minutes=5))
+        await page.goto(f"{console_url}/console/login?link={link}")
+        await page.wait_for_selector("#workloads")
+        await _sign_out(page)
+        await page.goto(f"{console_url}/console/login?link={link}")
+        assert "already used or expired" in await page.content()
+        assert "/console/login" in page.url
         await browser.close()
 
     async with httpx.AsyncClient(base_url=console_url) as client:
@@ -203,4 +231,4 @@ async def test_console_is_closed_without_an_admin_token(tmp_path: Path, monkeypa
         r = await client.get("/console")
         assert r.status_code == 403 and "MODELSWAP_ADMIN_TOKEN" in r.text
         r = await client.get("/console/login?token=guess")
-        assert r.status_code == 401
+        assert r.status_code == 403 and "set-cookie" not in r.headers

@@ -34,7 +34,7 @@ CLAUDE_NEW = "claude-haiku-4-5"
 WORKLOAD = "support"
 OPENAI_KEY_ENV = "MS_TEST_OPENAI_KEY"
 ANTHROPIC_KEY_ENV = "MS_TEST_ANTHROPIC_KEY"
-ADMIN_TOKEN = "admin-secret-token"
+ADMIN_TOKEN = "admin-Qx7vR2mK9pL4sT8wZ1nB5cF3"
 
 PERFECT = {m: ProfileOverride(quality=1.0) for m in (OLD, NEW, CLAUDE_OLD, CLAUDE_NEW)}
 FAST = SimConfig(time_scale=0.0, error_scale=0.0, models=PERFECT)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from modelswap.config import Migration
+from modelswap.gateway.admin import MAX_ADMIN_BODY
+from modelswap.gateway.server import build_gateway
+from modelswap.gateway.startcheck import UnsafeStart
 from modelswap.store import Store
 
 from .conftest import ADMIN_TOKEN, OLD, WORKLOAD, Gateway, StartGateway
@@ -124,3 +128,71 @@ async def test_bad_admin_bodies_and_paths(gw: Gateway) -> None:
     assert r.status_code == 400 and "JSON object" in r.json()["error"]["message"]
     r = await gw.client.get("/admin/nothing", headers=AUTH)
     assert r.status_code == 404 and "/admin/routing" in r.json()["error"]["message"]
+
+
+async def test_guessing_the_admin_token_is_throttled_with_429(gw: Gateway) -> None:
+    wrong = {"authorization": "Bearer admin-Wrong0Guess1234567890abcd"}
+    statuses = [(await gw.client.get("/admin/routing", headers=wrong)).status_code for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+    r = await gw.client.get("/admin/routing", headers=AUTH)
+    assert r.status_code == 429, "while blocked, even the right token is not checked"
+    error = r.json()["error"]
+    assert error["type"] == "rate_limit_error" and "too many failed authentications" in error["message"]
+    assert int(r.headers["retry-after"]) >= 1
+
+
+async def test_a_big_admin_body_is_refused_before_it_is_read(gw: Gateway) -> None:
+    pulled = 0
+
+    async def huge() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        for _ in range(300):
+            pulled += 1
+            yield b" " * (1024 * 1024)
+
+    r = await gw.client.post("/admin/rollback", headers=AUTH, content=huge())
+    assert r.status_code == 413 and str(MAX_ADMIN_BODY) in r.json()["error"]["message"]
+    assert pulled <= 2
+    r = await gw.client.post("/admin/rollback", headers=AUTH, content=b"{" + b" " * MAX_ADMIN_BODY + b"}")
+    assert r.status_code == 413
+    assert (await routing(gw))["rollback"] is False
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [(b"authorization", "Bearer t\u00f6ken-\u00e9".encode("latin-1"))],
+        [(b"authorization", b"Bearer \xff\xfe\x80")],
+        [(b"authorization", "Bearer \u2603".encode())],
+    ],
+)
+async def test_non_ascii_admin_tokens_are_a_401(gw: Gateway, headers: list[tuple[bytes, bytes]]) -> None:
+    r = await gw.client.get("/admin/routing", headers=headers)
+    assert r.status_code == 401 and r.json()["error"]["type"] == "authentication_error"
+
+
+async def test_a_non_utf8_query_string_is_not_a_500(gw: Gateway) -> None:
+    r = await gw.client.get("/admin/events?workload=%ff%fe", headers=AUTH)
+    assert r.status_code == 200 and r.json() == {"events": []}
+
+
+@pytest.mark.parametrize("weak", ["x", "short-token", "a" * 40, "abcd" * 8])
+def test_a_weak_admin_token_is_refused_at_start(
+    migration: Migration, store: Store, monkeypatch: pytest.MonkeyPatch, weak: str
+) -> None:
+    monkeypatch.setenv("MODELSWAP_ADMIN_TOKEN", weak)
+    with pytest.raises(UnsafeStart, match="MODELSWAP_ADMIN_TOKEN is too weak") as info:
+        build_gateway(migration, store=store)
+    assert "secrets.token_urlsafe(32)" in str(info.value)
+    assert len(weak) < 5 or weak not in str(info.value), "the refusal never repeats the token"
+
+
+async def test_throttling_counts_the_real_peer_address_over_the_wire(
+    start_gateway: StartGateway, migration: Migration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODELSWAP_ADMIN_TOKEN", ADMIN_TOKEN)
+    gw = await start_gateway(migration, wire=True)
+    wrong = {"authorization": "Bearer admin-Wrong0Guess1234567890abcd"}
+    statuses = [(await gw.client.get("/admin/routing", headers=wrong)).status_code for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+    assert gw.app.guard.retry_after("127.0.0.1") is not None

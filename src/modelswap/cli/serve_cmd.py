@@ -1,17 +1,18 @@
-"""``modelswap serve``, ``rollback`` and ``stage``: the gateway and the flags that steer it."""
+"""``modelswap serve``, ``console-link``, ``rollback`` and ``stage``: the gateway and the flags that steer it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from modelswap.cli.app import ConfigOpt, actor, app, fail, load_or_exit, out
+from modelswap.cli.app import ConfigOpt, actor, app, err, fail, load_or_exit, out
 from modelswap.config import Migration
 from modelswap.rollout import flag
-from modelswap.store import StoreError, open_store
+from modelswap.store import StoreError, create_session, open_store
 
 stage_app = typer.Typer(help="Show or set each workload's routing stage.", no_args_is_help=True)
 app.add_typer(stage_app, name="stage")
@@ -23,17 +24,55 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Override gateway.host.")] = None,
     port: Annotated[int | None, typer.Option(help="Override gateway.port.")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    insecure: Annotated[
+        bool,
+        typer.Option("--insecure", help="Listen beyond loopback without app keys (a layer in front authenticates)."),
+    ] = False,
 ) -> None:
     """Run the gateway: point your app's OpenAI (or Anthropic) base URL here."""
     from modelswap.gateway.server import serve as run
+    from modelswap.gateway.startcheck import UnsafeStart, require_safe_start
 
     migration = load_or_exit(config)
     h, p = host or migration.gateway.host, port if port is not None else migration.gateway.port
+    try:
+        warnings = require_safe_start(migration, h, insecure=insecure)
+    except UnsafeStart as exc:
+        raise fail(f"not starting: {exc}") from None
+    for warning in warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     out.print(
         f"modelswap gateway on http://{h}:{p}  (OpenAI base URL http://{h}:{p}/v1, Anthropic base URL http://{h}:{p})",
         highlight=False,
     )
-    run(migration, host=h, port=p, log_level=log_level)
+    run(migration, host=h, port=p, log_level=log_level, insecure=insecure, warn=lambda _: None)  # printed above
+
+
+def console_base_url(migration: Migration) -> str:
+    """Where a browser on this machine reaches the console by default (wildcard binds → loopback)."""
+    host = migration.gateway.host
+    host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{migration.gateway.port}"
+
+
+@app.command("console-link")
+def console_link(
+    config: ConfigOpt = Path("migration.yaml"),
+    minutes: Annotated[float, typer.Option(min=0.5, max=60, help="How long the link works (it works once).")] = 10,
+    base_url: Annotated[str | None, typer.Option(help="The gateway's address as your browser sees it.")] = None,
+    by: Annotated[str | None, typer.Option(help="Who signs in (default: the OS user), for the audit trail.")] = None,
+) -> None:
+    """Print a one-time console login link (works once, for a few minutes; no token in the URL)."""
+    migration = load_or_exit(config)
+    try:
+        with open_store(migration.store) as store:
+            link = create_session(store, "login_link", actor(by), timedelta(minutes=minutes))
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    base = (base_url or console_base_url(migration)).rstrip("/")
+    out.print(f"{base}/console/login?link={link}", highlight=False, soft_wrap=True)
+    err.print(f"works once, within {minutes:g} min; signs in as {actor(by)}", highlight=False)
 
 
 def _workloads(migration: Migration, workload: str | None) -> list[str]:

@@ -1,16 +1,15 @@
 """The web console under ``/console``: overview, plan, workload pages and the rollback button.
 
 Server-rendered (Jinja2, autoescaped: model outputs are untrusted text), with local assets
-only, so it works with no internet. Access needs the admin token: sent as a bearer header,
-or exchanged once at ``/console/login`` for a session cookie. Every form carries a CSRF
-token derived from the session.
+only, so it works with no internet. Access needs the admin token, sent as a bearer header or
+exchanged at ``/console/login`` (a POSTed form, or a one-time login link) for a server-side
+session; ``access.py`` has the rules. Every form carries a CSRF token derived from the session.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,32 +24,44 @@ from starlette.staticfiles import StaticFiles
 
 from modelswap.config import Migration
 from modelswap.console import charts
+from modelswap.console.access import COOKIE, ConsoleAccess, FormRefused, Visitor, read_form
 from modelswap.console.data import answer_text, overview, question_text, workload_view
 from modelswap.gateway.routes import RoutingTable
+from modelswap.gateway.throttle import AuthGuard
 from modelswap.plan import UnknownItem, load_checklist, tick, to_markdown, untick
 from modelswap.rollout import flag
 
 HERE = Path(__file__).parent
-COOKIE = "modelswap_console"
+_HEADERS = [
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+]
+"""Sent with every console response: no URL leaks in Referer, no cached pages, no framing."""
+
+_TOKEN_IN_URL = (
+    "The admin token never goes in a URL: it would stay in browser history, proxy logs and Referer "
+    "headers. Sign in with the form below, or open a one-time login link from `modelswap console-link`."
+)
+_BAD_LINK = "This login link is unknown, already used or expired; make a new one with `modelswap console-link`."
 
 
-def _session_of(token: str) -> str:
-    return hmac.new(token.encode(), b"modelswap-console-session-v1", hashlib.sha256).hexdigest()
-
-
-def _csrf_of(session: str) -> str:
-    return hmac.new(session.encode(), b"modelswap-console-csrf-v1", hashlib.sha256).hexdigest()[:32]
+def _next_of(value: str | None) -> str:
+    return value if value and value.startswith("/console") and "\\" not in value else "/console"
 
 
 class Console:
     """The console's ASGI app for one gateway replica."""
 
-    def __init__(self, migration: Migration, routes: RoutingTable, token: str | None) -> None:
+    def __init__(
+        self, migration: Migration, routes: RoutingTable, token: str | None, guard: AuthGuard | None = None
+    ) -> None:
         self.migration = migration
         self.routes = routes
         self.store = routes.store
         self.token = token
-        self.session = _session_of(token) if token else None
+        self.access = ConsoleAccess(self.store, token, guard or AuthGuard(), migration.gateway.console_session_hours)
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True), trim_blocks=True
         )
@@ -74,73 +85,129 @@ class Console:
         )
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app(scope, receive, send)
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *_HEADERS]
+            await send(message)
+
+        try:
+            scope.get("query_string", b"").decode("utf-8")
+        except UnicodeDecodeError:
+            refusal = PlainTextResponse("the query string is not valid UTF-8", status_code=400)
+            await refusal(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
 
     # -- auth ----------------------------------------------------------------------------------
 
-    def _authed(self, request: Request) -> bool:
-        if self.session is None or self.token is None:
-            return False
-        cookie = request.cookies.get(COOKIE, "")
-        if cookie and hmac.compare_digest(cookie, self.session):
-            return True
-        header = request.headers.get("authorization", "")
-        return header.startswith("Bearer ") and hmac.compare_digest(header[7:].strip(), self.token)
-
-    def _gate(self, request: Request) -> Response | None:
+    async def _gate(self, request: Request) -> Response | None:
+        """``None`` when someone is signed in (``request.state.visitor``), else the page to show."""
         if self.token is None:
             env = self.migration.gateway.admin_token_env
             return self._html(request, "closed.html", {"env": env}, status=403)
-        if not self._authed(request):
-            return RedirectResponse(f"/console/login?next={quote(request.url.path)}", status_code=303)
+        if "authorization" in request.headers and (wait := self.access.blocked(request)) is not None:
+            return self._login_page(request, "/console", wait=wait)
+        visitor = await self.access.visitor(request)
+        if visitor is None:
+            response = RedirectResponse(f"/console/login?next={quote(request.scope['path'])}", status_code=303)
+            if request.cookies.get(COOKIE):
+                self.access.clear_cookie(response)
+            return response
+        request.state.visitor = visitor
         return None
 
-    def _csrf_ok(self, request: Request, form: Any) -> bool:
-        return self.session is not None and hmac.compare_digest(str(form.get("csrf", "")), _csrf_of(self.session))
+    async def _form(self, request: Request) -> dict[str, str] | Response:
+        """The posted form once its CSRF token checks out, else the response refusing it."""
+        try:
+            form = await read_form(request)
+        except FormRefused as exc:
+            return PlainTextResponse(exc.message, status_code=exc.status)
+        if not self._visitor(request).csrf_ok(form):
+            return PlainTextResponse("the form expired; reload the page and try again", status_code=403)
+        return form
+
+    @staticmethod
+    def _visitor(request: Request) -> Visitor:
+        visitor: Visitor = request.state.visitor
+        return visitor
+
+    def _login_page(
+        self, request: Request, nxt: str, error: str | None = None, status: int = 200, wait: float | None = None
+    ) -> Response:
+        headers = {}
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            error = f"Too many failed sign-ins from your address. Try again in {seconds} s."
+            status = 429
+            headers["retry-after"] = str(seconds)
+        response = self._html(request, "login.html", {"next": nxt, "error": error}, status=status)
+        response.headers.update(headers)
+        return response
 
     async def login(self, request: Request) -> Response:
-        nxt = request.query_params.get("next", "/console")
-        if not nxt.startswith("/console"):
-            nxt = "/console"
-        if request.method == "POST":
-            form = await request.form()
-            given = str(form.get("token", ""))
-            nxt = str(form.get("next", nxt)) if str(form.get("next", "")).startswith("/console") else nxt
+        """The sign-in form; POST the admin token, or GET a one-time ``?link=``."""
+        if self.token is None:
+            return self._html(request, "closed.html", {"env": self.migration.gateway.admin_token_env}, status=403)
+        nxt = _next_of(request.query_params.get("next"))
+        if request.method == "GET" and "token" in request.query_params:
+            return self._login_page(request, nxt, _TOKEN_IN_URL, status=400)
+        link = request.query_params.get("link") if request.method == "GET" else None
+        if request.method == "GET" and link is None:
+            return self._login_page(request, nxt)
+        if (wait := self.access.blocked(request)) is not None:
+            return self._login_page(request, nxt, wait=wait)
+        if link is not None:
+            session = await self.access.sign_in_with_link(request, link)
+            error = _BAD_LINK
         else:
-            given = request.query_params.get("token", "")
-            if not given:
-                return self._html(request, "login.html", {"next": nxt, "error": None})
-        if self.token is None or not hmac.compare_digest(given, self.token):
-            return self._html(request, "login.html", {"next": nxt, "error": "That is not the admin token."}, status=401)
+            try:
+                form = await read_form(request)
+            except FormRefused as exc:
+                return self._login_page(request, nxt, exc.message, status=exc.status)
+            nxt = _next_of(form.get("next", nxt))
+            session = await self.access.sign_in_with_token(request, form.get("token", ""))
+            error = "That is not the admin token."
+        if session is None:
+            return self._login_page(request, nxt, error, status=401)
         response = RedirectResponse(nxt, status_code=303)
-        response.set_cookie(COOKIE, self.session or "", httponly=True, samesite="strict", path="/console")
+        self.access.set_cookie(request, response, session)
         return response
 
     async def logout(self, request: Request) -> Response:
+        """End the session: the cookie stops working at once, here and on every replica."""
+        if (denied := await self._gate(request)) is not None:
+            return denied
+        form = await self._form(request)
+        if isinstance(form, Response):
+            return form
+        await self.access.sign_out(self._visitor(request))
         response = RedirectResponse("/console/login", status_code=303)
-        response.delete_cookie(COOKIE, path="/console")
+        self.access.clear_cookie(response)
         return response
 
     # -- pages ---------------------------------------------------------------------------------
 
     def _html(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+        visitor: Visitor | None = getattr(request.state, "visitor", None)
         base = {
             "migration": self.migration,
-            "csrf": _csrf_of(self.session) if self.session and self._authed(request) else "",
-            "path": request.url.path,
+            "signed_in": visitor is not None,
+            "session": visitor is not None and visitor.session is not None,
+            "csrf": visitor.csrf if visitor else "",
+            "path": request.scope["path"],
             "workloads": [w.name for w in self.migration.workloads],
             "now": datetime.now(UTC),
         }
         return HTMLResponse(self.env.get_template(name).render(**base, **context), status_code=status)
 
     async def overview_page(self, request: Request) -> Response:
-        if (denied := self._gate(request)) is not None:
+        if (denied := await self._gate(request)) is not None:
             return denied
         views = await asyncio.to_thread(overview, self.store, self.migration, self.routes.snapshot())
         return self._html(request, "overview.html", {"views": views, "endpoints": self.migration.endpoints})
 
     async def workload_page(self, request: Request) -> Response:
-        if (denied := self._gate(request)) is not None:
+        if (denied := await self._gate(request)) is not None:
             return denied
         name = request.path_params["name"]
         names = {w.name: w for w in self.migration.workloads}
@@ -188,13 +255,13 @@ class Console:
         return self._html(request, "workload.html", context)
 
     async def plan_page(self, request: Request) -> Response:
-        if (denied := self._gate(request)) is not None:
+        if (denied := await self._gate(request)) is not None:
             return denied
         checklist = await asyncio.to_thread(load_checklist, self.store, self.migration)
         return self._html(request, "plan.html", {"plan": checklist})
 
     async def plan_export(self, request: Request) -> Response:
-        if (denied := self._gate(request)) is not None:
+        if (denied := await self._gate(request)) is not None:
             return denied
         checklist = await asyncio.to_thread(load_checklist, self.store, self.migration)
         stamp = checklist.generated_at.strftime("%Y%m%dT%H%M%SZ")
@@ -205,30 +272,30 @@ class Console:
         )
 
     async def plan_tick(self, request: Request) -> Response:
-        if (denied := self._gate(request)) is not None:
+        if (denied := await self._gate(request)) is not None:
             return denied
-        form = await request.form()
-        if not self._csrf_ok(request, form):
-            return PlainTextResponse("the form expired; reload the page and try again", status_code=403)
-        who = str(form.get("by") or "").strip() or "console"
+        form = await self._form(request)
+        if isinstance(form, Response):
+            return form
+        who = str(form.get("by") or "").strip() or self._visitor(request).actor
         note = str(form.get("note") or "").strip() or None
         action = tick if form.get("action") == "tick" else untick
         try:
-            await asyncio.to_thread(lambda: action(self.store, str(form.get("item")), by=who, note=note))
+            await asyncio.to_thread(lambda: action(self.store, form.get("item", ""), by=who, note=note))
         except UnknownItem as exc:
             return PlainTextResponse(str(exc), status_code=400)
         return RedirectResponse("/console/plan", status_code=303)
 
     async def rollback(self, request: Request) -> Response:
-        if (denied := self._gate(request)) is not None:
+        if (denied := await self._gate(request)) is not None:
             return denied
-        form = await request.form()
-        if not self._csrf_ok(request, form):
-            return PlainTextResponse("the form expired; reload the page and try again", status_code=403)
+        form = await self._form(request)
+        if isinstance(form, Response):
+            return form
         names = [w.name for w in self.migration.workloads]
         target = str(form.get("workload") or "")
         chosen = [target] if target in names else names
-        who = str(form.get("by") or "").strip() or "console"
+        who = str(form.get("by") or "").strip() or self._visitor(request).actor
         reason = str(form.get("reason") or "").strip() or "console rollback button"
         change = flag.undo_rollback if form.get("undo") else flag.rollback
         await asyncio.to_thread(change, self.store, chosen, who, reason)

@@ -3,6 +3,10 @@
 Each change goes through the same functions as the CLI (``modelswap.rollout.flag``),
 lands in the shared store as an audited event, and is applied to this replica at once;
 other replicas pick it up from the store within a second.
+
+Hostile callers are expected: a weak token is refused at construction, failed tokens are
+throttled per client address (429 with ``Retry-After``), and a JSON body over
+``MAX_ADMIN_BODY`` is refused with 413 before it is read in full.
 """
 
 from __future__ import annotations
@@ -16,11 +20,16 @@ from urllib.parse import parse_qs
 import orjson
 
 from modelswap.config import Migration
-from modelswap.gateway.asgi import Receive, Send
+from modelswap.gateway.asgi import Receive, Send, read_body
 from modelswap.gateway.auth import admin_ok
 from modelswap.gateway.errors import ClientError
 from modelswap.gateway.routes import RoutingTable
+from modelswap.gateway.startcheck import UnsafeStart, weak_token_message
+from modelswap.gateway.throttle import AuthGuard
 from modelswap.rollout import flag
+
+MAX_ADMIN_BODY = 64 * 1024
+"""Largest admin API request body, in bytes."""
 
 
 def _flip_json(f: flag.Flip) -> dict[str, Any]:
@@ -36,11 +45,21 @@ def _state(s: Any) -> dict[str, Any]:
 class Admin:
     """Handles ``/admin/*`` for one gateway replica."""
 
-    def __init__(self, migration: Migration, routes: RoutingTable, token: str | None, actor_default: str) -> None:
+    def __init__(
+        self,
+        migration: Migration,
+        routes: RoutingTable,
+        token: str | None,
+        actor_default: str,
+        guard: AuthGuard | None = None,
+    ) -> None:
+        if token is not None and (weak := weak_token_message("admin token", migration.gateway.admin_token_env, token)):
+            raise UnsafeStart(weak)
         self.migration = migration
         self.routes = routes
         self.token = token
         self.actor_default = actor_default
+        self.guard = guard or AuthGuard()
         self.names = [w.name for w in migration.workloads]
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
@@ -49,10 +68,13 @@ class Admin:
             raise ClientError(
                 403, f"the admin API is disabled: set the {self.migration.gateway.admin_token_env} environment variable"
             )
+        client = self.guard.address(scope)
+        self.guard.refuse_if_blocked(client)
         if not admin_ok(headers, self.token):
+            self.guard.failed(client)
             raise ClientError(401, "admin token missing or wrong: send Authorization: Bearer <admin token>")
         method, path = scope["method"], scope["path"]
-        body = await self._json(receive) if method == "POST" else {}
+        body = await self._json(headers, receive) if method == "POST" else {}
         result = await self._route(method, path, body, scope.get("query_string", b""))
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": orjson.dumps(result)})
@@ -61,7 +83,7 @@ class Admin:
         if (method, path) == ("GET", "/admin/routing"):
             return {"workloads": {n: _state(s) for n, s in self.routes.snapshot().items()}}
         if (method, path) == ("GET", "/admin/events"):
-            given = parse_qs(query.decode()).get("workload")
+            given = parse_qs(query.decode("latin-1")).get("workload")
             workload = given[0] if given else None
             events = await asyncio.to_thread(self.routes.store.rollout_events, workload)
             return {"events": [{**asdict(e), "ts": e.ts.isoformat()} for e in events]}
@@ -103,14 +125,11 @@ class Admin:
         return [given]
 
     @staticmethod
-    async def _json(receive: Receive) -> dict[str, Any]:
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        raw = b"".join(chunks)
+    async def _json(headers: dict[str, str], receive: Receive) -> dict[str, Any]:
+        declared = headers.get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > MAX_ADMIN_BODY:
+            raise ClientError(413, f"the admin API takes JSON bodies of at most {MAX_ADMIN_BODY} bytes")
+        raw = await read_body(receive, MAX_ADMIN_BODY)
         if not raw.strip():
             return {}
         try:

@@ -22,15 +22,17 @@ from modelswap.console.app import Console
 from modelswap.gateway.admin import Admin
 from modelswap.gateway.arms import Arms
 from modelswap.gateway.asgi import ClientGone, Receive, Scope, Send, read_body, respond
-from modelswap.gateway.auth import KeyRing, Refusal, presented_key
+from modelswap.gateway.auth import KeyRing, Refusal, bearer_token, presented_key, same_secret
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError
 from modelswap.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
 from modelswap.gateway.proxy import Proxy
 from modelswap.gateway.recorder import Recorder
 from modelswap.gateway.routes import RoutingTable
 from modelswap.gateway.shadow import ShadowRunner
+from modelswap.gateway.throttle import AuthGuard, AuthThrottle, TrustedProxies
 from modelswap.gateway.validate import parse_body
 from modelswap.providers.base import Dialect
+from modelswap.store import STICKY_KEY_SECRET, get_or_create_secret
 
 log = logging.getLogger("modelswap.gateway")
 
@@ -63,8 +65,11 @@ class GatewayApp:
         self.proxy = Proxy(migration, arms, routes, recorder, self.shadow, self.metrics, replica_id)
         self.keyring = KeyRing([*g.keys, *migration.env_gateway_keys()])
         token = admin_token if admin_token is not None else migration.admin_token()
-        self.admin = Admin(migration, routes, token, actor_default=_whoami())
-        self.console = Console(migration, routes, token)
+        throttle = AuthThrottle(g.auth_failure_burst, g.auth_failure_refill_s)
+        self.guard = AuthGuard(throttle, TrustedProxies(g.trusted_proxies))
+        self.admin = Admin(migration, routes, token, actor_default=_whoami(), guard=self.guard)
+        self.console = Console(migration, routes, token, self.guard)
+        self.metrics_token = migration.metrics_token() if g.metrics_token_env else None
         self.limit = g.max_body_bytes
         self.poll_interval_s = poll_interval_s
         self.started_at = time.time()
@@ -79,6 +84,7 @@ class GatewayApp:
     async def startup(self) -> None:
         for hook in self._on_startup:
             await hook()
+        self.proxy.sticky_secret = await asyncio.to_thread(get_or_create_secret, self.routes.store, STICKY_KEY_SECRET)
         await asyncio.to_thread(self.routes.refresh)
         self.routes.start(self.poll_interval_s)
         self.shadow.start()
@@ -139,6 +145,7 @@ class GatewayApp:
                     send, 200, orjson.dumps({"status": "ok", "uptime_s": round(time.time() - self.started_at, 1)})
                 )
             elif path == "/metrics":
+                self._metrics_auth(scope)
                 self.metrics.set_routing(self.routes.snapshot())
                 await respond(send, 200, self.metrics.render(), [(b"content-type", CONTENT_TYPE_LATEST.encode())])
             elif path == "/console" or path.startswith("/console/"):
@@ -163,18 +170,37 @@ class GatewayApp:
                 ClientError(500, INTERNAL_MESSAGE).body(dialect),
             )
 
-    def _identify(self, headers: dict[str, str]) -> str | None:
-        """The name of the app key presented (``None`` in open mode); a 401 when refused."""
+    def _identify(self, scope: Scope, headers: dict[str, str]) -> str | None:
+        """The name of the app key presented (``None`` in open mode); a 401 when refused, a 429
+        while this client has failed too often."""
+        if self.keyring.is_open:
+            return None
+        client = self.guard.address(scope)
+        self.guard.refuse_if_blocked(client)
         identity = self.keyring.identify(presented_key(headers))
         if isinstance(identity, Refusal):
+            self.guard.failed(client)
             raise ClientError(401, identity.message, code="invalid_api_key")
         return identity
 
+    def _metrics_auth(self, scope: Scope) -> None:
+        """``/metrics`` needs the metrics token when ``gateway.metrics_token_env`` is set."""
+        env = self.migration.gateway.metrics_token_env
+        if env is None:
+            return
+        client = self.guard.address(scope)
+        self.guard.refuse_if_blocked(client)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        presented = bearer_token(headers.get("authorization"))
+        if self.metrics_token is None or presented is None or not same_secret(presented, self.metrics_token):
+            self.guard.failed(client)
+            raise ClientError(401, f"/metrics needs 'Authorization: Bearer <the token in {env}>'")
+
     async def _serve(self, scope: Scope, receive: Receive, send: Send, path: str, dialect: Dialect) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        identity = self._identify(headers)
+        identity = self._identify(scope, headers)
         declared = headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.limit:
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > self.limit:
             raise ClientError(413, f"the request body is larger than the gateway's limit of {self.limit} bytes")
         body = parse_body(await read_body(receive, self.limit))
         await self.proxy.handle(body, dialect, path, headers, identity, send, receive)
@@ -182,7 +208,7 @@ class GatewayApp:
     def _model_list(self, scope: Scope) -> tuple[bool, list[str]]:
         """(whether the caller speaks Anthropic's API, the models this gateway serves); a 401 when refused."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        self._identify(headers)
+        self._identify(scope, headers)
         return "anthropic-version" in headers, sorted({e.model for e in self.migration.endpoints.values()})
 
     def _model_object(self, model: str, anthropic: bool) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from modelswap.config import GatewayKey
@@ -42,6 +44,12 @@ Identity = str | None | Refusal
 
 def _digest(secret: str) -> bytes:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
+
+
+def same_secret(presented: str, expected: str) -> bool:
+    """``presented == expected`` in constant time, for any text (``hmac.compare_digest`` refuses
+    non-ASCII ``str``: compare digests instead)."""
+    return hmac.compare_digest(_digest(presented), _digest(expected))
 
 
 def hash_key(key: str) -> str:
@@ -122,4 +130,43 @@ def admin_ok(headers: Mapping[str, str], token: str | None) -> bool:
     presented = bearer_token(headers.get("authorization"))
     if presented is None:
         return False
-    return hmac.compare_digest(_digest(presented), _digest(token))
+    return same_secret(presented, token)
+
+
+MIN_TOKEN_CHARS = 24
+"""Shortest admin (or metrics) token accepted."""
+
+MIN_TOKEN_BITS = 60.0
+"""Least estimated entropy of a token: its length times the Shannon entropy of its characters."""
+
+MAKE_TOKEN = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+"""The command a refusal suggests for making a strong token."""
+
+
+def token_bits(token: str) -> float:
+    """An estimate of a token's entropy in bits from its own characters (0 for ``aaaa…``).
+
+    It is generous to passphrases and strict with repetition; a random 24-character URL-safe
+    token scores about 100, ``secrets.token_urlsafe(32)`` about 190."""
+    if not token:
+        return 0.0
+    counts = Counter(token)
+    n = len(token)
+    return -n * sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _repeats(token: str) -> bool:
+    """``token`` is a shorter string (up to 64 characters) said over and over (``abcdabcd…``)."""
+    n = len(token)
+    return any(token == (token[:p] * (n // p + 1))[:n] for p in range(1, min(n // 2, 64) + 1))
+
+
+def token_weakness(token: str) -> str | None:
+    """Why ``token`` is too weak to guard the admin API, or ``None`` when it is strong enough."""
+    if len(token) < MIN_TOKEN_CHARS:
+        return f"it is {len(token)} characters long; use at least {MIN_TOKEN_CHARS}"
+    if token != token.strip():
+        return "it starts or ends with whitespace (a copy-paste slip?)"
+    if token_bits(token) < MIN_TOKEN_BITS or _repeats(token):
+        return "it repeats too few different characters to be hard to guess"
+    return None

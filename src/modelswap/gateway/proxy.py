@@ -17,7 +17,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from hashlib import blake2b
 from typing import Any, Protocol, TypeVar
 
 import orjson
@@ -29,6 +28,7 @@ from modelswap.gateway.asgi import Receive, Send, respond
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, from_upstream, upstream_status
 from modelswap.gateway.matching import WorkloadMatcher
 from modelswap.gateway.metrics import GatewayMetrics
+from modelswap.gateway.pseudonym import sticky_pseudonym
 from modelswap.gateway.routes import RoutingTable
 from modelswap.gateway.routing import choose_arm, sticky_key_of
 from modelswap.gateway.shadow import ShadowRunner
@@ -140,6 +140,8 @@ class Proxy:
         self.overrides = price_overrides(migration)
         self._unpriced: set[str] = set()
         self.keep_bodies = migration.gateway.record_bodies != "none"
+        self.sticky_secret: bytes | None = None
+        """The store's key for ``sticky_key_hash``; set once by the gateway at start."""
 
     # -- entry -----------------------------------------------------------------------------
 
@@ -169,7 +171,7 @@ class Proxy:
             dialect=dialect,
             body=body,
             stream=bool(body.get("stream")),
-            sticky_hash=blake2b(sticky.encode(), digest_size=8).hexdigest() if sticky else None,
+            sticky_hash=sticky_pseudonym(self.sticky_secret, sticky),
             started=time.perf_counter(),
             ts=datetime.now(UTC),
         )

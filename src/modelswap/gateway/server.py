@@ -155,13 +155,25 @@ def _raise_file_limit(migration: Migration) -> None:
 
 
 def serve(
-    migration: Migration, *, host: str | None = None, port: int | None = None, log_level: str = "warning"
+    migration: Migration,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    log_level: str = "warning",
+    insecure: bool = False,
+    warn: Callable[[str], object] = log.warning,
 ) -> None:
     """Run one gateway replica until SIGINT/SIGTERM. A graceful stop refuses new connections, gives
     requests in flight ``gateway.shutdown_grace_s`` to finish, cuts the rest (503, recorded as
-    ``shutdown``), then flushes every record."""
+    ``shutdown``), then flushes every record.
+
+    Raises ``UnsafeStart`` before binding anything when ``startcheck`` refuses the set-up."""
     import uvicorn
 
+    from modelswap.gateway.startcheck import require_safe_start
+
+    for warning in require_safe_start(migration, host or migration.gateway.host, insecure=insecure):
+        warn(warning)
     g = migration.gateway
     slowest = max(e.timeout_s for e in migration.endpoints.values())
     if g.shutdown_grace_s < slowest:

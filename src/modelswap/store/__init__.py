@@ -33,13 +33,24 @@ from modelswap.store.rows import (
     new_id,
 )
 from modelswap.store.schema import SCHEMA_VERSION
+from modelswap.store.secrets import STICKY_KEY_SECRET, get_or_create_secret
+from modelswap.store.sessions import (
+    ConsoleSession,
+    consume_login_link,
+    create_session,
+    delete_session,
+    find_session,
+    purge_expired_sessions,
+)
 from modelswap.store.store import Store, open_store
 
 __all__ = [
     "DEFAULT_URL",
     "SCHEMA_VERSION",
+    "STICKY_KEY_SECRET",
     "BaselineRow",
     "CachedResponse",
+    "ConsoleSession",
     "EvalResultRow",
     "EvalRunRow",
     "EvidenceRow",
@@ -61,10 +72,16 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreURLError",
+    "consume_login_link",
+    "create_session",
+    "delete_session",
     "display_url",
+    "find_session",
+    "get_or_create_secret",
     "new_id",
     "normalize_url",
     "open_store",
+    "purge_expired_sessions",
     "read_evidence",
     "record_evidence",
 ]
