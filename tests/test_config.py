@@ -208,10 +208,10 @@ BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".jo
 
 def test_billion_laughs_is_refused_at_once(time_limit: TimeLimit) -> None:
     assert len(BILLION_LAUGHS) < 400
-    started = time.perf_counter()
+    started = time.process_time()
     with time_limit(5.0):  # the old loader expanded all 9⁹ values: minutes
         issues = _issues(BILLION_LAUGHS)
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert len(issues) == 1 and issues[0].startswith("m.yaml:6: alias *e brings the data to more than 100,000 values")
 
 

@@ -17,12 +17,15 @@ from typing import Any
 
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
-from ruamel.yaml.events import AliasEvent, CollectionStartEvent
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionStartEvent, MappingStartEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode, Node
 from ruamel.yaml.scanner import RoundTripScanner
 
-CORE_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq"))
-"""Explicit tags accepted: YAML's core types, which only say what a plain value already is."""
+_CORE = "tag:yaml.org,2002:"
+SCALAR_TAGS = frozenset(_CORE + t for t in ("str", "int", "float", "bool", "null"))
+"""Explicit tags accepted on a scalar: YAML's core types, which only say what a plain value is."""
+COLLECTION_TAGS = {SequenceStartEvent: _CORE + "seq", MappingStartEvent: _CORE + "map"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +94,7 @@ class BoundedComposer(Composer):
             return super().compose_node(parent, index)
         if is_key and isinstance(event, CollectionStartEvent):
             raise Refusal(event.start_mark, "a mapping key must be a plain value, not a list or mapping")
-        tag = None if event.ctag is None else str(event.ctag)
-        if tag not in (None, "!") and tag not in CORE_TAGS:
-            raise Refusal(event.start_mark, f"unsupported tag {_short(tag)}; write plain values without tags")
+        self._tag(event)
         t = self.tally
         level = self.depth + 1
         if level > t.limits.max_depth:
@@ -114,6 +115,22 @@ class BoundedComposer(Composer):
             t.open_anchors.discard(anchor)
             t.anchors[anchor] = _Expansion(t.nodes - before_nodes, height)
         return node
+
+    def _tag(self, event: Any) -> None:
+        tag = None if event.ctag is None else str(event.ctag)
+        if tag in (None, "!"):
+            return
+        fits = (
+            COLLECTION_TAGS.get(type(event)) == tag if isinstance(event, CollectionStartEvent) else tag in SCALAR_TAGS
+        )
+        if not fits:
+            known = tag in SCALAR_TAGS or tag in COLLECTION_TAGS.values()
+            what = "list" if isinstance(event, SequenceStartEvent) else "mapping" if known else ""
+            if known and what and isinstance(event, CollectionStartEvent):
+                raise Refusal(event.start_mark, f"tag {_short(tag)} does not fit a {what}; remove the tag")
+            if known:
+                raise Refusal(event.start_mark, f"tag {_short(tag)} does not fit a plain value; remove the tag")
+            raise Refusal(event.start_mark, f"unsupported tag {_short(tag)}; write plain values without tags")
 
     def _alias(self, event: Any, is_key: bool) -> None:
         t = self.tally
@@ -148,7 +165,9 @@ class LocatedConstructor(RoundTripConstructor):
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
-        except (ValueError, OverflowError, TypeError) as exc:
+        except YAMLError:
+            raise
+        except (ValueError, ArithmeticError, TypeError, LookupError) as exc:  # e.g. !!bool maybe, 2026-13-01
             problem = str(exc).split("; use sys.set_int_max_str_digits")[0]  # advice for programmers, not users
             raise ConstructorError(None, None, f"cannot read this value: {problem}", node.start_mark) from None
 

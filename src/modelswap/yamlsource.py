@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 PathKey = tuple[str | int, ...]
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 _NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -198,22 +199,27 @@ class _Plain:
         self.seen += 1
         if depth > self.limits.max_depth or self.seen > self.limits.max_nodes:  # the composer refuses first
             raise YamlRefusedError(self.locs.file, where.line, where.column, "the data is nested or aliased too much")
+        if type(data) in _PLAIN:
+            return data
         if isinstance(data, CommentedMap):
             return self._mapping(data, path, depth)
         if isinstance(data, CommentedSeq):
-            items = data.lc.data
-            return [self.value(item, (*path, i), _at(items.get(i), where), depth + 1) for i, item in enumerate(data)]
+            spots = data.lc.data
+            return [
+                self.value(item, (*path, i), _at(spots.get(i), where), depth + 1)
+                for i, item in enumerate(list.__iter__(data))  # plain list iteration: ruamel's is slow
+            ]
         return self.scalar(data, where)
 
     def _mapping(self, data: CommentedMap, path: PathKey, depth: int) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
         for key, item in data.items():
             spot = _key_spot(data, key)
-            plain_key = self.scalar(key, _at(spot, Position(1, 1)))
+            key_at = _at(spot, Position(1, 1))
+            plain_key = self.scalar(key, key_at)
             key_path = (*path, str(plain_key))
-            self.locs.keys[key_path] = _at(spot, Position(1, 1))
-            value_at = _at(spot[2:] if spot else None, self.locs.keys[key_path])
-            out[plain_key] = self.value(item, key_path, value_at, depth + 1)
+            self.locs.keys[key_path] = key_at
+            out[plain_key] = self.value(item, key_path, _at(spot[2:] if spot else None, key_at), depth + 1)
         return out
 
     def scalar(self, data: Any, where: Position) -> Any:
@@ -231,6 +237,8 @@ class _Plain:
             return datetime(*data.timetuple()[:6], data.microsecond, data.tzinfo)
         if isinstance(data, date):
             return date(data.year, data.month, data.day)
+        if isinstance(data, TaggedScalar) and str(data.tag) == "tag:yaml.org,2002:str":  # !!str 5: the text "5"
+            return str(data.value)
         raise YamlRefusedError(
             self.locs.file, where.line, where.column, f"unsupported value of type {type(data).__name__}"
         )
