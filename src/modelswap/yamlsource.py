@@ -95,6 +95,10 @@ class YamlRefusedError(YamlError):
     """Valid YAML past a bound (size, depth, expanded aliases) or using what modelswap refuses (tags, complex keys)."""
 
 
+def _size(n: int) -> str:
+    return f"{n // 1024:,} KB" if n >= 1024 else f"{n} bytes"
+
+
 def _position(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
@@ -106,7 +110,7 @@ def _check_text(text: str, file: str, limits: YamlLimits) -> None:
             file,
             1,
             1,
-            f"the file is {len(text) / 1024:,.0f} KB; YAML files are limited to {limits.max_bytes // 1024} KB",
+            f"the file is {_size(len(text))}; YAML files are limited to {_size(limits.max_bytes)}",
         )
     bad = _NOT_PRINTABLE.search(text)
     if bad:
@@ -170,9 +174,7 @@ def read_yaml_text(path: Path, limits: YamlLimits | None = None) -> str:
     with path.open("rb") as f:
         raw = f.read(limits.max_bytes + 1)
     if len(raw) > limits.max_bytes:
-        raise YamlRefusedError(
-            str(path), 1, 1, f"the file is over {limits.max_bytes // 1024} KB, the limit for YAML files"
-        )
+        raise YamlRefusedError(str(path), 1, 1, f"the file is over {_size(limits.max_bytes)}, the limit for YAML files")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
