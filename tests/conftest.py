@@ -9,8 +9,10 @@ be reached they fail with the reason, unless ``MODELSWAP_SKIP_PG=1`` is set (the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import os
+import signal
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -137,3 +139,28 @@ def _loopback_only() -> Iterator[None]:
         socket.socket.connect = _real_connect  # type: ignore[method-assign]
         socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
         socket.getaddrinfo = _real_getaddrinfo
+
+
+class TimeLimitExceeded(AssertionError):
+    """A block under ``time_limit`` ran past its bound."""
+
+
+@pytest.fixture
+def time_limit() -> Callable[[float], contextlib.AbstractContextManager[None]]:
+    """``with time_limit(s):`` fails the test once the block has run ``s`` seconds, instead of hanging
+    (SIGALRM interrupts pure-Python loops; main thread only)."""
+
+    @contextlib.contextmanager
+    def limit(seconds: float) -> Iterator[None]:
+        def expired(signum: int, frame: Any) -> None:
+            raise TimeLimitExceeded(f"still running after {seconds} s")
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return limit

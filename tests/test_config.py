@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
 from modelswap.config import ConfigError, load_migration, parse_migration
+
+TimeLimit = Callable[[float], AbstractContextManager[None]]
 
 VALID = """\
 name: demo
@@ -145,3 +150,107 @@ def test_nightly_schedule_is_validated() -> None:
     assert any("unknown time zone 'Mars/Olympus'" in i for i in issues)
     issues = _issues(VALID + "nightly: {workloads: [nope]}\n")
     assert any("nightly.workloads names unknown workloads: nope" in i for i in issues)
+
+
+MERGED = """\
+x-sim: &sim {provider: sim, model: gpt-4o, timeout_s: 5}
+x-gates: &strict
+  pass_rate: {max_drop_points: 1}
+endpoints:
+  old: *sim
+  new:
+    <<: *sim
+    model: gpt-5
+workloads:
+  - name: a
+    gates: *strict
+  - name: b
+    gates:
+      <<: *strict
+      p95_latency: {max_ratio: 1.3}
+"""
+
+
+def test_merge_keys_and_aliases_build_the_merged_config() -> None:
+    m = parse_migration(MERGED, "m.yaml")
+    old, new = m.endpoints["old"], m.endpoints["new"]
+    assert (old.provider, old.model, old.timeout_s) == ("sim", "gpt-4o", 5)
+    assert (new.provider, new.model, new.timeout_s) == ("sim", "gpt-5", 5), "own keys win over merged ones"
+    a, b = m.workloads
+    assert a.gates.pass_rate is not None and a.gates.pass_rate.max_drop_points == 1
+    assert b.gates.pass_rate == a.gates.pass_rate and b.gates.p95_latency is not None
+
+
+def test_a_problem_in_a_merged_value_names_the_line_it_is_written_on() -> None:
+    issues = _issues(MERGED.replace("timeout_s: 5", "timeout_s: -5"))
+    assert issues and all(i.startswith("m.yaml:1: endpoints.") and "timeout_s" in i for i in issues)
+    issues = _issues(MERGED.replace("model: gpt-5", "modle: gpt-5"))
+    assert any(i.startswith("m.yaml:8: endpoints.new.modle: unknown field; did you mean 'model'?") for i in issues)
+
+
+def test_yaml_1_2_words_stay_text() -> None:
+    """``no`` is a name, not false, and ``12:30`` a time, not the number 750 (YAML 1.1 read both wrongly)."""
+    m = parse_migration(VALID.replace("name: demo", "name: no") + "nightly: {at: 12:30}\n", "m.yaml")
+    assert m.name == "no" and m.nightly.at == "12:30"
+
+
+def test_duplicate_keys_are_an_error_naming_both_lines() -> None:
+    assert _issues(VALID + "name: again\n") == [
+        'm.yaml:21: invalid YAML: found duplicate key "name" with value "again" (original value: "demo") '
+        "(while constructing a mapping started at line 1)"
+    ]
+
+
+BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+def test_billion_laughs_is_refused_at_once(time_limit: TimeLimit) -> None:
+    assert len(BILLION_LAUGHS) < 400
+    started = time.process_time()
+    with time_limit(5.0):  # the old loader expanded all 9⁹ values: minutes
+        issues = _issues(BILLION_LAUGHS)
+    assert time.process_time() - started < 0.5
+    assert len(issues) == 1 and issues[0].startswith("m.yaml:6: alias *e brings the data to more than 100,000 values")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("endpoints:\n  old: !!python/name:os.system x\n", 2, "unsupported tag !!python/name:os.system"),
+        ("endpoints: !!python/object/apply:os.system [ls]\n", 1, "unsupported tag !!python/object/apply:os.system"),
+        ("name: ok\nother: \x01\n", 2, "control character U+0001 is not allowed"),
+        ("name: \x1b[31mred\n", 1, "control character U+001B is not allowed"),
+        ("? [a, b]\n: 1\n", 1, "a mapping key must be a plain value"),
+        ("k: &k [1]\n*k : 2\n", 2, "a mapping key must be a plain value"),
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", 1, "nested more than 64 levels deep"),
+        ("".join("  " * i + f"k{i}:\n" for i in range(300)) + "  " * 300 + "v\n", 64, "nested more than 64 levels"),
+        ("a: &x [*x]\n", 1, "alias *x is used inside the value it names"),
+        ("a: *nowhere\n", 1, "alias *nowhere names no anchor"),
+        ("name: 2026-13-01\n", 1, "cannot read this value: month must be in 1..12"),
+        ("name: 1" + "0" * 5000 + "\n", 1, "cannot read this value: Exceeds the limit (4300 digits)"),
+        ("a: 1\n---\nb: 2\n", 2, "expected a single document in the stream (started at line 1), but found another"),
+    ],
+)
+def test_hostile_yaml_is_one_located_issue(text: str, line: int, words: str, time_limit: TimeLimit) -> None:
+    with time_limit(5.0):
+        issues = _issues(text)
+    assert len(issues) == 1, issues
+    assert issues[0].startswith(f"m.yaml:{line}: ") and words in issues[0], issues[0]
+    assert "\n" not in issues[0] and "set_int_max_str_digits" not in issues[0]
+
+
+def test_oversized_and_non_utf8_files_are_refused_without_reading_them_whole(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("name: x\n" + "# padding\n" * 100_000)
+    with pytest.raises(ConfigError) as info:
+        load_migration(big)
+    assert [str(i) for i in info.value.issues] == [f"{big}:1: the file is over 512 KB, the limit for YAML files"]
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"name: x\nother: \xff\n")
+    with pytest.raises(ConfigError) as info:
+        load_migration(binary)
+    assert [str(i) for i in info.value.issues] == [
+        f"{binary}:2: invalid YAML: not UTF-8 text (byte 0xff); save the file as UTF-8"
+    ]

@@ -27,7 +27,7 @@ from pydantic import (
 from modelswap.config_errors import ConfigError, ConfigIssue, issues_from_validation
 from modelswap.config_prepare import prepare
 from modelswap.sim.profiles import ProfileOverride, SimConfig
-from modelswap.yamlsource import Locations, YamlSyntaxError, load_yaml
+from modelswap.yamlsource import Locations, YamlError, load_yaml, read_yaml_text
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -472,8 +472,8 @@ def parse_migration(text: str, file: str = "<string>", base_dir: Path | None = N
     """Validate migration YAML text; raises ``ConfigError`` naming file:line:field."""
     try:
         raw, locs = load_yaml(text, file)
-    except YamlSyntaxError as exc:
-        raise ConfigError([ConfigIssue(exc.file, exc.line, "", f"invalid YAML: {exc.problem}")]) from None
+    except YamlError as exc:
+        raise ConfigError([ConfigIssue(exc.file, exc.line, "", exc.message)]) from None
     if not isinstance(raw, dict):
         got = "an empty file" if raw is None else f"a {type(raw).__name__}"
         raise ConfigError([ConfigIssue(file, 1, "", f"expected a mapping with endpoints and workloads, got {got}")])
@@ -515,9 +515,11 @@ def load_migration(path: str | Path) -> Migration:
     """Read and validate a migration file; every problem names file:line:field."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_yaml_text(p)
     except FileNotFoundError:
         raise ConfigError([ConfigIssue(str(p), 0, "", "file not found; create one with `modelswap init`")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([ConfigIssue(str(p), 0, "", f"cannot read: {exc}")]) from None
+    except YamlError as exc:
+        raise ConfigError([ConfigIssue(exc.file, exc.line, "", exc.message)]) from None
+    except OSError as exc:
+        raise ConfigError([ConfigIssue(str(p), 0, "", f"cannot read: {exc.strerror or exc}")]) from None
     return parse_migration(text, str(p), p.resolve().parent)

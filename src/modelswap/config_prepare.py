@@ -1,5 +1,8 @@
 """The migration file's raw data made ready for validation: defaults, relative paths, inheritance.
 
+Top-level keys starting with ``x-`` are dropped, as in Docker Compose: a place to keep YAML
+anchors that merge keys (``<<: *base``) and aliases refer to.
+
 Relative paths (the SQLite store, golden sets) are resolved against the file's folder, and each
 workload's ``rollout`` inherits the top-level one key by key, before pydantic sees the data, so
 the validated model holds only absolute paths and complete rollout settings.
@@ -26,7 +29,7 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 def prepare(raw: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     """Resolve relative paths and per-workload rollout overrides before validation (the input is not changed)."""
-    data = dict(raw)
+    data = {k: v for k, v in raw.items() if not (isinstance(k, str) and k.startswith("x-"))}
     store = data.setdefault("store", "sqlite:///modelswap.db")
     if isinstance(store, str) and store.startswith("sqlite:///") and not store.startswith("sqlite:////"):
         rel = store.removeprefix("sqlite:///")

@@ -68,3 +68,24 @@ def test_broken_migration_file_is_reported_not_traced(tmp_path: Path) -> None:
     bad.write_text("endpoints: {}\nworkloads: []\n")
     code, out = _run("rollback", "-c", str(bad))
     assert code == 1 and "m.yaml" in out and "Traceback" not in out
+
+
+def test_stage_set_refuses_to_end_a_rollback_silently(migration_file: Path) -> None:
+    c = str(migration_file)
+    assert _run("stage", "set", "ticket-triage", "split", "--share", "10", "-c", c)[0] == 0
+    assert _run("rollback", "-c", c, "-w", "ticket-triage", "--reason", "p95 doubled")[0] == 0
+    code, out = _run("stage", "set", "ticket-triage", "full", "-c", c)
+    assert code == 1 and "ticket-triage is rolled back" in out and "rollback --undo -w ticket-triage" in out
+    code, out = _run("stage", "set", "ticket-triage", "full", "-c", c, "--clear-rollback")
+    assert code == 1 and "needs a reason" in out
+    code, out = _run("stage", "show", "-c", c)
+    assert "ticket-triage split 10% YES" in out, "the rollback still holds"
+
+    code, out = _run(
+        "stage", "set", "ticket-triage", "full", "-c", c, "--clear-rollback", "--reason", "fix deployed", "--by", "bob"
+    )
+    assert code == 0
+    assert "ticket-triage: split 10% (rolled back: old model serves) → full" in out
+    assert "rollback of ticket-triage cleared by bob (audited as clear_rollback: fix deployed)" in out
+    code, out = _run("stage", "show", "-c", c)
+    assert "ticket-triage full 100% no" in out and "ticket-triage: clear_rollback by bob — fix deployed" in out

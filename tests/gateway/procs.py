@@ -13,6 +13,9 @@ import httpx
 
 from modelswap.gateway.server import free_port
 
+STARTUP_S = 120.0
+"""How long a ``modelswap serve`` child may take to answer ``/healthz``: start-up only, never a measured bound."""
+
 
 class GatewayProcess:
     """``python -m modelswap serve`` in a child process, on a free loopback port."""
@@ -40,18 +43,28 @@ class GatewayProcess:
             env={**os.environ, **(env or {})},
         )
 
-    def wait_ready(self, timeout_s: float = 60.0) -> None:
+    def wait_ready(self, timeout_s: float = STARTUP_S) -> None:
+        """Poll ``/healthz`` until it answers 200. The deadline is for start-up only (imports, store,
+        binding), generous because a loaded machine can take many seconds; it measures nothing."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gateway exited with {self.proc.returncode}:\n{self.log.read_text()}")
+                raise RuntimeError(
+                    f"gateway {self.url} exited with {self.proc.returncode} while starting:\n{self.output()}"
+                )
             try:
-                if httpx.get(self.url + "/healthz", timeout=0.5).status_code == 200:
+                if httpx.get(self.url + "/healthz", timeout=2.0).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
-        raise TimeoutError(f"gateway not ready after {timeout_s}s:\n{self.log.read_text()}")
+        self.kill()
+        raise TimeoutError(f"gateway {self.url} not ready after {timeout_s:g} s; its output:\n{self.output()}")
+
+    def output(self, lines: int = 80) -> str:
+        """The last ``lines`` lines the process wrote (stdout and stderr), for failure messages."""
+        text = self.log.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:]) or "(nothing)"
 
     def terminate(self, timeout_s: float = 30.0) -> int:
         if self.proc.poll() is None:
@@ -59,10 +72,12 @@ class GatewayProcess:
         try:
             return self.proc.wait(timeout_s)
         finally:
-            self._log_file.close()
+            if not self._log_file.closed:
+                self._log_file.close()
 
     def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        self._log_file.close()
+        if not self._log_file.closed:
+            self._log_file.close()

@@ -66,10 +66,76 @@ def test_undo_without_a_rollback_changes_nothing(store: Store) -> None:
     assert state(store) == ("split", 5.0, False)
 
 
-def test_set_stage_clears_an_active_rollback(store: Store) -> None:
+def test_set_stage_refuses_to_end_an_active_rollback_silently(store: Store) -> None:
+    flag.set_stage(store, W, "split", 10, "alice", "canary")
+    flag.rollback(store, [W], "bob", "p95 doubled")
+    with pytest.raises(flag.FlagError) as caught:
+        flag.set_stage(store, W, "full", None, "alice", "promote")
+    assert f"{W} is rolled back" in str(caught.value) and "rollback --undo" in str(caught.value)
+    assert "--clear-rollback --reason" in str(caught.value)
+    assert state(store) == ("split", 10.0, True), "the rollback still holds"
+    assert [e.action for e in store.rollout_events(W)] == ["rollback", "set_stage"], "nothing written"
+
+
+def test_clearing_a_rollback_needs_a_reason(store: Store) -> None:
     flag.rollback(store, [W], "bob")
-    flag.set_stage(store, W, "full", None, "alice", "fixed and promoted")
+    for reason in (None, "", "   "):
+        with pytest.raises(flag.FlagError, match="needs a reason"):
+            flag.set_stage(store, W, "full", None, "alice", reason, clear_rollback=True)
+    assert state(store) == ("shadow", 0.0, True)
+
+
+def test_clearing_a_rollback_on_purpose_is_audited_as_such(store: Store) -> None:
+    flag.set_stage(store, W, "split", 10, "alice", "canary")
+    flag.rollback(store, [W], "bob", "p95 doubled")
+    (flip,) = [flag.set_stage(store, W, "full", None, "carol", "root cause fixed", clear_rollback=True)]
+    assert flip.before.rollback and not flip.after.rollback
     assert state(store) == ("full", 100.0, False)
+    cleared = store.rollout_events(W)[0]
+    assert (cleared.action, cleared.actor, cleared.reason) == ("clear_rollback", "carol", "root cause fixed")
+    assert cleared.from_state == {"stage": "split", "share": 10.0, "rollback": True}
+    assert cleared.to_state == {"stage": "full", "share": 100.0, "rollback": False}
+    assert flag.undo_rollback(store, [W], "bob") == [], "nothing left to undo"
+
+
+def test_after_an_undo_set_stage_works_as_usual(store: Store) -> None:
+    flag.rollback(store, [W], "bob")
+    flag.undo_rollback(store, [W], "bob")
+    flag.set_stage(store, W, "full", None, "alice", "promote")
+    assert state(store) == ("full", 100.0, False)
+    assert store.rollout_events(W)[0].action == "set_stage"
+    flag.set_stage(store, W, "split", 5, "alice", "again", clear_rollback=True)  # no rollback: a plain change
+    assert store.rollout_events(W)[0].action == "set_stage"
+
+
+def test_a_rollback_landing_mid_change_is_never_cleared(store: Store) -> None:
+    """Stage changes racing rollbacks: each either lands before the rollback or is refused."""
+    barrier = threading.Barrier(2)
+    refused: list[flag.FlagError] = []
+
+    def stages() -> None:
+        barrier.wait()
+        for i in range(15):
+            try:
+                flag.set_stage(store, W, "split", float(i), "stager")
+            except flag.FlagError as exc:
+                refused.append(exc)
+
+    def flags() -> None:
+        barrier.wait()
+        for _ in range(15):
+            flag.rollback(store, [W], "flagger")
+            flag.undo_rollback(store, [W], "flagger")
+
+    threads = [threading.Thread(target=stages), threading.Thread(target=flags)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    events = store.rollout_events(W, limit=1000)
+    assert all("rolled back" in str(e) for e in refused)
+    assert sum(e.action == "set_stage" for e in events) + len(refused) == 15
+    assert all(e.from_state is not None and not e.from_state["rollback"] for e in events if e.action == "set_stage")
 
 
 @pytest.mark.parametrize(
@@ -141,7 +207,7 @@ def test_concurrent_writers_lose_no_update(store: Store) -> None:
         barrier.wait()
         try:
             for i in range(15):
-                flag.set_stage(store, W, "split", float(i), "stager", f"step {i}")
+                flag.set_stage(store, W, "split", float(i), "stager", f"step {i}", clear_rollback=True)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -162,7 +228,7 @@ def test_concurrent_writers_lose_no_update(store: Store) -> None:
     assert errors == []
 
     events = list(reversed(store.rollout_events(W, limit=1000)))
-    assert sum(e.action == "set_stage" for e in events) == 15
+    assert sum(e.action in ("set_stage", "clear_rollback") for e in events) == 15
     # each change starts from the state the previous one left: no write was based on a stale read
     for earlier, later in itertools.pairwise(events):
         assert later.from_state == earlier.to_state

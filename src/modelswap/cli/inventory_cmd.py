@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
 from modelswap.cli.app import app, err, fail, load_or_exit, out
 from modelswap.config import Migration
@@ -33,6 +32,7 @@ from modelswap.inventory.readers.store import open_existing
 from modelswap.inventory.sources import FORMATS
 from modelswap.inventory.writeback import preview_accepted
 from modelswap.store import StoreError, open_store
+from modelswap.yamlsource import YamlError, load_data, read_yaml_text
 
 FORMAT_HELP = "Log format: auto (detected from the content) or " + ", ".join(FORMATS) + "."
 OUT_HELP = "Output: table (for people), md (Markdown) or json."
@@ -56,8 +56,10 @@ def _mapping(columns: list[str] | None, columns_file: Path | None) -> ColumnMapp
     given: dict[str, str] = {}
     if columns_file is not None:
         try:
-            data = yaml.safe_load(columns_file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+            data = load_data(read_yaml_text(columns_file), str(columns_file))
+        except YamlError as exc:
+            raise fail(f"{exc} (the column mapping)") from None
+        except OSError as exc:
             raise fail(f"{columns_file}: cannot read the column mapping: {exc}") from None
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             raise fail(f"{columns_file}: expected a mapping of field: column, e.g. 'timestamp: created_at'")

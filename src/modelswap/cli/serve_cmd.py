@@ -146,13 +146,23 @@ def stage_set(
     share: Annotated[float | None, typer.Option(help="For split: percent of traffic the new model serves.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why (kept in the audit trail).")] = None,
     by: Annotated[str | None, typer.Option(help="Who (default: the OS user).")] = None,
+    clear_rollback: Annotated[
+        bool,
+        typer.Option(
+            "--clear-rollback",
+            help="End an active rollback with this stage change (needs --reason; audited as clear_rollback). "
+            "Without it, a rolled-back workload is refused: undo with `modelswap rollback --undo`.",
+        ),
+    ] = False,
 ) -> None:
     """Put a workload in a routing stage by hand (the rollout controller does this in a migration)."""
     migration = load_or_exit(config)
     name = _workloads(migration, workload)[0]
     try:
         with open_store(migration.store) as store:
-            f = flag.set_stage(store, name, stage, share, actor(by), reason)
+            f = flag.set_stage(store, name, stage, share, actor(by), reason, clear_rollback=clear_rollback)
     except (StoreError, flag.FlagError) as exc:
         raise fail(str(exc)) from None
     _print_flips([f], "change")
+    if f.before.rollback:
+        out.print(f"rollback of {name} cleared by {actor(by)} (audited as clear_rollback: {reason})", highlight=False)

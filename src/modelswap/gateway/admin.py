@@ -105,8 +105,11 @@ class Admin:
                     raise ClientError(
                         400, "'stage' is required: one of full, rolled_back, shadow, split", param="stage"
                     )
-                share = body.get("share")
-                return [flag.set_stage(self.routes.store, workload, str(body.get("stage")), share, actor, reason)]
+                share, clear = body.get("share"), body.get("clear_rollback", False)
+                if not isinstance(clear, bool):
+                    raise ClientError(400, "'clear_rollback' must be true or false", param="clear_rollback")
+                stage = str(body.get("stage"))
+                return [flag.set_stage(self.routes.store, workload, stage, share, actor, reason, clear_rollback=clear)]
             workloads = self._workloads(body, required=False)
             if path == "/admin/rollback":
                 return flag.rollback(self.routes.store, workloads, actor, reason)

@@ -26,6 +26,7 @@ import yaml
 
 from modelswap.config import ConfigError, parse_migration
 from modelswap.inventory.errors import InventoryError
+from modelswap.yamlsource import YamlError, load_data
 
 WORKLOAD_HEADER = "x-modelswap-workload"
 _MARK = "# inventory-fingerprints:"
@@ -60,7 +61,10 @@ def accepted_fingerprints(text: str) -> dict[str, str]:
 def _workloads_block(text: str, file: str) -> tuple[int, str]:
     """(index of the line after the last line of the ``workloads`` list, indentation of its items)."""
     try:
+        load_data(text, file)  # the bounds first (depth, aliases, tags): PyYAML's compose has none
         root = yaml.compose(text)
+    except YamlError as exc:
+        raise InventoryError(str(exc)) from None
     except yaml.YAMLError as exc:
         raise InventoryError(f"{file}: invalid YAML: {exc}") from None
     if not isinstance(root, yaml.MappingNode):

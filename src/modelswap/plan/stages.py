@@ -1,6 +1,6 @@
 """A workload's rollout history replayed as time spans: at what share, since when, until when.
 
-The rollout audit trail (``set_stage``, ``rollback``, ``undo_rollback`` events, each with the
+The rollout audit trail (``set_stage``, ``rollback``, ``undo_rollback``, ``clear_rollback`` events, each with the
 state it led to) is the evidence for the cutover items. Pure functions over the events.
 """
 
@@ -118,5 +118,7 @@ def drills(events: Sequence[RolloutEventRow]) -> list[Drill]:
             pending = pending or e
         elif e.action == "undo_rollback" and pending is not None:
             out.append(Drill(pending.ts, e.ts, pending.actor, pending.reason))
+            pending = None
+        elif e.action == "clear_rollback":  # ended by a stage change, not restored: no drill
             pending = None
     return out

@@ -55,14 +55,21 @@ def _as_json(state: RoutingState) -> dict[str, object]:
     return {"stage": state.stage, "share": state.share, "rollback": state.rollback}
 
 
-def _apply(store: Store, workload: str, action: str, actor: str, reason: str | None, change: ChangeFn) -> Flip | None:
+ActionFn = Callable[[RoutingState, RoutingState], str]
+
+
+def _apply(
+    store: Store, workload: str, action: str | ActionFn, actor: str, reason: str | None, change: ChangeFn
+) -> Flip | None:
+    """Write ``change`` of the freshly read state, with its event, retrying on a concurrent write."""
     for _ in range(_MAX_TRIES):
         row = store.get_rollout_state(workload)
         before = state_of(row)
-        after = change(before, row)
+        after = change(before, row)  # re-run on every retry: a decision is never based on a stale read
         if after is None:
             return None
-        previous = _as_json(before) if action == "rollback" else (row.previous if row else None)
+        name = action if isinstance(action, str) else action(before, after)
+        previous = _as_json(before) if name == "rollback" else (row.previous if row else None)
         new = RolloutChange(
             stage=after.stage, share=after.share / 100, rollback=after.rollback, previous=previous, actor=actor
         )
@@ -71,7 +78,7 @@ def _apply(store: Store, workload: str, action: str, actor: str, reason: str | N
             workload=workload,
             ts=now,
             actor=actor,
-            action=action,
+            action=name,
             reason=reason,
             from_state=_as_json(before),
             to_state=_as_json(after),
@@ -107,9 +114,46 @@ def undo_rollback(store: Store, workloads: Iterable[str], actor: str, reason: st
 
 
 def set_stage(
-    store: Store, workload: str, stage: str, share: float | None, actor: str, reason: str | None = None
+    store: Store,
+    workload: str,
+    stage: str,
+    share: float | None,
+    actor: str,
+    reason: str | None = None,
+    *,
+    clear_rollback: bool = False,
 ) -> Flip:
-    """Put a workload in a routing stage (``split`` needs a share in percent)."""
+    """Put a workload in a routing stage (``split`` needs a share in percent).
+
+    An active rollback is never cleared as a side effect: undo it first (``undo_rollback``), or
+    pass ``clear_rollback`` with a reason, which is recorded as a ``clear_rollback`` event.
+    """
+    _check_stage(stage, share)
+    if clear_rollback and not (reason and reason.strip()):
+        raise FlagError("clearing a rollback needs a reason (--reason): it goes in the audit trail")
+    pct = {"shadow": 0.0, "full": 100.0, "rolled_back": 0.0}.get(stage, share or 0.0)
+
+    def change(before: RoutingState, _: RolloutStateRow | None) -> RoutingState:
+        if before.rollback and not clear_rollback:
+            raise FlagError(
+                f"{workload} is rolled back (the old model serves all of it); setting a stage would end the "
+                f"rollback silently. Undo it first (modelswap rollback --undo -w {workload}, or POST "
+                "/admin/rollback/undo), or end it on purpose with a reason (--clear-rollback --reason '...', "
+                'or "clear_rollback": true and a "reason")'
+            )
+        return RoutingState(stage=stage, share=pct, rollback=False)  # type: ignore[arg-type]
+
+    flip = _apply(store, workload, _stage_action, actor, reason, change)
+    assert flip is not None
+    return flip
+
+
+def _stage_action(before: RoutingState, after: RoutingState) -> str:
+    """``clear_rollback`` when a stage change ends a rollback, so the audit trail says so."""
+    return "clear_rollback" if before.rollback and not after.rollback else "set_stage"
+
+
+def _check_stage(stage: str, share: float | None) -> None:
     if stage not in STAGES:
         raise FlagError(f"unknown stage {stage!r}; expected one of: {', '.join(sorted(STAGES))}")
     if stage == "split" and share is None:
@@ -118,14 +162,6 @@ def set_stage(
         raise FlagError(f"share must be a number (percent of traffic, 0–100), got {share!r}")
     if share is not None and not 0 <= share <= 100:
         raise FlagError(f"share is a percent between 0 and 100, got {share:g}")
-    pct = {"shadow": 0.0, "full": 100.0, "rolled_back": 0.0}.get(stage, share or 0.0)
-
-    def change(before: RoutingState, _: RolloutStateRow | None) -> RoutingState:
-        return RoutingState(stage=stage, share=pct, rollback=False)  # type: ignore[arg-type]
-
-    flip = _apply(store, workload, "set_stage", actor, reason, change)
-    assert flip is not None
-    return flip
 
 
 def states(store: Store, workloads: Iterable[str]) -> dict[str, RoutingState]:

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from modelswap.evals.case import Json
+from modelswap.yamlsource import load_data
 
 SCRIPTS = frozenset({".js", ".mjs", ".cjs", ".ts", ".py"})
 _SEPARATOR = re.compile(r"^---\s*$", re.M)
@@ -64,7 +63,7 @@ def load_prompts(ref: str, base: Path) -> list[Prompt]:
     path = _file(ref, base)
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() in {".json", ".yaml", ".yml"}:
-        value = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        value = json.loads(text) if path.suffix.lower() == ".json" else load_data(text, str(path))
         messages = _chat(value)
         if messages is None:
             raise ValueError(f"{ref}: expected a list of chat messages ({{role, content}})")
@@ -97,5 +96,5 @@ def load_var(value: Any, base: Path) -> Any:
     if suffix == ".json":
         return json.loads(text)
     if suffix in {".yaml", ".yml"}:
-        return yaml.safe_load(text)
+        return load_data(text, str(path))  # bounded: size, depth, aliases; YamlError is a ValueError
     return text
