@@ -1,0 +1,100 @@
+"""What of a request or response body is kept in a record: ``full``, ``redacted`` or ``none``.
+
+Secrets are masked under every policy (a key pasted into a prompt never reaches the
+store): API keys and tokens (OpenAI, Anthropic, Stripe, AWS, Google, GitHub, Slack, JWTs,
+bearer tokens), PEM private keys, the values of ``password=``-like fields in text and in
+JSON inside strings (tool-call arguments), and every JSON field named like a secret.
+``redacted`` also masks personal data: e-mail addresses, card numbers (Luhn), phone
+numbers and IBANs (mod-97).
+
+Scanning is linear in the body's size (no pattern backtracks over more than a few dozen
+characters) and runs at tens to hundreds of MB/s; see ``bench/redaction.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from modelswap.gateway.redact._secrets import SECRET, SECRET_FIELD_SUFFIXES
+from modelswap.gateway.redact._text import find_spans, scrub, scrub_many
+
+__all__ = ["MAX_DEPTH", "Policy", "find_spans", "keep", "redact", "scrub"]
+
+Policy = Literal["full", "redacted", "none"]
+
+MAX_DEPTH = 64
+"""JSON nested deeper than this is not kept (a record stores ``[nested too deep]`` instead)."""
+TOO_DEEP = "[nested too deep]"
+
+
+def keep(body: Any, policy: Policy) -> Any:
+    """The part of ``body`` a record may store under ``policy`` (``None`` for ``none``)."""
+    if policy == "none" or body is None:
+        return None
+    return redact(body, pii=policy == "redacted")
+
+
+def redact(body: Any, pii: bool) -> Any:
+    """A JSON value with secrets masked (and personal data when ``pii``); never raises.
+
+    Nothing to mask (the common case): ``body`` itself comes back, not a copy.
+    """
+    if isinstance(body, str):
+        return scrub(body, pii)
+    strings: list[str] = []
+    if not _collect(body, strings, 0):
+        changed = dict(scrub_many(strings, pii)) if strings else {}
+        if not changed:
+            return body
+    else:
+        changed = dict(scrub_many(strings, pii))
+    slots: list[tuple[Any, Any]] = []
+    copy = _copy(body, slots, 0)
+    for index, text in changed.items():
+        container, key = slots[index]
+        container[key] = text
+    return copy
+
+
+def _is_secret_field(key: Any) -> bool:
+    return isinstance(key, str) and key.lower().endswith(SECRET_FIELD_SUFFIXES)
+
+
+def _collect(value: Any, strings: list[str], depth: int) -> bool:
+    """Append ``value``'s strings in order; whether it also has a field to mask or nesting to cut."""
+    if depth >= MAX_DEPTH:
+        return True
+    masked = False
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and _is_secret_field(key):
+            masked = True
+        elif isinstance(item, str):
+            strings.append(item)
+        elif isinstance(item, dict | list):
+            masked = _collect(item, strings, depth + 1) or masked
+    return masked
+
+
+def _copy(value: Any, slots: list[tuple[Any, Any]], depth: int) -> Any:
+    """A copy of ``value`` with fields masked and deep nesting cut; its strings' places, in ``_collect``'s order."""
+    if depth >= MAX_DEPTH:
+        return TOO_DEEP
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            out[key] = SECRET if _is_secret_field(key) else _place(item, out, key, slots, depth)
+        return out
+    items: list[Any] = [None] * len(value)
+    for index, item in enumerate(value):
+        items[index] = _place(item, items, index, slots, depth)
+    return items
+
+
+def _place(item: Any, container: Any, key: Any, slots: list[tuple[Any, Any]], depth: int) -> Any:
+    if isinstance(item, str):
+        slots.append((container, key))
+        return item
+    if isinstance(item, dict | list):
+        return _copy(item, slots, depth + 1)
+    return item
