@@ -20,20 +20,21 @@ from modelswap.gateway.redact._views import Views
 WINDOW = 256 * 1024
 """Characters scanned per window of a long text."""
 _CONTEXT = 96  # characters before a window the detectors may need: a key before its value, a local part
-_OVERHANG = 17 * 1024  # characters after it: the longest match that may start in it (a PEM block)
+OVERHANG = 17 * 1024
+"""Characters scanned past a window: the longest match that may start in it (a PEM block)."""
 SEPARATOR = "\x00"
 """Joins a body's strings into one text; no detector matches across it."""
 
 
-def find_spans(text: str, pii: bool, window: int = WINDOW) -> list[Span]:
+def find_spans(text: str, pii: bool, window: int = WINDOW, overhang: int = OVERHANG) -> list[Span]:
     """Non-overlapping (start, end, placeholder) spans of ``text`` to mask, in order."""
-    if len(text) <= window + _OVERHANG:
+    if len(text) <= window + overhang:
         return _merge(_spans(text, pii))
     found: list[Span] = []
     start = last = 0
     while start < len(text):
         lo = max(0, start - _CONTEXT)
-        piece = text[lo : start + window + _OVERHANG]
+        piece = text[lo : start + window + overhang]
         for s, e, label in _merge(_spans(piece, pii)):
             if start <= s + lo < start + window and s + lo >= last:
                 found.append((s + lo, e + lo, label))
