@@ -98,11 +98,11 @@ SECRET_FIELD_SUFFIXES = (
 
 def secret_spans(views: Views) -> Iterator[Span]:
     """Where ``views``' text holds a secret: (start, end, ``[secret]``)."""
-    ab = views.ab
-    if b"-----BEGIN" in ab:
+    ab, rare = views.ab, views.rare
+    if b"-----B" in rare and b"-----BEGIN" in ab:
         yield from ((m.start(), m.end(), SECRET) for m in _PEM.finditer(ab))
     if _TOKEN_RUN in views.base64:  # every key and JWT has a run of at least 10 letters and digits
-        present = {gate for gate in _GATES if gate in ab}
+        present = {gate for gate in _GATES if gate in rare}
         for gate, literal, pattern in _TOKENS:
             if gate in present and literal in ab:
                 yield from ((m.start(), m.end(), SECRET) for m in pattern.finditer(ab))
@@ -110,7 +110,7 @@ def secret_spans(views: Views) -> Iterator[Span]:
     lower = views.lower
     if b"bearer" in lower:
         yield from _bearer_tokens(views)
-    if b":" in ab or b"=" in ab:  # a key's value follows one of them
+    if b":" in rare or b"=" in rare:  # a key's value follows one of them
         for literal, pattern in _KEYS:
             if literal in lower:
                 for m in pattern.finditer(lower):

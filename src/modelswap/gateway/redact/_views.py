@@ -28,6 +28,8 @@ _LOWER = b"abcdefghijklmnopqrstuvwxyz"
 
 WORD_TABLE = _table({_DIGITS: b"0", _UPPER: b"A", _LOWER + b"_": b"a"}, b"s")
 """Digits → ``0``, capitals → ``A``, other word characters → ``a``, anything else → ``s``."""
+COMMON = _LOWER + _DIGITS + b" \n"
+"""The bytes ``Views.rare`` leaves out: most of any text, and none of the detectors' anchors."""
 BASE64_TABLE = _table({_DIGITS + _UPPER + _LOWER + b"+/": b"b"}, b" ")
 """The base64 alphabet → ``b``, anything else → space."""
 
@@ -39,12 +41,21 @@ class Views:
     on Python 3.11: a body is a few hundred bytes, and every call counts.)
     """
 
-    __slots__ = ("_base64", "_lower", "_words", "ab")
+    __slots__ = ("_base64", "_lower", "_rare", "_words", "ab")
 
     def __init__(self, text: str) -> None:
         self.ab = text.encode("ascii", "replace")
         """The text with every non-ASCII character as ``?`` (same length, same positions)."""
         self._lower = self._words = self._base64 = b""
+        self._rare: bytes | None = None
+
+    @property
+    def rare(self) -> bytes:
+        """The text without lower-case letters, digits, spaces and newlines: a short string in which to
+        look for the characters the detectors need (``@``, ``-``, ``_``, ``:``, ``=``, capitals ...)."""
+        if self._rare is None:
+            self._rare = self.ab.translate(None, COMMON)
+        return self._rare
 
     @property
     def lower(self) -> bytes:
