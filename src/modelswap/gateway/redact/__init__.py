@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from typing import Any, Literal
 
 from modelswap.gateway.redact._secrets import SECRET, SECRET_FIELD_SUFFIXES
 from modelswap.gateway.redact._text import find_spans, scrub, scrub_many
+from modelswap.store import RequestRow
 
-__all__ = ["MAX_DEPTH", "Policy", "find_spans", "keep", "redact", "scrub"]
+__all__ = ["MAX_DEPTH", "Policy", "find_spans", "keep", "keep_request", "redact", "scrub"]
 
 Policy = Literal["full", "redacted", "none"]
 
@@ -42,6 +44,17 @@ def keep(body: Any, policy: Policy) -> Any:
     return kept
 
 
+def keep_request(row: RequestRow, policy: Policy) -> RequestRow:
+    """``row`` with its request and response bodies as ``keep`` would store them, scanned as one text."""
+    if row.request_body is None and row.response_body is None:
+        return row
+    if policy == "none":
+        return replace(row, request_body=None, response_body=None)
+    kept = redact([row.request_body, row.response_body], pii=policy == "redacted")
+    _pace()
+    return replace(row, request_body=kept[0], response_body=kept[1])
+
+
 def _pace() -> None:
     now = time.perf_counter()
     last = getattr(_since_yield, "at", 0.0)
@@ -58,6 +71,8 @@ def redact(body: Any, pii: bool) -> Any:
     """
     if isinstance(body, str):
         return scrub(body, pii)
+    if not isinstance(body, dict | list):
+        return body
     strings: list[str] = []
     if not _collect(body, strings, 0):
         changed = dict(scrub_many(strings, pii)) if strings else {}
@@ -73,8 +88,17 @@ def redact(body: Any, pii: bool) -> Any:
     return copy
 
 
+_FIELD_VERDICTS: dict[str, bool] = {}  # field name → masked? (names repeat from body to body)
+_FIELD_VERDICTS_MAX = 4096
+
+
 def _is_secret_field(key: Any) -> bool:
-    return isinstance(key, str) and key.lower().endswith(SECRET_FIELD_SUFFIXES)
+    verdict = _FIELD_VERDICTS.get(key) if isinstance(key, str) else False
+    if verdict is None:
+        verdict = key.lower().endswith(SECRET_FIELD_SUFFIXES)
+        if len(_FIELD_VERDICTS) < _FIELD_VERDICTS_MAX:
+            _FIELD_VERDICTS[key] = verdict
+    return verdict
 
 
 def _collect(value: Any, strings: list[str], depth: int) -> bool:
@@ -82,14 +106,20 @@ def _collect(value: Any, strings: list[str], depth: int) -> bool:
     if depth >= MAX_DEPTH:
         return True
     masked = False
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        if isinstance(key, str) and _is_secret_field(key):
-            masked = True
-        elif isinstance(item, str):
-            strings.append(item)
-        elif isinstance(item, dict | list):
-            masked = _collect(item, strings, depth + 1) or masked
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _is_secret_field(key):
+                masked = True
+            elif isinstance(item, str):
+                strings.append(item)
+            elif isinstance(item, dict | list):
+                masked = _collect(item, strings, depth + 1) or masked
+    else:
+        for item in value:
+            if isinstance(item, str):
+                strings.append(item)
+            elif isinstance(item, dict | list):
+                masked = _collect(item, strings, depth + 1) or masked
     return masked
 
 

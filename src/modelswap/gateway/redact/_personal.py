@@ -44,6 +44,8 @@ def personal_spans(views: Views) -> Iterator[Span]:
     ab = views.ab
     if b"@" in views.rare and b"." in views.rare:
         yield from _emails(ab)
+    if views.digits < 9:  # fewer than any card, phone number or IBAN has
+        return
     words = views.words
     # "00s" first: a needle ending in "0" is slow to look for in a long run of digits
     needles = [n for n in _NUMBER_NEEDLES[:2] if n in words] if b"00s" in words else []

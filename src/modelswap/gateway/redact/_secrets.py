@@ -101,12 +101,13 @@ def secret_spans(views: Views) -> Iterator[Span]:
     ab, rare = views.ab, views.rare
     if b"-----B" in rare and b"-----BEGIN" in ab:
         yield from ((m.start(), m.end(), SECRET) for m in _PEM.finditer(ab))
-    if _TOKEN_RUN in views.base64:  # every key and JWT has a run of at least 10 letters and digits
-        present = {gate for gate in _GATES if gate in rare}
+    present = {gate for gate in _GATES if gate in rare}
+    if present and _TOKEN_RUN in views.base64:  # every key and JWT has a run of at least 10 letters and digits
         for gate, literal, pattern in _TOKENS:
             if gate in present and literal in ab:
                 yield from ((m.start(), m.end(), SECRET) for m in pattern.finditer(ab))
-    yield from _aws_secret_keys(views)
+    if rare and views.digits:  # an AWS secret key has capitals and digits
+        yield from _aws_secret_keys(views)
     lower = views.lower
     if b"bearer" in lower:
         yield from _bearer_tokens(views)
