@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-GATEWAYS = ("modelswap-route", "modelswap-split10", "modelswap-shadow")
+GATEWAYS = ("modelswap-route", "modelswap-default", "modelswap-split10", "modelswap-shadow")
 JUDGED = ("modelswap-route", "modelswap-split10")
 """Variants held to the overhead targets. Shadow makes two upstream calls per request by
 design, so its CPU and throughput are reported but not judged against a one-call floor."""
@@ -17,6 +17,9 @@ CPU_VS_FLOOR_MAX = 1.5
 ADDED_P50_MAX_MS = 0.5
 VS_LITELLM_MIN = 50.0
 SHADOW_P99_MAX_RATIO = 1.05
+
+DEFAULT_ADDED_P99_MAX = 2.0
+"""The default configuration's added p99 at concurrency 1, at most this many times the floor's."""
 
 Run = dict[str, Any]
 
@@ -363,3 +366,49 @@ def render(
     console.print(verdict)
     for note in notes:
         console.print(f"[yellow]note:[/yellow] {note}")
+
+
+def recording_summary(runs: list[Run], console: Console) -> dict[str, Any]:
+    """Added p99/p50 at concurrency 1 and CPU per request: floor, ``record_bodies: none``, the default."""
+    summary: dict[str, Any] = {}
+    table = Table(title="recording bodies: the default configuration (redacted) beside none and the floor, c=1")
+    for column in ("mode", "target", "p50 ms", "p99 ms", "added p50", "added p99", "CPU µs/req (c=1)", "(c=16)"):
+        table.add_column(column, justify="left" if column in ("mode", "target") else "right")
+    for stream in (False, True):
+        direct = find(runs, "direct", stream, 1, phase="recording")
+        mode: dict[str, Any] = {}
+        for target in ("floor", "modelswap-route", "modelswap-default"):
+            run = find(runs, target, stream, 1, phase="recording")
+            wide = find(runs, target, stream, 16, phase="recording")
+            added_p50 = _div_sub(run, direct, "p50_ms")
+            added_p99 = _div_sub(run, direct, "p99_ms")
+            mode[target] = {"added_p50_ms": added_p50, "added_p99_ms": added_p99, "cpu_us": _cpu(run)}
+            table.add_row(
+                MODES[stream],
+                target + (" (none)" if target == "modelswap-route" else ""),
+                _fmt(_get(run, "p50_ms")),
+                _fmt(_get(run, "p99_ms")),
+                _fmt(added_p50),
+                _fmt(added_p99),
+                _fmt(_cpu(run), 0),
+                _fmt(_cpu(wide), 0),
+            )
+        floor, default = mode["floor"]["added_p99_ms"], mode["modelswap-default"]["added_p99_ms"]
+        ratio = default / floor if default is not None and floor else None
+        mode["default_added_p99_vs_floor"] = ratio
+        mode["status"] = "—" if ratio is None else "PASS" if ratio <= DEFAULT_ADDED_P99_MAX else "MISS"
+        summary[MODES[stream]] = mode
+    console.print(table)
+    for name, mode in summary.items():
+        ratio = mode["default_added_p99_vs_floor"]
+        console.print(
+            f"{name}: default's added p99 ÷ floor's = {_fmt(ratio)} (target ≤ {DEFAULT_ADDED_P99_MAX:g}×) "
+            f"{mode['status']}",
+            highlight=False,
+        )
+    return summary
+
+
+def _div_sub(run: Run | None, base: Run | None, key: str) -> float | None:
+    value, zero = _get(run, key), _get(base, key)
+    return None if value is None or zero is None else value - zero

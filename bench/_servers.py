@@ -157,10 +157,13 @@ def modelswap_problem() -> str | None:
     return None
 
 
-def modelswap_server(name: str, stage: list[str], old_url: str, new_url: str, workdir: Path) -> Server:
+def modelswap_server(
+    name: str, stage: list[str], old_url: str, new_url: str, workdir: Path, record_bodies: str | None = "none"
+) -> Server:
     """A modelswap gateway whose workload ``bench`` is set to ``stage`` before it starts.
 
     ``stage`` is the tail of ``modelswap stage set bench ...``, e.g. ``["split", "--share", "10"]``.
+    ``record_bodies``: the policy, or ``None`` for the default configuration (no setting at all).
     """
     home = workdir / name
     home.mkdir(parents=True, exist_ok=True)
@@ -173,7 +176,8 @@ def modelswap_server(name: str, stage: list[str], old_url: str, new_url: str, wo
         f'  new: {{provider: openai, model: gpt-5, base_url: "{new_url}", api_key_env: {UPSTREAM_KEY_ENV}}}\n'
         "workloads:\n"
         "  - name: bench\n"
-        f"gateway: {{host: 127.0.0.1, port: {port}, default_workload: bench, record_bodies: none}}\n"
+        f"gateway: {{host: 127.0.0.1, port: {port}, default_workload: bench"
+        + (f", record_bodies: {record_bodies}}}\n" if record_bodies else "}\n")
     )
     env = {UPSTREAM_KEY_ENV: "bench-upstream-key", "MODELSWAP_ADMIN_TOKEN": "bench-admin-Hq4Zr8Wm2Kx6Tn9Pv3Ly7Bc5"}
     argv = [str(MODELSWAP), "stage", "set", "bench", *stage, "-c", str(config)]

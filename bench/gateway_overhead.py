@@ -165,9 +165,11 @@ class Bench:
         for server in servers:
             server.stop()
 
-    def modelswap(self, name: str, stage: list[str], old_url: str, new_url: str) -> Server | None:
+    def modelswap(
+        self, name: str, stage: list[str], old_url: str, new_url: str, record_bodies: str | None = "none"
+    ) -> Server | None:
         try:
-            return modelswap_server(name, stage, old_url, new_url, self.workdir)
+            return modelswap_server(name, stage, old_url, new_url, self.workdir, record_bodies)
         except (ServerFailed, OSError, subprocess.TimeoutExpired) as exc:
             self.unavailable[name] = str(exc)
             self.log(f"[red]{name} not set up[/red]: {exc}")
@@ -357,11 +359,13 @@ def grid_targets(
     if modelswap:
         for name, stage, prefix in (
             ("modelswap-route", ["split", "--share", "0"], ""),
+            ("modelswap-default", ["split", "--share", "0"], ""),
             ("modelswap-shadow", ["shadow"], ""),
             ("modelswap-split10", ["split", "--share", "10"], ""),
             ("modelswap-route-d50", ["split", "--share", "0"], "/d50"),
         ):
-            server = bench.modelswap(name, stage, f"{old}{prefix}/v1", f"{new}{prefix}/v1")
+            bodies = None if name == "modelswap-default" else "none"  # the default records bodies, redacted
+            server = bench.modelswap(name, stage, f"{old}{prefix}/v1", f"{new}{prefix}/v1", bodies)
             if server is not None:
                 starting.append(server)
     ready = {server.name: server for server in bench.start(starting, 180)}
@@ -373,7 +377,7 @@ def grid_targets(
             url = base_url(ready[name])
             targets.append(Target(name, url + CHAT, server=ready[name]))
             slow.append(Target(name, f"{url}/d50{CHAT}", 50, server=ready[name]))
-    for name in ("modelswap-route", "modelswap-shadow", "modelswap-split10"):
+    for name in ("modelswap-route", "modelswap-default", "modelswap-shadow", "modelswap-split10"):
         if name in ready:
             targets.append(Target(name, base_url(ready[name]) + CHAT, server=ready[name]))
     if "modelswap-route-d50" in ready:
@@ -459,6 +463,29 @@ def isolation_phase(bench: Bench, old: str, new: str, notes: list[str]) -> tuple
         bench.stop(list(started.values()))
 
 
+RECORDING_TARGETS = ("direct", "floor", "modelswap-route", "modelswap-default")
+
+
+def recording_phase(bench: Bench, old: str, new: str, output: Console) -> dict[str, Any]:
+    """The default configuration (bodies recorded, redacted) beside ``record_bodies: none`` and the floor.
+
+    Its check: the default's added p99 at concurrency 1 (over direct) within 2× the bare proxy's.
+    """
+    starting: list[Server] = [floor_server(old, bench.workdir)]
+    for name, bodies in (("modelswap-route", "none"), ("modelswap-default", None)):
+        server = bench.modelswap(name, ["split", "--share", "0"], f"{old}/v1", f"{new}/v1", bodies)
+        if server is not None:
+            starting.append(server)
+    ready = {server.name: server for server in bench.start(starting, 180)}
+    targets = [Target("direct", old + CHAT)]
+    targets += [Target(n, base_url(ready[n]) + CHAT, server=ready[n]) for n in RECORDING_TARGETS[1:] if n in ready]
+    concurrencies = (1, 16)
+    bench.planned = 2 * len(targets) * len(concurrencies)
+    bench.log(f"[bold]recording[/bold]: {len(targets)} targets × c={concurrencies} × json/stream")
+    bench.grid(targets, "recording", concurrencies)
+    return _report.recording_summary(bench.runs, output)
+
+
 def run(bench: Bench, args: argparse.Namespace, output: Console) -> dict[str, Any]:
     settings = bench.settings
     notes: list[str] = []
@@ -468,7 +495,7 @@ def run(bench: Bench, args: argparse.Namespace, output: Console) -> dict[str, An
         bench.waited_s = time.monotonic() - waiting
         if waited:
             notes.append(waited)
-    if args.only_isolation:
+    if args.only_isolation or args.only_recording:
         args.no_litellm = True
     litellm, modelswap = contenders(bench, args, notes)
     mock_old, mock_new = mock_server("mock-old", bench.workdir), mock_server("mock-new", bench.workdir)
@@ -476,6 +503,19 @@ def run(bench: Bench, args: argparse.Namespace, output: Console) -> dict[str, An
         raise SystemExit("the mock upstream did not start; nothing can be measured")
     old, new = base_url(mock_old), base_url(mock_new)
     bench.loadgen = LoadGen()
+    if args.only_recording:
+        recording = recording_phase(bench, old, new, output) if modelswap else {}
+        return {
+            "bench": "gateway_overhead",
+            "only": "recording",
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "quick": args.quick,
+            "settings": settings.__dict__,
+            "machine": machine(),
+            "runs": bench.runs,
+            "recording": recording,
+            "notes": notes,
+        }
     if not args.only_isolation:
         targets, slow_targets = grid_targets(bench, args, old, new, litellm, modelswap)
         bench.planned = 2 * (len(targets) * len(settings.concurrencies) + len(slow_targets)) + (4 if modelswap else 0)
@@ -538,6 +578,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the work directory (configs, server logs)")
     parser.add_argument(
         "--only-isolation", action="store_true", help="only the shadow isolation check (no grid, no LiteLLM)"
+    )
+    parser.add_argument(
+        "--only-recording",
+        action="store_true",
+        help="only the default configuration (bodies recorded, redacted) beside record_bodies: none and the floor",
     )
     args = parser.parse_args()
     if not sys.platform.startswith("linux"):

@@ -61,3 +61,29 @@ def test_none_keeps_nothing() -> None:
 def test_ordinary_text_is_untouched() -> None:
     text = "Order ORD-48213 shipped on 2025-06-01; version 1.2.3 costs 12.50"
     assert keep(text, "redacted") == text
+
+
+def test_a_record_keeps_both_bodies_as_the_policy_says() -> None:
+    from datetime import UTC, datetime
+
+    from modelswap.gateway.redact import keep_request
+    from modelswap.store import RequestRow
+
+    row = RequestRow(
+        ts=datetime.now(UTC),
+        workload="w",
+        arm="old",
+        endpoint="old",
+        model="m",
+        status=200,
+        latency_ms=1.0,
+        request_body={"messages": [{"role": "user", "content": "mail a@b.co, key sk-abcdefghijklmnopqrstuv"}]},
+        response_body={"choices": [{"message": {"content": "call +1 (555) 123-4567"}}]},
+    )
+    redacted = keep_request(row, "redacted")
+    assert redacted.request_body == {"messages": [{"role": "user", "content": "mail [email], key [secret]"}]}
+    assert redacted.response_body == {"choices": [{"message": {"content": "call [phone]"}}]}
+    full = keep_request(row, "full")
+    assert full.request_body == {"messages": [{"role": "user", "content": "mail a@b.co, key [secret]"}]}
+    assert full.response_body == row.response_body
+    assert keep_request(row, "none").request_body is None

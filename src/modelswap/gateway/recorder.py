@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import replace
 
-from modelswap.gateway.redact import Policy, keep
+from modelswap.gateway.redact import Policy, keep, keep_request
 from modelswap.store import RequestRow, ShadowPairRow, Store
 
 log = logging.getLogger("modelswap.recorder")
@@ -119,14 +119,7 @@ class Recorder:
             return 0, True
         # every policy goes through ``keep``: even ``full`` masks secrets (a key pasted into a prompt);
         # rows without bodies (the serving path leaves them out under ``none``) need no copy
-        requests = [
-            r
-            if r.request_body is None and r.response_body is None
-            else replace(
-                r, request_body=keep(r.request_body, self.policy), response_body=keep(r.response_body, self.policy)
-            )
-            for r in raw_requests
-        ]
+        requests = [keep_request(r, self.policy) for r in raw_requests]
         pairs = [
             p if p.response_body is None else replace(p, response_body=keep(p.response_body, self.policy))
             for p in raw_pairs
