@@ -26,17 +26,55 @@ _TYPES: dict[str, tuple[type | tuple[type, ...], str]] = {
 }
 
 
-def parse_body(raw: bytes) -> Json:
-    """The JSON object in ``raw``; a 400 naming the problem otherwise."""
+MAX_DEPTH = 128
+"""Default for ``gateway.max_body_depth``: objects and arrays nested deeper than this are refused."""
+
+
+def parse_body(raw: bytes, max_depth: int = MAX_DEPTH) -> Json:
+    """The JSON object in ``raw``; a 400 naming the problem otherwise (also when it nests
+    objects and arrays more than ``max_depth`` levels deep: such a body would break whatever
+    walks it next, from the upstream encoder to the recorder)."""
     if not raw:
         raise ClientError(400, "the request body is empty; send a JSON object with model and messages")
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):  # orjson's own limit (1024) is far above ours
+            raise _too_deep(max_depth) from None
         raise ClientError(400, f"the request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise ClientError(400, f"the request body must be a JSON object, got {_json_type(body)}")
+    # A body cannot nest deeper than it has opening brackets: two C-speed counts clear almost every
+    # body, and only one with many brackets (in strings too) pays for the exact walk.
+    if raw.count(b"{") + raw.count(b"[") > max_depth and depth_exceeds(body, max_depth):
+        raise _too_deep(max_depth)
     return body
+
+
+def depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests objects/arrays more than ``limit`` levels (the top object is level 1).
+
+    Iterative, so no depth of input can exhaust the Python stack; stops at the first path too deep."""
+    if not isinstance(value, dict | list):
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > limit:
+            return True
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                stack.append((child, level + 1))
+    return False
+
+
+def _too_deep(max_depth: int) -> ClientError:
+    return ClientError(
+        400,
+        f"the request body nests objects or arrays more than {max_depth} levels deep; "
+        "flatten it (no chat request needs that depth)",
+        code="body_too_deep",
+    )
 
 
 def check_body(body: Json, dialect: Dialect, models: Collection[str]) -> None:
