@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from modelswap.config import Migration
 from modelswap.gateway.errors import ClientError
-from modelswap.gateway.validate import check_body, parse_body
+from modelswap.gateway.validate import check_body, depth_exceeds, parse_body
 from modelswap.sim import RunningSim
 
-from .conftest import NEW, OLD, Gateway, StartGateway
+from .conftest import NEW, OLD, Gateway, StartGateway, migration_of, openai_endpoint
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 
@@ -126,3 +128,70 @@ def test_parse_body_returns_the_object() -> None:
     with pytest.raises(ClientError) as caught:
         parse_body(b"\xff")
     assert caught.value.status == 400
+
+
+# -- nesting depth (hostile bodies) ------------------------------------------------------------------
+
+
+def nested(depth: int, leaf: Any = 0) -> bytes:
+    """``depth`` levels of alternating objects and arrays around ``leaf``, as raw JSON."""
+    raw = orjson.dumps(leaf)
+    for level in range(depth):
+        raw = b'{"x":' + raw + b"}" if level % 2 else b"[" + raw + b"]"
+    return raw
+
+
+def deep_request(depth: int, dialect: str = "openai") -> bytes:
+    """A normal chat request with one unknown field nested so that the body is ``depth`` levels deep."""
+    extra = b', "max_tokens": 5' if dialect == "anthropic" else b""
+    head = b'{"model": "' + OLD.encode() + b'", "messages": [{"role": "user", "content": "hi"}]' + extra
+    return head + b', "extra": ' + nested(depth - 1) + b"}"
+
+
+@pytest.mark.parametrize("depth", [129, 300, 600, 1100])
+async def test_too_deep_bodies_get_a_400_in_openai_shape(gw: Gateway, sim: RunningSim, depth: int) -> None:
+    r = await gw.client.post("/v1/chat/completions", content=deep_request(depth))
+    assert r.status_code == 400
+    error = openai_error(r.json())
+    assert error["code"] == "body_too_deep" and "more than 128 levels deep" in error["message"]
+    assert not sim.engine.counts, "refused before any model was called"
+
+
+@pytest.mark.parametrize("depth", [129, 600])
+async def test_too_deep_bodies_get_a_400_in_anthropic_shape(gw: Gateway, sim: RunningSim, depth: int) -> None:
+    r = await gw.client.post("/v1/messages", content=deep_request(depth, "anthropic"))
+    assert r.status_code == 400
+    payload = r.json()
+    assert payload["type"] == "error" and payload["error"]["type"] == "invalid_request_error"
+    assert "more than 128 levels deep" in payload["error"]["message"]
+    assert not sim.engine.counts
+
+
+async def test_a_body_at_the_depth_limit_is_served(gw: Gateway) -> None:
+    r = await gw.client.post("/v1/chat/completions", content=deep_request(128))
+    assert r.status_code == 200
+
+
+async def test_brackets_inside_strings_are_not_depth(gw: Gateway) -> None:
+    code = "{[" * 2000 + "]}" * 2000  # a prompt full of brackets is text, not nesting
+    r = await gw.client.post(
+        "/v1/chat/completions", json={"model": OLD, "messages": [{"role": "user", "content": code}]}
+    )
+    assert r.status_code == 200
+
+
+async def test_the_depth_limit_is_configurable(start_gateway: StartGateway, tmp_path: Path, sim: RunningSim) -> None:
+    migration = migration_of(
+        tmp_path, openai_endpoint(sim, OLD), openai_endpoint(sim, NEW), gateway={"max_body_depth": 10}
+    )
+    gw = await start_gateway(migration, wire=False)
+    assert (await gw.client.post("/v1/chat/completions", content=deep_request(10))).status_code == 200
+    r = await gw.client.post("/v1/chat/completions", content=deep_request(11))
+    assert r.status_code == 400 and "more than 10 levels deep" in r.json()["error"]["message"]
+
+
+def test_depth_exceeds_counts_levels() -> None:
+    assert not depth_exceeds({}, 1) and depth_exceeds({"a": {}}, 1)
+    assert not depth_exceeds(orjson.loads(nested(50)), 50) and depth_exceeds(orjson.loads(nested(51)), 50)
+    assert not depth_exceeds(orjson.loads(nested(5000 // 5)), 10_000), "no recursion: any depth is walked"
+    assert not depth_exceeds("text", 0)

@@ -56,16 +56,16 @@ def judge(state: RecorderState, stall_s: float) -> RecorderHealth:
         reasons.append(f"the recorder's writer thread is not running (restarted {state.restarts} time(s) so far)")
     if state.failing_s is not None and state.failing_s >= stall_s:
         reasons.append(
-            f"the store has refused writes for {state.failing_s:.0f} s ({state.last_error}); "
+            f"the store has refused writes for {state.failing_s:.1f} s ({state.last_error}); "
             f"{state.pending} record(s) wait in memory, up to {state.max_pending}"
         )
     elif state.running and state.pending and state.since_write_s >= stall_s:
-        reasons.append(f"{state.pending} record(s) have waited {state.since_write_s:.0f} s without a write")
+        reasons.append(f"{state.pending} record(s) have waited {state.since_write_s:.1f} s without a write")
     if state.pending >= state.max_pending:
         reasons.append(f"the record queue is full ({state.pending} of {state.max_pending}): new records are dropped")
     if state.since_drop_s is not None and state.since_drop_s < stall_s:
         total = sum(state.dropped.values())
         reasons.append(
-            f"a record was dropped {state.since_drop_s:.0f} s ago ({total} in all; see modelswap_records_dropped_total)"
+            f"a record was dropped {state.since_drop_s:.1f} s ago ({total} in all; see modelswap_records_dropped_total)"
         )
     return RecorderHealth("degraded" if reasons else "ok", tuple(reasons), state)

@@ -22,7 +22,8 @@ MAX_ERROR_CHARS = 1000
 REJECTED_ARM = "gateway"
 """The ``arm`` of a request the gateway refused itself: no endpoint or model was called."""
 
-_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,15}://[^\s'\"<>]*")
+_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,15}://[^\s'\"<>]*[^\s'\"<>:,.;)\]]")
+_ADDRESS = re.compile(r"\(\s*'[^']*',\s*\d+(?:,\s*\d+)*\s*\)|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b")
 _USERINFO = re.compile(r"\b[^\s:/@'\"]+:[^\s/@'\"]+@(?=[\w.\-\[]+)")
 _SECRET = re.compile(
     r"(?:sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{8,}"
@@ -31,16 +32,18 @@ _SECRET = re.compile(
     r"|gh[pousr]_[A-Za-z0-9]{20,}"
     r"|xox[abposr]-[A-Za-z0-9\-]{10,}"
     r"|(?i:bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}"
-    r"|(?i:api[_-]?key|token|password|secret)[\"']?\s*[:=]\s*[\"']?[^\s\"',;&]{4,})"
+    r"|(?i:api[_-]?key|access[_-]?key|token)[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9._~+/\-]{12,}"
+    r"|(?i:password|passwd|secret)[\"']?\s*[:=]\s*[\"']?[^\s\"',;&]{4,})"
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def _safe_error(text: str) -> str:
-    """``text`` without URLs, userinfo, key-like tokens or control characters, at most
+    """``text`` without URLs, IP addresses, userinfo, key-like tokens or control characters, at most
     ``MAX_ERROR_CHARS`` long. (A provider-aware version replaces this one later.)"""
     text = text[: MAX_ERROR_CHARS * 4]
     text = _URL.sub("<url>", text)
+    text = _ADDRESS.sub("<address>", text)
     text = _USERINFO.sub("<credentials>@", text)
     text = _SECRET.sub("<secret>", text)
     text = _CONTROL.sub(" ", text).strip()
