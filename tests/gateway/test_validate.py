@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from modelswap.config import Migration
 from modelswap.gateway.errors import ClientError
@@ -195,3 +197,32 @@ def test_depth_exceeds_counts_levels() -> None:
     assert not depth_exceeds(orjson.loads(nested(50)), 50) and depth_exceeds(orjson.loads(nested(51)), 50)
     assert not depth_exceeds(orjson.loads(nested(5000 // 5)), 10_000), "no recursion: any depth is walked"
     assert not depth_exceeds("text", 0)
+
+
+def _depth(value: Any) -> int:
+    """Reference: nesting depth by plain recursion (the top container is level 1; a scalar is 0)."""
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+_trees = st.recursive(
+    st.none() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tree=_trees, limit=st.integers(0, 12))
+def test_depth_exceeds_agrees_with_plain_recursion(tree: Any, limit: int) -> None:
+    assert depth_exceeds(tree, limit) == (_depth(tree) > limit)
+    if isinstance(tree, dict) and limit >= 1:  # and parse_body refuses exactly the bodies too deep
+        raw = orjson.dumps(tree)
+        if _depth(tree) > limit:
+            with pytest.raises(ClientError, match=f"more than {limit} levels deep"):
+                parse_body(raw, limit)
+        else:
+            assert parse_body(raw, limit) == tree

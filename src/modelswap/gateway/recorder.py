@@ -227,8 +227,8 @@ class Recorder:
                 total += written
                 if not ok:
                     return total
+                self._store_ok()  # per batch: a long backlog being written is not a stall
                 if not (self._requests or self._pairs):
-                    self._store_ok()
                     return total
 
     def _take(self) -> tuple[list[RequestRow], list[ShadowPairRow]]:
