@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from modelswap.config import Migration
 from modelswap.gateway.errors import ClientError
-from modelswap.gateway.validate import check_body, depth_exceeds, parse_body
+from modelswap.gateway.validate import _walk_exceeds, check_body, depth_exceeds, parse_body
 from modelswap.sim import RunningSim
 
 from .conftest import NEW, OLD, Gateway, StartGateway, migration_of, openai_endpoint
@@ -197,6 +197,8 @@ def test_depth_exceeds_counts_levels() -> None:
     assert not depth_exceeds(orjson.loads(nested(50)), 50) and depth_exceeds(orjson.loads(nested(51)), 50)
     assert not depth_exceeds(orjson.loads(nested(5000 // 5)), 10_000), "no recursion: any depth is walked"
     assert not depth_exceeds("text", 0)
+    assert not depth_exceeds({"big": 2**70}, 1) and depth_exceeds({"big": [2**70]}, 1), "what orjson cannot encode"
+    assert depth_exceeds(orjson.loads(nested(300)), 260) and not depth_exceeds(orjson.loads(nested(300)), 300)
 
 
 def _depth(value: Any) -> int:
@@ -219,6 +221,8 @@ _trees = st.recursive(
 @given(tree=_trees, limit=st.integers(0, 12))
 def test_depth_exceeds_agrees_with_plain_recursion(tree: Any, limit: int) -> None:
     assert depth_exceeds(tree, limit) == (_depth(tree) > limit)
+    if isinstance(tree, dict | list):
+        assert _walk_exceeds(tree, limit) == (_depth(tree) > limit)
     if isinstance(tree, dict) and limit >= 1:  # and parse_body refuses exactly the bodies too deep
         raw = orjson.dumps(tree)
         if _depth(tree) > limit:
