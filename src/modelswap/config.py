@@ -333,6 +333,16 @@ class Gateway(_Model):
                 raise ValueError(f"{entry!r} is not an IP address or network like 10.0.0.0/8") from None
         return value
 
+    max_body_depth: int = Field(default=128, ge=8, le=200)
+    """Deepest nesting of objects/arrays accepted in a request body; deeper gets a 400 (at most 200:
+    deeper bodies cannot be encoded for the upstream or recorded)."""
+    record_queue: int = Field(default=100_000, ge=100)
+    """Records waiting in memory for the store (e.g. while it is down); beyond this they are dropped,
+    counted in ``modelswap_records_dropped_total`` and ``/healthz`` says degraded."""
+    record_stall_s: float = Field(default=10.0, gt=0, le=3600)
+    """``/healthz`` says degraded (503) when records have waited this long without a successful write
+    (store down, writer stuck) or a record was dropped this recently."""
+
 
 class Nightly(_Model):
     """The nightly golden-set eval that ``modelswap serve`` runs on a schedule."""

@@ -228,6 +228,16 @@ async def test_unexpected_exception_is_a_500_without_a_traceback(
     assert any("bug with" in (rec.exc_text or "") for rec in caplog.records), "the details go to the log"
 
 
+async def test_a_request_that_hits_a_bug_is_recorded_with_the_error_class(broken: Gateway) -> None:
+    r = await broken.client.post("/v1/chat/completions", json=ASK)
+    assert r.status_code == 500
+    await broken.settle(requests=1)
+    (row,) = broken.requests()
+    assert (row.status, row.error_kind) == (500, "internal")
+    assert row.error is not None and row.error.startswith("RuntimeError: bug with")
+    assert SECRET not in row.error, "a key in an exception's text is masked before it is stored"
+
+
 async def test_unexpected_exception_mid_stream_ends_the_stream_cleanly(
     broken: Gateway, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -12,10 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from modelswap.config import Migration
-from modelswap.gateway.recorder import Recorder
+from modelswap.gateway.metrics import GatewayMetrics
+from modelswap.gateway.recorder import Recorder, store_unavailable
 from modelswap.store import RequestRow, ShadowPairRow, Store, new_id, schema
 
-from .conftest import OLD, StartGateway
+from .conftest import OLD, StartGateway, sample
 
 EMAIL = "jane.doe@example.com"
 KEY = "sk-proj-abcdefghijklmnop0123456789"
@@ -228,3 +229,180 @@ async def test_app_keys_and_headers_never_reach_the_store(
         dump = repr([conn.execute(sa.select(t)).all() for t in (schema.requests, schema.shadow_pairs)])
     assert "hello" in dump, "the body is recorded"
     assert app_key not in dump and "header-value-77" not in dump and "Bearer" not in dump
+
+
+# -- no record stops the others ------------------------------------------------------------------------
+
+
+def deep(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"leaf": True}
+    for _ in range(depth - 1):
+        value = {"x": value}
+    return value
+
+
+def recorder_metrics(recorder: Recorder) -> str:
+    metrics = GatewayMetrics()
+    metrics.bind_recorder(recorder.health)
+    return metrics.render().decode()
+
+
+def wait_for(condition: Any, timeout: float = 5.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+def test_a_body_that_cannot_be_redacted_is_stored_reduced_and_the_writer_lives_on(store: Store) -> None:
+    recorder = Recorder(store, "redacted", flush_interval_s=0.01)
+    recorder.start()
+    try:
+        poison = request({"messages": [{"role": "user", "content": "hi"}], "extra": deep(600)})
+        neighbours = [request({"messages": []}) for _ in range(5)]
+        for row in [neighbours[0], poison, *neighbours[1:]]:
+            recorder.add_request(row)
+        wait_for(lambda: len(stored(store)[0]) == 6, what="all six records")
+        later = request({"messages": []})
+        recorder.add_request(later)
+        wait_for(lambda: len(stored(store)[0]) == 7, what="a record added after the bad one")
+    finally:
+        recorder.close()
+    rows = {r.id: r for r in stored(store)[0]}
+    assert rows[poison.id].request_body is None and rows[poison.id].response_body is None
+    assert "record reduced" in (rows[poison.id].error or "") and "RecursionError" in (rows[poison.id].error or "")
+    assert all(rows[r.id].request_body == {"messages": []} for r in [*neighbours, later])
+    assert recorder.reduced == 1 and recorder.restarts == 0
+    assert sample(recorder_metrics(recorder), "modelswap_records_reduced_total") == 1
+
+
+def test_a_row_the_store_refuses_is_reduced_and_its_neighbours_are_kept(store: Store) -> None:
+    # 300 levels: the redaction walks it, but the JSON column's encoder refuses it (limit 254)
+    recorder = Recorder(store, "full", batch_max=1000)
+    rows = [request({"messages": [], "n": i}) for i in range(40)]
+    poison = request({"messages": [], "extra": deep(300)})
+    rows.insert(17, poison)
+    for row in rows:
+        recorder.add_request(row)
+        recorder.add_pair(pair(row.id, {"answer": row.id}))
+    assert recorder.flush() == 82
+    requests, pairs = stored(store)
+    by_id = {r.id: r for r in requests}
+    assert set(by_id) == {r.id for r in rows} and len(pairs) == 41, "nothing lost, pairs included"
+    assert by_id[poison.id].request_body is None
+    assert "the store refused it" in (by_id[poison.id].error or "")
+    assert "Recursion limit" in (by_id[poison.id].error or "")
+    assert all(by_id[r.id].request_body == r.request_body for r in rows if r is not poison)
+    assert (recorder.reduced, recorder.dropped, recorder.depth) == (1, 0, 0)
+    metrics = recorder_metrics(recorder)
+    assert sample(metrics, "modelswap_records_reduced_total") == 1
+    assert sample(metrics, "modelswap_records_written_total") == 82
+
+
+def test_the_reason_a_row_was_refused_never_holds_its_values(store: Store) -> None:
+    recorder = Recorder(store, "full")
+    secret_text = "customer 4111 1111 1111 1111 says hello"
+    recorder.add_request(request({"messages": [{"role": "user", "content": secret_text}], "extra": deep(300)}))
+    recorder.flush()
+    (row,) = stored(store)[0]
+    assert row.error is not None and "4111" not in row.error and "INSERT" not in row.error
+
+
+class Outage:
+    """A real store that can be taken down (every write refused as by an unreachable server)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.down = False
+        self.attempts = 0
+
+    def insert_records(self, requests: Sequence[RequestRow], pairs: Sequence[ShadowPairRow]) -> None:
+        self.attempts += 1
+        if self.down:
+            raise sa.exc.OperationalError("INSERT", {}, ConnectionRefusedError("connection refused"))
+        self.store.insert_records(requests, pairs)
+
+
+def test_while_the_store_is_down_records_wait_and_health_says_degraded(store: Store) -> None:
+    outage = Outage(store)
+    recorder = Recorder(outage, "none", flush_interval_s=0.01, stall_s=0.2)  # type: ignore[arg-type]
+    recorder.start()
+    try:
+        assert recorder.health().status == "ok"
+        outage.down = True
+        rows = [request() for _ in range(30)]
+        for row in rows[:10]:
+            recorder.add_request(row)
+        wait_for(lambda: any("the store has refused writes" in r for r in recorder.health().reasons), what="degraded")
+        health = recorder.health()
+        assert health.status == "degraded" and "ConnectionRefusedError" in " ".join(health.reasons)
+        assert sample(recorder_metrics(recorder), "modelswap_recorder_degraded") == 1
+        for row in rows[10:]:
+            recorder.add_request(row)
+        attempts = outage.attempts
+        time.sleep(0.5)
+        assert outage.attempts - attempts < 10, "retries back off instead of hammering a down store"
+        assert stored(store) == ([], []) and recorder.depth == 30 and recorder.dropped == 0
+        outage.down = False
+        wait_for(lambda: len(stored(store)[0]) == 30, what="the records kept in memory")
+        wait_for(lambda: recorder.health().status == "ok", what="ok health")
+    finally:
+        recorder.close()
+    assert {r.id for r in stored(store)[0]} == {r.id for r in rows}
+
+
+def test_a_full_queue_counts_drops_and_health_says_degraded(store: Store) -> None:
+    outage = Outage(store)
+    outage.down = True
+    recorder = Recorder(outage, "none", max_pending=5, stall_s=60)  # type: ignore[arg-type]
+    for _ in range(8):
+        recorder.add_request(request())
+    health = recorder.health()
+    assert health.status == "degraded"
+    assert any("queue is full (5 of 5)" in r for r in health.reasons)
+    assert any("a record was dropped" in r for r in health.reasons)
+    metrics = recorder_metrics(recorder)
+    assert sample(metrics, "modelswap_records_dropped_total", reason="queue_full") == 3
+    outage.down = False
+    assert recorder.flush() == 5
+    assert any("a record was dropped" in r for r in recorder.health().reasons), "drops stay visible for stall_s"
+
+
+class Crash(BaseException):
+    """Something no ``except Exception`` catches (as a bug in a C extension might raise)."""
+
+
+class CrashOnce:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.crashed = False
+
+    def insert_records(self, requests: Sequence[RequestRow], pairs: Sequence[ShadowPairRow]) -> None:
+        if not self.crashed:
+            self.crashed = True
+            raise Crash("the writer thread dies here")
+        self.store.insert_records(requests, pairs)
+
+
+def test_a_dead_writer_is_restarted_and_loses_nothing(store: Store) -> None:
+    recorder = Recorder(CrashOnce(store), "full", flush_interval_s=0.01)  # type: ignore[arg-type]
+    recorder.start()
+    try:
+        rows = [request({"messages": []}) for _ in range(5)]
+        for row in rows:
+            recorder.add_request(row)
+        wait_for(lambda: len(stored(store)[0]) == 5, what="the batch the dead writer held")
+        assert recorder.restarts == 1 and recorder.health().status == "ok"
+        assert sample(recorder_metrics(recorder), "modelswap_recorder_restarts_total") == 1
+    finally:
+        recorder.close()
+    assert recorder.dropped == 0
+
+
+def test_which_failures_mean_the_store_is_unavailable() -> None:
+    down = sa.exc.OperationalError("INSERT", {}, Exception("could not connect"))
+    bad_value = sa.exc.DataError("INSERT", {}, Exception("integer out of range"))
+    duplicate = sa.exc.IntegrityError("INSERT", {}, Exception("duplicate key"))
+    unencodable = sa.exc.StatementError("(TypeError) Recursion limit reached", "INSERT", None, TypeError("x"))
+    assert store_unavailable(down) and store_unavailable(ConnectionResetError())
+    assert not any(store_unavailable(e) for e in (bad_value, duplicate, unencodable, OverflowError("int too big")))

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from modelswap.config import Migration
 from modelswap.gateway.errors import ClientError
-from modelswap.gateway.validate import check_body, parse_body
+from modelswap.gateway.validate import _walk_exceeds, check_body, depth_exceeds, parse_body
 from modelswap.sim import RunningSim
 
-from .conftest import NEW, OLD, Gateway, StartGateway
+from .conftest import NEW, OLD, Gateway, StartGateway, migration_of, openai_endpoint
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 
@@ -126,3 +130,103 @@ def test_parse_body_returns_the_object() -> None:
     with pytest.raises(ClientError) as caught:
         parse_body(b"\xff")
     assert caught.value.status == 400
+
+
+# -- nesting depth (hostile bodies) ------------------------------------------------------------------
+
+
+def nested(depth: int, leaf: Any = 0) -> bytes:
+    """``depth`` levels of alternating objects and arrays around ``leaf``, as raw JSON."""
+    raw = orjson.dumps(leaf)
+    for level in range(depth):
+        raw = b'{"x":' + raw + b"}" if level % 2 else b"[" + raw + b"]"
+    return raw
+
+
+def deep_request(depth: int, dialect: str = "openai") -> bytes:
+    """A normal chat request with one unknown field nested so that the body is ``depth`` levels deep."""
+    extra = b', "max_tokens": 5' if dialect == "anthropic" else b""
+    head = b'{"model": "' + OLD.encode() + b'", "messages": [{"role": "user", "content": "hi"}]' + extra
+    return head + b', "extra": ' + nested(depth - 1) + b"}"
+
+
+@pytest.mark.parametrize("depth", [129, 300, 600, 1100])
+async def test_too_deep_bodies_get_a_400_in_openai_shape(gw: Gateway, sim: RunningSim, depth: int) -> None:
+    r = await gw.client.post("/v1/chat/completions", content=deep_request(depth))
+    assert r.status_code == 400
+    error = openai_error(r.json())
+    assert error["code"] == "body_too_deep" and "more than 128 levels deep" in error["message"]
+    assert not sim.engine.counts, "refused before any model was called"
+
+
+@pytest.mark.parametrize("depth", [129, 600])
+async def test_too_deep_bodies_get_a_400_in_anthropic_shape(gw: Gateway, sim: RunningSim, depth: int) -> None:
+    r = await gw.client.post("/v1/messages", content=deep_request(depth, "anthropic"))
+    assert r.status_code == 400
+    payload = r.json()
+    assert payload["type"] == "error" and payload["error"]["type"] == "invalid_request_error"
+    assert "more than 128 levels deep" in payload["error"]["message"]
+    assert not sim.engine.counts
+
+
+async def test_a_body_at_the_depth_limit_is_served(gw: Gateway) -> None:
+    r = await gw.client.post("/v1/chat/completions", content=deep_request(128))
+    assert r.status_code == 200
+
+
+async def test_brackets_inside_strings_are_not_depth(gw: Gateway) -> None:
+    code = "{[" * 2000 + "]}" * 2000  # a prompt full of brackets is text, not nesting
+    r = await gw.client.post(
+        "/v1/chat/completions", json={"model": OLD, "messages": [{"role": "user", "content": code}]}
+    )
+    assert r.status_code == 200
+
+
+async def test_the_depth_limit_is_configurable(start_gateway: StartGateway, tmp_path: Path, sim: RunningSim) -> None:
+    migration = migration_of(
+        tmp_path, openai_endpoint(sim, OLD), openai_endpoint(sim, NEW), gateway={"max_body_depth": 10}
+    )
+    gw = await start_gateway(migration, wire=False)
+    assert (await gw.client.post("/v1/chat/completions", content=deep_request(10))).status_code == 200
+    r = await gw.client.post("/v1/chat/completions", content=deep_request(11))
+    assert r.status_code == 400 and "more than 10 levels deep" in r.json()["error"]["message"]
+
+
+def test_depth_exceeds_counts_levels() -> None:
+    assert not depth_exceeds({}, 1) and depth_exceeds({"a": {}}, 1)
+    assert not depth_exceeds(orjson.loads(nested(50)), 50) and depth_exceeds(orjson.loads(nested(51)), 50)
+    assert not depth_exceeds(orjson.loads(nested(5000 // 5)), 10_000), "no recursion: any depth is walked"
+    assert not depth_exceeds("text", 0)
+    assert not depth_exceeds({"big": 2**70}, 1) and depth_exceeds({"big": [2**70]}, 1), "what orjson cannot encode"
+    assert depth_exceeds(orjson.loads(nested(300)), 260) and not depth_exceeds(orjson.loads(nested(300)), 300)
+
+
+def _depth(value: Any) -> int:
+    """Reference: nesting depth by plain recursion (the top container is level 1; a scalar is 0)."""
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+_trees = st.recursive(
+    st.none() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tree=_trees, limit=st.integers(0, 12))
+def test_depth_exceeds_agrees_with_plain_recursion(tree: Any, limit: int) -> None:
+    assert depth_exceeds(tree, limit) == (_depth(tree) > limit)
+    if isinstance(tree, dict | list):
+        assert _walk_exceeds(tree, limit) == (_depth(tree) > limit)
+    if isinstance(tree, dict) and limit >= 1:  # and parse_body refuses exactly the bodies too deep
+        raw = orjson.dumps(tree)
+        if _depth(tree) > limit:
+            with pytest.raises(ClientError, match=f"more than {limit} levels deep"):
+                parse_body(raw, limit)
+        else:
+            assert parse_body(raw, limit) == tree

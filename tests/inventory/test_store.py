@@ -136,6 +136,23 @@ def test_spend_against_the_baseline(store: Store, store_url: str, migration: Mig
     assert triage.days == [] and triage.baseline_cost_per_request is None
 
 
+def test_requests_the_gateway_refused_are_not_spend(store: Store) -> None:
+    refused = RequestRow(
+        ts=DAY0 + timedelta(days=3, minutes=30),
+        workload="support-chat",
+        arm="gateway",
+        endpoint="",
+        model="",
+        status=400,
+        latency_ms=0.1,
+        error_kind="body_too_deep",
+    )
+    store.insert_requests([refused])
+    (support,) = spend_report(store, ["support-chat"], until=DAY0 + timedelta(days=6)).workloads
+    assert support.days[-1].requests == {"old": 6, "new": 4}
+    assert support.days[-1].counterfactual_usd == pytest.approx(10 * 0.002), "no model was called for it"
+
+
 def test_without_a_baseline_the_old_arm_is_the_reference(store: Store) -> None:
     (support,) = spend_report(store, ["support-chat"], until=DAY0 + timedelta(days=6)).workloads
     assert support.baseline_source == "old arm" and support.baseline_cost_per_request == pytest.approx(0.002)

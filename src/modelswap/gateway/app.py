@@ -78,6 +78,8 @@ class GatewayApp:
         self.before_shutdown: list[Callable[[], Awaitable[None]]] = []
         """Awaited first when the gateway stops, e.g. until requests cut by the server have been recorded."""
         self.metrics.bind_gauges(lambda: recorder.depth, lambda: recorder.dropped)
+        self.metrics.bind_recorder(recorder.health)
+        self.max_depth = g.max_body_depth
 
     # -- lifespan ------------------------------------------------------------------------------
 
@@ -141,9 +143,7 @@ class GatewayApp:
             elif routed.startswith(("/v1/models/", "/models/")) and scope["method"] == "GET":
                 await self._model(scope, send, routed.split("/models/", 1)[1])
             elif path == "/healthz":
-                await respond(
-                    send, 200, orjson.dumps({"status": "ok", "uptime_s": round(time.time() - self.started_at, 1)})
-                )
+                await self._health(send)
             elif path == "/metrics":
                 self._metrics_auth(scope)
                 self.metrics.set_routing(self.routes.snapshot())
@@ -199,11 +199,32 @@ class GatewayApp:
     async def _serve(self, scope: Scope, receive: Receive, send: Send, path: str, dialect: Dialect) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         identity = self._identify(scope, headers)
-        declared = headers.get("content-length")
-        if declared and declared.isascii() and declared.isdigit() and int(declared) > self.limit:
-            raise ClientError(413, f"the request body is larger than the gateway's limit of {self.limit} bytes")
-        body = parse_body(await read_body(receive, self.limit))
+        started = time.perf_counter()
+        try:
+            declared = headers.get("content-length")
+            if declared and declared.isascii() and declared.isdigit() and int(declared) > self.limit:
+                raise ClientError(413, f"the request body is larger than the gateway's limit of {self.limit} bytes")
+            body = parse_body(await read_body(receive, self.limit), self.max_depth)
+        except ClientError as exc:  # refused before the proxy saw it: recorded all the same
+            self.proxy.reject(exc, dialect, path, headers, identity, None, started)
+            raise
         await self.proxy.handle(body, dialect, path, headers, identity, send, receive)
+
+    async def _health(self, send: Send) -> None:
+        """200 ``ok``, or 503 ``degraded`` with the reasons while records are not being written."""
+        health = self.recorder.health()
+        s = health.state
+        doc: dict[str, Any] = {"status": health.status, "uptime_s": round(time.time() - self.started_at, 1)}
+        if health.reasons:
+            doc["reasons"] = list(health.reasons)
+        doc["recorder"] = {
+            "pending": s.pending,
+            "written": s.written,
+            "reduced": s.reduced,
+            "dropped": sum(s.dropped.values()),
+            "restarts": s.restarts,
+        }
+        await respond(send, 200 if health.status == "ok" else 503, orjson.dumps(doc))
 
     def _model_list(self, scope: Scope) -> tuple[bool, list[str]]:
         """(whether the caller speaks Anthropic's API, the models this gateway serves); a 401 when refused."""

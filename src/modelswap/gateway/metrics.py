@@ -7,11 +7,14 @@ time-to-first-token histograms, shadow outcomes and drops, recorder queue depth.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
+from modelswap.gateway.recorder_health import DROP_REASONS, RecorderHealth
 from modelswap.gateway.routing import RoutingState
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -50,6 +53,13 @@ class GatewayMetrics:
             "Time to the first streamed token",
             ["workload", "arm"],
             buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.rejected = Counter(
+            "modelswap_requests_rejected",
+            "Requests the gateway refused before calling any model (bad body, unknown model, no workload), "
+            "by workload ('' when none matched) and HTTP status",
+            ["workload", "status"],
             registry=r,
         )
         self.fallbacks = Counter("modelswap_fallbacks", "Requests retried on the old model", ["workload"], registry=r)
@@ -100,5 +110,44 @@ class GatewayMetrics:
         self.recorder_depth.set_function(recorder_depth)
         self.recorder_dropped.set_function(recorder_dropped)
 
+    def bind_recorder(self, health: Callable[[], RecorderHealth]) -> None:
+        """Export the recorder's counters (written, reduced, dropped by reason, restarts) and health."""
+        self.registry.register(_RecorderCollector(health))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _RecorderCollector(Collector):
+    """The recorder's own tallies, read when ``/metrics`` is scraped (the writer thread keeps them)."""
+
+    def __init__(self, health: Callable[[], RecorderHealth]) -> None:
+        self._health = health
+
+    def collect(self) -> Iterator[Metric]:
+        health = self._health()
+        s = health.state
+        yield CounterMetricFamily("modelswap_records_written", "Records stored (reduced ones included)", s.written)
+        yield CounterMetricFamily(
+            "modelswap_records_reduced",
+            "Records stored without their bodies because a body could not be redacted or the store refused "
+            "the full row (the record's error says why)",
+            s.reduced,
+        )
+        dropped = CounterMetricFamily(
+            "modelswap_records_dropped",
+            "Records lost, by reason: queue_full (the in-memory bound), unmatched_pair (a shadow answer whose "
+            "request never came), unstorable (refused even without bodies), shutdown (store down at stop)",
+            labels=["reason"],
+        )
+        for reason in DROP_REASONS:
+            dropped.add_metric([reason], s.dropped.get(reason, 0))
+        yield dropped
+        yield CounterMetricFamily(
+            "modelswap_recorder_restarts", "Times the supervisor restarted the recorder's writer thread", s.restarts
+        )
+        yield GaugeMetricFamily(
+            "modelswap_recorder_degraded",
+            "1 while records are not being written as they should (/healthz says why)",
+            1 if health.status == "degraded" else 0,
+        )

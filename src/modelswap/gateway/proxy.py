@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,9 +25,11 @@ from modelswap.config import Migration, Workload
 from modelswap.gateway.arms import Arms, price_overrides
 from modelswap.gateway.asgi import Receive, Send, respond
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, from_upstream, upstream_status
+from modelswap.gateway.ids import new_id
 from modelswap.gateway.matching import WorkloadMatcher
 from modelswap.gateway.metrics import GatewayMetrics
 from modelswap.gateway.pseudonym import sticky_pseudonym
+from modelswap.gateway.records import error_text, log_failure, rejection_row
 from modelswap.gateway.routes import RoutingTable
 from modelswap.gateway.routing import choose_arm, sticky_key_of
 from modelswap.gateway.shadow import ShadowRunner
@@ -62,6 +63,8 @@ class Call:
     sticky_hash: str | None
     started: float
     ts: datetime
+    recorded: bool = False
+    """Whether the record under ``id`` has been handed to the sink."""
 
 
 @dataclass(slots=True)
@@ -77,37 +80,6 @@ class Outcome:
     completion_tokens: int | None = None
     cached_tokens: int | None = None
     response: Json | None = None
-
-
-class _Ids:
-    """Record ids that sort by time: 48 bits of milliseconds then 48 random bits, in hex
-    (24 characters, like a ULID). New rows append to the primary-key index instead of
-    landing at random places in it, which halves SQLite's cost per inserted record. The
-    random part comes from a buffer that one ``os.urandom`` call fills per 4096 ids (a
-    syscall per request shows in profiles); a forked child starts with an empty buffer,
-    so processes never share ids."""
-
-    __slots__ = ("_buf", "_pos")
-
-    _BATCH = 6 * 4096
-
-    def __init__(self) -> None:
-        self._buf = b""
-        self._pos = 0
-
-    def reset(self) -> None:
-        self._buf, self._pos = b"", 0
-
-    def __call__(self) -> str:
-        pos = self._pos
-        if pos >= len(self._buf):
-            self._buf, pos = os.urandom(self._BATCH), 0
-        self._pos = pos + 6
-        return f"{time.time_ns() // 1_000_000:012x}{self._buf[pos : pos + 6].hex()}"
-
-
-new_id = _Ids()
-os.register_at_fork(after_in_child=new_id.reset)
 
 
 def _json_headers(extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -157,11 +129,17 @@ class Proxy:
     ) -> None:
         """Validate, route, call, answer; then hand off the record and the shadow copy.
 
-        ``receive`` (the ASGI one, body already read) tells a stream when the client has gone."""
-        check_body(body, dialect, self.models)
-        name = self.matcher.match(path=path, headers=headers, body=body, key_name=key_name)
-        if name is None:
-            raise ClientError(400, self.matcher.explain_no_match(path=path, key_name=key_name), code="no_workload")
+        ``receive`` (the ASGI one, body already read) tells a stream when the client has gone.
+        A refused request is recorded too (``reject``), and so is one that fails on a bug."""
+        started = time.perf_counter()
+        try:
+            check_body(body, dialect, self.models)
+            name = self.matcher.match(path=path, headers=headers, body=body, key_name=key_name)
+            if name is None:
+                raise ClientError(400, self.matcher.explain_no_match(path=path, key_name=key_name), code="no_workload")
+        except ClientError as exc:
+            self.reject(exc, dialect, path, headers, key_name, body, started)
+            raise
         workload = self.workloads[name]
         sticky = sticky_key_of(workload.sticky_key, headers, body)
         decision = choose_arm(self.routes.get(name), sticky, name, random.random())
@@ -172,15 +150,58 @@ class Proxy:
             body=body,
             stream=bool(body.get("stream")),
             sticky_hash=sticky_pseudonym(self.sticky_secret, sticky),
-            started=time.perf_counter(),
+            started=started,
             ts=datetime.now(UTC),
         )
-        if decision.shadow is not None:
-            self._mirror(call, decision.shadow)
-        if call.stream:
-            await self._serve_stream(call, decision.serve, send, receive)
-        else:
-            await self._serve_once(call, decision.serve, send, receive)
+        try:
+            if decision.shadow is not None:
+                self._mirror(call, decision.shadow)
+            if call.stream:
+                await self._serve_stream(call, decision.serve, send, receive)
+            else:
+                await self._serve_once(call, decision.serve, send, receive)
+        except Exception as exc:
+            if not call.recorded:  # a bug before any outcome was recorded: record it, then let the app answer 500
+                self._record_bug(call, decision.serve, exc)
+            raise
+
+    def reject(
+        self,
+        exc: ClientError,
+        dialect: Dialect,
+        path: str,
+        headers: dict[str, str],
+        key_name: str | None,
+        body: Json | None,
+        started: float,
+    ) -> None:
+        """Record and log a request refused before any model was called (the caller answers it)."""
+        try:
+            workload = self.matcher.match(path=path, headers=headers, body=body or {}, key_name=key_name) or ""
+        except Exception:  # the body is the problem: rules that read it cannot be trusted on it
+            workload = ""
+        row = rejection_row(
+            request_id=new_id(),
+            ts=datetime.now(UTC),
+            workload=workload,
+            status=exc.status,
+            kind=exc.code or "invalid_request",
+            error=error_text(exc),
+            latency_s=time.perf_counter() - started,
+            stream=body is not None and body.get("stream") is True,
+            replica_id=self.replica_id,
+        )
+        self.metrics.rejected.labels(workload, str(exc.status)).inc()
+        log_failure(row)
+        self.sink.add_request(row)
+
+    def _record_bug(self, call: Call, arm: str, exc: Exception) -> None:
+        try:
+            upstream = self.arms.get(arm, call.dialect)
+        except Exception:  # the arm itself is what broke: the app's 500 and the log still tell
+            return
+        bug = Outcome(500, time.perf_counter() - call.started, error_kind="internal", error=error_text(exc))
+        self._finish(call, arm, upstream, bug)
 
     # -- non-streaming -----------------------------------------------------------------------
 
@@ -314,17 +335,17 @@ class Proxy:
                     batch = None
             tail = DONE if call.dialect == "openai" else b""
         except UpstreamError as exc:
-            out.status, out.error_kind, out.error = upstream_status(exc), exc.kind, exc.message
+            out.status, out.error_kind, out.error = upstream_status(exc), exc.kind, error_text(exc, exc.message)
             tail = error_event(exc.message, exc.kind, call.dialect) + (DONE if call.dialect == "openai" else b"")
         except OSError as exc:  # the client went away
-            out.status, out.error_kind, out.error = 499, "client_closed", str(exc)
+            out.status, out.error_kind, out.error = 499, "client_closed", error_text(exc)
             tail = b""
         except asyncio.CancelledError:  # the server's graceful stop ran out of time
             out.status, out.error_kind, out.error = 503, "shutdown", SHUTDOWN_MESSAGE
             tail = error_event(SHUTDOWN_MESSAGE, "shutdown", call.dialect) + (DONE if call.dialect == "openai" else b"")
         except Exception as exc:  # a bug: the status is already sent, so end the stream with an error event
             log.exception("unexpected error while relaying a stream")
-            out.status, out.error_kind, out.error = 500, "internal", f"internal error: {type(exc).__name__}"
+            out.status, out.error_kind, out.error = 500, "internal", error_text(exc)
             tail = error_event(INTERNAL_MESSAGE, "internal_error", call.dialect)
             tail += DONE if call.dialect == "openai" else b""
         finally:
@@ -388,7 +409,9 @@ class Proxy:
 
     @staticmethod
     def _failed(exc: UpstreamError, started: float) -> Outcome:
-        return Outcome(upstream_status(exc), time.perf_counter() - started, error_kind=exc.kind, error=exc.message)
+        return Outcome(
+            upstream_status(exc), time.perf_counter() - started, error_kind=exc.kind, error=error_text(exc, exc.message)
+        )
 
     def _cost(self, model: str, out: Outcome) -> float | None:
         if out.prompt_tokens is None or out.completion_tokens is None or model in self._unpriced:
@@ -412,32 +435,34 @@ class Proxy:
         old model gets its own record id: the served answer keeps the request's id."""
         name = call.workload.name
         self.metrics.observe(name, arm, out.status, out.latency_s, out.ttft_s)
+        call.recorded = call.recorded or not retried
+        row = RequestRow(
+            id=new_id() if retried else call.id,
+            ts=call.ts,
+            workload=name,
+            arm=arm,
+            endpoint=arm,
+            model=upstream.model,
+            status=out.status,
+            latency_ms=out.latency_s * 1000,
+            stream=call.stream,
+            error_kind=out.error_kind,
+            error=out.error,
+            ttft_ms=out.ttft_s * 1000 if out.ttft_s is not None else None,
+            prompt_tokens=out.prompt_tokens,
+            completion_tokens=out.completion_tokens,
+            cached_tokens=out.cached_tokens,
+            cost_usd=self._cost(upstream.model, out),
+            request_body=call.body if self.keep_bodies else None,
+            response_body=out.response if self.keep_bodies else None,
+            sticky_key_hash=call.sticky_hash,
+            fallback=fallback,
+            replica_id=self.replica_id,
+        )
         if out.error_kind is not None:
             self.metrics.errors.labels(name, arm, out.error_kind).inc()
-        self.sink.add_request(
-            RequestRow(
-                id=new_id() if retried else call.id,
-                ts=call.ts,
-                workload=name,
-                arm=arm,
-                endpoint=arm,
-                model=upstream.model,
-                status=out.status,
-                latency_ms=out.latency_s * 1000,
-                stream=call.stream,
-                error_kind=out.error_kind,
-                ttft_ms=out.ttft_s * 1000 if out.ttft_s is not None else None,
-                prompt_tokens=out.prompt_tokens,
-                completion_tokens=out.completion_tokens,
-                cached_tokens=out.cached_tokens,
-                cost_usd=self._cost(upstream.model, out),
-                request_body=call.body if self.keep_bodies else None,
-                response_body=out.response if self.keep_bodies else None,
-                sticky_key_hash=call.sticky_hash,
-                fallback=fallback,
-                replica_id=self.replica_id,
-            )
-        )
+            log_failure(row)
+        self.sink.add_request(row)
 
 
 SHUTDOWN_MESSAGE = "the gateway shut down before the answer was complete; retry the request"

@@ -95,7 +95,10 @@ def build_gateway(
     arms = Arms(migration, HttpPool(), sim_urls)
     mirror = {w.name: w.rollout.mirror_old_when_full for w in migration.workloads}
     routes = RoutingTable(store, [w.name for w in migration.workloads], mirror)
-    recorder = Recorder(store, migration.gateway.record_bodies, flush_interval_s=flush_interval_s)
+    g = migration.gateway
+    recorder = Recorder(
+        store, g.record_bodies, flush_interval_s=flush_interval_s, max_pending=g.record_queue, stall_s=g.record_stall_s
+    )
     return GatewayApp(
         migration,
         arms,

@@ -159,7 +159,7 @@ def _tallies(
     day = _day_of(store, r.c.ts).label("day")
     served = (
         sa.select(r.c.workload, day, r.c.arm, sa.func.count(), sa.func.count(r.c.cost_usd), sa.func.sum(r.c.cost_usd))
-        .where(r.c.ts < until)
+        .where(r.c.ts < until, r.c.arm != "gateway")  # "gateway": requests the gateway refused, no model called
         .group_by(r.c.workload, day, r.c.arm)
     )
     shadow_day = _day_of(store, s.c.ts).label("day")
