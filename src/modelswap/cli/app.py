@@ -137,7 +137,7 @@ def main() -> None:
 
 
 # Each command module registers itself on ``app``; importing them here makes them part of it.
-from modelswap.cli import demo_cmd, eval_cmd, init_cmd, inventory_cmd, plan_cmd, serve_cmd, sim_cmd  # noqa: E402, F401
+from modelswap.cli import demo_cmd, eval_cmd, gate_cmd, init_cmd, inventory_cmd, plan_cmd, serve_cmd, sim_cmd  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

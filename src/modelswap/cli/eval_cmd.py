@@ -26,21 +26,12 @@ from modelswap.cli.app import ConfigOpt, app, err, fail, load_or_exit, out, stor
 from modelswap.config import Migration
 from modelswap.evals.baseline import take_baseline
 from modelswap.evals.errors import GoldenSetError
-from modelswap.evals.gating import (
-    WorkloadGates,
-    json_report,
-    judge_workloads,
-    junit_report,
-    markdown_report,
-    verdict_of,
-)
 from modelswap.evals.ratelimit import RateLimit
 from modelswap.evals.results import ArmFigures, run_figures
 from modelswap.evals.runner import EvalRunError, PairResult, RunPlan
 from modelswap.evals.targets import DEFAULT_CONCURRENCY, EvalSetupError
 from modelswap.evals.trend import NightPoint, nightly_trend
 from modelswap.evals.workloads import EvalBatch, run_workloads
-from modelswap.gates import Verdict
 from modelswap.store import Store, StoreError
 from modelswap.store.locks import StoreLock
 
@@ -301,77 +292,6 @@ def _report_batch(store: Store, batch: EvalBatch, nightly: bool) -> None:
     errors = sum(s.errors for s in batch.summaries)
     if errors:
         err.print(f"[yellow]![/] {errors} call(s) failed after retries and count as failed cases", highlight=False)
-
-
-@app.command()
-def gate(
-    config: ConfigOpt = DEFAULT_CONFIG,
-    workload: WorkloadOpt = None,
-    run: Annotated[str | None, typer.Option("--run", help="Judge this eval run (default: each workload's latest).")] = (
-        None
-    ),
-    format: Annotated[str, typer.Option("--format", "-f", help="table, md, json or junit.")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
-    strict: Annotated[bool, typer.Option(help="Exit 2 when a gate is INCONCLUSIVE (and none failed).")] = False,
-    seed: Annotated[int, typer.Option(help="Bootstrap seed (the same seed gives the same intervals).")] = 0,
-) -> None:
-    """Judge each workload's gates on its latest eval run; exit 1 on any FAIL (for CI)."""
-    if format not in ("table", "md", "json", "junit"):
-        raise fail(f"--format must be one of table, md, json, junit; got {format!r}")
-    migration = load_or_exit(config)
-    with store_or_exit(migration) as store:
-        try:
-            items = judge_workloads(migration, store, workloads=workload, run_id=run, seed=seed)
-        except LookupError as exc:
-            raise fail(str(exc).strip("'\"")) from None
-    title = f"Quality gates: {migration.name}"
-    if format == "table" or output is not None:
-        _gate_tables(items)
-    if format != "table":
-        text = {
-            "md": lambda: markdown_report(items, title),
-            "json": lambda: json.dumps(json_report(items, migration.name), indent=2, ensure_ascii=False) + "\n",
-            "junit": lambda: junit_report(items),
-        }[format]()
-        if output is None:
-            typer.echo(text, nl=False)
-        else:
-            output.write_text(text, encoding="utf-8")
-            err.print(f"wrote {format} report to {output}", highlight=False, soft_wrap=True)
-    verdict = verdict_of(items)
-    if verdict is Verdict.FAIL:
-        raise typer.Exit(1)
-    if strict and verdict is Verdict.INCONCLUSIVE:
-        raise typer.Exit(EXIT_PARTIAL)
-
-
-_STYLE = {Verdict.PASS: "green", Verdict.FAIL: "red", Verdict.INCONCLUSIVE: "yellow"}
-
-
-def _gate_tables(items: Sequence[WorkloadGates]) -> None:
-    for item in items:
-        run = f"run {item.run.id}" if item.run else "no eval run"
-        table = compact_table(f"{item.workload} ({run})", ("gate", "verdict", "estimate", "interval", "must be", "n",
-                                                           "more"), left=2)  # fmt: skip
-        for r in item.results:
-            points = "points" in r.metric
-            estimate = "—" if r.estimate is None else (f"{r.estimate:+.1f} pts" if points else f"×{r.estimate:.3f}")
-            interval = "—" if r.interval is None else (
-                f"[{r.interval[0]:+.1f}, {r.interval[1]:+.1f}]" if points
-                else f"[{r.interval[0]:.3f}, {r.interval[1]:.3f}]"
-            )  # fmt: skip
-            limit = f"> -{r.margin:g} pts" if points else f"≤ ×{r.margin:g}"
-            more = "" if r.more_cases_needed is None else f"{r.more_cases_needed:,}"
-            verdict = f"[{_STYLE[r.verdict]}]{r.verdict.value}[/]"
-            table.add_row(r.gate, verdict, estimate, interval, limit, str(r.n), more)
-        out.print(table)
-        for r in item.results:
-            out.print(f"  [{_STYLE[r.verdict]}]{r.gate}[/]: {r.reason}", highlight=False, soft_wrap=True)
-        if item.note:
-            out.print(f"  [yellow]note[/]: {item.note}", highlight=False, soft_wrap=True)
-        out.print()
-    verdict = verdict_of(items)
-    out.print(f"overall: [{_STYLE[verdict]}]{verdict.value}[/]")
 
 
 @app.command()
