@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import threading
 from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ from modelswap.evals.runner import EvalRunError, PairResult, RunPlan
 from modelswap.evals.targets import DEFAULT_CONCURRENCY, EvalSetupError
 from modelswap.evals.trend import NightPoint, nightly_trend
 from modelswap.evals.workloads import EvalBatch, run_workloads
+from modelswap.stats import wilson_interval
 from modelswap.store import Store, StoreError
 from modelswap.store.locks import StoreLock
 
@@ -152,13 +154,14 @@ def _run_table(store: Store, batch: EvalBatch) -> Table:
             if f is None:
                 table.add_row(label, arm, *["—"] * (len(columns) - 2))
                 continue
-            ci = "—" if f.interval is None else f"[{f.interval.lower * 100:.1f}, {f.interval.upper * 100:.1f}]"
+            judged = f.decided + f.errors  # a failed call is a failed case: what a user would have got
+            ci = "—" if not judged else "[{:.1f}, {:.1f}]".format(*(100 * b for b in wilson_interval(f.passed, judged)))
             table.add_row(
                 label,
                 f"{arm} [dim]{f.model or ''}[/]",
-                "—" if f.pass_rate is None else f"{f.pass_rate * 100:.1f} %",
+                "—" if not judged else f"{f.passed / judged * 100:.1f} %",
                 ci,
-                f"{f.passed}/{f.decided}",
+                f"{f.passed}/{judged}",
                 *([str(f.errors) if f.errors else ""] if with_errors else []),
                 _usd(f.cost_per_request_usd),
                 _ms(f.latency_p50_ms),
@@ -199,6 +202,13 @@ def eval_command(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Ask the models again instead of reusing earlier runs' cached answers.")
     ] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Ask again only the calls that failed in each workload's latest run (before `modelswap gate`).",
+        ),
+    ] = False,
     judge: Annotated[str | None, typer.Option(help="Endpoint that grades llm_judge assertions.")] = None,
 ) -> None:
     """Run the golden sets on old, new and candidates; store every result (resumable)."""
@@ -208,6 +218,8 @@ def eval_command(
     resume_ids = _split(resume)
     if resume_ids and (workload or endpoints):
         raise fail("--resume continues runs as they were started: leave out --workload and --endpoints")
+    if retry_failed and (resume_ids or nightly or endpoints or fresh):
+        raise fail("--retry-failed asks the latest runs' failed calls again: drop --resume, --nightly, -e, --fresh")
     progress = _Progress(out, enabled=out.is_terminal and not nightly)
     with store_or_exit(migration) as store, StoreLock(store, "nightly") if nightly else nullcontext(True) as free:
         if not free:  # a gateway replica (or another cron) sharing the store runs tonight's eval now
@@ -216,8 +228,9 @@ def eval_command(
         try:
             with progress.progress:
                 batch = _run_batch(
-                    migration, store, workload, arms, concurrency, limits, nightly, fresh, resume_ids, judge, progress
-                )
+                    migration, store, workload, arms, concurrency, limits, nightly, fresh, resume_ids, judge, progress,
+                    retry_failed,
+                )  # fmt: skip
         except KeyboardInterrupt:
             if progress.run_ids:
                 ids = ",".join(progress.run_ids)
@@ -228,6 +241,9 @@ def eval_command(
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except (EvalSetupError, EvalRunError, GoldenSetError, StoreError) as exc:
             raise fail(str(exc)) from None
+        if retry_failed and not batch.summaries:
+            out.print("no failed calls to retry in the latest eval runs", highlight=False)
+            return
         _report_batch(store, batch, nightly)
     if not batch.ok:
         raise typer.Exit(EXIT_PARTIAL)
@@ -245,11 +261,13 @@ def _run_batch(
     resume: Sequence[str],
     judge: str | None,
     progress: _Progress,
+    retry_failed: bool = False,
 ) -> EvalBatch:
     async def main() -> EvalBatch:
         task = asyncio.current_task()
         loop = asyncio.get_running_loop()
-        if task is not None:
+        main_thread = threading.current_thread() is threading.main_thread()  # signals reach only the main thread
+        if task is not None and main_thread:
             loop.add_signal_handler(signal.SIGTERM, task.cancel)  # a cron timeout stops as Ctrl-C does
         try:
             return await run_workloads(
@@ -262,12 +280,14 @@ def _run_batch(
                 nightly=nightly,
                 fresh=fresh,
                 resume=resume,
+                retry_failed=retry_failed,
                 judge=judge,
                 on_start=progress.started,
                 on_result=progress.result,
             )
         finally:
-            loop.remove_signal_handler(signal.SIGTERM)
+            if main_thread:
+                loop.remove_signal_handler(signal.SIGTERM)
 
     try:
         return asyncio.run(main())
@@ -291,7 +311,13 @@ def _report_batch(store: Store, batch: EvalBatch, nightly: bool) -> None:
         err.print(f"[red]failed[/] {failed.workload}: {failed.reason}", highlight=False, soft_wrap=True)
     errors = sum(s.errors for s in batch.summaries)
     if errors:
-        err.print(f"[yellow]![/] {errors} call(s) failed after retries and count as failed cases", highlight=False)
+        err.print(
+            f"[yellow]![/] {errors} call(s) failed after retries (errors column): the pass rates and the gates "
+            "count each as a failed case for its model; if they were transient, retry them with "
+            "`modelswap eval --retry-failed`",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
