@@ -20,6 +20,7 @@ from modelswap.config import Migration
 from modelswap.evals.case import GoldenSet
 from modelswap.evals.dataset import load_golden_set
 from modelswap.evals.errors import GoldenSetError
+from modelswap.evals.golden_check import nothing_to_score
 from modelswap.evals.ratelimit import RateLimit
 from modelswap.evals.results import latest_run
 from modelswap.evals.runner import EvalRunError, PairResult, RunPlan, RunSummary, run_eval
@@ -128,7 +129,11 @@ def plan_jobs(
                 raise EvalSetupError(f"workload {name!r} has no golden_set in {migration.source}")
             skipped.append(Skipped(name, "no golden_set in the migration file"))
             continue
-        jobs.append(WorkloadJob(name, _load(path, name), chosen))
+        golden = _load(path, name)
+        reason = nothing_to_score(golden)
+        if reason is not None:
+            raise EvalSetupError(f"workload {name!r}: {reason}")
+        jobs.append(WorkloadJob(name, golden, chosen))
     if not jobs:
         raise EvalSetupError(f"no workload in {migration.source} has a golden_set to evaluate")
     return jobs, skipped
