@@ -144,7 +144,7 @@ def test_records_in_the_store_drive_the_shadow_eval_and_cutover_items(store: Sto
                     scorer="exact",
                     passed=c % 10 != 0,
                     latency_ms=100.0 + c % 97,
-                )  # fmt: skip
+                )
                 for arm in ("old", "new")
                 for c in range(2000)
             ]

@@ -1,8 +1,8 @@
-"""``modelswap eval``, ``gate``, ``baseline`` and ``trend``: golden-set evals from a shell or cron.
+"""``modelswap eval``, ``baseline`` and ``trend``: golden-set evals from a shell or cron (``gate``: gate_cmd).
 
-Exit codes (cron and CI read them): 0 done; 1 a usage, config or data error (or, for ``gate``,
-a FAIL); 2 the eval ran but some calls failed after their retries or a workload could not run
-(``gate --strict``: a gate is INCONCLUSIVE); 130 interrupted (the runs can be resumed).
+Exit codes (cron and CI read them): 0 done; 1 a usage, config or data error (a golden set that
+cannot be loaded or would score nothing); 2 the eval ran but some calls failed after their
+retries or a workload could not run; 130 interrupted (the runs can be resumed).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from modelswap.evals.runner import EvalRunError, PairResult, RunPlan
 from modelswap.evals.targets import DEFAULT_CONCURRENCY, EvalSetupError
 from modelswap.evals.trend import NightPoint, nightly_trend
 from modelswap.evals.workloads import EvalBatch, run_workloads
+from modelswap.gates import _format as fmt
 from modelswap.stats import wilson_interval
 from modelswap.store import Store, StoreError
 from modelswap.store.locks import StoreLock
@@ -398,8 +399,8 @@ def trend(
                 p.night.isoformat(),
                 *_rate_cells(old),
                 *_rate_cells(new),
-                "—" if d is None else f"{d.points:+.1f}",
-                "—" if d is None else f"[{d.interval.lower:+.1f}, {d.interval.upper:+.1f}]",
+                "—" if d is None else fmt.signed(d.points),
+                "—" if d is None else f"[{fmt.signed(d.interval.lower)}, {fmt.signed(d.interval.upper)}]",
                 "—" if d is None else str(d.n),
             )
         if not points:
