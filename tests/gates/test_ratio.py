@@ -91,3 +91,11 @@ def test_more_cases_needed_reads_the_half_of_a_lopsided_interval_that_faces_the_
     # estimate well below the limit, but a long upper tail straddles it: not "one more case"
     lopsided = SimpleNamespace(lower=0.792, estimate=0.838, upper=1.219)
     assert _more_needed(lopsided, 1.2, 120, 0.95, 0.8) > 60  # type: ignore[arg-type]
+
+
+def test_costs_read_as_dollars_per_thousand_requests() -> None:
+    # Costs used to print as 9.676e-05.
+    old = rng(8).gamma(4.0, 2.5e-5, 400)
+    r = decide_ratio(old, old * 0.9, RatioGate(max_ratio=1.0), "mean", paired=True)
+    assert "new mean cost $0.09" in r.reason and " per 1k requests vs old $0.1" in r.reason
+    assert "e-0" not in r.reason
