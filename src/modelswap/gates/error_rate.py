@@ -14,7 +14,7 @@ from modelswap.config import ErrorRateGate
 from modelswap.gates import _format as fmt
 from modelswap.gates.pass_rate import MAX_TOTAL, MIN_PAIRED_CASES
 from modelswap.gates.result import GateResult, Verdict
-from modelswap.stats.paired import discordance, mcnemar_exact, tango_interval
+from modelswap.stats.paired import Discordance, discordance, mcnemar_exact, tango_interval
 from modelswap.stats.samplesize import paired_cases_to_decide
 
 METRIC = "error-rate difference new − old (points)"
@@ -59,25 +59,31 @@ def decide_error_rate(
         f"[{fmt.signed(lo, d)}, {fmt.signed(hi, d)}] at {fmt.percent(confidence)}; "
         f"the whole interval must lie below {'+' if margin else ''}{fmt.plain(margin)} points to pass"
     )
+    verdict, more, tail = _judge(table, (lo, hi), margin, confidence, min_cases, power)
+    return result(verdict, f"{head}; {tail}", more, 100 * table.difference, (lo, hi))
+
+
+def _judge(
+    table: Discordance, bounds: tuple[float, float], margin: float, confidence: float, min_cases: int, power: float
+) -> tuple[Verdict, int | None, str]:
+    """Verdict, further cases needed, and the sentence explaining it."""
+    lo, hi = bounds
     if hi < margin and table.n >= min_cases:
-        return result(Verdict.PASS, f"{head}; it does.", None, 100 * table.difference, (lo, hi))
+        return Verdict.PASS, None, "it does."
     if lo > margin:
-        tail = f"it lies entirely above, so the new model's calls fail more than {fmt.plain(margin)} points more often."
-        return result(Verdict.FAIL, f"{head}; {tail}", None, 100 * table.difference, (lo, hi))
+        return Verdict.FAIL, None, "it lies entirely above, so the new model's calls fail too often."
     if hi < margin:
         more = min_cases - table.n
-        tail = f"it does, but on only {table.n} cases; {fmt.count(more)} more are needed before this gate can pass."
-        return result(Verdict.INCONCLUSIVE, f"{head}; {tail}", more, 100 * table.difference, (lo, hi))
+        return Verdict.INCONCLUSIVE, more, f"it does, but on only {table.n} cases; {more} more are needed first."
     # In "no error" terms the new model may lose at most ``margin`` points: mirror the table.
     further = paired_cases_to_decide(
         table.old_only, table.new_only, table.n, margin / 100, confidence, power, max_total=MAX_TOTAL
     )
     if further.more is None:
-        tail = f"it straddles {fmt.plain(margin)} points and no practical number of cases is likely to decide it."
-        return result(Verdict.INCONCLUSIVE, f"{head}; {tail}", None, 100 * table.difference, (lo, hi))
+        return Verdict.INCONCLUSIVE, None, f"it straddles {fmt.plain(margin)} points, too close to decide in practice."
     more = max(further.more, min_cases - table.n, 1)
     tail = (
         f"it straddles {fmt.plain(margin)} points: about {fmt.count(more)} more paired cases would decide it "
         f"with {power * 100:g} % probability (allowing for the uncertainty in the observed rates)."
     )
-    return result(Verdict.INCONCLUSIVE, f"{head}; {tail}", more, 100 * table.difference, (lo, hi))
+    return Verdict.INCONCLUSIVE, more, tail

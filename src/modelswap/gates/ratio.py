@@ -89,12 +89,7 @@ def decide_ratio(
     if base_old <= 0:
         reason = f"the old model's {ctx.what} is {base_old:g}; a ratio needs a positive baseline."
         return ctx.result(Verdict.INCONCLUSIVE, reason, None)
-    if statistic == "p95":
-        q = quantile_ratio_bounds(old, new, 95.0, ctx.confidence)
-        ci = _RatioInterval(q.estimate, q.lower, q.upper, _ORDER_STATISTICS)
-    else:
-        b = mean_ratio_interval(old, new, confidence=ctx.confidence, resamples=resamples, seed=seed, paired=paired)
-        ci = _RatioInterval(b.estimate, b.lower, b.upper, _describe(b.method, b.resamples, b.paired))
+    ci = _interval(old, new, statistic, ctx.confidence, resamples, seed, paired)
     d = fmt.decimals_for((ci.lower, ci.upper), ctx.max_ratio, start=2)
     show = fmt.latency if statistic == "p95" else fmt.cost
     head = (
@@ -117,6 +112,22 @@ class _RatioInterval:
     lower: float
     upper: float
     method: str
+
+
+def _interval(
+    old: npt.NDArray[np.float64],
+    new: npt.NDArray[np.float64],
+    statistic: Statistic,
+    confidence: float,
+    resamples: int,
+    seed: int,
+    paired: bool,
+) -> _RatioInterval:
+    if statistic == "p95":
+        q = quantile_ratio_bounds(old, new, 95.0, confidence)
+        return _RatioInterval(q.estimate, q.lower, q.upper, _ORDER_STATISTICS)
+    b = mean_ratio_interval(old, new, confidence=confidence, resamples=resamples, seed=seed, paired=paired)
+    return _RatioInterval(b.estimate, b.lower, b.upper, _describe(b.method, b.resamples, b.paired))
 
 
 _STATISTICS: dict[str, Callable[[npt.NDArray[np.float64]], float]] = {
