@@ -37,7 +37,13 @@ from modelswap.stats.percentiles import (
 )
 from modelswap.stats.proportions import wilson_bounds, wilson_interval, z_two_sided
 from modelswap.stats.quantile_ratio import QuantileRatioInterval, min_n_for_quantile_ratio, quantile_ratio_bounds
-from modelswap.stats.samplesize import FurtherCases, paired_cases_needed, paired_cases_to_decide, unpaired_cases_needed
+from modelswap.stats.samplesize import (
+    FurtherCases,
+    paired_cases_needed,
+    paired_cases_to_decide,
+    predictive_decision_probability,
+    unpaired_cases_needed,
+)
 from modelswap.stats.sequential import (
     SequentialLook,
     ShiftTest,
@@ -76,6 +82,7 @@ __all__ = [
     "paired_cases_to_decide",
     "paired_difference_interval",
     "percentile",
+    "predictive_decision_probability",
     "quantile_bound",
     "quantile_interval",
     "quantile_ratio_bounds",

@@ -140,6 +140,27 @@ def _decision_probability(
     return np.asarray((special.ndtr((mean - scale) / sd) + special.ndtr((-mean - scale) / sd)).mean(axis=1))
 
 
+def predictive_decision_probability(
+    new_only: int,
+    old_only: int,
+    n: int,
+    more: int,
+    margin: float,
+    confidence: float = 0.95,
+    *,
+    draws: int = 1000,
+    seed: int = 0,
+) -> float:
+    """Probability that Tango's interval excludes ``-margin`` once ``more`` paired cases are added to
+    the ``n`` observed (``new_only``/``old_only`` discordant), averaged over a Jeffreys posterior."""
+    z, _ = _z_values(confidence, 0.5)
+    m = _check_margin(margin)
+    cells = np.random.default_rng(seed).dirichlet(
+        [new_only + 0.5, old_only + 0.5, n - new_only - old_only + 0.5], size=draws
+    )
+    return float(_decision_probability(cells, (new_only, old_only, n), [more], -m, z)[0])
+
+
 def paired_cases_to_decide(
     new_only: int,
     old_only: int,
