@@ -1,5 +1,8 @@
 """Failed calls as the gates see them: a failed case for that model, kinds named, exclusions explained."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from modelswap.evals.failures import BOTH_FAILED, UNDECIDED, describe_kinds, error_kind, pair_outcomes
 from modelswap.evals.results import CaseOutcome
 
@@ -46,3 +49,10 @@ def test_a_failed_call_fails_the_case_and_only_incomparable_cases_are_left_out()
     assert "new: 2 failed calls (HTTP 400 invalid_request_error ×1, HTTP 500 server_error ×1)" in note
     assert "1 case left out because both models' calls failed (HTTP 400 invalid_request_error ×1)" in note
     assert "1 case left out because a scorer could not decide one model's answer" in note
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_error_message_gets_a_short_kind(message: str) -> None:
+    kind = error_kind(message)
+    assert kind and len(kind) <= 80 and "\n" not in kind
