@@ -38,3 +38,13 @@ async def test_demo_runs_the_process_and_catches_the_regression(tmp_path: Path) 
     done = {s.item.key for s in plan.items if s.done}
     # ticked by evidence the demo produced: baselines, gates and triggers written, the drill
     assert {"baseline", "quality-gate", "go-no-go", "rollback-drill"} <= done, done
+
+
+def test_the_demo_says_what_a_rerun_with_the_same_seed_changes() -> None:
+    # Its latency verdicts went PASS, INCONCLUSIVE, INCONCLUSIVE over three runs with one seed.
+    from modelswap.cli.demo_cmd import reproducibility_note
+
+    note = reproducibility_note(0.02)
+    assert "pass rates, costs and intervals" in note and "50× faster" in note
+    assert "p95 latency verdicts can differ between runs" in note
+    assert "no delay" in reproducibility_note(0.0)

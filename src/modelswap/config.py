@@ -153,11 +153,22 @@ class RatioGate(_Model):
     """Confidence level of the bootstrap interval for the ratio."""
 
 
+class ErrorRateGate(_Model):
+    """The new model's failed calls (after retries) on the golden set may exceed the old one's by at most a margin."""
+
+    max_increase_points: float = Field(default=1.0, ge=0, le=100)
+    """The largest increase in percentage points of calls that fail (1 = at most 1 point more)."""
+    confidence: float = Field(default=0.95, ge=0.5, le=0.999)
+    """Confidence level of the paired interval the decision is based on."""
+
+
 class Gates(_Model):
     """The non-regression gates a workload must pass before cutover."""
 
     pass_rate: PassRateGate | None = PassRateGate()
     """Pass-rate non-inferiority on the golden set (default: within 2 points at 95 %)."""
+    error_rate: ErrorRateGate | None = None
+    """Failed calls of the new model vs the old one on the golden set (off unless written)."""
     p95_latency: RatioGate | None = None
     """P95 latency ratio new/old."""
     cost_per_request: RatioGate | None = None

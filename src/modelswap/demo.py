@@ -69,6 +69,8 @@ class DemoResult:
     rollback_served_old: bool
     reports: list[WorkloadReport]
     gates: list[WorkloadGates]
+    time_scale: float = 1.0
+    """The simulator's clock speed-up: latencies are wall-clock times of calls this many times shorter."""
 
 
 def write_demo_migration(directory: Path, time_scale: float = 0.05) -> Path:
@@ -201,7 +203,9 @@ async def run_demo(
             await asyncio.to_thread(flag.undo_rollback, store, names, "demo", "drill over")
             reports = await asyncio.to_thread(summarise, store, migration)
             gates = await asyncio.to_thread(judge_workloads, migration, store)
-            result = DemoResult(directory, path, migration.store, console, traffic, served_old, reports, gates)
+            result = DemoResult(
+                directory, path, migration.store, console, traffic, served_old, reports, gates, time_scale
+            )
             on_result(result)
             if serve:
                 fresh = await asyncio.to_thread(login_link, store, port)

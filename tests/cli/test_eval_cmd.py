@@ -111,14 +111,22 @@ def test_gate_fails_with_exit_1_and_every_report_is_well_formed(worse: Path, tmp
     assert failure is not None and "lies entirely below" in (failure.get("message") or "")
 
 
-def test_gate_without_an_eval_run_is_inconclusive_and_strict_makes_ci_stop(good: Path) -> None:
+def test_gate_without_an_eval_run_is_inconclusive_and_ci_stops_unless_allowed(good: Path) -> None:
+    # Not enough evidence is not a green build: INCONCLUSIVE exits 2 and is a JUnit failure.
     code, out = run("gate", "-c", str(good))
-    assert code == 0 and "INCONCLUSIVE" in out and "no finished eval run of both old and new" in out
-    code, _ = run("gate", "-c", str(good), "--strict")
-    assert code == 2
+    assert code == 2 and "INCONCLUSIVE" in out and "no finished eval run of both old and new" in out
+    assert "overall: INCONCLUSIVE (not enough evidence: exit 2)" in out
     code, text = run("gate", "-c", str(good), "-f", "junit")
+    assert code == 2
     root = ET.fromstring(text)
-    assert root.get("skipped") == root.get("tests") == "3" and len(root.findall("testsuite")) == 2
+    assert root.get("failures") == root.get("tests") == "3" and root.get("skipped") == "0"
+    assert {f.get("type") for f in root.iter("failure")} == {"inconclusive"}
+    assert len(root.findall("testsuite")) == 2
+    code, out = run("gate", "-c", str(good), "--allow-inconclusive")
+    assert code == 0 and "exit 0: --allow-inconclusive" in out
+    code, text = run("gate", "-c", str(good), "-f", "junit", "--allow-inconclusive")
+    assert code == 0 and ET.fromstring(text).get("skipped") == "3"
+    assert run("gate", "-c", str(good), "--strict")[0] == 2  # the old flag still works: it is the default now
 
 
 def test_bad_arguments_are_clear_errors(good: Path) -> None:
@@ -150,7 +158,8 @@ def test_nightly_is_plain_and_cron_ready_and_the_trend_shows_it(good: Path) -> N
     assert len(nightly) == 2 and all(row[0] for row in nightly)
 
     code, out = run("trend", "-c", str(good), "-w", "arithmetic")
-    assert code == 0 and "Nightly trend: arithmetic" in out and "100.0 %" in out and "+0.0" in out
+    assert code == 0 and "Nightly trend: arithmetic" in out and "100.0 %" in out
+    assert " 0.0 " in out and "+0.0" not in out  # zero prints one way everywhere
     code, text = run("trend", "-c", str(good), "-w", "arithmetic", "-f", "json")
     points = json.loads(text)["arithmetic"]
     assert len(points) == 1  # two runs on the same night: the later one counts

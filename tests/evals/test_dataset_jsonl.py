@@ -119,7 +119,7 @@ def test_template_problems_are_reported(tmp_path: Path) -> None:
     reasons = {p.line: p.reason for p in info.value.problems}
     assert "{{name}} has no value in vars" in reasons[1]
     assert "unsupported template expression {{name | upper}}" in reasons[2]
-    assert reasons[3] == "give messages or prompt, not both"
+    assert reasons[3] == "give one of messages, prompt or input, not messages and prompt"
 
 
 def test_the_sha256_is_of_the_files_bytes(tmp_path: Path) -> None:

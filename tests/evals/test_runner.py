@@ -74,7 +74,9 @@ async def test_a_run_stores_one_row_per_case_arm_and_scorer(
     assert run is not None and run.status == "finished" and run.finished_at is not None
     assert run.golden_set_sha256 == golden.sha256 and run.endpoints == ["old", "new"] and not run.nightly
     assert run.spec["scorers"] == ["equals"]
-    assert {"type": "equals", "value": "378", "strip": True, "ignore_case": False} in run.spec["scorer_specs"]
+    assert {"type": "equals", "value": "378", "strip": True, "ignore_case": False, "normalize": False} in run.spec[
+        "scorer_specs"
+    ]
     assert len(run.spec["scorer_specs"]) == len({c.assertions[0]["value"] for c in golden.cases})
     assert run.spec["models"] == {"old": "gpt-4o", "new": "gpt-5"}
     rows = store.eval_results(summary.run_id)

@@ -49,7 +49,7 @@ def test_markdown_table() -> None:
     md = render_markdown(RESULTS, title="support-chat gates")
     assert md.startswith("## support-chat gates: FAIL\n")
     assert "| pass_rate | ⚠️ INCONCLUSIVE | −2.0 pts | [−4.9, +0.9] | > −2 pts | 95 % | 500 | 1,234 |" in md
-    assert "| p95_latency | ❌ FAIL | ×1.4 | [1.30, 1.50] | ≤ ×1.2 |" in md
+    assert "| p95_latency | ❌ FAIL | ×1.40 | [1.30, 1.50] | ≤ ×1.2 |" in md
     assert '\\| "too slow"' in md  # pipes in reasons cannot break the table
     assert "No gates were evaluated" in render_markdown([])
 
@@ -64,15 +64,36 @@ def test_json_is_strict_json() -> None:
     assert back["gates"][0]["details"]["only_old_passes"] == 40
 
 
-def test_junit_xml() -> None:
-    xml = render_junit(RESULTS)
-    root = ET.fromstring(xml)
+def test_junit_xml_fails_an_inconclusive_gate() -> None:
+    # "Not enough evidence" must not turn CI green: INCONCLUSIVE is a failure of its own type.
+    root = ET.fromstring(render_junit(RESULTS))
     suite = root.find("testsuite")
     assert suite is not None
-    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "1", "1")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "2", "0")
     cases = {c.get("name"): c for c in suite.iter("testcase")}
     failure = cases["p95_latency"].find("failure")
     assert failure is not None and failure.get("message") == RESULTS[1].reason  # escaped and round-tripped
-    skipped = cases["pass_rate"].find("skipped")
-    assert skipped is not None and "straddles" in (skipped.get("message") or "")
+    assert failure.get("type") == "GateFailed"
+    inconclusive = cases["pass_rate"].find("failure")
+    assert inconclusive is not None and inconclusive.get("type") == "inconclusive"
+    assert "straddles" in (inconclusive.get("message") or "") and cases["pass_rate"].find("skipped") is None
     assert cases["cost_per_request"].find("failure") is None and cases["cost_per_request"].find("skipped") is None
+
+
+def test_junit_xml_can_allow_inconclusive() -> None:
+    root = ET.fromstring(render_junit(RESULTS, allow_inconclusive=True))
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert (suite.get("failures"), suite.get("skipped")) == ("1", "1")
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    skipped = cases["pass_rate"].find("skipped")
+    assert skipped is not None and cases["pass_rate"].find("failure") is None
+
+
+def test_one_number_style_in_every_report() -> None:
+    # Zero prints as "0.0" (never "+0.0" in one place and "0.0" in another), minus signs are
+    # always U+2212, and a zero-width interval reads the same in the table and the reason.
+    zero = GateResult("pass_rate", "pass-rate difference new − old (points)", Verdict.PASS, -0.0, (-0.4, 0.4),
+                      2.0, 0.95, 970, "…")  # fmt: skip
+    md = render_markdown([zero])
+    assert "| 0.0 pts | [−0.4, +0.4] |" in md and "+0.0" not in md and "-0.4" not in md

@@ -10,7 +10,7 @@ import pytest
 
 from modelswap.catalog import scenario
 from modelswap.config import Migration
-from modelswap.plan import Evidence, NightlyScore, PlanFacts, evaluate, requirements
+from modelswap.plan import Evidence, NightlyGates, NightlyScore, PlanFacts, evaluate, requirements
 from modelswap.store import BaselineRow, EvalRunRow, EvidenceRow, RolloutEventRow
 from modelswap.store.summaries import ArmPassCount, RedteamTally, ShadowSpan, VerdictTally
 
@@ -148,8 +148,26 @@ def test_nightly_scoring_counts_nights_with_both_models(migration: Migration) ->
         "ticket-triage: 3 nights; night of 2025-03-07: new pass rate 91.2 % [89.3, 92.8] "
         "vs old 90.4 % [88.4, 92.1] vs baseline 90.4 %"
     )
-    done = judge(migration, "nightly-scoring", eval_runs=for_all(lambda w: runs(7)))
+    passing = for_all(lambda w: NightlyGates("r", "PASS", "pass_rate PASS"))
+    done = judge(migration, "nightly-scoring", eval_runs=for_all(lambda w: runs(7)), nightly_gates=passing)
     assert done.state == "done" and done.done_at == at(days=6) + timedelta(minutes=30)
+
+
+@pytest.mark.parametrize("verdict", ["INCONCLUSIVE", "FAIL", None])
+def test_nightly_scoring_is_not_done_unless_the_gates_pass(migration: Migration, verdict: str | None) -> None:
+    # Seven nights scored is not evidence the new model holds: an INCONCLUSIVE (or failing, or
+    # unjudged) gate on the latest night never ticks the item.
+    nights = for_all(lambda w: tuple(run(w, at(days=d)) for d in range(7)))
+    gates = for_all(lambda w: NightlyGates("r", "PASS", "pass_rate PASS"))
+    if verdict is None:
+        del gates["extraction"]
+    else:
+        gates["extraction"] = NightlyGates("r", verdict, f"pass_rate {verdict} (1,234 more cases needed)")
+    ev = judge(migration, "nightly-scoring", eval_runs=nights, nightly_gates=gates)
+    assert ev.state == "in_progress" and ev.done_at is None
+    assert f"but the gates do not pass: extraction {verdict or 'not judged'}" in ev.summary
+    if verdict is not None:
+        assert any(f"gates {verdict}: pass_rate {verdict}" in f for f in ev.figures)
 
 
 def test_diff_review_needs_the_review_sample(migration: Migration) -> None:
@@ -265,7 +283,8 @@ def test_cross_vendor_scenario_needs_a_longer_shadow_and_tool_use_evals(migratio
     assert longer.state == "in_progress" and "15 of 21 days" in longer.summary
 
     nightly = for_all(lambda w: tuple(run(w, at(days=d)) for d in range(7)))
-    partial = judge(migration, "nightly-scoring", eval_runs=nightly, preset="gpt-5-to-sonnet")
+    passing = for_all(lambda w: NightlyGates("r", "PASS", "pass_rate PASS"))
+    partial = judge(migration, "nightly-scoring", eval_runs=nightly, preset="gpt-5-to-sonnet", nightly_gates=passing)
     assert partial.state == "in_progress" and "still needed: tool-use eval run for every workload" in partial.summary
     assert (partial.checks[0].label, partial.checks[0].met) == ("tool-use eval run for every workload", False)
     suites = for_all(
@@ -275,7 +294,7 @@ def test_cross_vendor_scenario_needs_a_longer_shadow_and_tool_use_evals(migratio
             run(w, at(days=8), nightly=False, scorers=[{"scorer": "structured_output"}, "refusals"]),
         )
     )
-    done = judge(migration, "nightly-scoring", eval_runs=suites, preset="gpt-5-to-sonnet")
+    done = judge(migration, "nightly-scoring", eval_runs=suites, preset="gpt-5-to-sonnet", nightly_gates=passing)
     assert done.state == "done" and all(c.met for c in done.checks)
 
 

@@ -121,12 +121,37 @@ def test_records_in_the_store_drive_the_shadow_eval_and_cutover_items(store: Sto
 
     plan = load_checklist(store, migration, now=at(days=20))
     states = {s.item.key: s.state for s in plan.items}
-    assert states["shadow"] == "done" and states["nightly-scoring"] == "done"
-    assert states["inventory"] == "done" and states["rollback-drill"] == "done"
+    assert states["shadow"] == "done" and states["inventory"] == "done" and states["rollback-drill"] == "done"
     assert states["diff-review"] == "in_progress"  # 6 of 200 pairs
     nightly = plan.item("nightly-scoring").evidence
     assert "new pass rate 80.0 % [49.0, 94.3] vs old 90.0 % [59.6, 98.2]" in nightly.figures[0]
     assert plan.item("shadow").done_at == at(days=14)
+    # seven nights, but 10 cases a night cannot show the new model within 2 points: not done
+    assert states["nightly-scoring"] == "in_progress"
+    assert "but the gates do not pass: ticket-triage INCONCLUSIVE" in nightly.summary
+    assert "gates INCONCLUSIVE: pass_rate INCONCLUSIVE (" in nightly.figures[0]
+
+    for w in WORKLOADS:  # an eighth night on 2,000 cases, both models alike: the gates PASS
+        run = EvalRunRow(started_at=at(days=7), workload=w, golden_set_path="g", golden_set_sha256="0",
+                         endpoints=["old", "new"], spec={}, nightly=True)  # fmt: skip
+        store.start_eval_run(run)
+        store.insert_eval_results(
+            [
+                EvalResultRow(
+                    run_id=run.id,
+                    case_id=str(c),
+                    arm=arm,
+                    scorer="exact",
+                    passed=c % 10 != 0,
+                    latency_ms=100.0 + c % 97,
+                )
+                for arm in ("old", "new")
+                for c in range(2000)
+            ]
+        )
+        store.finish_eval_run(run.id, status="finished", finished_at=at(days=7, hours=1))
+    nightly = load_checklist(store, migration, now=at(days=20)).item("nightly-scoring").evidence
+    assert nightly.state == "done" and "gates PASS on the latest" in nightly.summary, nightly.summary
 
 
 def test_the_plan_reads_rollout_events_written_by_the_flag(store: Store, migration: Migration) -> None:

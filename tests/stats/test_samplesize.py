@@ -81,3 +81,36 @@ def test_unpaired_needs_more_than_paired_when_outcomes_correlate() -> None:
     unpaired = unpaired_cases_needed(0.9, 0.9, 0.02)
     assert paired is not None and unpaired is not None
     assert paired < unpaired / 2
+
+
+@pytest.mark.parametrize(
+    ("f", "g", "n", "more"), [(3, 5, 100, 2000), (3, 3, 100, 500), (30, 50, 1000, 20_000), (0, 2, 60, 300)]
+)
+def test_predictive_probability_matches_a_brute_force_simulation(f: int, g: int, n: int, more: int) -> None:
+    # Independent implementation: draw the discordant cells from the Jeffreys posterior, draw the
+    # further cases from them, judge the pooled table with Tango's score test itself.
+    from modelswap.stats import predictive_decision_probability
+
+    rng = np.random.default_rng(f * 1000 + g + more)
+    cells = rng.dirichlet([f + 0.5, g + 0.5, n - f - g + 0.5], size=20_000)
+    extra = np.array([rng.multinomial(more, c) for c in cells])
+    z = tango_score(f + extra[:, 0], g + extra[:, 1], n + more, -0.02)
+    brute = float(np.mean(np.abs(z) > Z975))
+    assert predictive_decision_probability(f, g, n, more, 0.02, draws=20_000) == pytest.approx(brute, abs=0.02)
+
+
+def test_cases_to_decide_reach_the_target_and_grow_near_the_margin() -> None:
+    from modelswap.stats import paired_cases_to_decide, predictive_decision_probability
+
+    far = paired_cases_to_decide(3, 3, 100, 0.02)
+    near = paired_cases_to_decide(3, 5, 100, 0.02)  # observed exactly on the margin
+    assert far.more is not None and near.more is not None and far.more < near.more
+    assert predictive_decision_probability(3, 5, 100, near.more, 0.02) >= 0.79
+    assert predictive_decision_probability(3, 5, 100, near.more // 2, 0.02) < 0.8
+    # the plug-in n takes the 6 % observed discordance for the truth and asks for fewer cases
+    plug_in = paired_cases_needed(0.03, 0.03, 0.02)
+    assert plug_in is not None and plug_in - 100 < far.more
+    with pytest.raises(ValueError, match="target"):
+        paired_cases_to_decide(3, 3, 100, 0.02, target=1.5)
+    with pytest.raises(ValueError, match="new_only"):
+        paired_cases_to_decide(60, 60, 100, 0.02)

@@ -108,6 +108,7 @@ def check(file: Annotated[Path, typer.Argument(help="Migration file to validate.
             err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
         raise fail(f"{len(exc.issues)} problem(s) in {file}") from None
     proxies = proxies_or_exit()
+    golden = _golden_sets_or_exit(file, migration)
     for endpoint, var in migration.missing_env():
         err.print(f"[yellow]![/] {file}: endpoints.{endpoint}.api_key_env: ${var} is not set in this environment")
     for warning in catalog_warnings(migration, date.today()):
@@ -117,6 +118,8 @@ def check(file: Annotated[Path, typer.Argument(help="Migration file to validate.
         f"[green]✓[/] {file}: {len(migration.endpoints)} endpoints, {len(migration.workloads)} workloads ({names})",
         highlight=False,
     )
+    for line in golden:
+        out.print(f"  {line}", highlight=False, soft_wrap=True)
     if proxies.any:  # say where each vendor call goes, so a proxy setup can be checked before serving
         for name, spec in migration.endpoints.items():
             url = spec.resolved_base_url()
@@ -124,6 +127,20 @@ def check(file: Annotated[Path, typer.Argument(help="Migration file to validate.
                 proxy = proxies.for_url(url)
                 route = f"through the proxy {proxy.where}" if proxy else "direct (NO_PROXY or loopback)"
                 out.print(f"  endpoints.{name}: {url} {route}", highlight=False, soft_wrap=True)
+
+
+def _golden_sets_or_exit(file: Path, migration: Migration) -> list[str]:
+    """Load every golden set: problems (missing file, bad lines, nothing to score) exit 1; warnings print."""
+    from modelswap.evals.golden_check import check_golden_sets  # deferred: the evals stack is slow to import
+
+    found = check_golden_sets(migration)
+    for problem in found.problems:
+        err.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
+    for warning in found.warnings:
+        err.print(f"[yellow]![/] {file}: {warning}", highlight=False, soft_wrap=True)
+    if found.problems:
+        raise fail(f"{len(found.problems)} problem(s) in the golden sets of {file}")
+    return found.loaded
 
 
 @app.command("hash-key")
@@ -137,7 +154,7 @@ def main() -> None:
 
 
 # Each command module registers itself on ``app``; importing them here makes them part of it.
-from modelswap.cli import demo_cmd, eval_cmd, init_cmd, inventory_cmd, plan_cmd, serve_cmd, sim_cmd  # noqa: E402, F401
+from modelswap.cli import demo_cmd, eval_cmd, gate_cmd, init_cmd, inventory_cmd, plan_cmd, serve_cmd, sim_cmd  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

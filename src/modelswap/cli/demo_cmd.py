@@ -29,14 +29,22 @@ def _fmt_cost(values: list[float]) -> str:
 
 
 def _gate_cell(r: GateResult) -> str:
+    from modelswap.gates import estimate_cell, interval_cell
+
     color = {"PASS": "green", "FAIL": "red"}.get(str(r.verdict), "yellow")
     if r.estimate is None or r.interval is None:
         return f"[{color}]{r.verdict}[/]"
-    if r.gate == "pass_rate":
-        figure = f"{r.estimate:+.1f} pts [{r.interval[0]:+.1f}, {r.interval[1]:+.1f}]"
-    else:
-        figure = f"×{r.estimate:.2f} [{r.interval[0]:.2f}, {r.interval[1]:.2f}]"
-    return f"[{color}]{r.verdict}[/] {figure}"
+    return f"[{color}]{r.verdict}[/] {estimate_cell(r)} {interval_cell(r)}"
+
+
+def reproducibility_note(time_scale: float) -> str:
+    """What a second run with the same seed reproduces, and what it does not."""
+    speed = f"running {1 / time_scale:g}× faster than real models" if time_scale > 0 else "with no delay at all"
+    return (
+        "Same seed, same answers, pass rates, costs and intervals: the simulator and the statistics are seeded. "
+        f"Latencies are not: they are wall-clock times of a simulator {speed}, so a few ms of scheduling "
+        "jitter on this machine moves them, and p95 latency verdicts can differ between runs."
+    )
 
 
 def _report(result: DemoResult) -> None:
@@ -90,6 +98,7 @@ def _report(result: DemoResult) -> None:
         by_gate = {r.gate: _gate_cell(r) for r in item.results}
         gates.add_row(item.workload, *(by_gate.get(g, "–") for g in ("pass_rate", "p95_latency", "cost_per_request")))
     out.print(gates)
+    out.print(f"[dim]{reproducibility_note(result.time_scale)}[/]", highlight=False, soft_wrap=True)
     verdict = "[green]held[/]: no request reached the new model" if result.rollback_served_old else "[red]FAILED[/]"
     out.print(f"rollback drill {verdict}")
     out.print(

@@ -1,8 +1,8 @@
-"""``modelswap eval``, ``gate``, ``baseline`` and ``trend``: golden-set evals from a shell or cron.
+"""``modelswap eval``, ``baseline`` and ``trend``: golden-set evals from a shell or cron (``gate``: gate_cmd).
 
-Exit codes (cron and CI read them): 0 done; 1 a usage, config or data error (or, for ``gate``,
-a FAIL); 2 the eval ran but some calls failed after their retries or a workload could not run
-(``gate --strict``: a gate is INCONCLUSIVE); 130 interrupted (the runs can be resumed).
+Exit codes (cron and CI read them): 0 done; 1 a usage, config or data error (a golden set that
+cannot be loaded or would score nothing); 2 the eval ran but some calls failed after their
+retries or a workload could not run; 130 interrupted (the runs can be resumed).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import threading
 from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
@@ -26,21 +27,14 @@ from modelswap.cli.app import ConfigOpt, app, err, fail, load_or_exit, out, stor
 from modelswap.config import Migration
 from modelswap.evals.baseline import MIN_SAMPLE, take_baseline
 from modelswap.evals.errors import GoldenSetError
-from modelswap.evals.gating import (
-    WorkloadGates,
-    json_report,
-    judge_workloads,
-    junit_report,
-    markdown_report,
-    verdict_of,
-)
 from modelswap.evals.ratelimit import RateLimit
 from modelswap.evals.results import ArmFigures, run_figures
 from modelswap.evals.runner import EvalRunError, PairResult, RunPlan
 from modelswap.evals.targets import DEFAULT_CONCURRENCY, EvalSetupError
 from modelswap.evals.trend import NightPoint, nightly_trend
 from modelswap.evals.workloads import EvalBatch, run_workloads
-from modelswap.gates import Verdict
+from modelswap.gates import _format as fmt
+from modelswap.stats import wilson_interval
 from modelswap.store import Store, StoreError
 from modelswap.store.locks import StoreLock
 
@@ -161,13 +155,14 @@ def _run_table(store: Store, batch: EvalBatch) -> Table:
             if f is None:
                 table.add_row(label, arm, *["—"] * (len(columns) - 2))
                 continue
-            ci = "—" if f.interval is None else f"[{f.interval.lower * 100:.1f}, {f.interval.upper * 100:.1f}]"
+            judged = f.decided + f.errors  # a failed call is a failed case: what a user would have got
+            ci = "—" if not judged else "[{:.1f}, {:.1f}]".format(*(100 * b for b in wilson_interval(f.passed, judged)))
             table.add_row(
                 label,
                 f"{arm} [dim]{f.model or ''}[/]",
-                "—" if f.pass_rate is None else f"{f.pass_rate * 100:.1f} %",
+                "—" if not judged else f"{f.passed / judged * 100:.1f} %",
                 ci,
-                f"{f.passed}/{f.decided}",
+                f"{f.passed}/{judged}",
                 *([str(f.errors) if f.errors else ""] if with_errors else []),
                 _usd(f.cost_per_request_usd),
                 _ms(f.latency_p50_ms),
@@ -208,6 +203,13 @@ def eval_command(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Ask the models again instead of reusing earlier runs' cached answers.")
     ] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Ask again only the calls that failed in each workload's latest run (before `modelswap gate`).",
+        ),
+    ] = False,
     judge: Annotated[str | None, typer.Option(help="Endpoint that grades llm_judge assertions.")] = None,
 ) -> None:
     """Run the golden sets on old, new and candidates; store every result (resumable)."""
@@ -217,6 +219,8 @@ def eval_command(
     resume_ids = _split(resume)
     if resume_ids and (workload or endpoints):
         raise fail("--resume continues runs as they were started: leave out --workload and --endpoints")
+    if retry_failed and (resume_ids or nightly or endpoints or fresh):
+        raise fail("--retry-failed asks the latest runs' failed calls again: drop --resume, --nightly, -e, --fresh")
     progress = _Progress(out, enabled=out.is_terminal and not nightly)
     with store_or_exit(migration) as store, StoreLock(store, "nightly") if nightly else nullcontext(True) as free:
         if not free:  # a gateway replica (or another cron) sharing the store runs tonight's eval now
@@ -225,8 +229,9 @@ def eval_command(
         try:
             with progress.progress:
                 batch = _run_batch(
-                    migration, store, workload, arms, concurrency, limits, nightly, fresh, resume_ids, judge, progress
-                )
+                    migration, store, workload, arms, concurrency, limits, nightly, fresh, resume_ids, judge, progress,
+                    retry_failed,
+                )  # fmt: skip
         except KeyboardInterrupt:
             if progress.run_ids:
                 ids = ",".join(progress.run_ids)
@@ -237,6 +242,9 @@ def eval_command(
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except (EvalSetupError, EvalRunError, GoldenSetError, StoreError) as exc:
             raise fail(str(exc)) from None
+        if retry_failed and not batch.summaries:
+            out.print("no failed calls to retry in the latest eval runs", highlight=False)
+            return
         _report_batch(store, batch, nightly)
     if not batch.ok:
         raise typer.Exit(EXIT_PARTIAL)
@@ -254,11 +262,13 @@ def _run_batch(
     resume: Sequence[str],
     judge: str | None,
     progress: _Progress,
+    retry_failed: bool = False,
 ) -> EvalBatch:
     async def main() -> EvalBatch:
         task = asyncio.current_task()
         loop = asyncio.get_running_loop()
-        if task is not None:
+        main_thread = threading.current_thread() is threading.main_thread()  # signals reach only the main thread
+        if task is not None and main_thread:
             loop.add_signal_handler(signal.SIGTERM, task.cancel)  # a cron timeout stops as Ctrl-C does
         try:
             return await run_workloads(
@@ -271,12 +281,14 @@ def _run_batch(
                 nightly=nightly,
                 fresh=fresh,
                 resume=resume,
+                retry_failed=retry_failed,
                 judge=judge,
                 on_start=progress.started,
                 on_result=progress.result,
             )
         finally:
-            loop.remove_signal_handler(signal.SIGTERM)
+            if main_thread:
+                loop.remove_signal_handler(signal.SIGTERM)
 
     try:
         return asyncio.run(main())
@@ -300,78 +312,13 @@ def _report_batch(store: Store, batch: EvalBatch, nightly: bool) -> None:
         err.print(f"[red]failed[/] {failed.workload}: {failed.reason}", highlight=False, soft_wrap=True)
     errors = sum(s.errors for s in batch.summaries)
     if errors:
-        err.print(f"[yellow]![/] {errors} call(s) failed after retries and count as failed cases", highlight=False)
-
-
-@app.command()
-def gate(
-    config: ConfigOpt = DEFAULT_CONFIG,
-    workload: WorkloadOpt = None,
-    run: Annotated[str | None, typer.Option("--run", help="Judge this eval run (default: each workload's latest).")] = (
-        None
-    ),
-    format: Annotated[str, typer.Option("--format", "-f", help="table, md, json or junit.")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
-    strict: Annotated[bool, typer.Option(help="Exit 2 when a gate is INCONCLUSIVE (and none failed).")] = False,
-    seed: Annotated[int, typer.Option(help="Bootstrap seed (the same seed gives the same intervals).")] = 0,
-) -> None:
-    """Judge each workload's gates on its latest eval run; exit 1 on any FAIL (for CI)."""
-    if format not in ("table", "md", "json", "junit"):
-        raise fail(f"--format must be one of table, md, json, junit; got {format!r}")
-    migration = load_or_exit(config)
-    with store_or_exit(migration) as store:
-        try:
-            items = judge_workloads(migration, store, workloads=workload, run_id=run, seed=seed)
-        except LookupError as exc:
-            raise fail(str(exc).strip("'\"")) from None
-    title = f"Quality gates: {migration.name}"
-    if format == "table" or output is not None:
-        _gate_tables(items)
-    if format != "table":
-        text = {
-            "md": lambda: markdown_report(items, title),
-            "json": lambda: json.dumps(json_report(items, migration.name), indent=2, ensure_ascii=False) + "\n",
-            "junit": lambda: junit_report(items),
-        }[format]()
-        if output is None:
-            typer.echo(text, nl=False)
-        else:
-            output.write_text(text, encoding="utf-8")
-            err.print(f"wrote {format} report to {output}", highlight=False, soft_wrap=True)
-    verdict = verdict_of(items)
-    if verdict is Verdict.FAIL:
-        raise typer.Exit(1)
-    if strict and verdict is Verdict.INCONCLUSIVE:
-        raise typer.Exit(EXIT_PARTIAL)
-
-
-_STYLE = {Verdict.PASS: "green", Verdict.FAIL: "red", Verdict.INCONCLUSIVE: "yellow"}
-
-
-def _gate_tables(items: Sequence[WorkloadGates]) -> None:
-    for item in items:
-        run = f"run {item.run.id}" if item.run else "no eval run"
-        table = compact_table(f"{item.workload} ({run})", ("gate", "verdict", "estimate", "interval", "must be", "n",
-                                                           "more"), left=2)  # fmt: skip
-        for r in item.results:
-            points = "points" in r.metric
-            estimate = "—" if r.estimate is None else (f"{r.estimate:+.1f} pts" if points else f"×{r.estimate:.3f}")
-            interval = "—" if r.interval is None else (
-                f"[{r.interval[0]:+.1f}, {r.interval[1]:+.1f}]" if points
-                else f"[{r.interval[0]:.3f}, {r.interval[1]:.3f}]"
-            )  # fmt: skip
-            limit = f"> -{r.margin:g} pts" if points else f"≤ ×{r.margin:g}"
-            more = "" if r.more_cases_needed is None else f"{r.more_cases_needed:,}"
-            verdict = f"[{_STYLE[r.verdict]}]{r.verdict.value}[/]"
-            table.add_row(r.gate, verdict, estimate, interval, limit, str(r.n), more)
-        out.print(table)
-        for r in item.results:
-            out.print(f"  [{_STYLE[r.verdict]}]{r.gate}[/]: {r.reason}", highlight=False, soft_wrap=True)
-        if item.note:
-            out.print(f"  [yellow]note[/]: {item.note}", highlight=False, soft_wrap=True)
-        out.print()
-    verdict = verdict_of(items)
-    out.print(f"overall: [{_STYLE[verdict]}]{verdict.value}[/]")
+        err.print(
+            f"[yellow]![/] {errors} call(s) failed after retries (errors column): the pass rates and the gates "
+            "count each as a failed case for its model; if they were transient, retry them with "
+            "`modelswap eval --retry-failed`",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
@@ -463,8 +410,8 @@ def trend(
                 p.night.isoformat(),
                 *_rate_cells(old),
                 *_rate_cells(new),
-                "—" if d is None else f"{d.points:+.1f}",
-                "—" if d is None else f"[{d.interval.lower:+.1f}, {d.interval.upper:+.1f}]",
+                "—" if d is None else fmt.signed(d.points),
+                "—" if d is None else f"[{fmt.signed(d.interval.lower)}, {fmt.signed(d.interval.upper)}]",
                 "—" if d is None else str(d.n),
             )
         if not points:

@@ -1,19 +1,21 @@
 """Judging a migration's gates on its eval runs, and the reports CI and people read.
 
 For each workload, the gates in the migration file are judged on one eval run (the latest
-finished run of old and new, or one named): paired pass/fail per case for the pass-rate gate,
-per-case latency and cost of both arms for the ratio gates. A workload without such a run gets
-INCONCLUSIVE gates with the reason — never a PASS on no data.
+finished run of old and new, or one named): paired pass/fail per case for the pass-rate gate (a
+call that failed after its retries is a failed case for that model), failed calls per case for
+the error-rate gate, per-case latency and cost of both arms for the ratio gates. A workload
+without such a run gets INCONCLUSIVE gates with the reason — never a PASS on no data.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from modelswap.config import Migration
+from modelswap.evals.failures import ArmErrors, describe_kinds, pair_outcomes
 from modelswap.evals.results import gate_data, latest_run, outcomes
 from modelswap.gates import GateData, GateResult, Verdict, evaluate, overall, render_junit, render_markdown, to_json
 from modelswap.store import EvalRunRow, Store
@@ -29,6 +31,10 @@ class WorkloadGates:
     run: EvalRunRow | None
     results: list[GateResult]
     note: str = ""
+    errors: Mapping[str, ArmErrors] = field(default_factory=dict)
+    """Per arm: calls that failed after their retries, by kind (they count as failed cases)."""
+    excluded: Mapping[str, int] = field(default_factory=dict)
+    """Reason → cases left out of the pass-rate comparison."""
 
     @property
     def verdict(self) -> Verdict:
@@ -40,12 +46,18 @@ def judge_run(migration: Migration, store: Store, run: EvalRunRow, *, seed: int 
     gates = migration.workload(run.workload).gates
     by_arm = outcomes(store.eval_results(run.id))
     notes = [] if run.status == "finished" else [f"run {run.id} is {run.status}, not finished: figures are partial"]
-    failed = {arm: sum(o.error is not None for o in cases.values()) for arm, cases in by_arm.items()}
-    if any(failed.values()):
-        counts = ", ".join(f"{n} on {arm}" for arm, n in failed.items() if n)
-        notes.append(f"calls that failed after their retries ({counts}) are left out; run the eval again to retry them")
+    paired = pair_outcomes(by_arm)
+    failed = {arm: e for arm, e in paired.errors.items() if e.count}
+    if failed:
+        counts = "; ".join(f"{arm} {e.count:,} ({describe_kinds(e.kinds)})" for arm, e in failed.items())
+        notes.append(
+            f"calls that failed after their retries count as failed cases: {counts}; "
+            "if they were transient, retry them with `modelswap eval --retry-failed` before judging"
+        )
     data = gate_data(by_arm, seed=seed)
-    return WorkloadGates(run.workload, run, evaluate(gates, data), "; ".join(notes))
+    return WorkloadGates(
+        run.workload, run, evaluate(gates, data), "; ".join(notes), dict(paired.errors), dict(paired.excluded)
+    )
 
 
 def judge_workloads(
@@ -94,8 +106,13 @@ def markdown_report(items: Sequence[WorkloadGates], title: str) -> str:
     return "\n".join(parts)
 
 
+def _errors_json(item: WorkloadGates) -> dict[str, Any]:
+    return {arm: {"failed_calls": e.count, "kinds": dict(e.kinds)} for arm, e in item.errors.items()}
+
+
 def json_report(items: Sequence[WorkloadGates], migration: str) -> dict[str, Any]:
-    """A JSON-ready report: the overall verdict and each workload's gates with its run."""
+    """A JSON-ready report: the overall verdict and each workload's gates with its run, failed
+    calls per arm (with their kinds) and the cases left out of the pass-rate comparison."""
     return {
         "migration": migration,
         "overall": verdict_of(items).value,
@@ -105,6 +122,8 @@ def json_report(items: Sequence[WorkloadGates], migration: str) -> dict[str, Any
                 "run_id": item.run.id if item.run else None,
                 "golden_set_sha256": item.run.golden_set_sha256 if item.run else None,
                 "note": item.note or None,
+                "failed_calls": _errors_json(item),
+                "excluded_cases": dict(item.excluded),
                 **to_json(item.results),
             }
             for item in items
@@ -112,15 +131,19 @@ def json_report(items: Sequence[WorkloadGates], migration: str) -> dict[str, Any
     }
 
 
-def junit_report(items: Sequence[WorkloadGates]) -> str:
-    """JUnit XML with one ``testsuite`` per workload and one ``testcase`` per gate."""
+def junit_report(items: Sequence[WorkloadGates], *, allow_inconclusive: bool = False) -> str:
+    """JUnit XML with one ``testsuite`` per workload and one ``testcase`` per gate; a workload's
+    note (failed calls, excluded cases) is its suite's ``system-out``. INCONCLUSIVE is a
+    ``<failure type="inconclusive">`` unless ``allow_inconclusive``."""
     totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
     suites = []
     for item in items:
-        doc = ET.fromstring(render_junit(item.results, suite=f"{SUITE}.{item.workload}"))
-        for suite in doc.iter("testsuite"):
+        xml = render_junit(item.results, suite=f"{SUITE}.{item.workload}", allow_inconclusive=allow_inconclusive)
+        for suite in ET.fromstring(xml).iter("testsuite"):
             for key in totals:
                 totals[key] += int(suite.get(key, "0"))
+            if item.note:
+                ET.SubElement(suite, "system-out").text = item.note
             suites.append(suite)
     root = ET.Element("testsuites", {"name": SUITE, **{k: str(v) for k, v in totals.items()}})
     root.extend(suites)

@@ -1,10 +1,10 @@
 """An eval run read back: per (case, arm) outcomes, per-arm figures, and the data the gates judge.
 
 A case passes on an arm when every scorer passed it (``case_passed``: any failure fails it,
-any undecided scorer leaves it undecided). A call that failed after its retries is stored as
-failed, but read back here as *undecided*: the model never answered, so the case says nothing
-about its quality, and counting it against one arm would tilt the comparison by an outage.
-Such cases are counted apart (``errors``). Latency and cost are per (case, arm), taken once
+any undecided scorer leaves it undecided). A call that failed after its retries has no verdict
+in ``CaseOutcome`` (``passed`` is None, ``error`` set) and is counted apart in ``ArmFigures``
+(``errors``), but the gates count it as a **failed case for that model**: an app calling it
+would have got the error (``evals.failures``). Latency and cost are per (case, arm), taken once
 however many scorers scored it; a failed call has no latency or cost.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from modelswap.evals.failures import pair_outcomes
 from modelswap.evals.scorers.base import Score
 from modelswap.evals.scoring import case_passed
 from modelswap.gates import GateData
@@ -117,10 +118,10 @@ def run_figures(rows: Iterable[EvalResultRow], confidence: float = 0.95) -> dict
 def paired_outcomes(
     by_arm: Mapping[str, Mapping[str, CaseOutcome]], old: str = "old", new: str = "new"
 ) -> tuple[list[bool], list[bool]]:
-    """Pass/fail of ``old`` and ``new`` on the cases both decided, in the same case order."""
-    a, b = by_arm.get(old, {}), by_arm.get(new, {})
-    both = [c for c in a if c in b and a[c].passed is not None and b[c].passed is not None]
-    return [bool(a[c].passed) for c in both], [bool(b[c].passed) for c in both]
+    """Pass/fail of ``old`` and ``new`` on the cases both were asked, in the same case order; a
+    failed call is a fail, and only cases both failed or a scorer left undecided are left out."""
+    paired = pair_outcomes(by_arm, old, new)
+    return paired.old, paired.new
 
 
 def _paired_values(
@@ -141,15 +142,20 @@ def _paired_values(
 def gate_data(
     by_arm: Mapping[str, Mapping[str, CaseOutcome]], old: str = "old", new: str = "new", *, seed: int = 0
 ) -> GateData:
-    """What the gates judge, from one run: paired pass/fail, and per-case latency and cost of
-    both arms on the same cases (paired). Missing measurements are left out (→ INCONCLUSIVE)."""
-    old_pass, new_pass = paired_outcomes(by_arm, old, new)
+    """What the gates judge, from one run: paired pass/fail (a failed call fails the case),
+    failed calls per case, and per-case latency and cost of both arms on the same cases
+    (paired). Missing measurements are left out (→ INCONCLUSIVE)."""
+    paired = pair_outcomes(by_arm, old, new)
+    old_pass, new_pass = paired.old, paired.new
     a, b = by_arm.get(old, {}), by_arm.get(new, {})
     latency = _paired_values(a, b, "latency_ms")
     cost = _paired_values(a, b, "cost_usd")
     return GateData(
         old_pass=old_pass if old_pass else None,
         new_pass=new_pass if new_pass else None,
+        pass_rate_note=paired.note(old, new),
+        old_errors=paired.old_errors if paired.old_errors else None,
+        new_errors=paired.new_errors if paired.new_errors else None,
         old_latency=latency[0] if latency else None,
         new_latency=latency[1] if latency else None,
         latency_paired=True,

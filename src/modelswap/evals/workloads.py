@@ -20,7 +20,9 @@ from modelswap.config import Migration
 from modelswap.evals.case import GoldenSet
 from modelswap.evals.dataset import load_golden_set
 from modelswap.evals.errors import GoldenSetError
+from modelswap.evals.golden_check import nothing_to_score
 from modelswap.evals.ratelimit import RateLimit
+from modelswap.evals.results import latest_run
 from modelswap.evals.runner import EvalRunError, PairResult, RunPlan, RunSummary, run_eval
 from modelswap.evals.scorers.base import ScorerContext
 from modelswap.evals.targets import DEFAULT_CONCURRENCY, EvalSetupError, default_arms, migration_endpoints
@@ -64,6 +66,31 @@ def _load(path: Path, workload: str) -> GoldenSet:
     return load_golden_set(path, workload=workload)
 
 
+def retry_jobs(migration: Migration, store: Store, workloads: Sequence[str] | None = None) -> list[WorkloadJob]:
+    """Jobs that ask again, inside each workload's latest finished run of old and new, exactly
+    the calls that failed after their retries (their stored failures are dropped first)."""
+    known = {w.name: w for w in migration.workloads}
+    names = list(workloads) if workloads else [n for n, w in known.items() if w.golden_set is not None]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise EvalSetupError(f"unknown workload(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+    jobs = []
+    for name in names:
+        run = latest_run(store, name)
+        path = known[name].golden_set
+        if run is None or path is None:
+            continue
+        golden = _load(path, name)
+        if golden.sha256 != run.golden_set_sha256:
+            raise EvalSetupError(
+                f"--retry-failed: the golden set {path} changed since eval run {run.id}; run `modelswap eval` instead"
+            )
+        if any(r.error is not None for r in store.eval_results(run.id)):
+            store.delete_failed_eval_results(run.id)
+            jobs.append(WorkloadJob(name, golden, tuple(run.endpoints), run.id))
+    return jobs
+
+
 def plan_jobs(
     migration: Migration,
     store: Store,
@@ -73,7 +100,8 @@ def plan_jobs(
     resume: Sequence[str] = (),
 ) -> tuple[list[WorkloadJob], list[Skipped]]:
     """The jobs to run and the workloads skipped; raises ``EvalSetupError`` for what cannot be
-    run at all (an unknown workload or run id) and ``GoldenSetError`` for a bad golden set."""
+    run at all (an unknown workload or run id, a golden set that would score nothing) and
+    ``GoldenSetError`` for a bad golden set."""
     known = {w.name: w for w in migration.workloads}
     if resume:
         jobs = []
@@ -101,7 +129,11 @@ def plan_jobs(
                 raise EvalSetupError(f"workload {name!r} has no golden_set in {migration.source}")
             skipped.append(Skipped(name, "no golden_set in the migration file"))
             continue
-        jobs.append(WorkloadJob(name, _load(path, name), chosen))
+        golden = _load(path, name)
+        reason = nothing_to_score(golden)
+        if reason is not None:
+            raise EvalSetupError(f"workload {name!r}: {reason}")
+        jobs.append(WorkloadJob(name, golden, chosen))
     if not jobs:
         raise EvalSetupError(f"no workload in {migration.source} has a golden_set to evaluate")
     return jobs, skipped
@@ -118,6 +150,7 @@ async def run_workloads(
     nightly: bool = False,
     fresh: bool = False,
     resume: Sequence[str] = (),
+    retry_failed: bool = False,
     judge: str | None = None,
     on_start: Callable[[RunPlan], None] | None = None,
     on_result: Callable[[PairResult], None] | None = None,
@@ -126,9 +159,19 @@ async def run_workloads(
     """Run the golden sets of ``workloads`` (default: all that have one) on ``arms`` (default:
     old, new and every candidate), or resume the runs in ``resume``; store everything.
     ``fresh`` asks the models again instead of reusing earlier runs' cached answers;
-    ``started_at`` stamps the runs (a compressed clock, as the demo uses; default: now)."""
-    jobs, skipped = await asyncio.to_thread(plan_jobs, migration, store, workloads=workloads, arms=arms, resume=resume)
+    ``retry_failed`` asks again only the calls that failed in each workload's latest run (in that
+    run, so the gates judge the retried answers); ``started_at`` stamps the runs (a compressed
+    clock, as the demo uses; default: now)."""
+    skipped: list[Skipped] = []
+    if retry_failed:
+        jobs = await asyncio.to_thread(retry_jobs, migration, store, workloads)
+    else:
+        jobs, skipped = await asyncio.to_thread(
+            plan_jobs, migration, store, workloads=workloads, arms=arms, resume=resume
+        )
     batch = EvalBatch(skipped=list(skipped))
+    if not jobs:
+        return batch
     all_arms = list(dict.fromkeys(arm for job in jobs for arm in job.arms))
     prices = price_overrides(migration)
     async with migration_endpoints(

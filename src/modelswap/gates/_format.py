@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 MINUS = "\u2212"
 
 
@@ -45,3 +47,24 @@ def decimals_for(bounds: tuple[float, float], threshold: float, start: int = 1, 
 def count(value: int) -> str:
     """``12345`` → ``12,345``."""
     return f"{value:,}"
+
+
+def bound(value: float, decimals: int) -> str:
+    """An interval bound: like ``number``, but infinity prints as ``∞``."""
+    if math.isinf(value):
+        return "∞" if value > 0 else MINUS + "∞"
+    return number(value, decimals)
+
+
+def latency(ms: float) -> str:
+    """``1234.5`` → ``1,235 ms``; below 10 ms one decimal (``4.2 ms``)."""
+    return f"{ms:,.1f} ms" if abs(ms) < 10 else f"{ms:,.0f} ms"
+
+
+def cost(usd: float) -> str:
+    """A cost per request as dollars per 1,000 requests: ``9.676e-05`` → ``$0.097 per 1k requests``."""
+    per_k = usd * 1000
+    if per_k == 0:
+        return "$0 per 1k requests"
+    decimals = max(2, min(6, 1 - math.floor(math.log10(abs(per_k))))) if abs(per_k) < 1 else 2
+    return f"${per_k:,.{decimals}f} per 1k requests"

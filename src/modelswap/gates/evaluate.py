@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy.typing as npt
 
 from modelswap.config import Gates, RatioGate
+from modelswap.gates.error_rate import decide_error_rate
 from modelswap.gates.pass_rate import MIN_PAIRED_CASES, decide_pass_rate
 from modelswap.gates.ratio import Statistic, decide_ratio, min_cases_for
 from modelswap.gates.result import GateResult, Verdict
@@ -20,6 +21,12 @@ class GateData:
     """The old model's pass/fail per golden-set case."""
     new_pass: npt.ArrayLike | None = None
     """The new model's pass/fail on the same cases, in the same order."""
+    pass_rate_note: str = ""
+    """What the pass/fail outcomes count and leave out (failed calls, excluded cases), for the reason."""
+    old_errors: npt.ArrayLike | None = None
+    """Whether the old model's call failed (after its retries), per case both models were asked."""
+    new_errors: npt.ArrayLike | None = None
+    """The same for the new model, same cases, same order."""
     old_latency: npt.ArrayLike | None = None
     new_latency: npt.ArrayLike | None = None
     latency_paired: bool = False
@@ -64,8 +71,15 @@ def _ratio_gate(
     return decide_ratio(old, new, gate, statistic, paired=paired, seed=seed, name=name)
 
 
+def _noted(result: GateResult, note: str) -> GateResult:
+    if not note:
+        return result
+    reason = f"{result.reason} {note[0].upper()}{note[1:]}."
+    return replace(result, reason=reason, details={**result.details, "note": note})
+
+
 def evaluate(gates: Gates, data: GateData) -> list[GateResult]:
-    """Judge every configured gate (pass rate, p95 latency, cost per request), in that order."""
+    """Judge every configured gate (pass rate, error rate, p95 latency, cost per request), in that order."""
     results: list[GateResult] = []
     if gates.pass_rate is not None:
         pr = gates.pass_rate
@@ -74,7 +88,15 @@ def evaluate(gates: Gates, data: GateData) -> list[GateResult]:
             what = "paired pass/fail outcomes"
             results.append(_missing("pass_rate", metric, what, pr.max_drop_points, pr.confidence, MIN_PAIRED_CASES))
         else:
-            results.append(decide_pass_rate(data.old_pass, data.new_pass, pr))
+            results.append(_noted(decide_pass_rate(data.old_pass, data.new_pass, pr), data.pass_rate_note))
+    if gates.error_rate is not None:
+        er = gates.error_rate
+        if data.old_errors is None or data.new_errors is None:
+            metric, what = "error-rate difference new − old (points)", "calls of both models"
+            margin = er.max_increase_points
+            results.append(_missing("error_rate", metric, what, margin, er.confidence, MIN_PAIRED_CASES))
+        else:
+            results.append(decide_error_rate(data.old_errors, data.new_errors, er))
     if gates.p95_latency is not None:
         results.append(
             _ratio_gate(

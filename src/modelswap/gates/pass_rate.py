@@ -7,7 +7,6 @@ difference of exactly ``−margin`` the gate passes at most ``(1 − confidence)
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,9 +16,11 @@ from modelswap.config import PassRateGate
 from modelswap.gates import _format as fmt
 from modelswap.gates.result import GateResult, Verdict
 from modelswap.stats.paired import Discordance, discordance, mcnemar_exact, paired_difference_interval
-from modelswap.stats.samplesize import paired_cases_needed
+from modelswap.stats.samplesize import paired_cases_to_decide
 
 MIN_PAIRED_CASES = 30
+MAX_TOTAL = 10_000_000
+"""Largest total of paired cases the advice on further cases considers."""
 METHODS = {
     "tango": "Tango score interval for paired proportions (Tango 1998)",
     "newcombe": "Newcombe hybrid score interval for paired proportions (Newcombe 1998, method 10)",
@@ -40,8 +41,9 @@ def decide_pass_rate(
 
     ``old[i]`` and ``new[i]`` are the two models' pass/fail outcomes on case ``i``. Below
     ``min_cases`` paired cases the gate never passes (it may still FAIL when even the upper
-    bound is below the margin). ``more_cases_needed`` is the number of further cases for
-    ``power`` at the observed discordance (Nam 1997).
+    bound is below the margin). ``more_cases_needed`` is the number of further cases after
+    which the gate decides with probability ``power``, allowing for the uncertainty in the
+    observed discordance (predictive power, ``stats.samplesize.paired_cases_to_decide``).
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
@@ -111,25 +113,21 @@ def _judge(ctx: _Context, bounds: tuple[float, float], min_cases: int, power: fl
             f"this gate can pass, so {fmt.count(more)} more are needed."
         )
         return Verdict.INCONCLUSIVE, more, tail
-    needed = _more_needed(ctx.table, ctx.margin, ctx.confidence, power)
-    if needed is None:
+    further = paired_cases_to_decide(
+        ctx.table.new_only, ctx.table.old_only, n, ctx.margin / 100, ctx.confidence, power, max_total=MAX_TOTAL
+    )
+    if further.more is None:
         tail = (
-            f"it straddles {fmt.plain(limit)} points and the observed difference sits on the margin, "
-            "so no realistic number of further cases is likely to decide it."
+            f"it straddles {fmt.plain(limit)} points, and even {fmt.count(MAX_TOTAL)} paired cases in all would "
+            f"decide it with only {fmt.number(100 * further.probability, 0)} % probability."
         )
         return Verdict.INCONCLUSIVE, None, tail
-    more = max(needed, min_cases - n, 1)
+    more = max(further.more, min_cases - n, 1)
     tail = (
-        f"it straddles {fmt.plain(limit)} points: about {fmt.count(more)} more paired cases are needed "
-        f"to decide ({power * 100:g} % power if the observed discordance holds)."
+        f"it straddles {fmt.plain(limit)} points: about {fmt.count(more)} more paired cases would decide it "
+        f"with {power * 100:g} % probability (allowing for the uncertainty in the observed rates)."
     )
     return Verdict.INCONCLUSIVE, more, tail
-
-
-def _more_needed(table: Discordance, margin_pts: float, confidence: float, power: float) -> int | None:
-    """Further paired cases for ``power`` at the observed discordant proportions, or None."""
-    total = paired_cases_needed(table.new_only / table.n, table.old_only / table.n, margin_pts / 100, confidence, power)
-    return None if total is None else max(math.ceil(total) - table.n, 1)
 
 
 def _details(table: Discordance) -> dict[str, float | int | str]:

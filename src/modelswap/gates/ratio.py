@@ -1,8 +1,11 @@
-"""Ratio gates: p95 latency and cost per request, new / old, judged by a bootstrap interval.
+"""Ratio gates: p95 latency and cost per request, new / old, judged by a confidence interval.
 
-PASS when the whole interval lies at or below ``max_ratio``; FAIL when it lies entirely above;
-otherwise INCONCLUSIVE with the cases still needed (from the interval's width on the log
-scale, which shrinks as 1/√n).
+p95 latency: an order-statistic interval for the ratio of percentiles (``stats.quantile_ratio``),
+which keeps the false-pass rate at the limit at or below ``(1 - confidence) / 2`` at every n it
+judges (a BCa bootstrap of p95 did not: 3.4–3.7 % at n = 72). Cost per request: a BCa bootstrap
+of the ratio of means. PASS when the whole interval lies at or below ``max_ratio``; FAIL when it
+lies entirely above; otherwise INCONCLUSIVE with the cases still needed (from the interval's
+width on the log scale, which shrinks as 1/√n).
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ from modelswap.config import RatioGate
 from modelswap.gates import _format as fmt
 from modelswap.gates.result import GateResult, Verdict
 from modelswap.stats._validate import as_sample
-from modelswap.stats.bootstrap import BootstrapInterval, mean_ratio_interval, p95_ratio_interval
-from modelswap.stats.percentiles import min_n_for_quantile_interval
+from modelswap.stats.bootstrap import mean_ratio_interval
+from modelswap.stats.quantile_ratio import min_n_for_quantile_ratio, quantile_ratio_bounds
 
 Statistic = Literal["p95", "mean"]
 MIN_CASES = 30
@@ -33,10 +36,10 @@ _DEFAULTS: dict[str, tuple[str, str]] = {"p95": ("p95_latency", "latency"), "mea
 
 
 def min_cases_for(statistic: Statistic, confidence: float) -> int:
-    """Fewest values per arm before a ratio gate is judged: for p95 at least 30 and enough for a
-    distribution-free interval of p95 (72 at 95 %); for a mean (skewed costs) 100."""
+    """Fewest values per arm before a ratio gate is judged: for p95 at least 30 and enough for
+    one-sided order-statistic bounds of p95 (72 at 95 %); for a mean (skewed costs) 100."""
     if statistic == "p95":
-        return max(MIN_CASES, min_n_for_quantile_interval(95.0, confidence))
+        return max(MIN_CASES, min_n_for_quantile_ratio(95.0, confidence))
     return MIN_CASES_MEAN
 
 
@@ -53,10 +56,11 @@ def decide_ratio(
     name: str | None = None,
     label: str | None = None,
 ) -> GateResult:
-    """Judge ``statistic(new) / statistic(old)`` against ``gate.max_ratio`` with a BCa bootstrap interval.
+    """Judge ``statistic(new) / statistic(old)`` against ``gate.max_ratio``.
 
-    ``statistic`` is ``"p95"`` (latency) or ``"mean"`` (cost per request). ``paired=True``
-    when ``old_values[i]`` and ``new_values[i]`` are the same request (shadow traffic).
+    ``statistic`` is ``"p95"`` (latency: order-statistic interval) or ``"mean"`` (cost per
+    request: BCa bootstrap, ``resamples`` and ``seed``). ``paired=True`` when ``old_values[i]``
+    and ``new_values[i]`` are the same request (shadow traffic, eval runs).
     """
     if statistic not in _DEFAULTS:
         raise ValueError(f"statistic must be 'p95' or 'mean', got {statistic!r}")
@@ -85,16 +89,45 @@ def decide_ratio(
     if base_old <= 0:
         reason = f"the old model's {ctx.what} is {base_old:g}; a ratio needs a positive baseline."
         return ctx.result(Verdict.INCONCLUSIVE, reason, None)
-    interval_fn = p95_ratio_interval if statistic == "p95" else mean_ratio_interval
-    ci = interval_fn(old, new, confidence=ctx.confidence, resamples=resamples, seed=seed, paired=paired)
+    ci = _interval(old, new, statistic, ctx.confidence, resamples, seed, paired)
     d = fmt.decimals_for((ci.lower, ci.upper), ctx.max_ratio, start=2)
+    show = fmt.latency if statistic == "p95" else fmt.cost
     head = (
-        f"new {ctx.what} {_value(stat_new)} vs old {_value(base_old)} on {fmt.count(ctx.n)} {ctx.unit}: "
-        f"ratio {fmt.number(ci.estimate, d)} [{fmt.number(ci.lower, d)}, {fmt.number(ci.upper, d)}] "
+        f"new {ctx.what} {show(stat_new)} vs old {show(base_old)} on {fmt.count(ctx.n)} {ctx.unit}: "
+        f"ratio {fmt.number(ci.estimate, d)} [{fmt.number(ci.lower, d)}, {fmt.bound(ci.upper, d)}] "
         f"at {fmt.percent(ctx.confidence)}; the whole interval must lie at or below {fmt.plain(ctx.max_ratio)} to pass"
     )
     verdict, more, tail = _judge(ctx, ci, power)
     return ctx.result(verdict, f"{head}; {tail}", more, ci)
+
+
+_ORDER_STATISTICS = (
+    "order-statistic bounds of each arm's p95, combined on the log scale (Conover 1999; Price & Bonett 2002)"
+)
+
+
+@dataclass(frozen=True)
+class _RatioInterval:
+    estimate: float
+    lower: float
+    upper: float
+    method: str
+
+
+def _interval(
+    old: npt.NDArray[np.float64],
+    new: npt.NDArray[np.float64],
+    statistic: Statistic,
+    confidence: float,
+    resamples: int,
+    seed: int,
+    paired: bool,
+) -> _RatioInterval:
+    if statistic == "p95":
+        q = quantile_ratio_bounds(old, new, 95.0, confidence)
+        return _RatioInterval(q.estimate, q.lower, q.upper, _ORDER_STATISTICS)
+    b = mean_ratio_interval(old, new, confidence=confidence, resamples=resamples, seed=seed, paired=paired)
+    return _RatioInterval(b.estimate, b.lower, b.upper, _describe(b.method, b.resamples, b.paired))
 
 
 _STATISTICS: dict[str, Callable[[npt.NDArray[np.float64]], float]] = {
@@ -113,9 +146,7 @@ class _Context:
     sizes: tuple[int, int]
     unit: str
 
-    def result(
-        self, verdict: Verdict, reason: str, more: int | None, ci: BootstrapInterval | None = None
-    ) -> GateResult:
+    def result(self, verdict: Verdict, reason: str, more: int | None, ci: _RatioInterval | None = None) -> GateResult:
         return GateResult(
             gate=self.name,
             metric=f"{self.what} ratio new / old",
@@ -127,12 +158,12 @@ class _Context:
             n=self.n,
             reason=reason,
             more_cases_needed=more,
-            method="" if ci is None else _describe(ci),
+            method="" if ci is None else ci.method,
             details={"n_old": self.sizes[0], "n_new": self.sizes[1]},
         )
 
 
-def _judge(ctx: _Context, ci: BootstrapInterval, power: float) -> tuple[Verdict, int | None, str]:
+def _judge(ctx: _Context, ci: _RatioInterval, power: float) -> tuple[Verdict, int | None, str]:
     """Verdict, further cases needed, and the sentence explaining it."""
     limit = fmt.plain(ctx.max_ratio)
     if ci.upper <= ctx.max_ratio:
@@ -156,23 +187,19 @@ def _judge(ctx: _Context, ci: BootstrapInterval, power: float) -> tuple[Verdict,
     )
 
 
-def _describe(ci: BootstrapInterval) -> str:
-    kind = "BCa" if ci.method == "bca" else "percentile"
-    how = "cases resampled in pairs" if ci.paired else "arms resampled independently"
-    return f"{kind} bootstrap, {ci.resamples} resamples, {how} (Efron & Tibshirani 1993)"
+def _describe(method: str, resamples: int, paired: bool) -> str:
+    kind = "BCa" if method == "bca" else "percentile"
+    how = "cases resampled in pairs" if paired else "arms resampled independently"
+    return f"{kind} bootstrap, {resamples} resamples, {how} (Efron & Tibshirani 1993)"
 
 
-def _value(x: float) -> str:
-    return f"{x:.4g}"
-
-
-def _more_needed(ci: BootstrapInterval, max_ratio: float, n: int, confidence: float, power: float) -> int | None:
+def _more_needed(ci: _RatioInterval, max_ratio: float, n: int, confidence: float, power: float) -> int | None:
     """Further cases so that, if the estimate holds, the interval excludes ``max_ratio`` with ``power``.
 
     The standard error of the log ratio is read off the interval's half facing ``max_ratio``
     (bootstrap intervals of a p95 are often lopsided) and scaled as 1/√n.
     """
-    if min(ci.lower, ci.estimate) <= 0:
+    if min(ci.lower, ci.estimate) <= 0 or not math.isfinite(ci.upper):
         return None
     gap = abs(math.log(max_ratio) - math.log(ci.estimate))
     normal = NormalDist()

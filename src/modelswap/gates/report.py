@@ -21,29 +21,43 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _estimate(r: GateResult) -> str:
+def _threshold(r: GateResult) -> float:
+    """The value the interval is held against: −margin (pass rate), +margin (error rate), max ratio."""
+    if "points" not in r.metric:
+        return r.margin
+    return r.margin if r.metric.startswith("error-rate") else -r.margin
+
+
+def estimate_cell(r: GateResult) -> str:
+    """``−1.0 pts`` / ``0.0 pts`` / ``×1.12`` / ``—``: one style in every report."""
     if r.estimate is None:
         return "—"
-    if r.gate == "pass_rate" or "points" in r.metric:
-        return f"{fmt.signed(r.estimate, 1)} pts"
-    return f"×{r.estimate:.3g}"
+    if "points" in r.metric:
+        d = 1 if r.interval is None else fmt.decimals_for(r.interval, _threshold(r))
+        return f"{fmt.signed(r.estimate, d)} pts"
+    d = 2 if r.interval is None else fmt.decimals_for(r.interval, r.margin, start=2)
+    return f"×{fmt.number(r.estimate, d)}"
 
 
-def _interval(r: GateResult) -> str:
+def interval_cell(r: GateResult) -> str:
+    """``[−4.2, −1.9]`` with as many decimals as keep a bound from reading as the threshold."""
     if r.interval is None:
         return "—"
     lo, hi = r.interval
     if "points" in r.metric:
-        d = fmt.decimals_for((lo, hi), -r.margin)
+        d = fmt.decimals_for((lo, hi), _threshold(r))
         return f"[{fmt.signed(lo, d)}, {fmt.signed(hi, d)}]"
     d = fmt.decimals_for((lo, hi), r.margin, start=2)
-    return f"[{fmt.number(lo, d)}, {fmt.number(hi, d)}]"
+    return f"[{fmt.bound(lo, d)}, {fmt.bound(hi, d)}]"
 
 
-def _limit(r: GateResult) -> str:
-    if "points" in r.metric:
-        return f"> {fmt.plain(-r.margin)} pts"
-    return f"≤ ×{fmt.plain(r.margin)}"
+def limit_cell(r: GateResult) -> str:
+    """What the interval must clear: ``> −2 pts``, ``< +1 pts``, ``≤ ×1.2``."""
+    if "points" not in r.metric:
+        return f"≤ ×{fmt.plain(r.margin)}"
+    if r.metric.startswith("error-rate"):
+        return f"< {'+' if r.margin else ''}{fmt.plain(r.margin)} pts"
+    return f"> {fmt.plain(-r.margin)} pts"
 
 
 def render_markdown(results: Sequence[GateResult], title: str = "Quality gates") -> str:
@@ -59,7 +73,7 @@ def render_markdown(results: Sequence[GateResult], title: str = "Quality gates")
     for r in results:
         more = "—" if r.more_cases_needed is None else fmt.count(r.more_cases_needed)
         lines.append(
-            f"| {_cell(r.gate)} | {_ICON[r.verdict]} | {_estimate(r)} | {_interval(r)} | {_limit(r)} "
+            f"| {_cell(r.gate)} | {_ICON[r.verdict]} | {estimate_cell(r)} | {interval_cell(r)} | {limit_cell(r)} "
             f"| {fmt.percent(r.confidence)} | {fmt.count(r.n)} | {more} |"
         )
     lines.append("")
@@ -93,10 +107,15 @@ def to_json(results: Sequence[GateResult]) -> dict[str, Any]:
     }
 
 
-def render_junit(results: Sequence[GateResult], suite: str = "modelswap.gates") -> str:
-    """JUnit XML: one testcase per gate; FAIL → ``<failure>``, INCONCLUSIVE → ``<skipped>``, with the reason."""
-    failures = sum(r.verdict is Verdict.FAIL for r in results)
-    skipped = sum(r.verdict is Verdict.INCONCLUSIVE for r in results)
+def render_junit(
+    results: Sequence[GateResult], suite: str = "modelswap.gates", *, allow_inconclusive: bool = False
+) -> str:
+    """JUnit XML: one testcase per gate, with the reason. FAIL → ``<failure type="GateFailed">``;
+    INCONCLUSIVE → ``<failure type="inconclusive">`` (not enough evidence is not a green build),
+    or ``<skipped>`` with ``allow_inconclusive``."""
+    inconclusive = sum(r.verdict is Verdict.INCONCLUSIVE for r in results)
+    failures = sum(r.verdict is Verdict.FAIL for r in results) + (0 if allow_inconclusive else inconclusive)
+    skipped = inconclusive if allow_inconclusive else 0
     counts = {"tests": str(len(results)), "failures": str(failures), "errors": "0", "skipped": str(skipped)}
     root = ET.Element("testsuites", {"name": suite, **counts})
     ts = ET.SubElement(root, "testsuite", {"name": suite, **counts})
@@ -104,8 +123,10 @@ def render_junit(results: Sequence[GateResult], suite: str = "modelswap.gates") 
         case = ET.SubElement(ts, "testcase", {"classname": suite, "name": r.gate})
         if r.verdict is Verdict.FAIL:
             ET.SubElement(case, "failure", {"message": r.reason, "type": "GateFailed"}).text = r.reason
-        elif r.verdict is Verdict.INCONCLUSIVE:
+        elif r.verdict is Verdict.INCONCLUSIVE and allow_inconclusive:
             ET.SubElement(case, "skipped", {"message": r.reason})
+        elif r.verdict is Verdict.INCONCLUSIVE:
+            ET.SubElement(case, "failure", {"message": r.reason, "type": "inconclusive"}).text = r.reason
         out = ET.SubElement(case, "system-out")
         out.text = f"{r.verdict.value}: {r.reason}" + (f" [{r.method}]" if r.method else "")
     ET.indent(root)

@@ -13,7 +13,7 @@ from modelswap.plan.adjustments import Requirements, SuiteCheck, requirements
 from modelswap.plan.checklist import Checklist, ItemStatus, build_checklist, load_checklist, preset_of, ticks_from
 from modelswap.plan.evidence import STATES, CheckResult, Evidence, State, evaluate
 from modelswap.plan.export import iso, to_dict, to_json, to_markdown
-from modelswap.plan.facts import NightlyScore, PlanFacts, read_facts
+from modelswap.plan.facts import NightlyGates, NightlyScore, PlanFacts, read_facts
 from modelswap.plan.items import ITEMS, PHASES, Item, Phase, UnknownItem, item, items_of
 from modelswap.plan.progress import PhaseProgress, Progress
 from modelswap.plan.ticks import describe_tick, history, resolve, tick, untick
@@ -27,6 +27,7 @@ __all__ = [
     "Evidence",
     "Item",
     "ItemStatus",
+    "NightlyGates",
     "NightlyScore",
     "Phase",
     "PhaseProgress",

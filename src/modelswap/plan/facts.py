@@ -50,6 +50,17 @@ class NightlyScore:
     arms: Mapping[str, ArmPassCount]
 
 
+@dataclass(frozen=True, slots=True)
+class NightlyGates:
+    """The workload's gates judged on its latest finished nightly run of both models."""
+
+    run_id: str
+    verdict: str
+    """``PASS``, ``FAIL`` or ``INCONCLUSIVE`` (all gates together): only PASS proves anything."""
+    detail: str
+    """Each gate's verdict, and for INCONCLUSIVE the cases still needed, e.g. ``pass_rate INCONCLUSIVE (…)``."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanFacts:
     """What the store holds that bears on the plan, keyed by workload; ``now`` is when it was read."""
@@ -61,6 +72,8 @@ class PlanFacts:
     eval_runs: Mapping[str, tuple[EvalRunRow, ...]] = field(default_factory=dict)
     """Every eval run per workload, oldest first."""
     latest_nightly: Mapping[str, NightlyScore] = field(default_factory=dict)
+    nightly_gates: Mapping[str, NightlyGates] = field(default_factory=dict)
+    """Gate verdicts on the latest nightly run per workload (absent: not judged, which proves nothing)."""
     verdicts: Mapping[str, VerdictTally] = field(default_factory=dict)
     first_verdicts: tuple[datetime, ...] = ()
     """When each reviewed pair got its first verdict, oldest first."""
@@ -72,11 +85,23 @@ class PlanFacts:
     """Recorded evidence of the kinds the plan reads, oldest first."""
 
 
-def _latest_nightly(store: Store, runs: tuple[EvalRunRow, ...]) -> NightlyScore | None:
+def _latest_nightly_run(runs: tuple[EvalRunRow, ...]) -> EvalRunRow | None:
     for run in reversed(runs):
         if run.nightly and run_finished(run) and run_scores_both(run):
-            return NightlyScore(run.id, run.started_at, pass_counts(store, run.id))
+            return run
     return None
+
+
+def _gates_on(store: Store, migration: Migration, run: EvalRunRow) -> NightlyGates:
+    from modelswap.evals.gating import judge_run  # deferred: the evals stack is heavy to import
+
+    judged = judge_run(migration, store, run)
+    detail = "; ".join(
+        f"{r.gate} {r.verdict.value}"
+        + (f" ({r.more_cases_needed:,} more cases needed)" if r.more_cases_needed is not None else "")
+        for r in judged.results
+    )
+    return NightlyGates(run.id, judged.verdict.value, detail or "no gates configured")
 
 
 def read_facts(store: Store, migration: Migration, now: datetime) -> PlanFacts:
@@ -84,7 +109,8 @@ def read_facts(store: Store, migration: Migration, now: datetime) -> PlanFacts:
     names = [w.name for w in migration.workloads]
     baselines = {name: b for name in names if (b := store.latest_baseline(name)) is not None}
     runs = {name: tuple(eval_runs(store, name)) for name in names}
-    nightly = {name: n for name in names if (n := _latest_nightly(store, runs[name])) is not None}
+    latest = {name: r for name in names if (r := _latest_nightly_run(runs[name])) is not None}
+    nightly = {name: NightlyScore(r.id, r.started_at, pass_counts(store, r.id)) for name, r in latest.items()}
     evidence = tuple(row for kind in KNOWN_KINDS for row in read_evidence(store, kind))
     return PlanFacts(
         now=now,
@@ -92,6 +118,7 @@ def read_facts(store: Store, migration: Migration, now: datetime) -> PlanFacts:
         shadow=shadow_spans(store, names),
         eval_runs=runs,
         latest_nightly=nightly,
+        nightly_gates={name: _gates_on(store, migration, r) for name, r in latest.items()},
         verdicts=verdict_tallies(store, names),
         first_verdicts=tuple(first_verdict_times(store, names)),
         redteam=redteam_tallies(store),

@@ -78,7 +78,8 @@ ITEMS: tuple[Item, ...] = (
         "nightly-scoring",
         "shadow",
         "Score both models against the golden set nightly",
-        "finished nightly eval runs of both models on enough nights for every workload",
+        "finished nightly eval runs of both models on enough nights for every workload, "
+        "and its gates PASS on the latest (FAIL or INCONCLUSIVE never ticks it)",
     ),
     Item(
         7,

@@ -87,18 +87,35 @@ def _nightly_figure(ctx: Context, workload: str, nights: int) -> str:
     return " ".join(parts)
 
 
+def _gates_figure(ctx: Context, workload: str) -> str:
+    gates = ctx.facts.nightly_gates.get(workload)
+    return "" if gates is None else f"; gates {gates.verdict}: {gates.detail}"
+
+
+def gates_hold(ctx: Context, workload: str) -> bool:
+    """Whether the gates PASS on the workload's latest nightly run: FAIL, INCONCLUSIVE or no
+    judgement proves nothing, so it never ticks the item."""
+    gates = ctx.facts.nightly_gates.get(workload)
+    return gates is not None and gates.verdict == "PASS"
+
+
 def nightly_scoring(ctx: Context) -> Evidence:
     need = ctx.reqs.nightly_nights
     nights = {w: _nights(ctx, w) for w in ctx.names}
     counts = {w: len(v) for w, v in nights.items()}
-    ok = [w for w in ctx.names if counts[w] >= need]
+    enough = [w for w in ctx.names if counts[w] >= need]
+    ok = [w for w in enough if gates_hold(ctx, w)]
     n = len(ctx.names)
-    figures = tuple(_nightly_figure(ctx, w, counts[w]) if counts[w] else f"{w}: no nightly run yet" for w in ctx.names)
+    figures = tuple(
+        _nightly_figure(ctx, w, counts[w]) + _gates_figure(ctx, w) if counts[w] else f"{w}: no nightly run yet"
+        for w in ctx.names
+    )
     data = {
         "required_nights": need,
         "workloads": {
             w: {
                 "nights": counts[w],
+                "gates": g.verdict if (g := ctx.facts.nightly_gates.get(w)) else None,
                 "latest": {arm: {"passed": c.passed, "cases": c.cases} for arm, c in s.arms.items()}
                 if (s := ctx.facts.latest_nightly.get(w))
                 else None,
@@ -106,13 +123,17 @@ def nightly_scoring(ctx: Context) -> Evidence:
             for w in ctx.names
         },
     }
-    source = "nightly eval runs of both models in the store"
-    progress = sum(min(1.0, counts[w] / need) for w in ctx.names) / n if need else 1.0
+    source = "nightly eval runs of both models in the store, and the gates judged on the latest"
+    progress = sum(min(1.0, counts[w] / need) * (1.0 if gates_hold(ctx, w) else 0.9) for w in ctx.names) / n
     if len(ok) == n:
         done_at = max(nights[w][need - 1][1] for w in ctx.names) if need else None
-        return Evidence(
-            "done", f"{need}+ nights of paired scoring for all {n} workloads", figures, 1.0, done_at, source, data=data
-        )
+        summary = f"{need}+ nights of paired scoring for all {n} workloads, gates PASS on the latest"
+        return Evidence("done", summary, figures, 1.0, done_at, source, data=data)
+    if len(enough) == n:
+        held = ", ".join(f"{w} {g.verdict if (g := ctx.facts.nightly_gates.get(w)) else 'not judged'}"
+                         for w in ctx.names if w not in ok)  # fmt: skip
+        summary = f"{need}+ nights of paired scoring for all {n} workloads, but the gates do not pass: {held}"
+        return Evidence("in_progress", summary, figures, progress, source=source, data=data)
     started = [w for w in ctx.names if counts[w]]
     if not started:
         return Evidence("not_started", "no nightly eval run of both models yet", figures, source=source, data=data)

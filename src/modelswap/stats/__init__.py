@@ -2,9 +2,10 @@
 
 - ``proportions``: Wilson interval for one pass rate.
 - ``paired``: old vs new on the same cases — discordance, Tango and Newcombe intervals, exact McNemar.
-- ``percentiles``: numpy's percentile and a distribution-free interval from order statistics.
+- ``percentiles``: numpy's percentile and distribution-free intervals and bounds from order statistics.
+- ``quantile_ratio``: an order-statistic interval for a ratio of percentiles (p95 latency new / old).
 - ``bootstrap``: seeded percentile/BCa intervals for p95 ratios and mean costs.
-- ``samplesize``: cases needed to decide a non-inferiority margin.
+- ``samplesize``: cases needed to decide a non-inferiority margin (plug-in and predictive).
 - ``sequential``: always-valid mSPRT for canaries, Mann-Whitney for latency shifts.
 """
 
@@ -26,9 +27,23 @@ from modelswap.stats.paired import (
     tango_interval,
     tango_score,
 )
-from modelswap.stats.percentiles import QuantileInterval, min_n_for_quantile_interval, percentile, quantile_interval
+from modelswap.stats.percentiles import (
+    QuantileInterval,
+    min_n_for_quantile_bound,
+    min_n_for_quantile_interval,
+    percentile,
+    quantile_bound,
+    quantile_interval,
+)
 from modelswap.stats.proportions import wilson_bounds, wilson_interval, z_two_sided
-from modelswap.stats.samplesize import paired_cases_needed, unpaired_cases_needed
+from modelswap.stats.quantile_ratio import QuantileRatioInterval, min_n_for_quantile_ratio, quantile_ratio_bounds
+from modelswap.stats.samplesize import (
+    FurtherCases,
+    paired_cases_needed,
+    paired_cases_to_decide,
+    predictive_decision_probability,
+    unpaired_cases_needed,
+)
 from modelswap.stats.sequential import (
     SequentialLook,
     ShiftTest,
@@ -43,8 +58,10 @@ from modelswap.stats.sequential import (
 __all__ = [
     "BootstrapInterval",
     "Discordance",
+    "FurtherCases",
     "Interval",
     "QuantileInterval",
+    "QuantileRatioInterval",
     "SequentialLook",
     "ShiftTest",
     "always_valid_p",
@@ -53,16 +70,22 @@ __all__ = [
     "mcnemar_exact",
     "mean_interval",
     "mean_ratio_interval",
+    "min_n_for_quantile_bound",
     "min_n_for_quantile_interval",
+    "min_n_for_quantile_ratio",
     "mixture_log_lr",
     "newcombe_paired_bounds",
     "newcombe_paired_interval",
     "normal_mean_log_lr",
     "p95_ratio_interval",
     "paired_cases_needed",
+    "paired_cases_to_decide",
     "paired_difference_interval",
     "percentile",
+    "predictive_decision_probability",
+    "quantile_bound",
     "quantile_interval",
+    "quantile_ratio_bounds",
     "quantile_ratio_interval",
     "rate_difference",
     "rate_increase_look",

@@ -17,7 +17,11 @@ exclude the margin, i.e. a one-sided test at ``(1 - confidence) / 2``.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from statistics import NormalDist
+
+import numpy as np
+import numpy.typing as npt
 
 from modelswap.stats._validate import check_confidence
 
@@ -100,3 +104,104 @@ def unpaired_cases_needed(
         return None
     var = p_old * (1.0 - p_old) + p_new * (1.0 - p_new)
     return max(1, math.ceil((z_alpha + z_beta) ** 2 * var / gap**2 - 1e-9))
+
+
+@dataclass(frozen=True)
+class FurtherCases:
+    """Further paired cases likely to decide a non-inferiority gate, allowing for what is unknown."""
+
+    more: int | None
+    """Further cases at which the decision probability first reaches the target; None if it does
+    not within ``max_total`` cases in all."""
+    probability: float
+    """Predictive probability that the gate decides (PASS or FAIL) with ``more`` further cases
+    (with ``max_total`` when ``more`` is None)."""
+
+
+def _decision_probability(
+    cells: npt.NDArray[np.float64], observed: tuple[int, int, int], extra: npt.ArrayLike, theta0: float, z: float
+) -> npt.NDArray[np.float64]:
+    """For each number of further cases in ``extra``: the mean over posterior draws (``cells``) of
+    the probability that the score test at θ0 rejects on either side with those cases added."""
+    f, g, n = observed
+    m = np.asarray(extra, dtype=np.float64).reshape(-1, 1)
+    p10, p01 = cells[:, 0], cells[:, 1]
+    total = n + m
+    delta = p10 - p01
+    pool10, pool01 = (f + m * p10) / total, (g + m * p01) / total
+    b = -pool10 - pool01 + (2.0 - pool10 + pool01) * theta0
+    c = -pool01 * theta0 * (1.0 - theta0)
+    q = (-b + np.sqrt(np.maximum(b * b - 8.0 * c, 0.0))) / 4.0
+    scale = z * np.sqrt(np.maximum(total * (2.0 * q + theta0 * (1.0 - theta0)), 0.0))
+    mean = (f - g) + m * delta - total * theta0
+    sd = np.sqrt(np.maximum(m * (p10 + p01 - delta * delta), 1e-12))
+    from scipy import special  # deferred: importing scipy costs most of a second
+
+    return np.asarray((special.ndtr((mean - scale) / sd) + special.ndtr((-mean - scale) / sd)).mean(axis=1))
+
+
+def predictive_decision_probability(
+    new_only: int,
+    old_only: int,
+    n: int,
+    more: int,
+    margin: float,
+    confidence: float = 0.95,
+    *,
+    draws: int = 1000,
+    seed: int = 0,
+) -> float:
+    """Probability that Tango's interval excludes ``-margin`` once ``more`` paired cases are added to
+    the ``n`` observed (``new_only``/``old_only`` discordant), averaged over a Jeffreys posterior."""
+    z, _ = _z_values(confidence, 0.5)
+    m = _check_margin(margin)
+    cells = np.random.default_rng(seed).dirichlet(
+        [new_only + 0.5, old_only + 0.5, n - new_only - old_only + 0.5], size=draws
+    )
+    return float(_decision_probability(cells, (new_only, old_only, n), [more], -m, z)[0])
+
+
+def paired_cases_to_decide(
+    new_only: int,
+    old_only: int,
+    n: int,
+    margin: float,
+    confidence: float = 0.95,
+    target: float = 0.8,
+    *,
+    draws: int = 1000,
+    seed: int = 0,
+    max_total: int = 10_000_000,
+) -> FurtherCases:
+    """Further paired cases after which Tango's interval likely excludes ``-margin`` (on either side).
+
+    Predictive power (Spiegelhalter, Abrams & Myles 2004, "Bayesian Approaches to Clinical Trials
+    and Health-Care Evaluation", §6.5): the probability of deciding, averaged over what the
+    observed ``new_only``/``old_only`` of ``n`` cases leave unknown (a Jeffreys Dirichlet
+    posterior of the discordant cells), with the future cases added to those in hand. Unlike the
+    plug-in sample size (``paired_cases_needed``), it does not take the observed discordance for
+    the truth, so at small n it asks for more, and on the margin it still gives a finite number.
+    """
+    m = _check_margin(margin)
+    z, _ = _z_values(confidence, 0.5)
+    if not 0.0 < target < 1.0:
+        raise ValueError(f"target must be a probability, e.g. 0.8, got {target}")
+    if n < 1 or min(new_only, old_only) < 0 or new_only + old_only > n:
+        raise ValueError(f"need 0 <= new_only + old_only <= n with n >= 1, got {new_only}, {old_only}, {n}")
+    rng = np.random.default_rng(seed)
+    cells = rng.dirichlet([new_only + 0.5, old_only + 0.5, n - new_only - old_only + 0.5], size=draws)
+    observed = (new_only, old_only, n)
+
+    def prob(extra: int) -> float:
+        return float(_decision_probability(cells, observed, [extra], -m, z)[0])
+
+    grid = np.unique(np.round(np.geomspace(1, max(max_total - n, 1), 24)).astype(np.int64))
+    reached = np.flatnonzero(_decision_probability(cells, observed, grid, -m, z) >= target)
+    if reached.size == 0:
+        return FurtherCases(None, prob(int(grid[-1])))
+    first = int(reached[0])
+    low, high = (0 if first == 0 else int(grid[first - 1])), int(grid[first])
+    while high - low > max(1, high // 100):  # bisect to 1 % between the last grid point short of it and the next
+        mid = (low + high) // 2
+        low, high = (mid, high) if prob(mid) < target else (low, mid)
+    return FurtherCases(high, prob(high))

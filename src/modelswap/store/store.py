@@ -270,6 +270,12 @@ class Store:
         """Record eval results in one transaction; a repeated (run, case, arm, scorer) fails it."""
         self._insert_many(t.eval_results, rows, _EVAL_RESULT)
 
+    def delete_failed_eval_results(self, run_id: str) -> int:
+        """Forget a run's results whose call failed (so resuming the run asks those again); how many rows."""
+        e = t.eval_results
+        with self._write() as conn:
+            return int(conn.execute(sa.delete(e).where(e.c.run_id == run_id, e.c.error.is_not(None))).rowcount)
+
     def eval_results(self, run_id: str) -> list[EvalResultRow]:
         """A run's results, ordered by case, arm and scorer."""
         e = t.eval_results

@@ -1,11 +1,14 @@
 """One case from one record (a JSONL line, a CSV row, a YAML test), with every problem it has.
 
-All readers end here, so every format checks the same things: an id, a workload, messages or a
-prompt that renders, tools, an expected answer, assertions that build, tags.
+All readers end here, so every format checks the same things: an id, a workload, messages, a
+prompt that renders or a plain ``input`` string, tools, an expected answer, assertions that
+build, tags. An ``expected`` answer without any ``assert`` is scored by an exact match after
+normalising (``DEFAULT_FOR_EXPECTED``), as promptfoo users expect.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +23,7 @@ FIELDS = (
     "workload",
     "messages",
     "prompt",
+    "input",
     "vars",
     "tools",
     "expected",
@@ -28,6 +32,9 @@ FIELDS = (
     "description",
     "metadata",
 )
+DEFAULT_FOR_EXPECTED: Json = {"type": "equals", "normalize": True}
+"""The scorer of a case that gives ``expected`` and no ``assert``: equal after trimming, folding
+case and collapsing whitespace (a JSON object with several fields is compared as JSON instead)."""
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
 
@@ -93,15 +100,18 @@ def check_assertions(value: Any, problems: list[str]) -> tuple[Json, ...]:
 
 
 def _conversation(record: Mapping[str, Any], variables: Json) -> tuple[tuple[Json, ...], str | None]:
-    messages, prompt = record.get("messages"), record.get("prompt")
-    if messages is not None and prompt is not None:
-        raise ValueError("give messages or prompt, not both")
-    if prompt is not None:
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise ValueError("prompt must be a non-empty string")
-        return ({"role": "user", "content": render(prompt, variables)},), prompt
+    given = [k for k in ("messages", "prompt", "input") if record.get(k) is not None]
+    if len(given) > 1:
+        raise ValueError(f"give one of messages, prompt or input, not {' and '.join(given)}")
+    messages = record.get("messages")
+    for key in ("prompt", "input"):  # input: a plain prompt string, one user message, as other tools write it
+        prompt = record.get(key)
+        if prompt is not None:
+            if not isinstance(prompt, str) or not prompt.strip():
+                raise ValueError(f"{key} must be a non-empty string")
+            return ({"role": "user", "content": render(prompt, variables)},), prompt
     if messages is None:
-        raise ValueError("no messages and no prompt")
+        raise ValueError("no messages, prompt or input: nothing to ask the model")
     checked = check_messages(messages)
     return (tuple(render_value(list(checked), variables)) if variables else checked), None
 
@@ -113,6 +123,18 @@ def _text_field(record: Mapping[str, Any], key: str, fallback: str | None) -> st
     if value is not None and not isinstance(value, str):
         raise ValueError(f"{key} must be a string, not {type(value).__name__}")
     return value
+
+
+def _with_guess(key: Any) -> str:
+    """``'expect' (did you mean 'expected'?)`` for a near miss, else the quoted key."""
+    close = difflib.get_close_matches(str(key), [*FIELDS, "assertions"], n=1, cutoff=0.6)
+    return f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key)
+
+
+def _default_for(expected: Json) -> Json:
+    if "value" not in expected and len(expected) > 1:
+        return {"type": "equals", "value": dict(expected)}  # several fields: the answer is this JSON
+    return dict(DEFAULT_FOR_EXPECTED)
 
 
 def _attempt(where: Where, fn: Any, *args: Any) -> Any:
@@ -128,7 +150,7 @@ def case_from_record(record: Mapping[str, Any], where: Where) -> Case:
     problems = where.problems
     unknown = [k for k in record if k not in FIELDS and k != "assertions"]
     if unknown:
-        problems.append(f"unknown field(s) {', '.join(map(repr, unknown))} (known: {', '.join(FIELDS)})")
+        problems.append(f"unknown field(s) {', '.join(map(_with_guess, unknown))} (known: {', '.join(FIELDS)})")
     case_id = _attempt(where, _text_field, record, "id", where.default_id)
     if case_id is None and not any(p.startswith("id ") for p in problems):
         problems.append("missing id")
@@ -145,6 +167,8 @@ def case_from_record(record: Mapping[str, Any], where: Where) -> Case:
     if expected is not None and not isinstance(expected, dict):
         expected = {"value": expected}
     assertions = check_assertions(record.get("assert", record.get("assertions")), problems)
+    if expected and not assertions:
+        assertions = (_default_for(expected),)
     tags = _attempt(where, check_tags, record.get("tags"))
     metadata = record.get("metadata") or {}
     if not isinstance(metadata, dict):

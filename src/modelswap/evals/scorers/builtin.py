@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,10 +30,16 @@ def reference(value: Any, case: Case) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
+def normalized(text: str) -> str:
+    """Text as ``normalize`` compares it: Unicode NFKC, case folded, whitespace runs as one space, trimmed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 @scorer("equals", aliases=("exact",))
 @dataclass(frozen=True, kw_only=True)
 class Equals(SyncScorer):
-    """Output text equals ``value`` (after ``strip``, optionally ignoring case).
+    """Output text equals ``value`` (after ``strip``, optionally ignoring case; with ``normalize``
+    also ignoring Unicode form and runs of whitespace — the default for a case with only ``expected``).
 
     A dict or list ``value`` is compared as JSON with the output parsed as JSON.
     """
@@ -40,6 +47,7 @@ class Equals(SyncScorer):
     value: Any = None
     strip: bool = True
     ignore_case: bool = False
+    normalize: bool = False
 
     def check(self, case: Case, output: Output) -> Score:
         if isinstance(self.value, (dict, list)):
@@ -53,7 +61,10 @@ class Equals(SyncScorer):
             return self.verdict(None, NO_REFERENCE)
         got = output.text.strip() if self.strip else output.text
         want = want.strip() if self.strip else want
-        same = got.casefold() == want.casefold() if self.ignore_case else got == want
+        if self.normalize:
+            same = normalized(got) == normalized(want)
+        else:
+            same = got.casefold() == want.casefold() if self.ignore_case else got == want
         return self.verdict(same, f"output equals {clip(want)}" if same else f"expected {clip(want)}, got {clip(got)}")
 
 
