@@ -76,6 +76,6 @@ async def test_rollback_and_share_gauges_follow_the_routing_state(
     assert sample(text, "modelswap_rollback_active", workload=WORKLOAD) == 1
     assert sample(text, "modelswap_new_model_share_percent", workload=WORKLOAD) == 0
 
-    flag.set_stage(store, WORKLOAD, "full", None, "alice", "promote")
+    flag.set_stage(store, WORKLOAD, "full", None, "alice", "promote", clear_rollback=True)
     await asyncio.to_thread(gw.app.routes.refresh)
     assert sample(await gw.metrics(), "modelswap_new_model_share_percent", workload=WORKLOAD) == 100
