@@ -254,11 +254,28 @@ def wait_for(condition: Any, timeout: float = 5.0, what: str = "condition") -> N
         time.sleep(0.01)
 
 
+class Unwalkable(dict[str, object]):
+    """A body part the redaction cannot walk (as if a bug broke it)."""
+
+    def items(self):  # type: ignore[override]
+        raise RuntimeError("cannot walk this")
+
+    def __iter__(self):  # type: ignore[override]
+        raise RuntimeError("cannot walk this")
+
+
+class NotJson:
+    """A value that passes redaction untouched but that the store cannot encode."""
+
+    def __repr__(self) -> str:
+        return "NotJson()"
+
+
 def test_a_body_that_cannot_be_redacted_is_stored_reduced_and_the_writer_lives_on(store: Store) -> None:
     recorder = Recorder(store, "redacted", flush_interval_s=0.01)
     recorder.start()
     try:
-        poison = request({"messages": [{"role": "user", "content": "hi"}], "extra": deep(600)})
+        poison = request({"messages": [{"role": "user", "content": "hi"}], "extra": Unwalkable(x=1)})
         neighbours = [request({"messages": []}) for _ in range(5)]
         for row in [neighbours[0], poison, *neighbours[1:]]:
             recorder.add_request(row)
@@ -270,17 +287,17 @@ def test_a_body_that_cannot_be_redacted_is_stored_reduced_and_the_writer_lives_o
         recorder.close()
     rows = {r.id: r for r in stored(store)[0]}
     assert rows[poison.id].request_body is None and rows[poison.id].response_body is None
-    assert "record reduced" in (rows[poison.id].error or "") and "RecursionError" in (rows[poison.id].error or "")
+    assert "record reduced" in (rows[poison.id].error or "") and "RuntimeError" in (rows[poison.id].error or "")
     assert all(rows[r.id].request_body == {"messages": []} for r in [*neighbours, later])
     assert recorder.reduced == 1 and recorder.restarts == 0
     assert sample(recorder_metrics(recorder), "modelswap_records_reduced_total") == 1
 
 
 def test_a_row_the_store_refuses_is_reduced_and_its_neighbours_are_kept(store: Store) -> None:
-    # 300 levels: the redaction walks it, but the JSON column's encoder refuses it (limit 254)
+    # the redaction passes an unknown object through, but the JSON column's encoder refuses it
     recorder = Recorder(store, "full", batch_max=1000)
     rows = [request({"messages": [], "n": i}) for i in range(40)]
-    poison = request({"messages": [], "extra": deep(300)})
+    poison = request({"messages": [], "extra": NotJson()})
     rows.insert(17, poison)
     for row in rows:
         recorder.add_request(row)
@@ -291,7 +308,7 @@ def test_a_row_the_store_refuses_is_reduced_and_its_neighbours_are_kept(store: S
     assert set(by_id) == {r.id for r in rows} and len(pairs) == 41, "nothing lost, pairs included"
     assert by_id[poison.id].request_body is None
     assert "the store refused it" in (by_id[poison.id].error or "")
-    assert "Recursion limit" in (by_id[poison.id].error or "")
+    assert "not JSON serializable" in (by_id[poison.id].error or "")
     assert all(by_id[r.id].request_body == r.request_body for r in rows if r is not poison)
     assert (recorder.reduced, recorder.dropped, recorder.depth) == (1, 0, 0)
     metrics = recorder_metrics(recorder)
@@ -302,7 +319,7 @@ def test_a_row_the_store_refuses_is_reduced_and_its_neighbours_are_kept(store: S
 def test_the_reason_a_row_was_refused_never_holds_its_values(store: Store) -> None:
     recorder = Recorder(store, "full")
     secret_text = "customer 4111 1111 1111 1111 says hello"
-    recorder.add_request(request({"messages": [{"role": "user", "content": secret_text}], "extra": deep(300)}))
+    recorder.add_request(request({"messages": [{"role": "user", "content": secret_text}], "extra": NotJson()}))
     recorder.flush()
     (row,) = stored(store)[0]
     assert row.error is not None and "4111" not in row.error and "INSERT" not in row.error

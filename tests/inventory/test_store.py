@@ -150,7 +150,8 @@ def test_requests_the_gateway_refused_are_not_spend(store: Store) -> None:
     store.insert_requests([refused])
     (support,) = spend_report(store, ["support-chat"], until=DAY0 + timedelta(days=6)).workloads
     assert support.days[-1].requests == {"old": 6, "new": 4}
-    assert support.days[-1].counterfactual_usd == pytest.approx(10 * 0.002), "no model was called for it"
+    # the counterfactual covers what the new arm served (4 requests at the old arm's $0.002), not the refusal
+    assert support.days[-1].counterfactual_usd == pytest.approx(4 * 0.002), "no model was called for it"
 
 
 def test_without_a_baseline_the_old_arm_is_the_reference(store: Store) -> None:
