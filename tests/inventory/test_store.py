@@ -60,8 +60,8 @@ def store(store_url: str) -> Iterator[Store]:
         endpoints=["old", "new"],
         spec={},
     )
-    opened.start_eval_run(run)
-    opened.insert_eval_results(
+    opened.evals.start(run)
+    opened.evals.add_results(
         [
             EvalResultRow(run_id=run.id, case_id="c1", arm="old", scorer="exact", passed=True),
             EvalResultRow(run_id=run.id, case_id="c1", arm="old", scorer="json", passed=True),
@@ -72,7 +72,7 @@ def store(store_url: str) -> Iterator[Store]:
             EvalResultRow(run_id=run.id, case_id="c2", arm="new", scorer="exact", passed=False),
         ]
     )
-    opened.finish_eval_run(run.id, status="finished", finished_at=DAY0 + timedelta(minutes=5))
+    opened.evals.finish(run.id, status="finished", finished_at=DAY0 + timedelta(minutes=5))
     try:
         yield opened
     finally:
@@ -104,7 +104,7 @@ def test_inventory_and_baseline_are_stored_as_evidence(store: Store, store_url: 
     assert row.figures["summary"].startswith("support-chat: 9.0 requests/day")
 
     (baseline,) = record_baseline(store, inv, now)
-    stored = store.latest_baseline("support-chat")
+    stored = store.baselines.latest("support-chat")
     assert stored is not None and stored.figures == baseline.figures
     figures = stored.figures
     assert figures["pass_rate"] == pytest.approx(2 / 3)  # c1 and c3 pass every scorer; c4 was not scored
@@ -147,7 +147,7 @@ def test_requests_the_gateway_refused_are_not_spend(store: Store) -> None:
         latency_ms=0.1,
         error_kind="body_too_deep",
     )
-    store.insert_requests([refused])
+    store.requests.insert([refused])
     (support,) = spend_report(store, ["support-chat"], until=DAY0 + timedelta(days=6)).workloads
     assert support.days[-1].requests == {"old": 6, "new": 4}
     assert support.days[-1].counterfactual_usd == pytest.approx(10 * 0.002), "no model was called for it"

@@ -21,12 +21,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-import sqlalchemy as sa
 
 from modelswap.evals.results import ArmFigures, latest_run, outcomes, run_figures
 from modelswap.stats import percentile
 from modelswap.store import BaselineRow, EvalResultRow, EvalRunRow, Store
-from modelswap.store import schema as t
 
 Json = dict[str, Any]
 
@@ -221,24 +219,14 @@ def baseline_figures(
 
 def read_traffic(store: Store, workload: str, *, arm: str = "old", since: datetime | None = None) -> Traffic:
     """The successful requests ``arm`` served for ``workload`` (since ``since``), from the gateway's records."""
-    r = t.requests
-    query = sa.select(r.c.latency_ms, r.c.cost_usd, r.c.ts).where(
-        r.c.workload == workload, r.c.arm == arm, r.c.status >= 200, r.c.status < 300
+    samples = store.requests.served(workload, arm, since=since)
+    times = [x.ts for x in samples]
+    return Traffic(
+        [x.latency_ms for x in samples if x.latency_ms is not None],
+        [x.cost_usd for x in samples if x.cost_usd is not None],
+        min(times, default=None),
+        max(times, default=None),
     )
-    if since is not None:
-        query = query.where(r.c.ts >= since)
-    latencies: list[float] = []
-    costs: list[float] = []
-    first = last = None
-    with store.engine.connect() as conn:
-        for latency, cost_usd, ts in conn.execute(query):
-            if latency is not None:
-                latencies.append(float(latency))
-            if cost_usd is not None:
-                costs.append(float(cost_usd))
-            first = ts if first is None or ts < first else first
-            last = ts if last is None or ts > last else last
-    return Traffic(latencies, costs, first, last)
 
 
 def _source(run: EvalRunRow | None, traffic: Traffic | None, figures: Json) -> str:
@@ -268,7 +256,7 @@ def take_baseline(
     A baseline on fewer than ``min_sample`` cases or requests is stored with its ``warnings``.
     """
     run = latest_run(store, workload, arms=(arm,))
-    rows = store.eval_results(run.id) if run is not None else []
+    rows = store.evals.results(run.id) if run is not None else []
     traffic = read_traffic(store, workload, arm=arm, since=since)
     if run is None and not traffic.requests:
         return BaselineOutcome(
@@ -283,6 +271,6 @@ def take_baseline(
         created_at=row.created_at,
         figures=row.figures,
         source=row.source,
-        id=store.add_baseline(row),
+        id=store.baselines.add(row),
     )
     return BaselineOutcome(workload, stored)

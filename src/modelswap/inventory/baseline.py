@@ -114,11 +114,11 @@ def record_baseline(
         if w.requests == 0:
             continue
         run = latest_run(store, w.name, arms=("old",))
-        rows = store.eval_results(run.id) if run is not None else []
+        rows = store.evals.results(run.id) if run is not None else []
         figures = baseline_figures(inventory, w, run, rows, confidence=confidence)
         source = SOURCE + (f" + eval run {run.id}" if run is not None else "")
         row = BaselineRow(workload=w.name, created_at=now, figures=figures, source=source)
         stored.append(
-            BaselineRow(workload=w.name, created_at=now, figures=figures, source=source, id=store.add_baseline(row))
+            BaselineRow(workload=w.name, created_at=now, figures=figures, source=source, id=store.baselines.add(row))
         )
     return stored
