@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 
 from modelswap.config import Migration
+from modelswap.evals.baseline import take_baseline
+from modelswap.evals.baseline_figures import BaselineFigures, read_baseline
 from modelswap.inventory import record_baseline, record_inventory, spend_report, take_inventory
 from modelswap.store import EvalResultRow, EvalRunRow, RequestRow, ShadowPairRow, Store, open_store
 from modelswap.store.evidence import read_evidence
+from modelswap.store.summaries import eval_runs
 
 DAY0 = datetime(2025, 3, 1, 9, tzinfo=UTC)
 
@@ -165,3 +168,22 @@ def test_a_missing_sqlite_store_is_not_created(tmp_path: Path) -> None:
     with pytest.raises(InventoryError, match="no such store"):
         take_inventory([url])
     assert not (tmp_path / "nope.db").exists()
+
+
+def test_both_baseline_commands_store_one_shape_and_count_a_failed_call_as_failed(
+    store: Store, store_url: str, migration: Migration
+) -> None:
+    """``modelswap baseline`` and ``inventory --baseline`` give the same pass rate from the same run."""
+    (run,) = eval_runs(store, "support-chat")
+    failed = EvalResultRow(run_id=run.id, case_id="c5", arm="old", scorer="exact", passed=None, error="HTTP 503")
+    store.evals.add_results([failed])
+    now = DAY0 + timedelta(days=5)
+    (from_inventory,) = record_baseline(store, take_inventory([store_url], migration=migration, now=now), now)
+    from_eval = take_baseline(store, "support-chat", now=now).baseline
+    assert from_eval is not None
+    a, b = BaselineFigures.from_json(from_inventory.figures), BaselineFigures.from_json(from_eval.figures)
+    assert (a.passed, a.cases) == (b.passed, b.cases) == (2, 4), "c5's failed call is a failed case"
+    assert a.pass_rate == b.pass_rate == pytest.approx(2 / 4)
+    assert a.pass_rate_ci == b.pass_rate_ci and a.eval is not None and a.eval["errors"] == 1
+    assert (a.cost_source, b.cost_source) == ("inventory", "traffic")
+    assert read_baseline(store, "support-chat") == b, "the latest stored baseline reads back as the same figures"

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from modelswap.evals.baseline_figures import read_baseline
 from modelswap.store import Store
 from modelswap.store.evidence import read_evidence
 
@@ -121,9 +122,9 @@ def _int(value: object) -> int | None:
 
 def _baseline(store: Store, workload: str) -> tuple[float | None, str, int | None]:
     """The reference cost per request, where it comes from, and the sample it rests on."""
-    row = store.baselines.latest(workload)
-    if row is not None and isinstance(row.figures.get("cost_per_request_usd"), int | float):
-        return float(row.figures["cost_per_request_usd"]), "baseline", _int(row.figures.get("cost_sample"))
+    baseline = read_baseline(store, workload)
+    if baseline is not None and isinstance(baseline.cost_per_request_usd, int | float):
+        return float(baseline.cost_per_request_usd), "baseline", _int(baseline.cost_sample)
     for ev in reversed(read_evidence(store, "inventory", workload=workload)):
         figures = ev.figures or {}
         per_request = figures.get("cost_per_request") or {}
