@@ -171,7 +171,7 @@ def run_modelswap(work: Path, config: Path, concurrency: int, timeout_s: float) 
         run = runs[-1]
         if run.finished_at is not None:
             result.eval_s = (run.finished_at - run.started_at).total_seconds()
-        figures = run_figures(store.eval_results(run.id))
+        figures = run_figures(store.evals.results(run.id))
     result.scored = sum(f.cases for f in figures.values())
     result.passed = sum(f.passed for f in figures.values())
     result.errors = sum(f.errors for f in figures.values())

@@ -123,14 +123,14 @@ def summarise(store: Store, migration: Migration) -> list[WorkloadReport]:
     reports = []
     for w in migration.workloads:
         rep = WorkloadReport(w.name)
-        rows: list[RequestRow] = store.recent_requests(w.name, limit=100_000)
+        rows: list[RequestRow] = store.requests.recent(w.name, limit=100_000)
         for r in rows:
             rep.requests += 1
             rep.served_new += r.arm == "new"
             (rep.latency_new if r.arm == "new" else rep.latency_old).append(r.latency_ms)
             if r.cost_usd is not None:
                 (rep.cost_new if r.arm == "new" else rep.cost_old).append(r.cost_usd)
-        pairs: list[RecordedPair] = store.shadow_pairs_for_workload(w.name, limit=100_000)
+        pairs: list[RecordedPair] = store.requests.shadow_pairs(w.name, limit=100_000)
         for p in pairs:
             if p.shadow.status != 200 or p.request.status != 200:
                 continue
@@ -226,4 +226,4 @@ def login_link(store: Store, port: int) -> str:
 
 
 def _served_new_count(store: Store, names: list[str]) -> int:
-    return sum(1 for n in names for r in store.recent_requests(n, limit=100_000) if r.arm == "new")
+    return sum(1 for n in names for r in store.requests.recent(n, limit=100_000) if r.arm == "new")

@@ -186,7 +186,7 @@ def test_baseline_stores_the_old_models_figures(good: Path) -> None:
     assert code == 0, out
     assert "100.0 %" in out and "[96.3, 100.0]" in out and "100/100" in out
     with open_store(load_migration(good).store) as store:
-        baseline = store.latest_baseline("arithmetic")
+        baseline = store.baselines.latest("arithmetic")
     assert baseline is not None
     assert baseline.figures["pass_rate"] == 1.0 and baseline.figures["cases"] == 100
     assert baseline.figures["latency_p95_ms"] is not None and baseline.figures["cost_per_request_usd"] > 0

@@ -70,7 +70,7 @@ async def test_a_run_stores_one_row_per_case_arm_and_scorer(
 
     assert (summary.status, summary.answered, summary.calls, summary.errors) == ("finished", 60, 60, 0)
     assert sim_total(sim) == 60
-    run = store.eval_run(summary.run_id)
+    run = store.evals.run(summary.run_id)
     assert run is not None and run.status == "finished" and run.finished_at is not None
     assert run.golden_set_sha256 == golden.sha256 and run.endpoints == ["old", "new"] and not run.nightly
     assert run.spec["scorers"] == ["equals"]
@@ -79,7 +79,7 @@ async def test_a_run_stores_one_row_per_case_arm_and_scorer(
     ]
     assert len(run.spec["scorer_specs"]) == len({c.assertions[0]["value"] for c in golden.cases})
     assert run.spec["models"] == {"old": "gpt-4o", "new": "gpt-5"}
-    rows = store.eval_results(summary.run_id)
+    rows = store.evals.results(summary.run_id)
     assert len(rows) == 60 and {(r.arm, r.model) for r in rows} == {("old", "gpt-4o"), ("new", "gpt-5")}
     for row in rows:
         assert row.scorer == "equals" and row.scorer_spec is not None and row.scorer_spec["type"] == "equals"
@@ -100,7 +100,7 @@ async def test_a_rerun_rescores_from_the_cache_without_calling(
 
     assert sim_total(sim) == served == 50
     assert (second.calls, second.cache_hits, second.status) == (0, 50, "finished")
-    before, after = outcomes(store.eval_results(first.run_id)), outcomes(store.eval_results(second.run_id))
+    before, after = outcomes(store.evals.results(first.run_id)), outcomes(store.evals.results(second.run_id))
     for arm in ("old", "new"):
         for case_id, o in before[arm].items():
             again = after[arm][case_id]
@@ -125,10 +125,10 @@ async def test_cost_per_case_is_priced_from_the_reported_usage(tmp_path: Path, s
     fake = FakeModel("house-model")  # 30 prompt + 2 completion tokens per answer
     prices = {"house-model": Price(input=2.0, output=10.0)}
     summary = await run_eval(store, "w", golden, limited({"old": fake}), prices=prices)
-    rows = store.eval_results(summary.run_id)
+    rows = store.evals.results(summary.run_id)
     assert [r.cost_usd for r in rows] == pytest.approx([(30 * 2.0 + 2 * 10.0) / 1e6] * 4)
     unpriced = await run_eval(store, "w", golden, limited({"old": FakeModel("no-such-model-anywhere")}))
-    assert {r.cost_usd for r in store.eval_results(unpriced.run_id)} == {None}
+    assert {r.cost_usd for r in store.evals.results(unpriced.run_id)} == {None}
 
 
 async def test_a_call_that_keeps_failing_is_scored_failed_and_stored_when_the_run_ends(
@@ -146,7 +146,7 @@ async def test_a_call_that_keeps_failing_is_scored_failed_and_stored_when_the_ru
     summary = await run_eval(store, "w", golden, {"old": endpoint})
     assert (summary.status, summary.errors, summary.answered) == ("finished", 1, 5)
     assert fake.calls["What is 2 + 7?"] == 3  # the first attempt and two retries
-    failed = [r for r in store.eval_results(summary.run_id) if r.case_id == "case-002"]
+    failed = [r for r in store.evals.results(summary.run_id) if r.case_id == "case-002"]
     assert len(failed) == 1 and failed[0].passed is False and "overloaded" in (failed[0].error or "")
     assert failed[0].latency_ms is None and failed[0].cost_usd is None
     again = await run_eval(store, "w", golden, {"old": endpoint}, resume=summary.run_id)
@@ -206,9 +206,9 @@ async def test_a_judge_is_asked_once_per_output_however_often_the_run_is_scored(
     context = ScorerContext(judge=judge)
     first = await run_eval(store, "w", golden, limited({"old": FakeModel()}), context=context)
     assert len(judge.bodies) == 4
-    assert {r.passed for r in store.eval_results(first.run_id)} == {True}
-    run = store.eval_run(first.run_id)
+    assert {r.passed for r in store.evals.results(first.run_id)} == {True}
+    run = store.evals.run(first.run_id)
     assert run is not None and run.spec["judge"] == {"name": "judge", "model": "judge-1"}
     second = await run_eval(store, "w", golden, limited({"old": FakeModel()}), context=context)
     assert len(judge.bodies) == 4  # re-scoring asked the judge nothing new
-    assert {r.passed for r in store.eval_results(second.run_id)} == {True}
+    assert {r.passed for r in store.evals.results(second.run_id)} == {True}

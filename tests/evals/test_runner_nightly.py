@@ -68,8 +68,8 @@ async def test_the_trend_has_one_point_per_night_with_both_pass_rates(tmp_path: 
         started_at=day1 + timedelta(days=2), workload="w", golden_set_path="g", golden_set_sha256="0" * 64,
         endpoints=["old", "new"], spec={}, nightly=True,
     )  # fmt: skip
-    store.start_eval_run(cancelled)
-    store.finish_eval_run(cancelled.id, status="cancelled", finished_at=day1 + timedelta(days=2))
+    store.evals.start(cancelled)
+    store.evals.finish(cancelled.id, status="cancelled", finished_at=day1 + timedelta(days=2))
 
     points = nightly_trend(store, "w")
     assert [(p.night, p.run_id) for p in points] == [(date(2026, 3, 1), first), (date(2026, 3, 2), second)]

@@ -56,9 +56,9 @@ async def test_cancelled_half_way_then_resumed_the_simulator_serves_each_pair_on
     with pytest.raises(asyncio.CancelledError):
         await task
     run_id = plans[0].run_id
-    run = store.eval_run(run_id)
+    run = store.evals.run(run_id)
     assert run is not None and run.status == "cancelled"
-    stored = store.eval_results(run_id)
+    stored = store.evals.results(run_id)
     assert 30 <= len(stored) < 80
     served_before = sim_total(sim)
 
@@ -69,9 +69,9 @@ async def test_cancelled_half_way_then_resumed_the_simulator_serves_each_pair_on
     assert sim_total(sim) == 80  # every (case, arm) reached the simulator exactly once, across both sessions
     assert resumed.calls == 80 - served_before
     assert sim.engine.counts == {("gpt-4o", 200): 40, ("gpt-5", 200): 40}
-    rows = store.eval_results(run_id)
+    rows = store.evals.results(run_id)
     assert len(rows) == 80 and len({(r.case_id, r.arm) for r in rows}) == 80
-    finished = store.eval_run(run_id)
+    finished = store.evals.run(run_id)
     assert finished is not None and finished.status == "finished"
 
 
@@ -102,7 +102,7 @@ async def test_calls_on_the_wire_when_interrupted_land_and_are_never_made_again(
     assert set(old.calls.values()) == {1} and set(new.calls.values()) == {1}
     assert old.total == new.total == 40
     assert resumed.calls == 80 - first_session
-    assert len(store.eval_results(plans[0].run_id)) == 80
+    assert len(store.evals.results(plans[0].run_id)) == 80
 
 
 async def test_answers_that_landed_but_were_not_scored_come_back_from_the_cache(tmp_path: Path, store: Store) -> None:
@@ -120,7 +120,7 @@ async def test_answers_that_landed_but_were_not_scored_come_back_from_the_cache(
     )
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert fake.total == 10 and store.eval_results(plans[0].run_id) == []  # all landed, none was scored
+    assert fake.total == 10 and store.evals.results(plans[0].run_id) == []  # all landed, none was scored
     resumed = await run_eval(store, "w", golden, limited({"old": fake}), resume=plans[0].run_id)
     assert (resumed.calls, resumed.cache_hits, resumed.answered) == (0, 10, 10)
     assert fake.total == 10
@@ -133,7 +133,7 @@ async def test_nightly_runs_ask_afresh_but_a_resumed_night_reuses_its_answers(tm
     assert fake.total == 8
     night = await run_eval(store, "w", golden, limited({"old": fake}), nightly=True)
     assert fake.total == 16 and night.calls == 8 and night.nightly
-    run = store.eval_run(night.run_id)
+    run = store.evals.run(night.run_id)
     assert run is not None and run.nightly and run.spec["cache"] == "run"
     fresh = await run_eval(store, "w", golden, limited({"old": fake}), fresh=True)
     assert fake.total == 24 and fresh.calls == 8 and not fresh.nightly  # --fresh: an ad hoc run that asks again
@@ -163,7 +163,7 @@ async def test_a_call_cancelled_from_below_counts_as_a_failed_call(tmp_path: Pat
 
     summary = await run_eval(store, "w", golden, limited({"old": Flaky()}, concurrency=1))
     assert (summary.status, summary.answered, summary.errors) == ("finished", 6, 1)
-    errors = [r.error for r in store.eval_results(summary.run_id) if r.error]
+    errors = [r.error for r in store.evals.results(summary.run_id) if r.error]
     assert errors == ["the call was cancelled"]
 
 
@@ -180,5 +180,5 @@ async def test_a_resumed_run_keeps_its_start_and_reads_as_running_until_done(tmp
         await task
     fake.on_call = None
     await run_eval(store, "w", golden, limited({"old": fake}), resume=plans[0].run_id)
-    run = store.eval_run(plans[0].run_id)
+    run = store.evals.run(plans[0].run_id)
     assert run is not None and run.started_at == start and run.status == "finished"

@@ -96,7 +96,7 @@ class Gateway:
 
     def requests(self, workload: str = WORKLOAD) -> list[RequestRow]:
         """Stored request records, oldest first."""
-        return list(reversed(self.store.recent_requests(workload, limit=10_000)))
+        return list(reversed(self.store.requests.recent(workload, limit=10_000)))
 
     def pairs(self) -> list[ShadowPairRow]:
         """Stored shadow pairs, in insertion order."""

@@ -29,7 +29,7 @@ async def stored_hash(migration: Migration, store: Store) -> str | None:
             assert (await client.post("/v1/chat/completions", json=body)).status_code == 200
     finally:
         await app.shutdown()
-    rows: list[RequestRow] = store.recent_requests(WORKLOAD, limit=1)
+    rows: list[RequestRow] = store.requests.recent(WORKLOAD, limit=1)
     return rows[0].sticky_key_hash
 
 

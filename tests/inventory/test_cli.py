@@ -68,7 +68,7 @@ def test_inventory_saves_evidence_accepts_workloads_and_tracks_spend(tmp_path: P
     with open_store(migration.store) as store:
         kinds = {(e.kind, e.workload) for e in read_evidence(store, "inventory")}
         assert {("inventory", "support-chat"), ("inventory", "weekly-report"), ("inventory", None)} <= kinds
-        baseline = store.latest_baseline("support-chat")
+        baseline = store.baselines.latest("support-chat")
         assert baseline is not None and "pass_rate" not in baseline.figures and baseline.figures["eval"] is None
     code, output = _run("spend", "-c", str(migration_path), "--out", "json")
     assert code == 0, output

@@ -18,7 +18,7 @@ DAY0 = datetime(2025, 3, 1, 9, tzinfo=UTC)
 
 
 def _served(store: Store, arm: str, n: int, cost: float, day: int = 0) -> None:
-    store.insert_requests(
+    store.requests.insert(
         [
             RequestRow(
                 ts=DAY0 + timedelta(days=day, minutes=i),
@@ -38,7 +38,7 @@ def _served(store: Store, arm: str, n: int, cost: float, day: int = 0) -> None:
 def _thin_baseline(store: Store, cost_per_request: float) -> None:
     """A baseline taken from 4 gateway requests, cheaper than the requests that followed."""
     figures = {"cost_per_request_usd": cost_per_request, "cost_source": "traffic", "cost_sample": 4}
-    store.add_baseline(BaselineRow(workload="support-chat", created_at=DAY0, figures=figures, source="4 requests"))
+    store.baselines.add(BaselineRow(workload="support-chat", created_at=DAY0, figures=figures, source="4 requests"))
 
 
 def test_no_saving_or_loss_before_the_new_model_served(tmp_path: Path) -> None:

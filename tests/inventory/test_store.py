@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 
 from modelswap.config import Migration
+from modelswap.evals.baseline import take_baseline
+from modelswap.evals.baseline_figures import BaselineFigures, read_baseline
 from modelswap.inventory import record_baseline, record_inventory, spend_report, take_inventory
 from modelswap.store import EvalResultRow, EvalRunRow, RequestRow, ShadowPairRow, Store, open_store
 from modelswap.store.evidence import read_evidence
+from modelswap.store.summaries import eval_runs
 
 DAY0 = datetime(2025, 3, 1, 9, tzinfo=UTC)
 
@@ -60,8 +63,8 @@ def store(store_url: str) -> Iterator[Store]:
         endpoints=["old", "new"],
         spec={},
     )
-    opened.start_eval_run(run)
-    opened.insert_eval_results(
+    opened.evals.start(run)
+    opened.evals.add_results(
         [
             EvalResultRow(run_id=run.id, case_id="c1", arm="old", scorer="exact", passed=True),
             EvalResultRow(run_id=run.id, case_id="c1", arm="old", scorer="json", passed=True),
@@ -72,7 +75,7 @@ def store(store_url: str) -> Iterator[Store]:
             EvalResultRow(run_id=run.id, case_id="c2", arm="new", scorer="exact", passed=False),
         ]
     )
-    opened.finish_eval_run(run.id, status="finished", finished_at=DAY0 + timedelta(minutes=5))
+    opened.evals.finish(run.id, status="finished", finished_at=DAY0 + timedelta(minutes=5))
     try:
         yield opened
     finally:
@@ -104,7 +107,7 @@ def test_inventory_and_baseline_are_stored_as_evidence(store: Store, store_url: 
     assert row.figures["summary"].startswith("support-chat: 9.0 requests/day")
 
     (baseline,) = record_baseline(store, inv, now)
-    stored = store.latest_baseline("support-chat")
+    stored = store.baselines.latest("support-chat")
     assert stored is not None and stored.figures == baseline.figures
     figures = stored.figures
     assert figures["pass_rate"] == pytest.approx(2 / 3)  # c1 and c3 pass every scorer; c4 was not scored
@@ -147,7 +150,7 @@ def test_requests_the_gateway_refused_are_not_spend(store: Store) -> None:
         latency_ms=0.1,
         error_kind="body_too_deep",
     )
-    store.insert_requests([refused])
+    store.requests.insert([refused])
     (support,) = spend_report(store, ["support-chat"], until=DAY0 + timedelta(days=6)).workloads
     assert support.days[-1].requests == {"old": 6, "new": 4}
     # the counterfactual covers what the new arm served (4 requests at the old arm's $0.002), not the refusal
@@ -166,3 +169,22 @@ def test_a_missing_sqlite_store_is_not_created(tmp_path: Path) -> None:
     with pytest.raises(InventoryError, match="no such store"):
         take_inventory([url])
     assert not (tmp_path / "nope.db").exists()
+
+
+def test_both_baseline_commands_store_one_shape_and_count_a_failed_call_as_failed(
+    store: Store, store_url: str, migration: Migration
+) -> None:
+    """``modelswap baseline`` and ``inventory --baseline`` give the same pass rate from the same run."""
+    (run,) = eval_runs(store, "support-chat")
+    failed = EvalResultRow(run_id=run.id, case_id="c5", arm="old", scorer="exact", passed=None, error="HTTP 503")
+    store.evals.add_results([failed])
+    now = DAY0 + timedelta(days=5)
+    (from_inventory,) = record_baseline(store, take_inventory([store_url], migration=migration, now=now), now)
+    from_eval = take_baseline(store, "support-chat", now=now).baseline
+    assert from_eval is not None
+    a, b = BaselineFigures.from_json(from_inventory.figures), BaselineFigures.from_json(from_eval.figures)
+    assert (a.passed, a.cases) == (b.passed, b.cases) == (2, 4), "c5's failed call is a failed case"
+    assert a.pass_rate == b.pass_rate == pytest.approx(2 / 4)
+    assert a.pass_rate_ci == b.pass_rate_ci and a.eval is not None and a.eval["errors"] == 1
+    assert (a.cost_source, b.cost_source) == ("inventory", "traffic")
+    assert read_baseline(store, "support-chat") == b, "the latest stored baseline reads back as the same figures"

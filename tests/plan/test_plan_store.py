@@ -29,7 +29,7 @@ from .conftest import WORKLOADS, at
 
 def add_baselines(store: Store, workloads: tuple[str, ...] = WORKLOADS) -> None:
     for w in workloads:
-        store.add_baseline(
+        store.baselines.add(
             BaselineRow(workload=w, created_at=at(), figures={"pass_rate": 0.9, "p95_latency_ms": 900}, source="e1")
         )
 
@@ -80,7 +80,7 @@ def test_unticking_is_recorded_and_reopens_older_evidence(store: Store, migratio
         "unticked by hand by bob on 2025-03-01 15:00 UTC: golden set changed — redo; the evidence says:"
     )
     # a new baseline after the untick is newer evidence: done again without a click
-    store.add_baseline(BaselineRow(workload="extraction", created_at=at(5), figures={"pass_rate": 0.91}, source="e2"))
+    store.baselines.add(BaselineRow(workload="extraction", created_at=at(5), figures={"pass_rate": 0.91}, source="e2"))
     assert load_checklist(store, migration, now=at(6)).item("baseline").done
     assert [h.state for h in tick_history(store, "baseline")] == ["unticked"]
 
@@ -104,17 +104,17 @@ def test_records_in_the_store_drive_the_shadow_eval_and_cutover_items(store: Sto
                 spec={},
                 nightly=True,
             )
-            store.start_eval_run(run)
-            store.insert_eval_results(
+            store.evals.start(run)
+            store.evals.add_results(
                 [
                     EvalResultRow(run_id=run.id, case_id=str(c), arm=arm, scorer="exact", passed=c < ok)
                     for arm, ok in (("old", 9), ("new", 8))
                     for c in range(10)
                 ]
             )
-            store.finish_eval_run(run.id, status="finished", finished_at=at(days=night, hours=1))
-    ids = [p.shadow.id for w in WORKLOADS for p in store.shadow_pairs_for_workload(w)]
-    store.add_review_verdicts([ReviewVerdictRow(pair_id=i, reviewer="ana", verdict="tie", ts=at(days=16)) for i in ids])
+            store.evals.finish(run.id, status="finished", finished_at=at(days=night, hours=1))
+    ids = [p.shadow.id for w in WORKLOADS for p in store.requests.shadow_pairs(w)]
+    store.review.add_verdicts([ReviewVerdictRow(pair_id=i, reviewer="ana", verdict="tie", ts=at(days=16)) for i in ids])
     flag.rollback(store, WORKLOADS, "ops", "drill")
     flag.undo_rollback(store, WORKLOADS, "ops")
     record_evidence(store, EvidenceRow(kind="inventory", ts=at(), source="modelswap inventory", figures={"rps": 4}))
@@ -134,8 +134,8 @@ def test_records_in_the_store_drive_the_shadow_eval_and_cutover_items(store: Sto
     for w in WORKLOADS:  # an eighth night on 2,000 cases, both models alike: the gates PASS
         run = EvalRunRow(started_at=at(days=7), workload=w, golden_set_path="g", golden_set_sha256="0",
                          endpoints=["old", "new"], spec={}, nightly=True)  # fmt: skip
-        store.start_eval_run(run)
-        store.insert_eval_results(
+        store.evals.start(run)
+        store.evals.add_results(
             [
                 EvalResultRow(
                     run_id=run.id,
@@ -149,7 +149,7 @@ def test_records_in_the_store_drive_the_shadow_eval_and_cutover_items(store: Sto
                 for c in range(2000)
             ]
         )
-        store.finish_eval_run(run.id, status="finished", finished_at=at(days=7, hours=1))
+        store.evals.finish(run.id, status="finished", finished_at=at(days=7, hours=1))
     nightly = load_checklist(store, migration, now=at(days=20)).item("nightly-scoring").evidence
     assert nightly.state == "done" and "gates PASS on the latest" in nightly.summary, nightly.summary
 

@@ -103,7 +103,7 @@ def test_in_memory_sqlite_is_one_database_across_threads() -> None:
         row = RequestRow(
             ts=datetime.now(UTC), workload="w", arm="old", endpoint="old", model="m", status=200, latency_ms=1
         )
-        writer = threading.Thread(target=store.insert_requests, args=([row],))
+        writer = threading.Thread(target=store.requests.insert, args=([row],))
         writer.start()
         writer.join()
-        assert store.recent_requests("w") == [row]
+        assert store.requests.recent("w") == [row]

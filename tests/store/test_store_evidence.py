@@ -64,9 +64,9 @@ def test_upgrade_from_v2_adds_evidence_and_keeps_every_row(store_url: str, other
     write_v2_database(store_url)
     with open_store(store_url) as store:
         assert store.schema_status.upgraded_from == 2 and store.schema_status.version == SCHEMA_VERSION
-        (kept,) = store.plan_ticks().history
+        (kept,) = store.plan.ticks().history
         assert (kept.item_key, kept.actor, kept.ts) == ("baseline", "ana", T0)
-        store.add_plan_tick(PlanTickRow(item_key="baseline", state="unticked", actor="bo", ts=at(1)))
+        store.plan.add_tick(PlanTickRow(item_key="baseline", state="unticked", actor="bo", ts=at(1)))
         record_evidence(store, EvidenceRow(kind="rollback_drill", ts=at(2), source="drill"))
         assert [r.kind for r in read_evidence(store)] == ["rollback_drill"]
     open_store(other_url).close()

@@ -312,10 +312,10 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str) -> None:
     with open_store(store_url) as store:
         assert store.schema_status.upgraded_from == 1
         assert store.schema_status.version == SCHEMA_VERSION
-        assert store.recent_requests("support-chat") == sorted(V1_REQUESTS, key=lambda r: r.ts, reverse=True)
-        (pair,) = store.shadow_pairs_for_workload("support-chat")
+        assert store.requests.recent("support-chat") == sorted(V1_REQUESTS, key=lambda r: r.ts, reverse=True)
+        (pair,) = store.requests.shadow_pairs("support-chat")
         assert pair.request == V1_REQUESTS[1] and pair.shadow.response_body == {"content": "ça marche"}
-        plan = store.plan_ticks()
+        plan = store.plan.ticks()
         assert [t.note for t in plan.history] == ["fait ✓", None]
         assert plan.latest["inventory"].state == "unticked"
         (event,) = store.rollout_events("support-chat")
@@ -330,8 +330,8 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str) -> None:
         # and the upgraded database works as a fresh one does
         assert store.set_rollout_state("support-chat", RolloutChange(stage="promoting", share=0.1), 3)
         assert store.rollout_change_seq() == 3
-        store.add_plan_tick(PlanTickRow(item_key="inventory", state="ticked", actor="cy", ts=T0))
-        store.insert_shadow_pairs([ShadowPairRow(request_id=V1_REQUESTS[2].id, ts=T0, arm="new", model="m")])
+        store.plan.add_tick(PlanTickRow(item_key="inventory", state="ticked", actor="cy", ts=T0))
+        store.requests.insert((), [ShadowPairRow(request_id=V1_REQUESTS[2].id, ts=T0, arm="new", model="m")])
     with open_store(store_url) as again:
         assert again.schema_status.upgraded_from is None and not again.schema_status.created
 

@@ -23,9 +23,9 @@ def test_ticks_keep_history_and_report_latest_per_item(store: Store) -> None:
             note="golden set changed — redo",
         ),
     ]
-    ids = [store.add_plan_tick(t) for t in ticks]
+    ids = [store.plan.add_tick(t) for t in ticks]
     assert ids == sorted(ids)
-    plan = store.plan_ticks()
+    plan = store.plan.ticks()
     assert [(t.item_key, t.state, t.actor) for t in plan.history] == [
         ("baseline", "ticked", "ana"),
         ("shadow", "ticked", "bo"),
@@ -35,16 +35,16 @@ def test_ticks_keep_history_and_report_latest_per_item(store: Store) -> None:
     assert plan.latest["baseline"].state == "unticked"
     assert plan.latest["baseline"].note == "golden set changed — redo"
     assert plan.latest["shadow"].actor == "bo"
-    only = store.plan_ticks("baseline")
+    only = store.plan.ticks("baseline")
     assert [t.id for t in only.history] == [ids[0], ids[2]]
 
 
 def test_empty_plan(store: Store) -> None:
-    plan = store.plan_ticks()
+    plan = store.plan.ticks()
     assert plan.latest == {} and list(plan.history) == []
 
 
 def test_unknown_tick_state_is_refused(store: Store) -> None:
     bad = PlanTickRow(item_key="x", state="done", actor="a", ts=T0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="ticked"):
-        store.add_plan_tick(bad)
+        store.plan.add_tick(bad)

@@ -66,7 +66,7 @@ def test_event_is_written_with_the_state_or_not_at_all(store: Store) -> None:
     (stored,) = store.rollout_events("support-chat")
     assert stored.to_state == {"stage": "canary", "share": 0.01} and stored.reason == "gates passed ✓"
     drill = RolloutEventRow(workload="support-chat", ts=T0, actor="ops", action="drill", reason=None)
-    drill_id = store.append_rollout_event(drill)
+    drill_id = store.rollout.append_event(drill)
     assert store.rollout_events(limit=1)[0].id == drill_id
 
 

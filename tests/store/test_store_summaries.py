@@ -50,7 +50,7 @@ def test_pass_counts_need_every_scorer_to_pass_a_case(store: Store) -> None:
     run = EvalRunRow(
         started_at=at(0), workload="a", golden_set_path="g", golden_set_sha256="0", endpoints=["old", "new"], spec={}
     )
-    store.start_eval_run(run)
+    store.evals.start(run)
     rows = [
         EvalResultRow(run_id=run.id, case_id="1", arm="new", scorer="exact", passed=True),
         EvalResultRow(run_id=run.id, case_id="1", arm="new", scorer="json", passed=False),
@@ -58,7 +58,7 @@ def test_pass_counts_need_every_scorer_to_pass_a_case(store: Store) -> None:
         EvalResultRow(run_id=run.id, case_id="3", arm="new", scorer="exact", passed=None, error="timeout"),
         EvalResultRow(run_id=run.id, case_id="1", arm="old", scorer="exact", passed=True),
     ]
-    store.insert_eval_results(rows)
+    store.evals.add_results(rows)
     assert pass_counts(store, run.id) == {"new": ArmPassCount(1, 2), "old": ArmPassCount(1, 1)}
     assert [r.id for r in eval_runs(store, "a", nightly=False)] == [run.id] and eval_runs(store, nightly=True) == []
 
@@ -66,14 +66,14 @@ def test_pass_counts_need_every_scorer_to_pass_a_case(store: Store) -> None:
 def test_verdict_tallies_and_first_verdicts(store: Store) -> None:
     reqs = [_request("a", i) for i in range(3)]
     store.insert_records(reqs, [ShadowPairRow(request_id=r.id, ts=r.ts, arm="new", model="n") for r in reqs])
-    ids = [p.shadow.id for p in store.shadow_pairs_for_workload("a")]
+    ids = [p.shadow.id for p in store.requests.shadow_pairs("a")]
     assert all(i is not None for i in ids)
     verdicts = [
         ReviewVerdictRow(pair_id=ids[0], reviewer="ana", verdict="win", ts=at(100)),  # type: ignore[arg-type]
         ReviewVerdictRow(pair_id=ids[0], reviewer="bo", verdict="tie", ts=at(50)),  # type: ignore[arg-type]
         ReviewVerdictRow(pair_id=ids[1], reviewer="ana", verdict="loss", ts=at(200)),  # type: ignore[arg-type]
     ]
-    store.add_review_verdicts(verdicts)
+    store.review.add_verdicts(verdicts)
     assert verdict_tallies(store, ["a", "b"]) == {
         "a": VerdictTally(1, 1, 1, 2, 2, at(200)),
         "b": VerdictTally(0, 0, 0, 0, 0, None),
@@ -82,7 +82,7 @@ def test_verdict_tallies_and_first_verdicts(store: Store) -> None:
 
 
 def test_redteam_tallies_and_full_rollout_history(store: Store) -> None:
-    store.insert_redteam_results(
+    store.review.add_redteam_results(
         [
             RedteamResultRow(run_id="r1", ts=at(1), probe_id="p1", arm="new", attack_succeeded=True, workload="a"),
             RedteamResultRow(run_id="r2", ts=at(2), probe_id="p1", arm="new", attack_succeeded=False, workload="a"),
@@ -94,6 +94,6 @@ def test_redteam_tallies_and_full_rollout_history(store: Store) -> None:
         (None, "old"): RedteamTally(0, 1, 1, at(3)),
     }
     for i in range(150):  # more than the audit API's default page
-        store.append_rollout_event(RolloutEventRow(workload="a", ts=at(i), actor="x", action=f"a{i}"))
+        store.rollout.append_event(RolloutEventRow(workload="a", ts=at(i), actor="x", action=f"a{i}"))
     history = rollout_history(store, ["a", "b"])
     assert [e.action for e in history["a"]][:2] == ["a0", "a1"] and len(history["a"]) == 150 and history["b"] == []

@@ -143,7 +143,7 @@ class _Progress:
 
 
 def _run_table(store: Store, batch: EvalBatch) -> Table:
-    figures = {s.run_id: run_figures(store.eval_results(s.run_id)) for s in batch.summaries}
+    figures = {s.run_id: run_figures(store.evals.results(s.run_id)) for s in batch.summaries}
     with_errors = any(f.errors for by_arm in figures.values() for f in by_arm.values())
     columns = ["workload", "arm", "pass", "95 % CI", "n", *(["errors"] if with_errors else []), "$/req", "p50 ms",
                "p95 ms"]  # fmt: skip
@@ -299,7 +299,7 @@ def _run_batch(
 def _report_batch(store: Store, batch: EvalBatch, nightly: bool) -> None:
     if nightly:
         for summary in batch.summaries:
-            figures = run_figures(store.eval_results(summary.run_id))
+            figures = run_figures(store.evals.results(summary.run_id))
             arms = " · ".join(f"{arm} {rate(figures[arm])}" for arm in summary.arms if arm in figures)
             out.print(f"nightly {summary.workload} {summary.status} run {summary.run_id}: {arms}; "
                       f"{summary.calls} calls, {summary.errors} failed", highlight=False, soft_wrap=True)  # fmt: skip

@@ -91,8 +91,8 @@ def pass_rate(passed: int, total: int) -> PassRate | None:
 
 def _records(store: Store, workload: Workload) -> tuple[list[RequestRow], list[RecordedPair]]:
     return (
-        store.recent_requests(workload.name, limit=RECORD_LIMIT),
-        store.shadow_pairs_for_workload(workload.name, limit=RECORD_LIMIT),
+        store.requests.recent(workload.name, limit=RECORD_LIMIT),
+        store.requests.shadow_pairs(workload.name, limit=RECORD_LIMIT),
     )
 
 
@@ -106,7 +106,7 @@ def add_evals(view: WorkloadView, store: Store, migration: Migration, *, with_tr
     """Pass rates of the latest eval run, gate verdicts on it, and (optionally) the nightly trend."""
     run = latest_run(store, view.name)
     if run is not None:
-        figures = run_figures(store.eval_results(run.id))
+        figures = run_figures(store.evals.results(run.id))
         view.pass_old, view.pass_new = _pass(figures.get("old")), _pass(figures.get("new"))
     for item in judge_workloads(migration, store, workloads=[view.name]):
         if item.run is not None:

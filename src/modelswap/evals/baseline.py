@@ -9,30 +9,34 @@ has more (and the baseline warns). Every figure states its source and sample siz
 ``warnings`` lists each one resting on fewer than ``min_sample``: four gateway requests do not
 outweigh a 120-case eval.
 
-Figure names follow what the plan reads: ``pass_rate`` (a fraction), ``pass_rate_ci``,
-``passed``/``cases``, ``cost_per_request_usd``, ``latency_p50_ms``/``latency_p95_ms``/``latency_p99_ms``.
+The figures are a ``BaselineFigures`` (``evals.baseline_figures``), the one shape
+``modelswap inventory --baseline`` stores too; the pass rate counts a failed call as a failed case.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-import sqlalchemy as sa
 
-from modelswap.evals.results import ArmFigures, latest_run, outcomes, run_figures
+from modelswap.evals.baseline_figures import (
+    MIN_SAMPLE,
+    BaselineFigures,
+    eval_part,
+    pass_rate_part,
+    sample_warnings,
+    store_baseline,
+)
+from modelswap.evals.results import latest_run, outcomes, run_figures
 from modelswap.stats import percentile
 from modelswap.store import BaselineRow, EvalResultRow, EvalRunRow, Store
-from modelswap.store import schema as t
 
 Json = dict[str, Any]
 
-MIN_SAMPLE = 50
-"""Fewest requests (or answered eval cases) a baseline figure should rest on; below it the
-baseline says so (``warnings``) and ``modelswap baseline`` prints it in red."""
+__all__ = ["MIN_SAMPLE", "BaselineOutcome", "Traffic", "baseline_figures", "read_traffic", "take_baseline"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,51 +93,6 @@ def eval_samples(rows: Iterable[EvalResultRow], arm: str) -> tuple[int, int]:
     return sum(finite(o.cost_usd) for o in answered), sum(finite(o.latency_ms) for o in answered)
 
 
-def sample_warnings(figures: Json, min_sample: int) -> list[str]:
-    """A line per baseline figure resting on fewer than ``min_sample`` cases or requests."""
-    out = []
-    checks = (
-        ("pass rate", "cases", "eval cases"),
-        ("cost per request", "cost_sample", None),
-        ("latency percentiles", "latency_sample", None),
-    )
-    for label, key, unit in checks:
-        n = figures.get(key)
-        if not isinstance(n, int) or n >= min_sample:
-            continue
-        source = figures.get(key.replace("_sample", "_source")) if unit is None else "eval"
-        what = unit or ("gateway requests" if source == "traffic" else f"{source} requests" if source == "inventory"
-                        else "eval cases")  # fmt: skip
-        out.append(f"{label} rests on {n} {what}, fewer than the minimum of {min_sample}: not a reliable baseline")
-    return out
-
-
-def eval_part(run: EvalRunRow, figures: ArmFigures, confidence: float) -> Json:
-    """What a baseline takes from an eval run's old arm."""
-    return {
-        "run_id": run.id,
-        "started_at": _iso(run.started_at),
-        "nightly": run.nightly,
-        "golden_set_sha256": run.golden_set_sha256,
-        "model": figures.model,
-        "cases": figures.cases,
-        "decided": figures.decided,
-        "passed": figures.passed,
-        "errors": figures.errors,
-        "pass_rate": figures.pass_rate,
-        "pass_rate_ci": None if figures.interval is None else [figures.interval.lower, figures.interval.upper],
-        "confidence": confidence,
-        "cost_per_request_usd": figures.cost_per_request_usd,
-        "latency_ms": _latency_of(figures),
-    }
-
-
-def _latency_of(figures: ArmFigures) -> Json | None:
-    if figures.latency_p50_ms is None:
-        return None
-    return {"p50": figures.latency_p50_ms, "p95": figures.latency_p95_ms, "p99": figures.latency_p99_ms}
-
-
 def traffic_part(traffic: Traffic) -> Json:
     """What a baseline takes from the gateway's records."""
     return {
@@ -165,7 +124,7 @@ def baseline_figures(
     arm: str = "old",
     confidence: float = 0.95,
     min_sample: int = MIN_SAMPLE,
-) -> Json:
+) -> BaselineFigures:
     """A baseline's figures from an eval run's rows and/or traffic (pure).
 
     Cost and latency each come from traffic when it has at least ``min_sample`` values, else
@@ -176,33 +135,23 @@ def baseline_figures(
     figures: Json = {"arm": arm, "min_sample": min_sample}
     evals = None
     eval_cost_n = eval_latency_n = 0
-    if run is not None:
-        arm_figures = run_figures(rows, confidence).get(arm)
-        if arm_figures is not None:
-            evals = eval_part(run, arm_figures, confidence)
-            eval_cost_n, eval_latency_n = eval_samples(rows, arm)
-            evals |= {"cost_sample": eval_cost_n, "latency_sample": eval_latency_n}
+    arm_figures = run_figures(rows, confidence).get(arm) if run is not None else None
+    if run is not None and arm_figures is not None:
+        evals = eval_part(run, arm_figures, confidence)
+        eval_cost_n, eval_latency_n = eval_samples(rows, arm)
+        evals |= {"cost_sample": eval_cost_n, "latency_sample": eval_latency_n}
+        figures |= {"model": arm_figures.model, **pass_rate_part(arm_figures, confidence)}
     traffic_json = traffic_part(traffic) if traffic is not None and traffic.requests else None
-    traffic_cost_n = traffic_json["priced_requests"] if traffic_json else 0
-    traffic_latency_n = len(traffic.latencies_ms) if traffic_json and traffic is not None else 0
-    if evals is not None:
-        figures |= {
-            "model": evals["model"],
-            "pass_rate": evals["pass_rate"],
-            "pass_rate_ci": evals["pass_rate_ci"],
-            "confidence": confidence,
-            "passed": evals["passed"],
-            "cases": evals["decided"],
-        }
-    cost_from = _pick(traffic_cost_n, eval_cost_n, min_sample)
-    latency_from = _pick(traffic_latency_n, eval_latency_n, min_sample)
+    traffic_n = (traffic_json["priced_requests"], len(traffic.latencies_ms)) if traffic_json and traffic else (0, 0)
+    cost_from = _pick(traffic_n[0], eval_cost_n, min_sample)
+    latency_from = _pick(traffic_n[1], eval_latency_n, min_sample)
     cost_source = traffic_json if cost_from == "traffic" else evals if cost_from == "eval" else None
     latency_source = traffic_json if latency_from == "traffic" else evals if latency_from == "eval" else None
     if cost_source is not None and cost_source["cost_per_request_usd"] is not None:
         figures |= {
             "cost_per_request_usd": cost_source["cost_per_request_usd"],
             "cost_source": cost_from,
-            "cost_sample": traffic_cost_n if cost_from == "traffic" else eval_cost_n,
+            "cost_sample": traffic_n[0] if cost_from == "traffic" else eval_cost_n,
         }
     if latency_source is not None and latency_source["latency_ms"] is not None:
         lat = latency_source["latency_ms"]
@@ -211,44 +160,32 @@ def baseline_figures(
             "latency_p95_ms": lat["p95"],
             "latency_p99_ms": lat["p99"],
             "latency_source": latency_from,
-            "latency_sample": traffic_latency_n if latency_from == "traffic" else eval_latency_n,
+            "latency_sample": traffic_n[1] if latency_from == "traffic" else eval_latency_n,
         }
-    figures["eval"] = evals
-    figures["traffic"] = traffic_json
-    figures["warnings"] = sample_warnings(figures, min_sample)
-    return figures
+    built = BaselineFigures(**figures, eval=evals, traffic=traffic_json)
+    return replace(built, warnings=sample_warnings(built))
 
 
 def read_traffic(store: Store, workload: str, *, arm: str = "old", since: datetime | None = None) -> Traffic:
     """The successful requests ``arm`` served for ``workload`` (since ``since``), from the gateway's records."""
-    r = t.requests
-    query = sa.select(r.c.latency_ms, r.c.cost_usd, r.c.ts).where(
-        r.c.workload == workload, r.c.arm == arm, r.c.status >= 200, r.c.status < 300
+    samples = store.requests.served(workload, arm, since=since)
+    times = [x.ts for x in samples]
+    return Traffic(
+        [x.latency_ms for x in samples if x.latency_ms is not None],
+        [x.cost_usd for x in samples if x.cost_usd is not None],
+        min(times, default=None),
+        max(times, default=None),
     )
-    if since is not None:
-        query = query.where(r.c.ts >= since)
-    latencies: list[float] = []
-    costs: list[float] = []
-    first = last = None
-    with store.engine.connect() as conn:
-        for latency, cost_usd, ts in conn.execute(query):
-            if latency is not None:
-                latencies.append(float(latency))
-            if cost_usd is not None:
-                costs.append(float(cost_usd))
-            first = ts if first is None or ts < first else first
-            last = ts if last is None or ts > last else last
-    return Traffic(latencies, costs, first, last)
 
 
-def _source(run: EvalRunRow | None, traffic: Traffic | None, figures: Json) -> str:
+def _source(run: EvalRunRow | None, traffic: Traffic | None, figures: BaselineFigures) -> str:
     """Where the baseline's figures come from, with their sample sizes: ``eval run X (120 cases) + …``."""
     parts = []
     if run is not None:
-        cases = figures.get("cases")
+        cases = figures.cases
         parts.append(f"eval run {run.id}" + (f" ({cases} cases)" if isinstance(cases, int) else ""))
     if traffic is not None and traffic.requests:
-        used = "traffic" in (figures.get("cost_source"), figures.get("latency_source"))
+        used = "traffic" in (figures.cost_source, figures.latency_source)
         parts.append(f"{traffic.requests} gateway requests" + ("" if used else " (not used: too few)"))
     return " + ".join(parts)
 
@@ -268,21 +205,12 @@ def take_baseline(
     A baseline on fewer than ``min_sample`` cases or requests is stored with its ``warnings``.
     """
     run = latest_run(store, workload, arms=(arm,))
-    rows = store.eval_results(run.id) if run is not None else []
+    rows = store.evals.results(run.id) if run is not None else []
     traffic = read_traffic(store, workload, arm=arm, since=since)
     if run is None and not traffic.requests:
         return BaselineOutcome(
             workload, None, f"no finished eval run of {arm!r} and no gateway records: run `modelswap eval` first"
         )
     figures = baseline_figures(run, rows, traffic, arm=arm, confidence=confidence, min_sample=min_sample)
-    row = BaselineRow(
-        workload=workload, created_at=now or datetime.now(UTC), figures=figures, source=_source(run, traffic, figures)
-    )
-    stored = BaselineRow(
-        workload=row.workload,
-        created_at=row.created_at,
-        figures=row.figures,
-        source=row.source,
-        id=store.add_baseline(row),
-    )
+    stored = store_baseline(store, workload, figures, _source(run, traffic, figures), now or datetime.now(UTC))
     return BaselineOutcome(workload, stored)

@@ -15,27 +15,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import orjson
-import sqlalchemy as sa
 
 from modelswap.evals.endpoint import Answer
+from modelswap.evals.writer import ResultWriter
 from modelswap.providers.base import Dialect, Upstream
 from modelswap.store import CachedResponse, Store
-from modelswap.store import schema as t
-from modelswap.store.engine import WRITE_OPTION
-
-if TYPE_CHECKING:
-    from modelswap.evals.writer import ResultWriter
 
 Json = dict[str, Any]
 KEY_VERSION = "modelswap-eval-cache/1"
-_CHUNK = 500
-_ENTRY_FIELDS = ("key_hash", "model", "response", "created_at")
 
 
 def canonical_request(body: Json) -> bytes:
@@ -73,28 +66,7 @@ def from_entry(entry: CachedResponse) -> Answer:
 
 def read_entries(store: Store, keys: Iterable[str]) -> dict[str, Answer]:
     """The cached answers among ``keys``, read in a few queries."""
-    c = t.response_cache
-    wanted = list(dict.fromkeys(keys))
-    found: dict[str, Answer] = {}
-    with store.engine.connect() as conn:
-        for i in range(0, len(wanted), _CHUNK):
-            query = sa.select(c).where(c.c.key_hash.in_(wanted[i : i + _CHUNK]))
-            for row in conn.execute(query):
-                found[row.key_hash] = from_entry(CachedResponse(**row._mapping))
-    return found
-
-
-def write_entries(store: Store, entries: Sequence[CachedResponse]) -> int:
-    """Store many cache entries in one transaction (the first one stored for a key wins);
-    returns how many were new. ``Store.cache_response`` does one per transaction."""
-    if not entries:
-        return 0
-    with store.engine.connect() as conn:
-        conn.execution_options(**{WRITE_OPTION: True})
-        with conn.begin():
-            stmt = t.insert_ignoring_conflicts(conn.dialect.name, t.response_cache)
-            result = conn.execute(stmt, [{f: getattr(e, f) for f in _ENTRY_FIELDS} for e in entries])
-            return max(result.rowcount, 0)
+    return {key: from_entry(entry) for key, entry in store.cache.get_many(keys).items()}
 
 
 class ResponseCache:
@@ -122,7 +94,7 @@ class ResponseCache:
         """A known answer, reading the store for a key that was not prefetched."""
         known = self.peek(key)
         if known is None and key not in self._inflight:
-            entry = await asyncio.to_thread(self.store.cached_response, key)
+            entry = await asyncio.to_thread(self.store.cache.get, key)
             if entry is not None:
                 self._known[key] = from_entry(entry)
                 known = self.peek(key)

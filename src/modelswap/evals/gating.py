@@ -44,7 +44,7 @@ class WorkloadGates:
 def judge_run(migration: Migration, store: Store, run: EvalRunRow, *, seed: int = 0) -> WorkloadGates:
     """The gates of ``run``'s workload judged on that run."""
     gates = migration.workload(run.workload).gates
-    by_arm = outcomes(store.eval_results(run.id))
+    by_arm = outcomes(store.evals.results(run.id))
     notes = [] if run.status == "finished" else [f"run {run.id} is {run.status}, not finished: figures are partial"]
     paired = pair_outcomes(by_arm)
     failed = {arm: e for arm, e in paired.errors.items() if e.count}
@@ -70,7 +70,7 @@ def judge_workloads(
 ) -> list[WorkloadGates]:
     """Gate results per workload (all, or those named), or for the one run ``run_id``."""
     if run_id is not None:
-        run = store.eval_run(run_id)
+        run = store.evals.run(run_id)
         if run is None:
             raise LookupError(f"no eval run {run_id!r} in {store.url_for_display}")
         if run.workload not in {w.name for w in migration.workloads}:

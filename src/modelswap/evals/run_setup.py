@@ -109,10 +109,10 @@ def plan_run(
             spec=run_spec(golden, endpoints, nightly=nightly, fresh=fresh, context=context),
             nightly=nightly,
         )
-        store.start_eval_run(run)
+        store.evals.start(run)
         scope = run.id if nightly or fresh else None
         return RunSetup(run, {arm: list(golden.cases) for arm in arms}, dict.fromkeys(arms, 0), scope, False)
-    found = store.eval_run(resume)
+    found = store.evals.run(resume)
     if found is None:
         raise EvalRunError(f"no eval run {resume!r} in {store.url_for_display}")
     if found.workload != workload:
@@ -126,11 +126,11 @@ def plan_run(
     if missing:
         raise EvalRunError(f"eval run {resume} ran endpoints {', '.join(found.endpoints)}; missing now: {missing}")
     stored: dict[str, set[str]] = {arm: set() for arm in found.endpoints}
-    for row in store.eval_results(resume):
+    for row in store.evals.results(resume):
         stored.setdefault(row.arm, set()).add(row.case_id)
     pending = {arm: [c for c in golden.cases if c.id not in stored[arm]] for arm in found.endpoints}
     done = {arm: len(stored[arm]) for arm in found.endpoints}
     if any(pending.values()):
-        store.finish_eval_run(resume, status="running", finished_at=now)
+        store.evals.finish(resume, status="running", finished_at=now)
     scope = found.id if found.spec.get("cache") == "run" else None
     return RunSetup(found, pending, done, scope, True)

@@ -411,7 +411,7 @@ async def run_eval(
             raise
         finally:
             await writer.flush()
-            await asyncio.to_thread(store.finish_eval_run, setup.run.id, status=status, finished_at=datetime.now(UTC))
+            await asyncio.to_thread(store.evals.finish, setup.run.id, status=status, finished_at=datetime.now(UTC))
     c = session.counters
     return RunSummary(
         run_id=setup.run.id,

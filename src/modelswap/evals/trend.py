@@ -80,4 +80,4 @@ def nightly_trend(
     runs = nightly_runs(eval_runs(store, workload, nightly=True), (old, new))
     if last is not None:
         runs = runs[-last:] if last > 0 else []
-    return [point(run, store.eval_results(run.id), confidence=confidence, old=old, new=new) for run in runs]
+    return [point(run, store.evals.results(run.id), confidence=confidence, old=old, new=new) for run in runs]

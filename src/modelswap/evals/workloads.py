@@ -85,8 +85,8 @@ def retry_jobs(migration: Migration, store: Store, workloads: Sequence[str] | No
             raise EvalSetupError(
                 f"--retry-failed: the golden set {path} changed since eval run {run.id}; run `modelswap eval` instead"
             )
-        if any(r.error is not None for r in store.eval_results(run.id)):
-            store.delete_failed_eval_results(run.id)
+        if any(r.error is not None for r in store.evals.results(run.id)):
+            store.evals.delete_failed_results(run.id)
             jobs.append(WorkloadJob(name, golden, tuple(run.endpoints), run.id))
     return jobs
 
@@ -106,7 +106,7 @@ def plan_jobs(
     if resume:
         jobs = []
         for run_id in resume:
-            run = store.eval_run(run_id)
+            run = store.evals.run(run_id)
             if run is None:
                 raise EvalSetupError(f"no eval run {run_id!r} in {store.url_for_display}")
             workload = known.get(run.workload)

@@ -17,10 +17,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
-from modelswap.evals.cache import write_entries
-from modelswap.store import CachedResponse, EvalResultRow, Store
+from modelswap.store import CachedResponse, DuplicateRowError, EvalResultRow, Store
 
 log = logging.getLogger("modelswap.evals")
 
@@ -100,7 +97,7 @@ class ResultWriter:
         entries = [item for item in batch if isinstance(item, CachedResponse)]
         groups = [item for item in batch if isinstance(item, tuple)]
         try:
-            self.written_cache += write_entries(self.store, entries)
+            self.written_cache += self.store.cache.put_many(entries)
             self._insert(groups)
         except Exception as exc:  # kept for the runner, which stops sending calls it cannot save
             log.exception("eval writer: could not store results")
@@ -115,17 +112,17 @@ class ResultWriter:
         if not rows:
             return
         try:
-            self.store.insert_eval_results(rows)
+            self.store.evals.add_results(rows)
             self.written_results += len(rows)
             return
-        except sa.exc.IntegrityError:
+        except DuplicateRowError:
             pass
         # One (case, arm) already stored (a resumed run racing another process): keep the rest.
         for group in groups:
             try:
-                self.store.insert_eval_results(group)
+                self.store.evals.add_results(group)
                 self.written_results += len(group)
-            except sa.exc.IntegrityError:
+            except DuplicateRowError:
                 log.warning(
                     "eval writer: results for case %s on %s were already stored", group[0].case_id, group[0].arm
                 )

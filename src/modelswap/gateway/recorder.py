@@ -24,12 +24,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol, TypeVar
 
-import sqlalchemy as sa
-
 from modelswap.gateway.recorder_health import DROP_REASONS, RecorderHealth, RecorderState, judge
 from modelswap.gateway.records import MAX_ERROR_CHARS, error_text
 from modelswap.gateway.redact import Policy, keep, keep_request
 from modelswap.store import RequestRow, ShadowPairRow
+from modelswap.store.errors import driver_error as _inner
+from modelswap.store.errors import store_unavailable
 
 log = logging.getLogger("modelswap.recorder")
 
@@ -48,23 +48,10 @@ class RecordStore(Protocol):
     def insert_records(self, requests: Sequence[RequestRow], shadow_pairs: Sequence[ShadowPairRow]) -> None: ...
 
 
-def store_unavailable(exc: BaseException) -> bool:
-    """Whether ``exc`` says the store cannot take writes now (down, locked, misconfigured), as
-    opposed to refusing the rows themselves: then rows are kept and retried, never reduced."""
-    if isinstance(exc, sa.exc.DBAPIError):
-        return exc.connection_invalidated or not isinstance(exc, sa.exc.DataError | sa.exc.IntegrityError)
-    return isinstance(exc, OSError | sa.exc.DisconnectionError | sa.exc.TimeoutError)
-
-
 def _reason(exc: BaseException) -> str:
     """Why a write failed, safe to store and log: class and first line, never SQL parameters."""
     inner = _inner(exc)
     return error_text(inner, str(inner).split("\n", 1)[0][:300])
-
-
-def _inner(exc: BaseException) -> BaseException:
-    """The driver's (or the value's) exception inside SQLAlchemy's wrapper, whose text holds the parameters."""
-    return exc.orig if isinstance(exc, sa.exc.StatementError) and exc.orig is not None else exc
 
 
 def _reduced(row: Row, why: str, *, minimal: bool = False) -> Row:

@@ -3,18 +3,24 @@
 It joins the inventory (cost per request at the old model's price, latency percentiles,
 time to first token and error rate, from whatever logs the team has) with the old model's
 pass rate on the workload's golden set (its latest finished eval run, as ``modelswap.evals``
-scores it). Figure names are those the plan and the gates read (see ``evals/baseline.py``):
-``pass_rate``, ``pass_rate_ci``, ``passed``/``cases``, ``cost_per_request_usd``,
-``latency_p50_ms``/``latency_p95_ms``/``latency_p99_ms``; ``cost_source`` and
-``latency_source`` say they come from the inventory.
+scores it). The figures are a ``BaselineFigures`` (``evals.baseline_figures``), the one shape
+``modelswap baseline`` stores too; ``cost_source`` and ``latency_source`` say ``inventory``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from modelswap.evals.baseline import MIN_SAMPLE, eval_part, sample_warnings
+from modelswap.evals.baseline_figures import (
+    MIN_SAMPLE,
+    BaselineFigures,
+    eval_part,
+    pass_rate_part,
+    sample_warnings,
+    store_baseline,
+)
 from modelswap.evals.results import latest_run, run_figures
 from modelswap.inventory.figures import WorkloadFigures
 from modelswap.inventory.inventory import Inventory
@@ -24,21 +30,21 @@ SOURCE = "modelswap inventory --baseline"
 Json = dict[str, Any]
 
 
-def _summary(w: WorkloadFigures, figures: Json) -> str:
+def _summary(w: WorkloadFigures, figures: BaselineFigures) -> str:
     parts = []
-    rate, ci = figures.get("pass_rate"), figures.get("pass_rate_ci")
+    rate, ci = figures.pass_rate, figures.pass_rate_ci
     if isinstance(rate, float):
         text = f"pass rate {rate * 100:.1f} %"
         if isinstance(ci, list):
             text += f" [{ci[0] * 100:.1f}, {ci[1] * 100:.1f}]"
-        parts.append(text + f" on {figures.get('cases')} cases")
+        parts.append(text + f" on {figures.cases} cases")
     else:
         parts.append("no eval run of the old model yet")
     if w.latency_ms.p95 is not None:
         parts.append(f"p95 {w.latency_ms.p95:,.0f} ms over {w.latency_ms.n:,} requests")
-    cost = figures.get("cost_per_request_usd")
+    cost = figures.cost_per_request_usd
     if isinstance(cost, float):
-        parts.append(f"${cost:.6f}/request over {figures.get('cost_sample', 0):,} requests")
+        parts.append(f"${cost:.6f}/request over {figures.cost_sample or 0:,} requests")
     parts.append(f"{w.requests_per_day:,.1f} requests/day")
     return f"{w.name}: " + ", ".join(parts)
 
@@ -51,7 +57,7 @@ def baseline_figures(
     *,
     confidence: float = 0.95,
     min_sample: int = MIN_SAMPLE,
-) -> Json:
+) -> BaselineFigures:
     """One workload's baseline figures from its inventory figures and, if given, an eval run (pure).
 
     Each figure states its sample (``cases``, ``cost_sample``: requests with known usage,
@@ -59,17 +65,10 @@ def baseline_figures(
     """
     figures: Json = {"arm": "old", "model": inventory.endpoints.get("old"), "min_sample": min_sample}
     evals = None
-    if run is not None:
-        arm = run_figures(rows or [], confidence).get("old")
-        if arm is not None:
-            evals = eval_part(run, arm, confidence)
-            figures |= {
-                "pass_rate": evals["pass_rate"],
-                "pass_rate_ci": evals["pass_rate_ci"],
-                "confidence": confidence,
-                "passed": evals["passed"],
-                "cases": evals["decided"],
-            }
+    arm = run_figures(rows or [], confidence).get("old") if run is not None else None
+    if run is not None and arm is not None:
+        evals = eval_part(run, arm, confidence)
+        figures |= pass_rate_part(arm, confidence)
     cost = w.cost_per_request.get("old", w.cost_per_request.get("actual"))
     if cost is not None:
         figures |= {
@@ -85,8 +84,14 @@ def baseline_figures(
             "latency_source": "inventory",
             "latency_sample": w.latency_ms.n,
         }
+    built = BaselineFigures(**figures, eval=evals, inventory=_inventory_part(inventory, w))
+    built = replace(built, warnings=sample_warnings(built))
+    return replace(built, summary=_summary(w, built))
+
+
+def _inventory_part(inventory: Inventory, w: WorkloadFigures) -> Json:
     period = inventory.period
-    figures["inventory"] = {
+    return {
         "requests": w.requests,
         "usage_unknown": w.usage_unknown,
         "requests_per_day": w.requests_per_day,
@@ -99,10 +104,6 @@ def baseline_figures(
         "period_end": period.end.isoformat() if period else None,
         "scope": inventory.scope,
     }
-    figures["eval"] = evals
-    figures["warnings"] = sample_warnings(figures, min_sample)
-    figures["summary"] = _summary(w, figures)
-    return figures
 
 
 def record_baseline(
@@ -114,11 +115,8 @@ def record_baseline(
         if w.requests == 0:
             continue
         run = latest_run(store, w.name, arms=("old",))
-        rows = store.eval_results(run.id) if run is not None else []
+        rows = store.evals.results(run.id) if run is not None else []
         figures = baseline_figures(inventory, w, run, rows, confidence=confidence)
         source = SOURCE + (f" + eval run {run.id}" if run is not None else "")
-        row = BaselineRow(workload=w.name, created_at=now, figures=figures, source=source)
-        stored.append(
-            BaselineRow(workload=w.name, created_at=now, figures=figures, source=source, id=store.add_baseline(row))
-        )
+        stored.append(store_baseline(store, w.name, figures, source, now))
     return stored

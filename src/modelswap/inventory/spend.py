@@ -19,10 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-import sqlalchemy as sa
-
+from modelswap.evals.baseline_figures import read_baseline
 from modelswap.store import Store
-from modelswap.store import schema as t
 from modelswap.store.evidence import read_evidence
 
 
@@ -118,22 +116,15 @@ class SpendReport:
     workloads: list[WorkloadSpend] = field(default_factory=list)
 
 
-def _day_of(store: Store, column: sa.ColumnElement[datetime]) -> sa.ColumnElement[str]:
-    """A timestamp column's UTC day as ``YYYY-MM-DD`` text, computed by the database."""
-    if store.dialect == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
-    return sa.func.substr(sa.type_coerce(column, sa.String), 1, 10)  # SQLite keeps UTC text
-
-
 def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _baseline(store: Store, workload: str) -> tuple[float | None, str, int | None]:
     """The reference cost per request, where it comes from, and the sample it rests on."""
-    row = store.latest_baseline(workload)
-    if row is not None and isinstance(row.figures.get("cost_per_request_usd"), int | float):
-        return float(row.figures["cost_per_request_usd"]), "baseline", _int(row.figures.get("cost_sample"))
+    baseline = read_baseline(store, workload)
+    if baseline is not None and isinstance(baseline.cost_per_request_usd, int | float):
+        return float(baseline.cost_per_request_usd), "baseline", _int(baseline.cost_sample)
     for ev in reversed(read_evidence(store, "inventory", workload=workload)):
         figures = ev.figures or {}
         per_request = figures.get("cost_per_request") or {}
@@ -155,33 +146,16 @@ def _tallies(
     store: Store, since: datetime | None, until: datetime
 ) -> tuple[dict[str, dict[date, dict[str, _Tally]]], dict[str, dict[date, float]]]:
     """Served requests per (workload, day, arm) and shadow cost per (workload, day), grouped by the database."""
-    r, s = t.requests, t.shadow_pairs
-    day = _day_of(store, r.c.ts).label("day")
-    served = (
-        sa.select(r.c.workload, day, r.c.arm, sa.func.count(), sa.func.count(r.c.cost_usd), sa.func.sum(r.c.cost_usd))
-        .where(r.c.ts < until, r.c.arm != "gateway")  # "gateway": requests the gateway refused, no model called
-        .group_by(r.c.workload, day, r.c.arm)
-    )
-    shadow_day = _day_of(store, s.c.ts).label("day")
-    shadow = (
-        sa.select(r.c.workload, shadow_day, sa.func.sum(s.c.cost_usd))
-        .join(r, r.c.id == s.c.request_id)
-        .where(s.c.ts < until)
-        .group_by(r.c.workload, shadow_day)
-    )
-    if since is not None:
-        served = served.where(r.c.ts >= since)
-        shadow = shadow.where(s.c.ts >= since)
+    arm_days, shadow_days = store.requests.daily_spend(since, until)
     tallies: dict[str, dict[date, dict[str, _Tally]]] = {}
     shadow_cost: dict[str, dict[date, float]] = {}
-    with store.engine.connect() as conn:
-        for workload, d, arm, n, priced, cost in conn.execute(served):
-            tally = tallies.setdefault(workload, {}).setdefault(date.fromisoformat(d), {}).setdefault(arm, _Tally())
-            tally.requests += int(n)
-            tally.priced += int(priced)
-            tally.cost += float(cost or 0.0)
-        for workload, d, cost in conn.execute(shadow):
-            shadow_cost.setdefault(workload, {})[date.fromisoformat(d)] = float(cost or 0.0)
+    for x in arm_days:
+        tally = tallies.setdefault(x.workload, {}).setdefault(x.day, {}).setdefault(x.arm, _Tally())
+        tally.requests += x.requests
+        tally.priced += x.priced
+        tally.cost += x.cost_usd
+    for sd in shadow_days:
+        shadow_cost.setdefault(sd.workload, {})[sd.day] = sd.cost_usd
     return tallies, shadow_cost
 
 

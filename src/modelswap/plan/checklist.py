@@ -128,7 +128,7 @@ def load_checklist(
     """Read the store and build the plan as of ``now`` (default: the current time, UTC)."""
     moment = now or datetime.now(UTC)
     facts = read_facts(store, migration, moment)
-    return build_checklist(migration, facts, store.plan_ticks(), nightly_nights=nightly_nights)
+    return build_checklist(migration, facts, store.plan.ticks(), nightly_nights=nightly_nights)
 
 
 def ticks_from(rows: Sequence[PlanTickRow]) -> PlanTicks:

@@ -107,7 +107,7 @@ def _gates_on(store: Store, migration: Migration, run: EvalRunRow) -> NightlyGat
 def read_facts(store: Store, migration: Migration, now: datetime) -> PlanFacts:
     """Read everything the evidence rules need for ``migration``'s workloads from ``store``."""
     names = [w.name for w in migration.workloads]
-    baselines = {name: b for name in names if (b := store.latest_baseline(name)) is not None}
+    baselines = {name: b for name in names if (b := store.baselines.latest(name)) is not None}
     runs = {name: tuple(eval_runs(store, name)) for name in names}
     latest = {name: r for name in names if (r := _latest_nightly_run(runs[name])) is not None}
     nightly = {name: NightlyScore(r.id, r.started_at, pass_counts(store, r.id)) for name, r in latest.items()}

@@ -31,7 +31,7 @@ def _record(
         note=clean_note or None,
         evidence=evidence,
     )
-    row_id = store.add_plan_tick(row)
+    row_id = store.plan.add_tick(row)
     return PlanTickRow(
         item_key=row.item_key, state=row.state, actor=actor, ts=row.ts, note=row.note, evidence=evidence, id=row_id
     )
@@ -65,7 +65,7 @@ def untick(
 
 def history(store: Store, ref: str | int | None = None) -> list[PlanTickRow]:
     """Every tick and untick, oldest first (of one item if given)."""
-    return list(store.plan_ticks(None if ref is None else item(ref).key).history)
+    return list(store.plan.ticks(None if ref is None else item(ref).key).history)
 
 
 def describe_tick(t: PlanTickRow) -> str:

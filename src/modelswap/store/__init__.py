@@ -6,6 +6,7 @@ replicas share state. ``open_store(url)`` creates, upgrades or refuses the schem
 
 from modelswap.store.engine import DEFAULT_URL, display_url, normalize_url
 from modelswap.store.errors import (
+    DuplicateRowError,
     MigrationError,
     NotAStoreError,
     SchemaTooNewError,
@@ -51,6 +52,7 @@ __all__ = [
     "BaselineRow",
     "CachedResponse",
     "ConsoleSession",
+    "DuplicateRowError",
     "EvalResultRow",
     "EvalRunRow",
     "EvidenceRow",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 
 class StoreError(Exception):
     """Base class: the store cannot do what was asked; the message says what to change."""
@@ -26,3 +28,20 @@ class NotAStoreError(StoreError):
 
 class MigrationError(StoreError):
     """An upgrade step failed; the database stays at the last version that completed."""
+
+
+class DuplicateRowError(StoreError):
+    """A row with the same key is already stored (e.g. one (run, case, arm, scorer) result twice)."""
+
+
+def store_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the store cannot take writes now (down, locked, misconfigured), as
+    opposed to refusing the rows themselves (a bad value, a duplicate key)."""
+    if isinstance(exc, sa.exc.DBAPIError):
+        return exc.connection_invalidated or not isinstance(exc, sa.exc.DataError | sa.exc.IntegrityError)
+    return isinstance(exc, OSError | sa.exc.DisconnectionError | sa.exc.TimeoutError)
+
+
+def driver_error(exc: BaseException) -> BaseException:
+    """The driver's (or the value's) exception inside SQLAlchemy's wrapper, whose text holds the parameters."""
+    return exc.orig if isinstance(exc, sa.exc.StatementError) and exc.orig is not None else exc

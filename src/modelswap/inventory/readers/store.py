@@ -1,26 +1,24 @@
 """modelswap's own store: the gateway's request records, copied into DuckDB for the inventory.
 
-The store is read through SQLAlchemy Core (SQLite or PostgreSQL), in batches, without bodies;
+The store exports its requests (SQLite or PostgreSQL) in batches, without bodies (``store.requests.export``);
 DuckDB's SQLite scanner is an extension downloaded at run time, which is not available here.
 Records already carry their workload (the gateway matched it), so no rule is applied to them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import numpy as np
-import sqlalchemy as sa
 
 from modelswap.inventory.errors import InventoryError
 from modelswap.inventory.readers._sql import no_rule_columns, record_select
 from modelswap.inventory.readers.base import RecordQuery
 from modelswap.inventory.rules import RuleInputs
 from modelswap.store import Store, StoreError, open_store
-from modelswap.store import schema as t
+from modelswap.store.requests_repo import EXPORT_COLUMNS
 
 BATCH = 100_000
 
@@ -38,6 +36,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("cached_tokens", "BIGINT"),
     ("cost_usd", "DOUBLE"),
 )
+if (
+    tuple(name for name, _ in COLUMNS) != EXPORT_COLUMNS
+):  # the DuckDB types follow the store's export, column for column
+    raise AssertionError(f"inventory store reader columns differ from the store's export: {EXPORT_COLUMNS}")
 
 
 def open_existing(url: str) -> Store:
@@ -52,43 +54,12 @@ def open_existing(url: str) -> Store:
         raise InventoryError(str(exc)) from None
 
 
-def _ts_text(store: Store) -> sa.ColumnElement[str]:
-    """Request time as ISO text in UTC, without building a Python datetime per row."""
-    if store.dialect == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", t.requests.c.ts), 'YYYY-MM-DD"T"HH24:MI:SS.US')
-    return sa.type_coerce(t.requests.c.ts, sa.String)
-
-
-def _batches(store: Store, since: datetime | None) -> Iterator[list[tuple[object, ...]]]:
-    r = t.requests.c
-    query = sa.select(
-        _ts_text(store).label("ts"),
-        r.workload,
-        r.arm,
-        r.model,
-        r.status,
-        r.error_kind,
-        r.latency_ms,
-        r.ttft_ms,
-        r.prompt_tokens,
-        r.completion_tokens,
-        r.cached_tokens,
-        r.cost_usd,
-    )
-    if since is not None:
-        query = query.where(r.ts >= since)
-    with store.engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(query)
-        for part in result.partitions(BATCH):
-            yield [tuple(row) for row in part]
-
-
 def copy_requests(con: duckdb.DuckDBPyConnection, store: Store, table: str, *, since: datetime | None = None) -> int:
     """Copy the store's request records (no bodies) into a DuckDB table; returns the row count."""
     typed = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (line BIGINT, {typed})")
     count = 0
-    for rows in _batches(store, since):
+    for rows in store.requests.export(since=since, batch=BATCH):
         columns = list(zip(*rows, strict=True))
         chunk = {"line": np.arange(count + 1, count + len(rows) + 1, dtype=np.int64)}
         for (name, _), values in zip(COLUMNS, columns, strict=True):
