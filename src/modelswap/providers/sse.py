@@ -5,7 +5,8 @@ The parser follows the WHATWG event-stream rules that matter for model APIs: ``e
 keep-alives), any of CRLF / LF / CR as line ends, and chunk boundaries anywhere
 (inside a field, between ``\\r`` and ``\\n``, inside a multi-byte UTF-8 character).
 One deliberate leniency: an event still pending when the body ends is dispatched, since
-some OpenAI-compatible servers omit the final blank line.
+some OpenAI-compatible servers omit the final blank line. One deliberate bound: a line or
+an event larger than ``max_event_bytes`` (4 MiB by default) raises ``EventTooLarge``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 
-__all__ = ["SSEEvent", "SSEFrames", "SSEParser", "iter_sse", "parse_sse"]
+from modelswap.providers.h1.limits import Limits, size_text
+
+__all__ = ["EventTooLarge", "SSEEvent", "SSEFrames", "SSEParser", "iter_sse", "parse_sse"]
+
+_MAX_EVENT = Limits().max_event_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,15 +31,27 @@ class SSEEvent:
     retry: int | None = None
 
 
+class EventTooLarge(ValueError):
+    """A line or an event of the stream is larger than the parser's bound (``max_event_bytes``)."""
+
+
 class SSEParser:
-    """Turns byte chunks into ``SSEEvent``s; feed chunks in order, then call ``close``."""
+    """Turns byte chunks into ``SSEEvent``s; feed chunks in order, then call ``close``.
 
-    __slots__ = ("_buf", "_data", "_event", "_id", "_pending_cr", "_retry")
+    A line, and an event's joined ``data:``, may not pass ``max_event_bytes``
+    (``EventTooLarge``); an unfinished line is held in pieces, so feeding it a byte at a
+    time costs linear time.
+    """
 
-    def __init__(self) -> None:
-        self._buf = b""
+    __slots__ = ("_buf", "_buf_len", "_data", "_data_len", "_event", "_id", "_max", "_pending_cr", "_retry")
+
+    def __init__(self, max_event_bytes: int = _MAX_EVENT) -> None:
+        self._max = max_event_bytes
+        self._buf: list[bytes] = []  # the pieces of an unfinished line
+        self._buf_len = 0
         self._pending_cr = False
         self._data: list[str] = []
+        self._data_len = 0
         self._event: str | None = None
         self._id: str | None = None
         self._retry: int | None = None
@@ -46,26 +63,39 @@ class SSEParser:
         self._pending_cr = False
         if not chunk:
             return []
+        if b"\n" not in chunk and b"\r" not in chunk:
+            self._hold(chunk)  # still inside one line
+            return []
         self._pending_cr = chunk.endswith(b"\r")
-        lines = (self._buf + chunk).splitlines(keepends=True)
-        last = lines[-1]
-        if last.endswith((b"\n", b"\r")):
-            self._buf = b""
-        else:
-            self._buf = last
-            lines.pop()
+        if self._buf:
+            chunk = b"".join((*self._buf, chunk))
+            self._buf.clear()
+            self._buf_len = 0
+        lines = chunk.splitlines(keepends=True)
+        if not lines[-1].endswith((b"\n", b"\r")):
+            self._hold(lines.pop())
         events: list[SSEEvent] = []
         for raw in lines:
+            if len(raw) > self._max:
+                raise EventTooLarge(f"an event-stream line is longer than the {size_text(self._max)} limit")
             event = self._line(raw.rstrip(b"\r\n").decode("utf-8", errors="replace"))
             if event is not None:
                 events.append(event)
         return events
 
+    def _hold(self, piece: bytes) -> None:
+        self._buf.append(piece)
+        self._buf_len += len(piece)
+        if self._buf_len > self._max:
+            raise EventTooLarge(f"an event-stream line is longer than the {size_text(self._max)} limit")
+
     def close(self) -> list[SSEEvent]:
         """Finish the stream: dispatch a trailing unterminated line and pending event."""
         events: list[SSEEvent] = []
         if self._buf:
-            line, self._buf = self._buf.decode("utf-8", errors="replace"), b""
+            line = b"".join(self._buf).decode("utf-8", errors="replace")
+            self._buf.clear()
+            self._buf_len = 0
             event = self._line(line)
             if event is not None:
                 events.append(event)
@@ -83,6 +113,9 @@ class SSEParser:
         if sep and value.startswith(" "):
             value = value[1:]
         if field == "data":
+            self._data_len += len(value) + 1
+            if self._data_len > self._max:
+                raise EventTooLarge(f"a server-sent event is larger than the {size_text(self._max)} limit")
             self._data.append(value)
         elif field == "event":
             self._event = value
@@ -99,6 +132,7 @@ class SSEParser:
             return None
         event = SSEEvent(data="\n".join(self._data), event=self._event or None, id=self._id, retry=self._retry)
         self._data = []
+        self._data_len = 0
         self._event = None
         self._retry = None
         return event
@@ -112,25 +146,43 @@ class SSEFrames:
     (Anthropic's), ended by LF, so a relay can pass it on unchanged; ``None`` for anything
     else (``id:``/``retry:`` lines, comments, several ``data:`` lines, CR line ends, a
     trailing unterminated event), which the general parser handles exactly as
-    ``SSEParser`` would.
+    ``SSEParser`` would. A frame may not pass ``max_event_bytes`` either.
     """
 
-    __slots__ = ("_buf", "_parser", "_slow")
+    __slots__ = ("_buf", "_buf_len", "_max", "_parser", "_slow")
 
-    def __init__(self) -> None:
-        self._buf = b""
-        self._parser = SSEParser()
+    def __init__(self, max_event_bytes: int = _MAX_EVENT) -> None:
+        self._max = max_event_bytes
+        self._buf: list[bytes] = []  # the pieces of an unfinished frame
+        self._buf_len = 0
+        self._parser = SSEParser(max_event_bytes)
         self._slow = False
 
     def feed(self, chunk: bytes) -> list[tuple[bytes | None, SSEEvent]]:
         """Consume one chunk and return the events it completes, with their frames."""
         parser = self._parser
+        buf = self._buf
         if self._slow or b"\r" in chunk:
             # CR line ends: from here on the general parser does it all (the buffer has no CR)
-            chunk, self._buf, self._slow = self._buf + chunk, b"", True
+            self._slow = True
+            if buf:
+                chunk = b"".join((*buf, chunk))
+                buf.clear()
+                self._buf_len = 0
             return [(None, e) for e in parser.feed(chunk)]
-        frames = (self._buf + chunk).split(b"\n\n")
-        self._buf = frames.pop()
+        if buf:
+            if b"\n\n" not in chunk and not (chunk[:1] == b"\n" and buf[-1][-1:] == b"\n"):
+                self._hold(chunk)  # the frame goes on: hold the piece, join once it ends
+                return []
+            chunk = b"".join((*buf, chunk))
+            buf.clear()
+            self._buf_len = 0
+        frames = chunk.split(b"\n\n")
+        rest = frames.pop()
+        if rest:
+            self._hold(rest)
+        if len(chunk) > self._max and any(len(frame) > self._max for frame in frames):
+            raise EventTooLarge(f"a server-sent event is larger than the {size_text(self._max)} limit")
         out: list[tuple[bytes | None, SSEEvent]] = []
         for frame in frames:
             if parser._retry is None and not parser._data:
@@ -141,9 +193,17 @@ class SSEFrames:
             out.extend((None, e) for e in parser.feed(frame + b"\n\n"))
         return out
 
+    def _hold(self, piece: bytes) -> None:
+        self._buf.append(piece)
+        self._buf_len += len(piece)
+        if self._buf_len > self._max:
+            raise EventTooLarge(f"a server-sent event is larger than the {size_text(self._max)} limit")
+
     def close(self) -> list[tuple[bytes | None, SSEEvent]]:
         """Finish the stream: what ``SSEParser.close`` would dispatch, without frames."""
-        rest, self._buf = self._buf, b""
+        rest = b"".join(self._buf)
+        self._buf.clear()
+        self._buf_len = 0
         return [(None, e) for e in (*self._parser.feed(rest), *self._parser.close())]
 
 
