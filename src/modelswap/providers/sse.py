@@ -43,10 +43,22 @@ class SSEParser:
     time costs linear time.
     """
 
-    __slots__ = ("_buf", "_buf_len", "_data", "_data_len", "_event", "_id", "_max", "_pending_cr", "_retry")
+    __slots__ = (
+        "_buf",
+        "_buf_len",
+        "_data",
+        "_data_len",
+        "_deferred",
+        "_event",
+        "_id",
+        "_max",
+        "_pending_cr",
+        "_retry",
+    )
 
     def __init__(self, max_event_bytes: int = _MAX_EVENT) -> None:
         self._max = max_event_bytes
+        self._deferred: EventTooLarge | None = None  # raised on the next call, after the events before it
         self._buf: list[bytes] = []  # the pieces of an unfinished line
         self._buf_len = 0
         self._pending_cr = False
@@ -57,31 +69,43 @@ class SSEParser:
         self._retry: int | None = None
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
-        """Consume one chunk and return the events it completes (maybe none)."""
+        """Consume one chunk and return the events it completes (maybe none); an event past the
+        bound raises ``EventTooLarge``, once the events before it have been returned."""
+        if self._deferred is not None:
+            raise self._deferred
+        events: list[SSEEvent] = []
+        try:
+            self._feed(chunk, events)
+        except EventTooLarge as exc:
+            if not events:
+                raise
+            self._deferred = exc
+        return events
+
+    def _feed(self, chunk: bytes, events: list[SSEEvent]) -> None:
         if self._pending_cr and chunk.startswith(b"\n"):
             chunk = chunk[1:]  # the LF of a CRLF split across chunks
         self._pending_cr = False
         if not chunk:
-            return []
+            return
         if b"\n" not in chunk and b"\r" not in chunk:
             self._hold(chunk)  # still inside one line
-            return []
+            return
         self._pending_cr = chunk.endswith(b"\r")
         if self._buf:
             chunk = b"".join((*self._buf, chunk))
             self._buf.clear()
             self._buf_len = 0
         lines = chunk.splitlines(keepends=True)
-        if not lines[-1].endswith((b"\n", b"\r")):
-            self._hold(lines.pop())
-        events: list[SSEEvent] = []
+        tail = lines.pop() if not lines[-1].endswith((b"\n", b"\r")) else b""
         for raw in lines:
             if len(raw) > self._max:
                 raise EventTooLarge(f"an event-stream line is longer than the {size_text(self._max)} limit")
             event = self._line(raw.rstrip(b"\r\n").decode("utf-8", errors="replace"))
             if event is not None:
                 events.append(event)
-        return events
+        if tail:
+            self._hold(tail)
 
     def _hold(self, piece: bytes) -> None:
         self._buf.append(piece)
@@ -91,6 +115,8 @@ class SSEParser:
 
     def close(self) -> list[SSEEvent]:
         """Finish the stream: dispatch a trailing unterminated line and pending event."""
+        if self._deferred is not None:
+            raise self._deferred
         events: list[SSEEvent] = []
         if self._buf:
             line = b"".join(self._buf).decode("utf-8", errors="replace")
@@ -149,17 +175,31 @@ class SSEFrames:
     ``SSEParser`` would. A frame may not pass ``max_event_bytes`` either.
     """
 
-    __slots__ = ("_buf", "_buf_len", "_max", "_parser", "_slow")
+    __slots__ = ("_buf", "_buf_len", "_deferred", "_max", "_parser", "_slow")
 
     def __init__(self, max_event_bytes: int = _MAX_EVENT) -> None:
         self._max = max_event_bytes
+        self._deferred: EventTooLarge | None = None
         self._buf: list[bytes] = []  # the pieces of an unfinished frame
         self._buf_len = 0
         self._parser = SSEParser(max_event_bytes)
         self._slow = False
 
     def feed(self, chunk: bytes) -> list[tuple[bytes | None, SSEEvent]]:
-        """Consume one chunk and return the events it completes, with their frames."""
+        """Consume one chunk and return the events it completes, with their frames; an event past
+        the bound raises ``EventTooLarge``, once the events before it have been returned."""
+        if self._deferred is not None:
+            raise self._deferred
+        out: list[tuple[bytes | None, SSEEvent]] = []
+        try:
+            self._feed(chunk, out)
+        except EventTooLarge as exc:
+            if not out:
+                raise
+            self._deferred = exc
+        return out
+
+    def _feed(self, chunk: bytes, out: list[tuple[bytes | None, SSEEvent]]) -> None:
         parser = self._parser
         buf = self._buf
         if self._slow or b"\r" in chunk:
@@ -169,29 +209,29 @@ class SSEFrames:
                 chunk = b"".join((*buf, chunk))
                 buf.clear()
                 self._buf_len = 0
-            return [(None, e) for e in parser.feed(chunk)]
+            out.extend((None, e) for e in parser.feed(chunk))
+            return
         if buf:
             if b"\n\n" not in chunk and not (chunk[:1] == b"\n" and buf[-1][-1:] == b"\n"):
                 self._hold(chunk)  # the frame goes on: hold the piece, join once it ends
-                return []
+                return
             chunk = b"".join((*buf, chunk))
             buf.clear()
             self._buf_len = 0
         frames = chunk.split(b"\n\n")
         rest = frames.pop()
-        if rest:
-            self._hold(rest)
-        if len(chunk) > self._max and any(len(frame) > self._max for frame in frames):
-            raise EventTooLarge(f"a server-sent event is larger than the {size_text(self._max)} limit")
-        out: list[tuple[bytes | None, SSEEvent]] = []
+        big = len(chunk) > self._max  # only a big chunk can hold a frame past the bound
         for frame in frames:
+            if big and len(frame) > self._max:
+                raise EventTooLarge(f"a server-sent event is larger than the {size_text(self._max)} limit")
             if parser._retry is None and not parser._data:
                 pair = _plain(frame, parser._id)
                 if pair is not None:
                     out.append(pair)
                     continue
             out.extend((None, e) for e in parser.feed(frame + b"\n\n"))
-        return out
+        if rest:
+            self._hold(rest)
 
     def _hold(self, piece: bytes) -> None:
         self._buf.append(piece)
@@ -201,6 +241,8 @@ class SSEFrames:
 
     def close(self) -> list[tuple[bytes | None, SSEEvent]]:
         """Finish the stream: what ``SSEParser.close`` would dispatch, without frames."""
+        if self._deferred is not None:
+            raise self._deferred
         rest = b"".join(self._buf)
         self._buf.clear()
         self._buf_len = 0

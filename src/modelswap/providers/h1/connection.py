@@ -109,7 +109,7 @@ class Connection(asyncio.Protocol):
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
         resp = self.resp
-        if resp is not None:
+        if resp is not None and not self.closed:
             self.head_bytes += len(name) + len(value) + 4
             if self.head_bytes > self.max_head:
                 self._refuse(resp, f"the response headers are larger than the {size_text(self.max_head)} limit")
