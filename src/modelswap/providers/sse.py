@@ -191,47 +191,44 @@ class SSEFrames:
         if self._deferred is not None:
             raise self._deferred
         out: list[tuple[bytes | None, SSEEvent]] = []
-        try:
-            self._feed(chunk, out)
+        parser = self._parser
+        buf = self._buf
+        try:  # one function, no helper call: this runs once per chunk of every relayed stream
+            if self._slow or b"\r" in chunk:
+                # CR line ends: from here on the general parser does it all (the buffer has no CR)
+                self._slow = True
+                if buf:
+                    chunk = b"".join((*buf, chunk))
+                    buf.clear()
+                    self._buf_len = 0
+                out.extend((None, e) for e in parser.feed(chunk))
+                return out
+            if buf:
+                if b"\n\n" not in chunk and not (chunk[:1] == b"\n" and buf[-1][-1:] == b"\n"):
+                    self._hold(chunk)  # the frame goes on: hold the piece, join once it ends
+                    return out
+                chunk = b"".join((*buf, chunk))
+                buf.clear()
+                self._buf_len = 0
+            frames = chunk.split(b"\n\n")
+            rest = frames.pop()
+            big = len(chunk) > self._max  # only a big chunk can hold a frame past the bound
+            for frame in frames:
+                if big and len(frame) > self._max:
+                    raise EventTooLarge(f"a server-sent event is larger than the {size_text(self._max)} limit")
+                if parser._retry is None and not parser._data:
+                    pair = _plain(frame, parser._id)
+                    if pair is not None:
+                        out.append(pair)
+                        continue
+                out.extend((None, e) for e in parser.feed(frame + b"\n\n"))
+            if rest:
+                self._hold(rest)
         except EventTooLarge as exc:
             if not out:
                 raise
             self._deferred = exc
         return out
-
-    def _feed(self, chunk: bytes, out: list[tuple[bytes | None, SSEEvent]]) -> None:
-        parser = self._parser
-        buf = self._buf
-        if self._slow or b"\r" in chunk:
-            # CR line ends: from here on the general parser does it all (the buffer has no CR)
-            self._slow = True
-            if buf:
-                chunk = b"".join((*buf, chunk))
-                buf.clear()
-                self._buf_len = 0
-            out.extend((None, e) for e in parser.feed(chunk))
-            return
-        if buf:
-            if b"\n\n" not in chunk and not (chunk[:1] == b"\n" and buf[-1][-1:] == b"\n"):
-                self._hold(chunk)  # the frame goes on: hold the piece, join once it ends
-                return
-            chunk = b"".join((*buf, chunk))
-            buf.clear()
-            self._buf_len = 0
-        frames = chunk.split(b"\n\n")
-        rest = frames.pop()
-        big = len(chunk) > self._max  # only a big chunk can hold a frame past the bound
-        for frame in frames:
-            if big and len(frame) > self._max:
-                raise EventTooLarge(f"a server-sent event is larger than the {size_text(self._max)} limit")
-            if parser._retry is None and not parser._data:
-                pair = _plain(frame, parser._id)
-                if pair is not None:
-                    out.append(pair)
-                    continue
-            out.extend((None, e) for e in parser.feed(frame + b"\n\n"))
-        if rest:
-            self._hold(rest)
 
     def _hold(self, piece: bytes) -> None:
         self._buf.append(piece)
