@@ -382,6 +382,50 @@ async def test_stream_silence_longer_than_timeout_is_a_read_timeout(raw: StartRa
     assert client.open_connections == 0
 
 
+async def test_a_stream_judged_by_events_still_times_out_on_a_stalled_error_body(
+    raw: StartRaw, client: H1Client
+) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 500 Oops\r\nContent-Length: 100\r\n\r\n{")
+        await writer.drain()
+        await reader.read()  # the rest of the error body never comes
+
+    srv = await raw(handler)
+    resp = await client.post(srv.url, b"", {}, timeout_s=0.2, streaming=True)
+    resp.progress_by_events()  # as a provider's stream reader does
+    started = time.monotonic()
+    with pytest.raises(ReadTimeout):
+        async with asyncio.timeout(3):
+            await resp.read()
+    resp.release()
+    assert time.monotonic() - started < 0.6
+
+
+async def test_a_slow_reader_with_events_waiting_is_not_timed_out(raw: StartRaw, client: H1Client) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for i in range(4):
+            writer.write(chunk(b"data: %d\n\n" % i))
+            await writer.drain()
+            await asyncio.sleep(0.1)
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        await reader.read()
+
+    srv = await raw(handler)
+    resp = await client.post(srv.url, b"", {}, timeout_s=0.2, streaming=True)
+    resp.progress_by_events()
+    received = b""
+    async for piece in resp.iter_any():
+        resp.progressed()  # every piece holds an event
+        received += piece
+        await asyncio.sleep(0.45)  # the reader is busy (a slow app) while events keep arriving
+    resp.release()
+    assert received == b"".join(b"data: %d\n\n" % i for i in range(4))
+
+
 # ---------------------------------------------------------------- connecting
 
 

@@ -184,7 +184,7 @@ class Connection(asyncio.Protocol):
             # A stream only times out on silence; a paused stream, or one with unread chunks, is
             # waiting for its reader (which is what judges progress).
             silent = self.loop.time() - self.last_read
-            waiting = self.paused or bool(resp._chunks)
+            waiting = self.paused or (self.flow and bool(resp._chunks))
             if waiting or silent < self.timeout_s:
                 self.timer = self.loop.call_later(self.timeout_s - (0 if waiting else silent), self._on_timeout)
                 return

@@ -98,8 +98,10 @@ class Response:
             self._limit = self._max_body
             if self._size > self._limit:
                 self._too_large()
-        self._conn.flow = False
-        self._conn.resume()
+        conn = self._conn
+        conn.flow = False
+        conn.progress_on_body = conn.streaming  # read whole, a stream's silence is counted in bytes again
+        conn.resume()
         while not self._complete:
             if self._error is not None:
                 raise self._error
