@@ -252,6 +252,8 @@ async def test_a_gzip_bomb_is_a_502_in_the_vendors_shape(
         assert r.json()["error"]["type"] == "server_error" and r.json()["error"]["code"] == "upstream_protocol"
     else:
         assert r.json()["type"] == "error" and r.json()["error"]["type"] == "api_error"
+    message = r.json()["error"]["message"]
+    assert "model" in message and "larger than the 32 MiB limit" in message, "says what happened"
     _shows_nothing_internal(r.text, base)
     await gw.settle(requests=1)
     assert [(row.status, row.error_kind) for row in gw.requests()] == [(502, "protocol")]
@@ -298,6 +300,7 @@ async def test_a_stream_of_only_keep_alives_gets_a_clear_timeout(
     assert r.status_code == 504
     error = r.json()["error"]
     assert error["code"] == "upstream_timeout" and OLD in error["message"]
+    assert "no stream event" in error["message"] and "0.4s" in error["message"]
     await gw.settle(requests=1)
     assert [(row.status, row.error_kind) for row in gw.requests()] == [(504, "timeout")]
 
