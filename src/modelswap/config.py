@@ -65,7 +65,8 @@ class Endpoint(_Model):
     price: Price | None = None
     """Overrides the catalog's price for this model."""
     timeout_s: float = Field(default=60.0, gt=0, le=3600)
-    """Seconds before a call (or a silent stream) counts as timed out."""
+    """Seconds before a call counts as timed out; for a stream, seconds without an event
+    (keep-alive comments and pings do not count)."""
     max_retries: int = Field(default=2, ge=0, le=10)
     """Retries on 429/5xx/timeouts, honouring ``Retry-After``."""
     max_retry_wait_s: float = Field(default=2.0, ge=0, le=600)

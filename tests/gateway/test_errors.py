@@ -88,3 +88,18 @@ def test_connection_failures_do_not_show_the_app_modelswaps_upstream_address() -
     assert err.status == 502
     assert "10.0.0.7" not in err.message and "8443" not in err.message
     assert "new model (gpt-5)" in err.message and "could not connect" in err.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("protocol", "answer refused: the body is larger than the 32 MiB limit"),
+        ("timeout", "no stream event (comments and pings do not count) for 60s"),
+        ("connection", "connection dropped: server closed the connection before the response was complete"),
+    ],
+)
+def test_wire_failures_say_what_happened_without_repeating_the_provider(kind: str, said: str) -> None:
+    exc = UpstreamError(f"openai: {said}", kind=kind, status=0, provider="openai")  # type: ignore[arg-type]
+    err = from_upstream(exc, "old", "gpt-4o")
+    assert err.message == f"the old model (gpt-4o) failed: {said}"
+    assert err.status == (504 if kind == "timeout" else 502)

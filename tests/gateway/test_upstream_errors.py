@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -196,3 +197,157 @@ async def test_a_quick_answer_is_not_disturbed_by_the_client_watch(
     assert r.status_code == 200 and r.json()["id"] == "c1"
     await gw.settle(requests=1)
     assert [row.status for row in gw.requests()] == [200]
+
+
+# ---------------------------------------------------------------- a misbehaving vendor, as the app sees it
+
+SECRET_BASE = "http://alice:s3cret@"  # credentials in base_url must never reach the app or a record
+
+
+def _vendor_app(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.Application:
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", handler)
+    app.router.add_post("/v1/messages", handler)
+    return app
+
+
+def _endpoint(dialect: str, base: str, **extra: Any) -> dict[str, Any]:
+    base = base.replace("http://", SECRET_BASE)
+    if dialect == "openai":
+        return openai_endpoint(base + "/v1", OLD, max_retries=0, **extra)
+    return anthropic_endpoint(base, CLAUDE_OLD, max_retries=0, **extra)
+
+
+def _ask(dialect: str, stream: bool) -> tuple[str, dict[str, Any]]:
+    if dialect == "openai":
+        return "/v1/chat/completions", {**ASK, "stream": stream}
+    return "/v1/messages", {**ASK, "model": CLAUDE_OLD, "max_tokens": 10, "stream": stream}
+
+
+def _shows_nothing_internal(text: str, base: str) -> None:
+    port = base.rsplit(":", 1)[1]
+    for leak in ("s3cret", "alice", "127.0.0.1", port, "http://"):
+        assert leak not in text, f"{leak!r} reached the app or a record: {text[:300]!r}"
+
+
+@pytest.mark.parametrize("dialect", ["openai", "anthropic"])
+async def test_a_gzip_bomb_is_a_502_in_the_vendors_shape(
+    dialect: str, start_gateway: StartGateway, tmp_path: Path, store: Store, sim: RunningSim, serve_vendor: ServeVendor
+) -> None:
+    # a valid answer, 48 MiB once inflated (> 32 MiB), a few hundred KiB on the wire
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)
+    parts = [b'{"id": "x", "choices": [{"message": {"content": "', *[b"a" * (1 << 20)] * 48, b'"}}]}']
+    bomb = b"".join(packer.compress(part) for part in parts) + packer.flush()
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(body=bomb, headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+
+    base = await serve_vendor(_vendor_app(handler))
+    gw = await serving_from(start_gateway, tmp_path, store, sim, _endpoint(dialect, base))
+    path, body = _ask(dialect, stream=False)
+    async with asyncio.timeout(10):
+        r = await gw.client.post(path, json=body)
+    assert r.status_code == 502
+    if dialect == "openai":
+        assert r.json()["error"]["type"] == "server_error" and r.json()["error"]["code"] == "upstream_protocol"
+    else:
+        assert r.json()["type"] == "error" and r.json()["error"]["type"] == "api_error"
+    message = r.json()["error"]["message"]
+    assert "model" in message and "larger than the 32 MiB limit" in message, "says what happened"
+    _shows_nothing_internal(r.text, base)
+    await gw.settle(requests=1)
+    assert [(row.status, row.error_kind) for row in gw.requests()] == [(502, "protocol")]
+
+
+async def test_a_misbehaving_shadow_is_recorded_with_safe_error_text(
+    start_gateway: StartGateway, tmp_path: Path, store: Store, sim: RunningSim, serve_vendor: ServeVendor
+) -> None:
+    async def handler(request: web.Request) -> web.Response:  # a body far past the limit, in one go
+        return web.Response(body=b"[" * (33 << 20), headers={"Content-Type": "application/json"})
+
+    base = await serve_vendor(_vendor_app(handler))
+    new = openai_endpoint(base.replace("http://", SECRET_BASE) + "/v1", NEW, max_retries=0)
+    migration = migration_of(tmp_path, openai_endpoint(sim, OLD, max_retries=0), new)
+    flag.set_stage(store, WORKLOAD, "shadow", None, "test", "shadow the misbehaving vendor")
+    gw = await start_gateway(migration, wire=False)
+    path, body = _ask("openai", stream=False)
+    r = await gw.client.post(path, json=body)
+    assert r.status_code == 200, "the shadow's failure never touches the app"
+    await gw.settle(requests=1, pairs=1)
+    (pair,) = gw.pairs()
+    assert (pair.status, pair.error_kind) == (502, "protocol")
+    assert pair.error is not None and "answer refused" in pair.error and "32 MiB limit" in pair.error
+    _shows_nothing_internal(pair.error, base)
+
+
+async def test_a_stream_of_only_keep_alives_gets_a_clear_timeout(
+    start_gateway: StartGateway, tmp_path: Path, store: Store, sim: RunningSim, serve_vendor: ServeVendor
+) -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+        await response.prepare(request)
+        while True:
+            await response.write(b": keep-alive\n\n")
+            await asyncio.sleep(0.05)
+
+    base = await serve_vendor(_vendor_app(handler))
+    gw = await serving_from(start_gateway, tmp_path, store, sim, _endpoint("openai", base, timeout_s=0.4))
+    started = time.monotonic()
+    path, body = _ask("openai", stream=True)
+    async with asyncio.timeout(5):  # a regression fails here instead of hanging the run
+        r = await gw.client.post(path, json=body)
+    assert time.monotonic() - started < 2.0, "keep-alives did not hold the request open"
+    assert r.status_code == 504
+    error = r.json()["error"]
+    assert error["code"] == "upstream_timeout" and OLD in error["message"]
+    assert "no stream event" in error["message"] and "0.4s" in error["message"]
+    await gw.settle(requests=1)
+    assert [(row.status, row.error_kind) for row in gw.requests()] == [(504, "timeout")]
+
+
+@pytest.mark.parametrize("dialect", ["openai", "anthropic"])
+@pytest.mark.parametrize("failure", ["dropped", "oversized-event"])
+async def test_a_stream_failing_mid_way_ends_with_an_error_event_naming_nothing_internal(
+    dialect: str,
+    failure: str,
+    start_gateway: StartGateway,
+    tmp_path: Path,
+    store: Store,
+    sim: RunningSim,
+    serve_vendor: ServeVendor,
+) -> None:
+    if dialect == "openai":
+        first = b'data: {"id":"c1","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}\n\n'  # noqa: E501
+    else:
+        first = b'event: message_start\ndata: {"type":"message_start","message":{"id":"m1","type":"message","role":"assistant","model":"m","content":[],"usage":{"input_tokens":3,"output_tokens":0}}}\n\n'  # noqa: E501
+        first += b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}}\n\n'  # noqa: E501
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(first)
+        await asyncio.sleep(0.05)
+        if failure == "oversized-event":  # a valid event, past the 4 MiB limit
+            await response.write(first.replace(b'"Hel"', b'"' + b"x" * (5 << 20) + b'"'))
+        assert request.transport is not None
+        request.transport.close()
+        return response
+
+    base = await serve_vendor(_vendor_app(handler))
+    gw = await serving_from(start_gateway, tmp_path, store, sim, _endpoint(dialect, base))
+    path, body = _ask(dialect, stream=True)
+    r = await gw.client.post(path, json=body)
+    assert r.status_code == 200, "the status went out with the first event"
+    frames = [line[6:] for line in r.text.splitlines() if line.startswith("data: ")]
+    if dialect == "openai":
+        assert frames[-1] == "[DONE]"
+        error = orjson.loads(frames[-2])["error"]
+        assert error["type"] == ("connection" if failure == "dropped" else "protocol")
+    else:
+        assert "event: error" in r.text
+        error = orjson.loads(frames[-1])["error"]
+        assert error["type"] == "api_error"
+    assert error["message"]
+    _shows_nothing_internal(r.text, base)
+    await gw.settle(requests=1)
+    assert [(row.status, row.stream) for row in gw.requests()] == [(502, True)]

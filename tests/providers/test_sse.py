@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelswap.providers.sse import SSEEvent, SSEFrames, SSEParser, iter_sse, parse_sse
+from modelswap.providers.sse import EventTooLarge, SSEEvent, SSEFrames, SSEParser, iter_sse, parse_sse
 
 from .payloads import OPENAI_TOOL_CHUNKS, anthropic_events_tools, anthropic_sse, openai_sse
 
@@ -184,3 +186,61 @@ def test_anthropic_event_frames_come_back_byte_for_byte_and_others_are_parsed() 
         (None, SSEEvent("a\nb", "two")),
         (None, SSEEvent("a", "late")),
     ]
+
+
+# -- bounds: a line or an event past max_event_bytes is refused, in linear time -------------------
+
+LIMIT = 1024
+
+
+def _fed(make: type[SSEParser] | type[SSEFrames], pieces: list[bytes]) -> list[str]:
+    """The data of every event ``pieces`` give, up to the ``EventTooLarge`` they raise (if any)."""
+    parser = make(LIMIT)
+    got: list[str] = []
+    for piece in pieces:
+        got += [e.data for e in _events(parser.feed(piece))]
+    got += [e.data for e in _events(parser.close())]
+    return got
+
+
+def _events(out: list[SSEEvent] | list[tuple[bytes | None, SSEEvent]]) -> list[SSEEvent]:
+    return [e if isinstance(e, SSEEvent) else e[1] for e in out]
+
+
+@pytest.mark.parametrize("make", [SSEParser, SSEFrames])
+@pytest.mark.parametrize(
+    "flood",
+    [b"data: " + b"x" * 2 * LIMIT, b"data: x\n" * LIMIT, b":" + b"c" * 2 * LIMIT, b"data: x\r" * LIMIT],
+    ids=["long-line", "many-data-lines", "long-comment", "cr-lines"],
+)
+@settings(max_examples=40)
+@given(cuts=st.lists(st.integers(min_value=0, max_value=3 * LIMIT), max_size=20))
+def test_an_event_past_the_limit_raises_after_the_events_before_it(
+    make: type[SSEParser] | type[SSEFrames], flood: bytes, cuts: list[int]
+) -> None:
+    raw = b"data: before\n\n" + flood + b"\n\ndata: after\n\n"
+    parser = make(LIMIT)
+    got: list[SSEEvent] = []
+    with pytest.raises(EventTooLarge, match="1 KiB limit"):
+        for piece in _split(raw, cuts):
+            got += _events(parser.feed(piece))
+        parser.close()
+    assert [e.data for e in got] == ["before"], "the events before it came out, nothing after it"
+
+
+@pytest.mark.parametrize("make", [SSEParser, SSEFrames])
+def test_an_event_just_within_the_limit_passes(make: type[SSEParser] | type[SSEFrames]) -> None:
+    data = "y" * (LIMIT - 10)
+    raw = f"data: {data}\n\n".encode()
+    assert _fed(make, _split(raw, [1, 100, 500])) == [data]
+
+
+@pytest.mark.parametrize("make", [SSEParser, SSEFrames])
+def test_an_event_fed_in_tiny_pieces_costs_linear_time(make: type[SSEParser] | type[SSEFrames]) -> None:
+    size = 1 << 20
+    raw = b"data: " + b"z" * size + b"\n\n"
+    parser = make(2 * size)
+    started = time.perf_counter()
+    events = [e for i in range(0, len(raw), 64) for e in _events(parser.feed(raw[i : i + 64]))]
+    assert time.perf_counter() - started < 1.0, "each piece is held, not copied with all before it"
+    assert [len(e.data) for e in events] == [size]

@@ -80,11 +80,7 @@ _UPSTREAM_STATUS = {
 }
 
 
-_INTERNAL_DETAIL = {
-    "connection": "modelswap could not connect to its provider (the request record has the details)",
-    "timeout": "no answer within the endpoint's timeout_s",
-    "protocol": "the provider's answer was not in its documented format (the request record has the details)",
-}
+_TRANSPORT_KINDS = frozenset({"connection", "timeout", "protocol"})
 
 
 def upstream_status(exc: UpstreamError) -> int:
@@ -105,9 +101,11 @@ def from_upstream(exc: UpstreamError, endpoint: str, model: str | None = None) -
             f"modelswap could not authenticate to the {which}'s provider; "
             "check the API key in the environment variable named by its api_key_env"
         )
-    elif exc.kind in _INTERNAL_DETAIL:
-        # the detail names modelswap's upstream address: it belongs in the gateway's record, not the app's
-        message = f"the {which} failed: {_INTERNAL_DETAIL[exc.kind]}"
+    elif exc.kind in _TRANSPORT_KINDS:
+        # what went wrong on the wire, in words safe to show (UpstreamError's message names no URL,
+        # address or credential); the provider's name is already in ``which``
+        detail = exc.message.removeprefix(f"{exc.provider}: ")
+        message = f"the {which} failed: {detail}"
     else:
         message = f"the {which} failed: {exc.kind}: {exc.message}"
     return ClientError(status, message, code=f"upstream_{exc.kind}", retry_after=exc.retry_after)

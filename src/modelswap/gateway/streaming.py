@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from modelswap.providers.base import Dialect, Json
+from modelswap.providers.safe_text import safe_error_text
 
 DONE = b"data: [DONE]\n\n"
 
@@ -20,7 +21,11 @@ def encode_event(event: Json, dialect: Dialect) -> bytes:
 
 
 def error_event(message: str, kind: str, dialect: Dialect) -> bytes:
-    """A mid-stream error frame (the HTTP status is already sent)."""
+    """A mid-stream error frame (the HTTP status is already sent), in the dialect's error shape.
+
+    ``message`` goes through ``safe_error_text`` like every upstream error: no URL, address,
+    credential or key reaches the app, whoever worded it."""
+    message = safe_error_text(message)
     if dialect == "openai":
         return (
             b"data: "

@@ -8,8 +8,10 @@ fallbacks are wrappers around an ``Upstream`` that are themselves ``Upstream``s.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any, Literal, Protocol, runtime_checkable
+
+from modelswap.providers.safe_text import safe_error_text
 
 Dialect = Literal["openai", "anthropic"]
 Json = dict[str, Any]
@@ -29,7 +31,11 @@ RETRYABLE: frozenset[str] = frozenset({"rate_limited", "overloaded", "server", "
 
 
 class UpstreamError(Exception):
-    """A provider call failed; carries what a caller needs to report or retry it."""
+    """A provider call failed; carries what a caller needs to report or retry it.
+
+    ``message`` is always safe to show (``safe_error_text``: no URL, address, credential or
+    key, one line, bounded), whoever built the error and whatever the vendor sent.
+    """
 
     def __init__(
         self,
@@ -41,6 +47,7 @@ class UpstreamError(Exception):
         retry_after: float | None = None,
         body: Json | None = None,
     ) -> None:
+        message = safe_error_text(message)
         super().__init__(message)
         self.message = message
         self.kind: ErrorKind = kind
@@ -48,6 +55,11 @@ class UpstreamError(Exception):
         self.provider = provider
         self.retry_after = retry_after
         self.body = body
+
+    def hide(self, secrets: Iterable[str]) -> None:
+        """Also hide these exact values (the request's own key and URL) from the message."""
+        self.message = safe_error_text(self.message, secrets)
+        self.args = (self.message,)
 
     @property
     def retryable(self) -> bool:

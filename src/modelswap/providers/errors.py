@@ -2,7 +2,8 @@
 
 Pure functions over status codes, headers and bodies, shared by the OpenAI and
 Anthropic upstreams: both vendors put the reason under ``error.message`` and its class
-under ``error.type`` (OpenAI adds ``error.code``).
+under ``error.type`` (OpenAI adds ``error.code``). Every message ends up safe to show
+(``safe_error_text``, applied by ``UpstreamError`` itself): no URL, address or key.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 import orjson
 
 from modelswap.providers.base import ErrorKind, Json, UpstreamError
-from modelswap.providers.h1 import BadResponse, ConnectFailed, ConnectTimeout, Disconnected
+from modelswap.providers.h1 import BadResponse, ConnectFailed, ConnectTimeout, Disconnected, ReadTimeout, TooLarge
+from modelswap.providers.h1.errors import os_reason
+from modelswap.providers.safe_text import safe_error_text
 
 __all__ = [
     "TRANSPORT_ERRORS",
@@ -23,6 +26,7 @@ __all__ = [
     "kind_for_status",
     "parse_retry_after",
     "protocol_error",
+    "safe_error_text",
     "stream_error",
     "transport_error",
 ]
@@ -158,28 +162,26 @@ TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (OSError, BadResponse)
 """What the HTTP client raises when the network or the server's HTTP fails (``TimeoutError`` is an ``OSError``)."""
 
 
-def transport_error(exc: BaseException, *, provider: str, url: str, timeout_s: float) -> UpstreamError:
-    """Map a failure of the HTTP exchange itself to a ``timeout``, ``connection`` or ``protocol`` error."""
+def transport_error(exc: BaseException, *, provider: str, timeout_s: float) -> UpstreamError:
+    """Map a failure of the HTTP exchange itself to a ``timeout``, ``connection`` or ``protocol`` error.
+
+    The message names the endpoint (``provider``), never its URL or address: it reaches the
+    app (mid-stream), the records and the logs."""
     if isinstance(exc, ConnectTimeout):
         return UpstreamError(
-            f"{provider}: could not connect to {url} within {exc.limit_s:g}s",
-            kind="timeout",
-            status=0,
-            provider=provider,
+            f"{provider}: could not connect within {exc.limit_s:g}s", kind="timeout", status=0, provider=provider
         )
     if isinstance(exc, TimeoutError):
-        return UpstreamError(
-            f"{provider}: no answer from {url} within {timeout_s:g}s",
-            kind="timeout",
-            status=0,
-            provider=provider,
-        )
+        what = str(exc) if isinstance(exc, ReadTimeout) else f"no answer within {timeout_s:g}s"
+        return UpstreamError(f"{provider}: {what}", kind="timeout", status=0, provider=provider)
+    if isinstance(exc, TooLarge):
+        return protocol_error(provider, f"answer refused: {exc}")
     if isinstance(exc, BadResponse):
-        return protocol_error(provider, f"{url} did not answer valid HTTP/1.1: {exc}")
+        return protocol_error(provider, f"did not answer valid HTTP/1.1: {exc}")
     if isinstance(exc, ConnectFailed):
-        what = f"could not connect to {url}: {exc}"
+        what = f"could not connect: {exc.reason}"
     elif isinstance(exc, Disconnected):
-        what = f"connection to {url} dropped: {exc}"
+        what = f"connection dropped: {exc}"
     else:
-        what = f"request to {url} failed: {type(exc).__name__}: {exc}"
+        what = f"request failed: {os_reason(exc)}"
     return UpstreamError(f"{provider}: {what}", kind="connection", status=0, provider=provider)

@@ -19,8 +19,9 @@ import orjson
 from modelswap.providers.base import Frames, Json, UpstreamError
 from modelswap.providers.closing import aclosing_iter
 from modelswap.providers.errors import TRANSPORT_ERRORS, error_from_response, protocol_error, transport_error
-from modelswap.providers.h1 import H1Client, ProxyRules, Response
-from modelswap.providers.sse import SSEEvent, SSEFrames
+from modelswap.providers.h1 import H1Client, Limits, ProxyRules, Response
+from modelswap.providers.h1.url import split_url
+from modelswap.providers.sse import EventTooLarge, SSEEvent, SSEFrames
 
 __all__ = [
     "EventTake",
@@ -34,6 +35,9 @@ __all__ = [
     "read_frames",
     "read_json",
 ]
+
+
+_CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
 
 
 def dumps(obj: Any) -> bytes:
@@ -56,15 +60,19 @@ class HttpPool:
         keepalive_s: float = 30.0,
         user_agent: str = "modelswap",
         proxies: ProxyRules | None = None,
+        limits: Limits | None = None,
     ) -> None:
         """``proxies`` default to the environment's (``HTTPS_PROXY``, ``NO_PROXY``...); a malformed
-        proxy variable is a ``ValueError`` here, at start-up, not on the first request."""
+        proxy variable is a ``ValueError`` here, at start-up, not on the first request. ``limits``
+        bound what an answer may weigh (``Limits``: 64 KiB of head, 32 MiB of body, 4 MiB per event)."""
+        self.limits = limits or Limits()
         self._new_client = functools.partial(
             H1Client,
             limit=limit,
             keepalive_s=keepalive_s,
             user_agent=user_agent,
             proxies=proxies if proxies is not None else ProxyRules.from_env(),
+            limits=self.limits,
         )
         self._client: H1Client | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -92,10 +100,13 @@ class HttpPool:
     ) -> _Exchange:
         """POST a JSON body and hold the response open (``async with pool.post(...) as resp``).
 
-        Network failures become ``UpstreamError`` (``timeout`` or ``connection``), also
-        those that happen while the caller reads the body inside the ``async with`` block.
+        Network failures become ``UpstreamError`` (``timeout``, ``connection``, or ``protocol``
+        for an answer past the pool's ``Limits``), also those that happen while the caller reads
+        the body inside the ``async with`` block. An ``UpstreamError`` leaving the block never
+        shows the URL, the address or a credential header's value.
         """
-        return _Exchange(self.client(), url, dumps(body), headers, timeout_s, streaming, provider)
+        client = self.client()
+        return _Exchange(client, url, dumps(body), headers, timeout_s, streaming, provider, self.limits.max_event_bytes)
 
     async def aclose(self) -> None:
         """Close the idle connections; the pool can be used again afterwards."""
@@ -108,7 +119,17 @@ class HttpPool:
 class _Exchange:
     """One request's ``async with``: sends on enter, releases the connection on exit."""
 
-    __slots__ = ("_body", "_client", "_headers", "_provider", "_resp", "_streaming", "_timeout_s", "_url")
+    __slots__ = (
+        "_body",
+        "_client",
+        "_headers",
+        "_provider",
+        "_resp",
+        "_streaming",
+        "_timeout_s",
+        "_url",
+        "max_event_bytes",
+    )
 
     def __init__(
         self,
@@ -119,7 +140,9 @@ class _Exchange:
         timeout_s: float,
         streaming: bool,
         provider: str,
+        max_event_bytes: int,
     ) -> None:
+        self.max_event_bytes = max_event_bytes
         self._client = client
         self._url = url
         self._body = body
@@ -135,7 +158,7 @@ class _Exchange:
                 self._url, self._body, self._headers, timeout_s=self._timeout_s, streaming=self._streaming
             )
         except TRANSPORT_ERRORS as exc:
-            raise transport_error(exc, provider=self._provider, url=self._url, timeout_s=self._timeout_s) from exc
+            raise self._hidden(transport_error(exc, provider=self._provider, timeout_s=self._timeout_s)) from exc
         return self._resp
 
     async def __aexit__(
@@ -144,7 +167,20 @@ class _Exchange:
         if self._resp is not None:
             self._resp.release()
         if isinstance(exc, TRANSPORT_ERRORS):  # a read inside the block failed on the network
-            raise transport_error(exc, provider=self._provider, url=self._url, timeout_s=self._timeout_s) from exc
+            raise self._hidden(transport_error(exc, provider=self._provider, timeout_s=self._timeout_s)) from exc
+        if isinstance(exc, UpstreamError):  # the vendor's own words may echo what it was sent
+            self._hidden(exc)
+
+    def _hidden(self, exc: UpstreamError) -> UpstreamError:
+        """``exc`` with this request's credentials and address taken out of its message."""
+        secrets = [value for name, value in self._headers.items() if name.lower() in _CREDENTIAL_HEADERS]
+        secrets += [value.split(" ", 1)[1] for value in secrets if " " in value]  # "Bearer <key>"
+        try:
+            (_, host, _), _, _ = split_url(self._url)
+        except ValueError:
+            host = ""
+        exc.hide([self._url, *secrets, host])
+        return exc
 
 
 async def _raise_for_status(resp: Response, provider: str) -> None:
@@ -177,16 +213,22 @@ async def _check_stream(resp: Response, provider: str) -> None:
         )
 
 
-async def read_frames(resp: Response, *, provider: str) -> AsyncIterator[list[tuple[bytes | None, SSEEvent]]]:
+async def read_frames(
+    resp: Response, *, provider: str, max_event_bytes: int = Limits().max_event_bytes
+) -> AsyncIterator[list[tuple[bytes | None, SSEEvent]]]:
     """The server-sent events of a successful streaming response, in batches of ``(raw frame or None,
-    event)`` per chunk read (``SSEFrames``); an error status raises."""
+    event)`` per chunk read (``SSEFrames``); an error status, or an event past ``max_event_bytes``,
+    raises."""
     await _check_stream(resp, provider)
-    frames = SSEFrames()
-    async for chunk in resp.iter_any():
-        batch = frames.feed(chunk)
-        if batch:
-            yield batch
-    batch = frames.close()
+    frames = SSEFrames(max_event_bytes)
+    try:
+        async for chunk in resp.iter_any():
+            batch = frames.feed(chunk)
+            if batch:
+                yield batch
+        batch = frames.close()
+    except EventTooLarge as exc:
+        raise protocol_error(provider, f"answer refused: {exc}") from None
     if batch:
         yield batch
 
@@ -218,7 +260,8 @@ async def checked_frames(
     """
     ended = False
     async with exchange as resp:
-        async for batch in read_frames(resp, provider=provider):
+        resp.progress_by_events()
+        async for batch in read_frames(resp, provider=provider, max_event_bytes=exchange.max_event_bytes):
             if ended:
                 continue
             out: Frames = []
@@ -234,6 +277,10 @@ async def checked_frames(
                 if ended:
                     break
             if out:
+                for _, data in out:
+                    if data.get("type") != "ping":  # pings are keep-alives: they do not hold a stream open
+                        resp.progressed()
+                        break
                 yield out
             if failure is not None:
                 raise failure

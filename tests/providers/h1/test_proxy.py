@@ -253,8 +253,11 @@ async def test_a_proxy_refusing_the_tunnel_is_a_connect_failure_naming_it_not_th
         await pool.aclose()
     message = caught.value.message
     assert caught.value.kind == "connection"
-    assert f"127.0.0.1:{via.port}" in message and "407" in message and f"{VENDOR}:443" in message
+    assert "the outbound proxy refused the tunnel" in message and "407" in message
+    assert str(via.port) not in message and VENDOR not in message, "no address reaches records or the app"
     assert "s3cret" not in message
+    low_level = caught.value.__cause__
+    assert isinstance(low_level, ConnectFailed) and f"127.0.0.1:{via.port}" in str(low_level)
 
 
 async def test_a_proxy_that_is_down_is_named_in_the_error(unused_tcp_port: int) -> None:

@@ -8,12 +8,25 @@ body, read the status and headers, then the whole body or its chunks as they arr
 pooled keep-alive connections (TLS for ``https``), with a deadline or a read-silence limit.
 
 Errors are Python's own (``ConnectionError``/``TimeoutError`` subclasses below) plus
-``BadResponse`` for bytes that are not HTTP/1.1; ``providers.errors.transport_error``
-turns them into ``UpstreamError``. Outbound proxies come from the environment (``proxy``).
+``BadResponse`` for bytes that are not HTTP/1.1 and ``TooLarge`` for an answer past its
+``Limits``; ``providers.errors.transport_error`` turns them into ``UpstreamError``.
+Outbound proxies come from the environment (``proxy``).
+
+A request is written once: a connection the server closed while it sat idle is noticed
+before the request is written to it, and a connection that closes after the request went
+out is a ``Disconnected`` error, never a silent re-send (the server may have acted on it).
 """
 
 from modelswap.providers.h1.client import H1Client
-from modelswap.providers.h1.errors import BadResponse, ConnectFailed, ConnectTimeout, Disconnected, ReadTimeout
+from modelswap.providers.h1.errors import (
+    BadResponse,
+    ConnectFailed,
+    ConnectTimeout,
+    Disconnected,
+    ReadTimeout,
+    TooLarge,
+)
+from modelswap.providers.h1.limits import Limits
 from modelswap.providers.h1.proxy import Proxy, ProxyRules
 from modelswap.providers.h1.response import Headers, Response
 
@@ -24,8 +37,10 @@ __all__ = [
     "Disconnected",
     "H1Client",
     "Headers",
+    "Limits",
     "Proxy",
     "ProxyRules",
     "ReadTimeout",
     "Response",
+    "TooLarge",
 ]

@@ -8,7 +8,8 @@ from collections import deque
 from collections.abc import Mapping
 
 from modelswap.providers.h1.connection import Connection
-from modelswap.providers.h1.errors import ConnectFailed, ConnectTimeout, Disconnected, StaleConnection
+from modelswap.providers.h1.errors import ConnectFailed, ConnectTimeout, os_reason
+from modelswap.providers.h1.limits import Limits
 from modelswap.providers.h1.proxy import Proxy, ProxyRules
 from modelswap.providers.h1.response import Response
 from modelswap.providers.h1.url import Origin, split_url
@@ -35,14 +36,17 @@ class OriginPool:
         self.idle: list[Connection] = []
         self.closed = False
 
-    async def acquire(self, fresh: bool, connect_timeout_s: float) -> Connection:
+    async def acquire(self, connect_timeout_s: float) -> Connection:
         client = self.client
         loop = asyncio.get_running_loop()
         while True:
             now = loop.time()
-            while not fresh and self.idle:
+            while self.idle:
                 conn = self.idle.pop()
                 if conn.closed or now - conn.idle_since > client.keepalive_s or conn.loop is not loop:
+                    client._discard(conn, close=True)
+                    continue
+                if conn.readable():  # closed by the server (its FIN not yet seen by the loop): not sent
                     client._discard(conn, close=True)
                     continue
                 return conn
@@ -61,7 +65,8 @@ class OriginPool:
         except (OSError, ssl.SSLError) as exc:
             client._discard(conn)
             via = f" through the proxy {self.proxy.where}" if self.proxy is not None else ""
-            raise ConnectFailed(f"{type(exc).__name__}{via}: {exc}") from exc
+            reason = ("through the outbound proxy: " if self.proxy is not None else "") + os_reason(exc)
+            raise ConnectFailed(f"{type(exc).__name__}{via}: {exc}", reason) from exc
         except BaseException:
             client._discard(conn)
             raise
@@ -91,13 +96,19 @@ class OriginPool:
             raw.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
             status, reason = await tunnel.answer
             if not 200 <= status < 300:
-                raise ConnectFailed(f"the proxy {proxy.where} refused the tunnel to {authority}: {status} {reason}")
+                raise ConnectFailed(
+                    f"the proxy {proxy.where} refused the tunnel to {authority}: {status} {reason}",
+                    f"the outbound proxy refused the tunnel: {status} {reason}",
+                )
             transport = await loop.start_tls(raw, conn, tls, server_hostname=self.host)
         except BaseException:
             raw.close()
             raise
         if transport is None:  # pragma: no cover - the loop closed the connection during the handshake
-            raise ConnectFailed(f"the TLS handshake with {authority} through the proxy {proxy.where} did not finish")
+            raise ConnectFailed(
+                f"the TLS handshake with {authority} through the proxy {proxy.where} did not finish",
+                "the TLS handshake through the outbound proxy did not finish",
+            )
         conn.connection_made(transport)
 
     def _release(self, conn: Connection, *, reusable: bool) -> None:
@@ -153,8 +164,10 @@ class H1Client:
         keepalive_s: float = 30.0,
         user_agent: str = "modelswap",
         proxies: ProxyRules | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.limit = limit
+        self.limits = limits or Limits()
         self.proxies = proxies or ProxyRules()
         self.keepalive_s = keepalive_s
         self.connect_timeout_s = _CONNECT_TIMEOUT_S
@@ -263,30 +276,25 @@ class H1Client:
             absolute = f"http://{host}{target}"
             auth = {"Proxy-Authorization": pool.forward.authorization} if pool.forward.authorization else {}
             head = self._head(absolute, host, {**headers, **auth}, len(body), streaming, content_type)
-        for attempt in (0, 1):
-            conn = await pool.acquire(attempt > 0, min(self.connect_timeout_s, timeout_s))
-            resp = conn.resp = Response(conn)
-            conn.uses += 1
-            conn.keep_alive = False
-            try:
-                conn.arm_timer(timeout_s, streaming)
-                assert conn.transport is not None
-                if len(body) < 65536:
-                    conn.transport.write(head + body)
-                else:
-                    conn.transport.writelines((head, body))
-                while not resp.status:
-                    if resp._error is not None:
-                        raise resp._error
-                    await resp._wait()
-                return resp
-            except StaleConnection:
-                pool._release(conn, reusable=False)
-                continue
-            except BaseException:
-                pool._release(conn, reusable=False)
-                raise
-        raise Disconnected("server closed the connection without answering")  # pragma: no cover
+        conn = await pool.acquire(min(self.connect_timeout_s, timeout_s))
+        resp = conn.resp = Response(conn, self.limits.max_body_bytes, streaming=streaming)
+        conn.uses += 1
+        conn.keep_alive = False
+        try:
+            conn.arm_timer(timeout_s, streaming)
+            assert conn.transport is not None
+            if len(body) < 65536:
+                conn.transport.write(head + body)
+            else:
+                conn.transport.writelines((head, body))
+            while not resp.status:
+                if resp._error is not None:
+                    raise resp._error
+                await resp._wait()
+        except BaseException:
+            pool._release(conn, reusable=False)
+            raise
+        return resp
 
     async def aclose(self) -> None:
         """Close every idle connection; connections in use close when released."""

@@ -1,12 +1,24 @@
-"""What the HTTP/1.1 client raises: Python's own connection and timeout errors, refined."""
+"""What the HTTP/1.1 client raises: Python's own connection and timeout classes, refined.
+
+Messages here may name hosts and ports (they are for the operator at a Python prompt);
+``reason`` is the part safe to show anyone (``providers.errors.transport_error`` uses it).
+"""
 
 from __future__ import annotations
 
-__all__ = ["BadResponse", "ConnectFailed", "ConnectTimeout", "Disconnected", "ReadTimeout", "StaleConnection"]
+import os
+import socket
+import ssl
+
+__all__ = ["BadResponse", "ConnectFailed", "ConnectTimeout", "Disconnected", "ReadTimeout", "TooLarge", "os_reason"]
 
 
 class ConnectFailed(ConnectionError):
     """No connection could be opened (refused, unreachable, name not resolved, TLS failed)."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason if reason is not None else message
 
 
 class ConnectTimeout(TimeoutError):
@@ -29,5 +41,21 @@ class BadResponse(Exception):
     """The server's bytes are not a valid HTTP/1.1 response."""
 
 
-class StaleConnection(Exception):
-    """A reused keep-alive connection was closed by the server before it answered: retry once."""
+class TooLarge(BadResponse):
+    """The answer (head, body, decompressed body or one stream event) passed a ``Limits`` bound."""
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why a connection could not be opened, in words that name no host, address or port."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        detail = exc.verify_message or ""
+        if "mismatch" in detail:
+            detail = "the certificate does not name the host"
+        return f"TLS certificate not accepted ({detail or exc.reason})"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed ({exc.reason or type(exc).__name__})"
+    if isinstance(exc, socket.gaierror):
+        return f"host name not resolved ({exc.strerror})"
+    if isinstance(exc, OSError) and exc.errno:
+        return os.strerror(exc.errno)
+    return type(exc).__name__

@@ -1,13 +1,20 @@
-"""One HTTP response as it arrives: status and headers first, then the body whole or in chunks."""
+"""One HTTP response as it arrives: status and headers first, then the body whole or in chunks.
+
+Every byte held is bounded (``Limits``): a body read whole, and a decompressed body, stop at
+``max_body_bytes`` as they arrive (decompression is asked for at most what is left of the
+allowance, so a gzip bomb never inflates past it).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import zlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from modelswap.providers.h1.errors import BadResponse
+from modelswap.providers.h1.errors import BadResponse, TooLarge
+from modelswap.providers.h1.limits import size_text
 
 if TYPE_CHECKING:
     from modelswap.providers.h1.connection import Connection
@@ -15,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["Headers", "Response"]
 
 _HIGH_WATER = 1 << 20  # stop reading a stream when this much is buffered and unread
+_UNBOUNDED = sys.maxsize
 
 
 class Headers(dict[str, str]):
@@ -41,19 +49,25 @@ class Response:
         "_decoder",
         "_error",
         "_headers",
+        "_limit",
+        "_max_body",
         "_raw_headers",
+        "_size",
         "_started",
         "_waiter",
         "status",
     )
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, max_body: int, *, streaming: bool) -> None:
         self.status = 0
         self._conn = conn
         self._raw_headers: list[tuple[bytes, bytes]] = []
         self._headers: Headers | None = None
         self._chunks: list[bytes] = []
         self._buffered = 0
+        self._size = 0  # body bytes so far, after decompression
+        self._max_body = max_body
+        self._limit = _UNBOUNDED if streaming else max_body  # a stream's body is relayed, not held
         self._complete = False
         self._started = False
         self._error: BaseException | None = None
@@ -65,17 +79,29 @@ class Response:
         """The response headers (case-insensitive lookups)."""
         if self._headers is None:
             headers = Headers()
+            repeated: dict[str, list[str]] = {}
             for raw_name, raw_value in self._raw_headers:
                 name = raw_name.decode("latin-1").lower()
                 value = raw_value.decode("latin-1")
-                headers[name] = f"{headers[name]}, {value}" if name in headers else value
+                if name in headers:  # joined once at the end: repeats cost linear time, not quadratic
+                    repeated.setdefault(name, [headers[name]]).append(value)
+                else:
+                    headers[name] = value
+            for name, values in repeated.items():
+                headers[name] = ", ".join(values)
             self._headers = headers
         return self._headers
 
     async def read(self) -> bytes:
-        """The whole body (decoded when the server compressed it)."""
-        self._conn.flow = False
-        self._conn.resume()
+        """The whole body (decoded when the server compressed it), at most ``max_body_bytes``."""
+        if self._limit > self._max_body:  # a stream read whole (an error body) is held: bound it
+            self._limit = self._max_body
+            if self._size > self._limit:
+                self._too_large()
+        conn = self._conn
+        conn.flow = False
+        conn.progress_on_body = conn.streaming  # read whole, a stream's silence is counted in bytes again
+        conn.resume()
         while not self._complete:
             if self._error is not None:
                 raise self._error
@@ -104,6 +130,16 @@ class Response:
                 return
             await self._wait()
 
+    def progress_by_events(self) -> None:
+        """From now on a stream's silence is measured by ``progressed()`` calls, not by body bytes,
+        so a server that sends only comments or keep-alives still times out."""
+        self._conn.progress_on_body = False
+        self._conn.last_read = self._conn.loop.time()
+
+    def progressed(self) -> None:
+        """The reader saw real progress (an event): restart the stream's silence clock."""
+        self._conn.last_read = self._conn.loop.time()
+
     async def _wait(self) -> None:
         waiter = self._waiter = self._conn.loop.create_future()
         try:
@@ -121,17 +157,28 @@ class Response:
             self._error = exc
         self._wake()
 
+    def _too_large(self) -> None:
+        self._chunks.clear()
+        self._fail(TooLarge(f"the body is larger than the {size_text(self._limit)} limit"))
+        self._conn.close()
+
     def _on_body(self, data: bytes) -> None:
-        if self._error is not None:
+        if self._error is not None or self._complete:
             return
-        if self._decoder is not None:
-            try:
-                data = self._decoder.decompress(data)
+        decoder = self._decoder
+        if decoder is not None:
+            room = self._limit - self._size
+            try:  # never more than the allowance at once: a bomb stops here, not after inflating
+                data = decoder.decompress(data, room + 1)
             except zlib.error as exc:
                 self._fail(BadResponse(f"compressed body does not decode: {exc}"))
                 self._conn.close()
                 return
         if data:
+            self._size += len(data)
+            if self._size > self._limit:
+                self._too_large()
+                return
             self._chunks.append(data)
             self._buffered += len(data)
             if self._buffered > _HIGH_WATER and self._conn.flow:
@@ -139,11 +186,18 @@ class Response:
             self._wake()
 
     def _on_complete(self) -> None:
-        if self._decoder is not None:
-            rest = self._decoder.flush()
+        if self._error is not None:
+            return
+        decoder = self._decoder
+        if decoder is not None:
+            rest = decoder.flush(self._limit - self._size + 1)
             if rest:
+                self._size += len(rest)
+                if self._size > self._limit:
+                    self._too_large()
+                    return
                 self._chunks.append(rest)
-            if not self._decoder.eof:
+            if not decoder.eof:
                 self._fail(BadResponse("compressed body ends before its compressed stream does"))
                 return
         self._complete = True
@@ -156,8 +210,16 @@ class Response:
                 encoding = value.strip().lower()
                 if encoding in (b"gzip", b"x-gzip", b"deflate"):
                     self._decoder = zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
+                    self._limit = self._max_body  # what a compressed stream inflates to is held at once
                 elif encoding not in (b"", b"identity"):
                     self._fail(BadResponse(f"unsupported Content-Encoding {encoding.decode('latin-1')!r}"))
+                    self._conn.close()
+                    return
+            elif len(name) == 14 and name.lower() == b"content-length" and self._limit < _UNBOUNDED:
+                announced = int(value) if value.strip().isdigit() else 0  # the parser rejects bad ones
+                if announced > self._limit:
+                    limit = size_text(self._limit)
+                    self._fail(TooLarge(f"the body announces {announced} bytes, over the {limit} limit"))
                     self._conn.close()
                     return
         self._wake()
