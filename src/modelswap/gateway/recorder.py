@@ -25,8 +25,9 @@ from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from modelswap.gateway.recorder_health import DROP_REASONS, RecorderHealth, RecorderState, judge
-from modelswap.gateway.records import MAX_ERROR_CHARS, error_text
+from modelswap.gateway.records import error_text
 from modelswap.gateway.redact import Policy, keep, keep_request
+from modelswap.providers.safe_text import MAX_ERROR_CHARS
 from modelswap.store import RequestRow, ShadowPairRow
 from modelswap.store.errors import driver_error as _inner
 from modelswap.store.errors import store_unavailable

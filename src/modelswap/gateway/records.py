@@ -12,42 +12,21 @@ import logging
 import re
 from datetime import datetime
 
+from modelswap.providers.safe_text import safe_error_text
 from modelswap.store.rows import RequestRow
 
 log = logging.getLogger("modelswap.gateway")
 
-MAX_ERROR_CHARS = 1000
-"""Longest error text kept in a record or a log line (a provider may answer megabytes)."""
-
 REJECTED_ARM = "gateway"
 """The ``arm`` of a request the gateway refused itself: no endpoint or model was called."""
 
-_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,15}://[^\s'\"<>]*[^\s'\"<>:,.;)\]]")
-_ADDRESS = re.compile(r"\(\s*'[^']*',\s*\d+(?:,\s*\d+)*\s*\)|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b")
-_USERINFO = re.compile(r"\b[^\s:/@'\"]+:[^\s/@'\"]+@(?=[\w.\-\[]+)")
-_SECRET = re.compile(
-    r"(?:sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{8,}"
-    r"|AKIA[0-9A-Z]{16}"
-    r"|AIza[0-9A-Za-z_\-]{20,}"
-    r"|gh[pousr]_[A-Za-z0-9]{20,}"
-    r"|xox[abposr]-[A-Za-z0-9\-]{10,}"
-    r"|(?i:bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}"
-    r"|(?i:api[_-]?key|access[_-]?key|token)[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9._~+/\-]{12,}"
-    r"|(?i:password|passwd|secret)[\"']?\s*[:=]\s*[\"']?[^\s\"',;&]{4,})"
-)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_LINE_BREAKS = re.compile(r"[\x80-\x9f\u2028\u2029]+")
 
 
 def _safe_error(text: str) -> str:
-    """``text`` without URLs, IP addresses, userinfo, key-like tokens or control characters, at most
-    ``MAX_ERROR_CHARS`` long. (A provider-aware version replaces this one later.)"""
-    text = text[: MAX_ERROR_CHARS * 4]
-    text = _URL.sub("<url>", text)
-    text = _ADDRESS.sub("<address>", text)
-    text = _USERINFO.sub("<credentials>@", text)
-    text = _SECRET.sub("<secret>", text)
-    text = _CONTROL.sub(" ", text).strip()
-    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+    """``text`` made safe to store and log by the one rule every client-visible message follows
+    (``safe_error_text``: no URL, address, credential or key), on one line."""
+    return _LINE_BREAKS.sub(" ", safe_error_text(text)).strip()
 
 
 def error_text(exc: BaseException, message: str | None = None) -> str:
