@@ -27,11 +27,11 @@ from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError
 from modelswap.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
 from modelswap.gateway.proxy import Proxy
 from modelswap.gateway.recorder import Recorder
-from modelswap.gateway.routes import RoutingTable
 from modelswap.gateway.shadow import ShadowRunner
 from modelswap.gateway.throttle import AuthGuard, AuthThrottle, TrustedProxies
 from modelswap.gateway.validate import parse_body
 from modelswap.providers.base import Dialect
+from modelswap.rollout.table import RoutingTable
 from modelswap.store import STICKY_KEY_SECRET, get_or_create_secret
 
 log = logging.getLogger("modelswap.gateway")

@@ -30,12 +30,12 @@ from modelswap.gateway.matching import WorkloadMatcher
 from modelswap.gateway.metrics import GatewayMetrics
 from modelswap.gateway.pseudonym import sticky_pseudonym
 from modelswap.gateway.records import error_text, log_failure, rejection_row
-from modelswap.gateway.routes import RoutingTable
-from modelswap.gateway.routing import choose_arm, sticky_key_of
 from modelswap.gateway.shadow import ShadowRunner
 from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of
 from modelswap.gateway.validate import check_body
 from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamError
+from modelswap.rollout.routing import choose_arm, sticky_key_of
+from modelswap.rollout.table import RoutingTable
 from modelswap.store.rows import RequestRow, ShadowPairRow
 
 log = logging.getLogger("modelswap.gateway")

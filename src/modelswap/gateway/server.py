@@ -14,8 +14,8 @@ from modelswap.gateway.app import GatewayApp
 from modelswap.gateway.arms import Arms, SimUrls, needs_embedded_sim
 from modelswap.gateway.http_protocol import HttpProtocol, Limits
 from modelswap.gateway.recorder import Recorder
-from modelswap.gateway.routes import RoutingTable
 from modelswap.providers.http import HttpPool
+from modelswap.rollout.table import RoutingTable
 from modelswap.store import Store, open_store
 
 log = logging.getLogger("modelswap.gateway")
