@@ -20,7 +20,6 @@ import orjson
 from modelswap.config import Migration
 from modelswap.console.app import Console
 from modelswap.gateway.admin import Admin
-from modelswap.gateway.arms import Arms
 from modelswap.gateway.asgi import ClientGone, Receive, Scope, Send, read_body, respond
 from modelswap.gateway.auth import KeyRing, Refusal, bearer_token, presented_key, same_secret
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError
@@ -31,6 +30,7 @@ from modelswap.gateway.shadow import ShadowRunner
 from modelswap.gateway.throttle import AuthGuard, AuthThrottle, TrustedProxies
 from modelswap.gateway.validate import parse_body
 from modelswap.providers.base import Dialect
+from modelswap.providers.wiring import Arms
 from modelswap.rollout.table import RoutingTable
 from modelswap.store import STICKY_KEY_SECRET, get_or_create_secret
 

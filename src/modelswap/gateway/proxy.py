@@ -22,7 +22,6 @@ import orjson
 
 from modelswap.catalog import Usage, cost
 from modelswap.config import Migration, Workload
-from modelswap.gateway.arms import Arms, price_overrides
 from modelswap.gateway.asgi import Receive, Send, respond
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, from_upstream, upstream_status
 from modelswap.gateway.ids import new_id
@@ -34,6 +33,7 @@ from modelswap.gateway.shadow import ShadowRunner
 from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of
 from modelswap.gateway.validate import check_body
 from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamError
+from modelswap.providers.wiring import Arms, price_overrides
 from modelswap.rollout.routing import choose_arm, sticky_key_of
 from modelswap.rollout.table import RoutingTable
 from modelswap.store.rows import RequestRow, ShadowPairRow

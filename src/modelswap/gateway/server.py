@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 
 from modelswap.config import Migration
 from modelswap.gateway.app import GatewayApp
-from modelswap.gateway.arms import Arms, SimUrls, needs_embedded_sim
 from modelswap.gateway.http_protocol import HttpProtocol, Limits
 from modelswap.gateway.recorder import Recorder
 from modelswap.providers.http import HttpPool
+from modelswap.providers.wiring import Arms, SimUrls, needs_embedded_sim
 from modelswap.rollout.table import RoutingTable
 from modelswap.store import Store, open_store
 
