@@ -25,7 +25,6 @@ from modelswap.config import Migration, Workload
 from modelswap.gateway.asgi import Receive, Send, respond
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, from_upstream, upstream_status
 from modelswap.gateway.ids import new_id
-from modelswap.gateway.matching import WorkloadMatcher
 from modelswap.gateway.metrics import GatewayMetrics
 from modelswap.gateway.pseudonym import sticky_pseudonym
 from modelswap.gateway.records import error_text, log_failure, rejection_row
@@ -37,6 +36,7 @@ from modelswap.providers.wiring import Arms, price_overrides
 from modelswap.rollout.routing import choose_arm, sticky_key_of
 from modelswap.rollout.table import RoutingTable
 from modelswap.store.rows import RequestRow, ShadowPairRow
+from modelswap.workload_match import WorkloadMatcher
 
 log = logging.getLogger("modelswap.gateway")
 
