@@ -246,7 +246,7 @@ def run_pandas(log: Path, migration: Path) -> dict[str, Any]:
 
     from modelswap.catalog import price_for
     from modelswap.config import load_migration
-    from modelswap.gateway.arms import price_overrides
+    from modelswap.providers.wiring import price_overrides
 
     started = time.perf_counter()
     parts = []

@@ -26,7 +26,7 @@ from pydantic import (
 
 from modelswap.config_errors import ConfigError, ConfigIssue, issues_from_validation
 from modelswap.config_prepare import prepare
-from modelswap.sim.profiles import ProfileOverride, SimConfig
+from modelswap.sim_profile import ProfileOverride, SimConfig
 from modelswap.yamlsource import Locations, YamlError, load_yaml, read_yaml_text
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -25,8 +25,9 @@ from modelswap.console.data import answer_text
 from modelswap.evals.baseline import take_baseline
 from modelswap.evals.gating import WorkloadGates, judge_workloads
 from modelswap.evals.workloads import run_workloads
-from modelswap.gateway.server import build_gateway, free_port
+from modelswap.gateway.server import free_port
 from modelswap.rollout import flag
+from modelswap.serving import build_gateway
 from modelswap.sim import TrafficSpec, TrafficSummary, run_traffic
 from modelswap.starter import write_starter
 from modelswap.store import RecordedPair, RequestRow, Store, create_session, open_store

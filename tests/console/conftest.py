@@ -13,7 +13,7 @@ import yaml
 
 from modelswap.config import Migration, parse_migration
 from modelswap.gateway.app import GatewayApp
-from modelswap.gateway.server import build_gateway
+from modelswap.serving import build_gateway
 from modelswap.store import Store, open_store
 
 TOKEN = "console-Fj4Kp8Wn2Zr6Yt9Bx3Qm7Ld5"

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from modelswap.cli.app import app as cli
 from modelswap.config import Migration
 from modelswap.console.access import COOKIE, MAX_FORM_BYTES, csrf_of
-from modelswap.gateway.server import build_gateway
+from modelswap.serving import build_gateway
 from modelswap.store import Store, create_session, schema
 
 from .conftest import TOKEN, Client, console_migration

@@ -21,7 +21,8 @@ from playwright.async_api import Page, async_playwright
 
 from modelswap.config import load_migration
 from modelswap.evals.workloads import run_workloads
-from modelswap.gateway.server import build_gateway, free_port
+from modelswap.gateway.server import free_port
+from modelswap.serving import build_gateway
 from modelswap.starter import write_starter
 from modelswap.store import RequestRow, ShadowPairRow, Store, create_session, open_store
 

@@ -17,7 +17,7 @@ from modelswap.config import parse_migration
 from modelswap.console.access import COOKIE, csrf_of
 from modelswap.gateway.app import GatewayApp
 from modelswap.gateway.auth import hash_key
-from modelswap.gateway.server import build_gateway
+from modelswap.serving import build_gateway
 from modelswap.store import create_session, open_store
 
 TOKEN = "fuzz-Rk3Vn8Qw2Jx6Tb9Lp4Mz7Hd5"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from modelswap.config import parse_migration
 from modelswap.gateway.app import GatewayApp
-from modelswap.gateway.server import build_gateway
+from modelswap.serving import build_gateway
 from modelswap.sim import ProfileOverride, SimConfig, start_sim
 
 OLD, NEW = "gpt-4o", "claude-haiku-4-5"

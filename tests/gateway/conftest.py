@@ -23,7 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from modelswap.config import Migration, parse_migration
 from modelswap.gateway.app import GatewayApp
 from modelswap.gateway.http_protocol import HttpProtocol
-from modelswap.gateway.server import build_gateway
+from modelswap.serving import build_gateway
 from modelswap.sim import ProfileOverride, RunningSim, SimConfig, start_sim
 from modelswap.store import RequestRow, ShadowPairRow, Store, open_store, schema
 

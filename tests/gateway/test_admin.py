@@ -9,8 +9,8 @@ import pytest
 
 from modelswap.config import Migration
 from modelswap.gateway.admin import MAX_ADMIN_BODY
-from modelswap.gateway.server import build_gateway
 from modelswap.gateway.startcheck import UnsafeStart
+from modelswap.serving import build_gateway
 from modelswap.store import Store
 
 from .conftest import ADMIN_TOKEN, OLD, WORKLOAD, Gateway, StartGateway

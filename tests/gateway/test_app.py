@@ -14,9 +14,9 @@ from modelswap.config import Migration
 from modelswap.gateway.app import GatewayApp
 from modelswap.gateway.auth import hash_key
 from modelswap.gateway.recorder import Recorder
-from modelswap.gateway.routes import RoutingTable
 from modelswap.providers.base import Dialect, Json
 from modelswap.rollout import flag
+from modelswap.rollout.table import RoutingTable
 from modelswap.sim import RunningSim
 from modelswap.store import Store
 

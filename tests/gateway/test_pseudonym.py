@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from modelswap.config import Migration
 from modelswap.gateway.pseudonym import sticky_pseudonym
-from modelswap.gateway.server import build_gateway
+from modelswap.serving import build_gateway
 from modelswap.store import STICKY_KEY_SECRET, RequestRow, Store, get_or_create_secret, open_store
 
 from .conftest import OLD, WORKLOAD

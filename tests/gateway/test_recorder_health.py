@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from modelswap.config import Migration
 from modelswap.gateway.recorder_health import RecorderState, judge
-from modelswap.gateway.server import build_gateway
+from modelswap.serving import build_gateway
 from modelswap.store import RequestRow, ShadowPairRow, Store
 
 from .conftest import OLD, StartGateway, sample

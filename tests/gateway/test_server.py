@@ -11,7 +11,8 @@ import uvicorn
 
 from modelswap.config import ConfigError, load_migration, parse_migration
 from modelswap.gateway.http_protocol import Limits
-from modelswap.gateway.server import _raise_file_limit, _settle, build_gateway, free_port, limits_of
+from modelswap.gateway.server import free_port, limits_of, raise_file_limit, settle_cut_requests
+from modelswap.serving import build_gateway
 from modelswap.starter import write_starter
 
 
@@ -87,13 +88,13 @@ async def test_the_stop_waits_for_cut_requests_to_finish_then_gives_up() -> None
     task = asyncio.create_task(records_itself(done))
     tasks.add(task)
     task.add_done_callback(tasks.discard)
-    await _settle(tasks, 2.0)
+    await settle_cut_requests(tasks, 2.0)
     assert done == ["recorded"]
 
     stuck = asyncio.create_task(asyncio.sleep(60))
     tasks.add(stuck)
     begun = asyncio.get_running_loop().time()
-    await _settle(tasks, 0.2)  # a request that never ends does not hold the stop forever
+    await settle_cut_requests(tasks, 0.2)  # a request that never ends does not hold the stop forever
     assert 0.15 < asyncio.get_running_loop().time() - begun < 2
     stuck.cancel()
 
@@ -105,7 +106,7 @@ def test_serve_makes_room_for_its_connections_under_the_open_file_limit() -> Non
     migration = parse_migration(MINIMAL + "  max_connections: 1000\n", "migration.yaml")
     try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
-        _raise_file_limit(migration)
+        raise_file_limit(migration)
         raised = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -8,8 +8,8 @@ import time
 import httpx
 
 from modelswap.config import Migration
-from modelswap.gateway.routing import bucket
 from modelswap.rollout import flag
+from modelswap.rollout.routing import bucket
 from modelswap.store import Store
 
 from .conftest import OLD, WORKLOAD, Gateway, StartGateway

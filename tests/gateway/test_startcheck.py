@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from modelswap.cli.app import app as cli
 from modelswap.config import Migration
-from modelswap.gateway.server import serve
 from modelswap.gateway.startcheck import UnsafeStart, check_start, is_loopback
+from modelswap.serving import serve
 
 from .conftest import ADMIN_TOKEN, migration_of, openai_endpoint
 

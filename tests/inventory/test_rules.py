@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from modelswap.config import MatchRule, Workload
-from modelswap.gateway.matching import WorkloadMatcher
 from modelswap.inventory.detect import resolve_sources
 from modelswap.inventory.inventory import connect
 from modelswap.inventory.readers import READERS, ReaderOptions
 from modelswap.inventory.rules import rule_inputs, rules_sql
+from modelswap.workload_match import WorkloadMatcher
 
 from .conftest import openai_record
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from modelswap.gateway.routing import RoutingState
 from modelswap.rollout import flag
+from modelswap.rollout.routing import RoutingState
 from modelswap.store import Store, open_store
 
 W = "support"

@@ -30,8 +30,8 @@ def serve(
     ] = False,
 ) -> None:
     """Run the gateway: point your app's OpenAI (or Anthropic) base URL here."""
-    from modelswap.gateway.server import serve as run
     from modelswap.gateway.startcheck import UnsafeStart, require_safe_start
+    from modelswap.serving import serve as run
 
     migration = load_or_exit(config)
     h, p = host or migration.gateway.host, port if port is not None else migration.gateway.port

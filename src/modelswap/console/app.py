@@ -26,10 +26,10 @@ from modelswap.config import Migration
 from modelswap.console import charts
 from modelswap.console.access import COOKIE, ConsoleAccess, FormRefused, Visitor, read_form
 from modelswap.console.data import answer_text, overview, question_text, workload_view
-from modelswap.gateway.routes import RoutingTable
 from modelswap.gateway.throttle import AuthGuard
 from modelswap.plan import UnknownItem, load_checklist, tick, to_markdown, untick
 from modelswap.rollout import flag
+from modelswap.rollout.table import RoutingTable
 
 HERE = Path(__file__).parent
 _HEADERS = [

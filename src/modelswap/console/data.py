@@ -13,7 +13,7 @@ from modelswap.config import Migration, Workload
 from modelswap.evals.gating import judge_workloads
 from modelswap.evals.results import latest_run, run_figures
 from modelswap.evals.trend import nightly_trend
-from modelswap.gateway.routing import RoutingState
+from modelswap.rollout.routing import RoutingState
 from modelswap.stats.proportions import wilson_interval
 from modelswap.store import RecordedPair, RequestRow, Store
 

@@ -14,11 +14,11 @@ from contextlib import asynccontextmanager
 from modelswap.config import Migration
 from modelswap.evals.endpoint import EvalEndpoint
 from modelswap.evals.ratelimit import Limiter, RateLimit
-from modelswap.gateway.arms import SimUrls, wire_of
 from modelswap.providers import build_upstream
 from modelswap.providers.base import Upstream
 from modelswap.providers.http import HttpPool
 from modelswap.providers.retry import RetryPolicy
+from modelswap.providers.wiring import SimUrls, wire_of
 
 DEFAULT_CONCURRENCY = 16
 MAX_RETRY_WAIT_S = 120.0

@@ -26,7 +26,7 @@ from modelswap.evals.results import latest_run
 from modelswap.evals.runner import EvalRunError, PairResult, RunPlan, RunSummary, run_eval
 from modelswap.evals.scorers.base import ScorerContext
 from modelswap.evals.targets import DEFAULT_CONCURRENCY, EvalSetupError, default_arms, migration_endpoints
-from modelswap.gateway.arms import price_overrides
+from modelswap.providers.wiring import price_overrides
 from modelswap.store import Store
 
 

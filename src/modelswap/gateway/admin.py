@@ -23,10 +23,10 @@ from modelswap.config import Migration
 from modelswap.gateway.asgi import Receive, Send, read_body
 from modelswap.gateway.auth import admin_ok
 from modelswap.gateway.errors import ClientError
-from modelswap.gateway.routes import RoutingTable
 from modelswap.gateway.startcheck import UnsafeStart, weak_token_message
 from modelswap.gateway.throttle import AuthGuard
 from modelswap.rollout import flag
+from modelswap.rollout.table import RoutingTable
 
 MAX_ADMIN_BODY = 64 * 1024
 """Largest admin API request body, in bytes."""

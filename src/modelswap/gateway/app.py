@@ -1,7 +1,10 @@
-"""The gateway's ASGI application: routes paths to the proxy, the admin API and health.
+"""The gateway's ASGI application: a route table to the proxy, the model list, the admin API and health.
 
 The serving paths are plain ASGI (no framework per request) because they sit on the
-app's latency budget; everything else is small and rarely called.
+app's latency budget: the route table is a dict on (method, path), with the app-key check
+as a wrapper around the handlers that need it; prefix mounts (the admin API, and apps
+mounted from outside such as the console) are tried after it. Everything else is small
+and rarely called.
 """
 
 from __future__ import annotations
@@ -13,30 +16,40 @@ import logging
 import time
 import urllib.parse
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import orjson
 
 from modelswap.config import Migration
-from modelswap.console.app import Console
 from modelswap.gateway.admin import Admin
-from modelswap.gateway.arms import Arms
 from modelswap.gateway.asgi import ClientGone, Receive, Scope, Send, read_body, respond
 from modelswap.gateway.auth import KeyRing, Refusal, bearer_token, presented_key, same_secret
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError
 from modelswap.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
 from modelswap.gateway.proxy import Proxy
 from modelswap.gateway.recorder import Recorder
-from modelswap.gateway.routes import RoutingTable
 from modelswap.gateway.shadow import ShadowRunner
 from modelswap.gateway.throttle import AuthGuard, AuthThrottle, TrustedProxies
 from modelswap.gateway.validate import parse_body
 from modelswap.providers.base import Dialect
+from modelswap.providers.wiring import Arms
+from modelswap.rollout.table import RoutingTable
 from modelswap.store import STICKY_KEY_SECRET, get_or_create_secret
 
 log = logging.getLogger("modelswap.gateway")
 
-_SERVING = {"/v1/chat/completions": "openai", "/chat/completions": "openai", "/v1/messages": "anthropic"}
+_SERVING: dict[str, Dialect] = {
+    "/v1/chat/completions": "openai",
+    "/chat/completions": "openai",
+    "/v1/messages": "anthropic",
+}
+_MODEL_PREFIXES = ("/v1/models/", "/models/")
+
+Endpoint = Callable[[Scope, Receive, Send], Awaitable[None]]
+"""An ASGI app for one route: what the route table maps to."""
+Handler = Callable[[Scope, Receive, Send, dict[str, str], str | None], Awaitable[None]]
+"""A handler behind the app-key check: it also gets the decoded headers and the caller's key name."""
 
 
 class GatewayApp:
@@ -68,7 +81,8 @@ class GatewayApp:
         throttle = AuthThrottle(g.auth_failure_burst, g.auth_failure_refill_s)
         self.guard = AuthGuard(throttle, TrustedProxies(g.trusted_proxies))
         self.admin = Admin(migration, routes, token, actor_default=_whoami(), guard=self.guard)
-        self.console = Console(migration, routes, token, self.guard)
+        self.admin_token = token
+        """The admin token (``None``: the admin API is disabled); apps mounted beside the admin API reuse it."""
         self.metrics_token = migration.metrics_token() if g.metrics_token_env else None
         self.limit = g.max_body_bytes
         self.poll_interval_s = poll_interval_s
@@ -80,6 +94,30 @@ class GatewayApp:
         self.metrics.bind_gauges(lambda: recorder.depth, lambda: recorder.dropped)
         self.metrics.bind_recorder(recorder.health)
         self.max_depth = g.max_body_depth
+        self._routes = self._route_table()
+        self._mounts: list[tuple[str, bool, Endpoint]] = [("/admin", False, self.admin)]
+
+    def _route_table(self) -> dict[tuple[str, str], Endpoint]:
+        """(method, path) → endpoint; serving and model paths are matched after the workload prefix is stripped."""
+        table: dict[tuple[str, str], Endpoint] = {}
+        for path, dialect in _SERVING.items():
+            table[("POST", path)] = self._app_key(partial(self._serve, dialect=dialect))
+        for path in ("/v1/models", "/models"):
+            table[("GET", path)] = self._app_key(self._models)
+        return table
+
+    def mount(self, prefix: str, app: Endpoint) -> None:
+        """Serve ``prefix`` and everything under it with ``app`` (e.g. the console at ``/console``)."""
+        self._mounts.insert(0, (prefix.rstrip("/"), True, app))
+
+    def _app_key(self, handler: Handler) -> Endpoint:
+        """``handler`` behind the app-key check (a 401 when refused, a 429 after too many failures)."""
+
+        async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            await handler(scope, receive, send, headers, self._identify(scope, headers))
+
+        return guarded
 
     # -- lifespan ------------------------------------------------------------------------------
 
@@ -136,28 +174,7 @@ class GatewayApp:
         routed = self.proxy.matcher.route_path(path)
         dialect: Dialect = "anthropic" if routed == "/v1/messages" else "openai"
         try:
-            if routed in _SERVING and scope["method"] == "POST":
-                await self._serve(scope, receive, send, path, _SERVING[routed])  # type: ignore[arg-type]
-            elif routed in ("/v1/models", "/models") and scope["method"] == "GET":
-                await self._models(scope, send)
-            elif routed.startswith(("/v1/models/", "/models/")) and scope["method"] == "GET":
-                await self._model(scope, send, routed.split("/models/", 1)[1])
-            elif path == "/healthz":
-                await self._health(send)
-            elif path == "/metrics":
-                self._metrics_auth(scope)
-                self.metrics.set_routing(self.routes.snapshot())
-                await respond(send, 200, self.metrics.render(), [(b"content-type", CONTENT_TYPE_LATEST.encode())])
-            elif path == "/console" or path.startswith("/console/"):
-                await self.console(scope, receive, send)
-            elif path.startswith("/admin/"):
-                await self.admin(scope, receive, send)
-            else:
-                raise ClientError(
-                    404,
-                    f"no route {scope['method']} {path}; modelswap serves POST /v1/chat/completions, "
-                    "POST /v1/messages, GET /v1/models[/{model}], /healthz, /metrics and /admin/*",
-                )
+            await self._endpoint(scope["method"], path, routed)(scope, receive, send)
         except ClientError as exc:
             await respond(send, exc.status, exc.body(dialect), exc.headers())
         except ClientGone:
@@ -169,6 +186,34 @@ class GatewayApp:
                 500,
                 ClientError(500, INTERNAL_MESSAGE).body(dialect),
             )
+
+    def _endpoint(self, method: str, path: str, routed: str) -> Endpoint:
+        """The endpoint for a request: the route table, then the model by id, then the site paths and mounts."""
+        endpoint = self._routes.get((method, routed))
+        if endpoint is not None:
+            return endpoint
+        if method == "GET" and routed.startswith(_MODEL_PREFIXES):
+            return self._app_key(partial(self._model, model=routed.split("/models/", 1)[1]))
+        if path == "/healthz":
+            return self._health
+        if path == "/metrics":
+            return self._metrics
+        for prefix, exact, app in self._mounts:
+            if path.startswith(prefix) and (path[len(prefix) : len(prefix) + 1] == "/" or (exact and path == prefix)):
+                return app
+        return partial(self._no_route, method=method, path=path)
+
+    async def _no_route(self, scope: Scope, receive: Receive, send: Send, *, method: str, path: str) -> None:
+        raise ClientError(
+            404,
+            f"no route {method} {path}; modelswap serves POST /v1/chat/completions, "
+            "POST /v1/messages, GET /v1/models[/{model}], /healthz, /metrics and /admin/*",
+        )
+
+    async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._metrics_auth(scope)
+        self.metrics.set_routing(self.routes.snapshot())
+        await respond(send, 200, self.metrics.render(), [(b"content-type", CONTENT_TYPE_LATEST.encode())])
 
     def _identify(self, scope: Scope, headers: dict[str, str]) -> str | None:
         """The name of the app key presented (``None`` in open mode); a 401 when refused, a 429
@@ -196,9 +241,17 @@ class GatewayApp:
             self.guard.failed(client)
             raise ClientError(401, f"/metrics needs 'Authorization: Bearer <the token in {env}>'")
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, path: str, dialect: Dialect) -> None:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        identity = self._identify(scope, headers)
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[str, str],
+        identity: str | None,
+        *,
+        dialect: Dialect,
+    ) -> None:
+        path: str = scope["path"]
         started = time.perf_counter()
         try:
             declared = headers.get("content-length")
@@ -210,7 +263,7 @@ class GatewayApp:
             raise
         await self.proxy.handle(body, dialect, path, headers, identity, send, receive)
 
-    async def _health(self, send: Send) -> None:
+    async def _health(self, scope: Scope, receive: Receive, send: Send) -> None:
         """200 ``ok``, or 503 ``degraded`` with the reasons while records are not being written."""
         health = self.recorder.health()
         s = health.state
@@ -226,10 +279,8 @@ class GatewayApp:
         }
         await respond(send, 200 if health.status == "ok" else 503, orjson.dumps(doc))
 
-    def _model_list(self, scope: Scope) -> tuple[bool, list[str]]:
-        """(whether the caller speaks Anthropic's API, the models this gateway serves); a 401 when refused."""
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        self._identify(scope, headers)
+    def _model_list(self, headers: dict[str, str]) -> tuple[bool, list[str]]:
+        """(whether the caller speaks Anthropic's API, the models this gateway serves)."""
         return "anthropic-version" in headers, sorted({e.model for e in self.migration.endpoints.values()})
 
     def _model_object(self, model: str, anthropic: bool) -> dict[str, Any]:
@@ -237,8 +288,10 @@ class GatewayApp:
             return {"type": "model", "id": model, "display_name": model, "created_at": "2025-01-01T00:00:00Z"}
         return {"id": model, "object": "model", "created": int(self.started_at), "owned_by": "modelswap"}
 
-    async def _models(self, scope: Scope, send: Send) -> None:
-        anthropic, models = self._model_list(scope)
+    async def _models(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], identity: str | None
+    ) -> None:
+        anthropic, models = self._model_list(headers)
         objects = [self._model_object(m, anthropic) for m in models]
         if anthropic:
             data: dict[str, Any] = {
@@ -251,9 +304,11 @@ class GatewayApp:
             data = {"object": "list", "data": objects}
         await respond(send, 200, orjson.dumps(data))
 
-    async def _model(self, scope: Scope, send: Send, model: str) -> None:
+    async def _model(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], identity: str | None, *, model: str
+    ) -> None:
         """``GET /v1/models/{model}`` (``client.models.retrieve``): one served model, else a 404."""
-        anthropic, models = self._model_list(scope)
+        anthropic, models = self._model_list(headers)
         model = urllib.parse.unquote(model)
         if model not in models:
             served = ", ".join(models) or "none"

@@ -9,18 +9,34 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import MutableMapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from modelswap.gateway.http_limits import status_line
 
-if TYPE_CHECKING:
-    from modelswap.gateway.http_protocol import HttpProtocol
-
-__all__ = ["STATUS_LINES", "Exchange"]
+__all__ = ["STATUS_LINES", "Connection", "Exchange"]
 
 STATUS_LINES = {status: status_line(status) for status in range(100, 600)}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _BAD_HEADER = frozenset(b"\r\n\x00")
+
+
+class Connection(Protocol):
+    """What an exchange needs of the connection that owns the socket (``http_protocol.HttpProtocol``);
+    a protocol here, so the two modules do not import each other."""
+
+    loop: asyncio.AbstractEventLoop
+    state: Any
+    _current: Exchange | None
+    _read_paused: bool
+    _write_paused: bool
+
+    def write(self, data: bytes) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+    async def drain(self) -> None: ...
+
+    def answered(self, exchange: Exchange) -> None: ...
 
 
 class Exchange:
@@ -44,7 +60,7 @@ class Exchange:
         "waiter",
     )
 
-    def __init__(self, protocol: HttpProtocol, scope: dict[str, Any], keep_alive: bool, expect_continue: bool) -> None:
+    def __init__(self, protocol: Connection, scope: dict[str, Any], keep_alive: bool, expect_continue: bool) -> None:
         self.protocol = protocol
         self.scope = scope
         self.keep_alive = keep_alive

@@ -15,7 +15,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from modelswap.gateway.recorder_health import DROP_REASONS, RecorderHealth
-from modelswap.gateway.routing import RoutingState
+from modelswap.rollout.routing import RoutingState
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 

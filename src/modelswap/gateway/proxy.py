@@ -22,21 +22,21 @@ import orjson
 
 from modelswap.catalog import Usage, cost
 from modelswap.config import Migration, Workload
-from modelswap.gateway.arms import Arms, price_overrides
 from modelswap.gateway.asgi import Receive, Send, respond
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, from_upstream, upstream_status
 from modelswap.gateway.ids import new_id
-from modelswap.gateway.matching import WorkloadMatcher
 from modelswap.gateway.metrics import GatewayMetrics
 from modelswap.gateway.pseudonym import sticky_pseudonym
 from modelswap.gateway.records import error_text, log_failure, rejection_row
-from modelswap.gateway.routes import RoutingTable
-from modelswap.gateway.routing import choose_arm, sticky_key_of
 from modelswap.gateway.shadow import ShadowRunner
 from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of
 from modelswap.gateway.validate import check_body
 from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamError
+from modelswap.providers.wiring import Arms, price_overrides
+from modelswap.rollout.routing import choose_arm, sticky_key_of
+from modelswap.rollout.table import RoutingTable
 from modelswap.store.rows import RequestRow, ShadowPairRow
+from modelswap.workload_match import WorkloadMatcher
 
 log = logging.getLogger("modelswap.gateway")
 

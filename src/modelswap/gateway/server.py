@@ -1,4 +1,4 @@
-"""Assembling a gateway replica from a migration file and running it on uvicorn."""
+"""Assembling a gateway replica from a migration file, and the pieces ``modelswap.serving`` runs it on uvicorn with."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from collections.abc import Awaitable, Callable
 
 from modelswap.config import Migration
 from modelswap.gateway.app import GatewayApp
-from modelswap.gateway.arms import Arms, SimUrls, needs_embedded_sim
-from modelswap.gateway.http_protocol import HttpProtocol, Limits
+from modelswap.gateway.http_protocol import Limits
 from modelswap.gateway.recorder import Recorder
-from modelswap.gateway.routes import RoutingTable
 from modelswap.providers.http import HttpPool
+from modelswap.providers.wiring import Arms, SimUrls, needs_embedded_sim
+from modelswap.rollout.table import RoutingTable
 from modelswap.store import Store, open_store
 
 log = logging.getLogger("modelswap.gateway")
@@ -57,7 +57,7 @@ def _nightly_hooks(
     return start, stop
 
 
-def build_gateway(
+def assemble_gateway(
     migration: Migration,
     *,
     store: Store | None = None,
@@ -67,7 +67,8 @@ def build_gateway(
     flush_interval_s: float = 0.25,
     admin_token: str | None = None,
 ) -> GatewayApp:
-    """A ready-to-serve ASGI app; starts an embedded simulator in its lifespan when needed."""
+    """A ready-to-serve gateway ASGI app (without the console: see ``modelswap.serving``); starts an
+    embedded simulator in its lifespan when needed."""
     store = store or open_store(migration.store)
     startup: list[Callable[[], Awaitable[None]]] = []
     shutdown: list[Callable[[], Awaitable[None]]] = []
@@ -120,7 +121,7 @@ def limits_of(migration: Migration) -> Limits:
     )
 
 
-async def _settle(tasks: set[asyncio.Task[None]], timeout_s: float = _SETTLE_S) -> None:
+async def settle_cut_requests(tasks: set[asyncio.Task[None]], timeout_s: float = _SETTLE_S) -> None:
     """Wait until the request tasks uvicorn cancelled at the end of the grace have finished (they
     record themselves as cut), so the recorder's final flush has their records."""
     deadline = time.monotonic() + timeout_s
@@ -130,7 +131,7 @@ async def _settle(tasks: set[asyncio.Task[None]], timeout_s: float = _SETTLE_S) 
         log.warning("%d request(s) still running %.0f s after the shutdown cut them", len(tasks), timeout_s)
 
 
-def _raise_file_limit(migration: Migration) -> None:
+def raise_file_limit(migration: Migration) -> None:
     """Each client connection costs a file descriptor and usually an upstream one: make room for
     ``max_connections`` under the hard limit, and say so when it cannot."""
     try:
@@ -155,55 +156,3 @@ def _raise_file_limit(migration: Migration) -> None:
                 wanted,
                 g.max_connections,
             )
-
-
-def serve(
-    migration: Migration,
-    *,
-    host: str | None = None,
-    port: int | None = None,
-    log_level: str = "warning",
-    insecure: bool = False,
-    warn: Callable[[str], object] = log.warning,
-) -> None:
-    """Run one gateway replica until SIGINT/SIGTERM. A graceful stop refuses new connections, gives
-    requests in flight ``gateway.shutdown_grace_s`` to finish, cuts the rest (503, recorded as
-    ``shutdown``), then flushes every record.
-
-    Raises ``UnsafeStart`` before binding anything when ``startcheck`` refuses the set-up."""
-    import uvicorn
-
-    from modelswap.gateway.startcheck import require_safe_start
-
-    for warning in require_safe_start(migration, host or migration.gateway.host, insecure=insecure):
-        warn(warning)
-    g = migration.gateway
-    slowest = max(e.timeout_s for e in migration.endpoints.values())
-    if g.shutdown_grace_s < slowest:
-        log.warning(
-            "gateway.shutdown_grace_s (%d s) is shorter than the slowest endpoint's timeout_s (%g s): "
-            "a graceful stop may cut requests that would have been answered",
-            g.shutdown_grace_s,
-            slowest,
-        )
-    _raise_file_limit(migration)
-    app = build_gateway(migration)
-    config = uvicorn.Config(
-        app,
-        host=host or g.host,
-        port=port if port is not None else g.port,
-        loop="uvloop",
-        http=HttpProtocol.with_limits(limits_of(migration)),
-        ws="none",
-        lifespan="on",
-        access_log=False,
-        proxy_headers=False,  # the gateway never reads the client address; skip the middleware
-        log_level=log_level,
-        timeout_keep_alive=g.keep_alive_s,
-        timeout_graceful_shutdown=g.shutdown_grace_s,
-        server_header=False,
-        date_header=False,
-    )
-    server = uvicorn.Server(config)
-    app.before_shutdown.append(lambda: _settle(server.server_state.tasks))
-    server.run()

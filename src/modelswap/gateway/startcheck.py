@@ -1,7 +1,7 @@
 """Safe defaults at start: what ``modelswap serve`` refuses, and what it only warns about.
 
 A pure decision over the migration, the address to bind and the tokens found in the
-environment; ``modelswap serve`` and ``gateway.server.serve`` call it before binding anything.
+environment; ``modelswap serve`` and ``modelswap.serving.serve`` call it before binding anything.
 Refused, whatever the flags: a weak admin or metrics token, and a metrics token variable that is
 named but not set. Refused unless ``--insecure``: listening beyond loopback with no app keys
 (anyone who reaches the port spends your model budget).

@@ -18,7 +18,6 @@ import duckdb
 
 from modelswap.catalog import Price, UnknownModel, price_for
 from modelswap.config import Migration
-from modelswap.gateway.arms import price_overrides
 from modelswap.inventory.detect import resolve_inputs
 from modelswap.inventory.errors import InventoryError
 from modelswap.inventory.figures import Period, WorkloadFigures, period_of, workload_figures
@@ -30,6 +29,7 @@ from modelswap.inventory.scan import CSV_REFUSED, Slice, locate_problems, scan, 
 from modelswap.inventory.sources import ReadReport, SkippedFile, Source
 from modelswap.inventory.workloads import UNASSIGNED, Assignment, Proposal, canonical_model, cluster_untagged
 from modelswap.inventory.writeback import accepted_fingerprints
+from modelswap.providers.wiring import price_overrides
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from modelswap.config import MatchRule, Workload
-from modelswap.gateway.matching import normalize_prefix
 from modelswap.inventory.sqltext import lit
+from modelswap.workload_match import normalize_prefix
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
 
-from modelswap.gateway.routing import STAGES, RoutingState
+from modelswap.rollout.routing import STAGES, RoutingState, Stage
 from modelswap.store import RolloutChange, RolloutEventRow, RolloutStateRow, Store
 
-Stage = Literal["shadow", "split", "full", "rolled_back"]
 DEFAULT_STAGE: Stage = "shadow"
 _MAX_TRIES = 20
 

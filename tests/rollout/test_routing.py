@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from modelswap.gateway.routing import (
+from modelswap.rollout.routing import (
     STAGES,
     Decision,
     RoutingState,

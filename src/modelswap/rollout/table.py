@@ -11,8 +11,8 @@ import asyncio
 import logging
 from collections.abc import Iterable
 
-from modelswap.gateway.routing import RoutingState
 from modelswap.rollout.flag import state_of
+from modelswap.rollout.routing import RoutingState
 from modelswap.store import Store
 
 log = logging.getLogger("modelswap.routes")

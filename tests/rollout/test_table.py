@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from modelswap.gateway.routes import RoutingTable
 from modelswap.rollout import flag
+from modelswap.rollout.table import RoutingTable
 from modelswap.store import RolloutStateRow, Store
 
 W = "support"

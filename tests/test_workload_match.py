@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from modelswap.config import MatchRule, Workload
-from modelswap.gateway.matching import WorkloadMatcher, normalize_prefix, strip_path_prefix
+from modelswap.workload_match import WorkloadMatcher, normalize_prefix, strip_path_prefix
 
 CHAT = "/v1/chat/completions"
 

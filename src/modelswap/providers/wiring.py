@@ -1,4 +1,7 @@
-"""The live upstreams behind each endpoint, one per dialect, built once at start-up."""
+"""Endpoint → upstream wiring: the live upstreams behind each endpoint, one per dialect, built once at start-up.
+
+Used by the gateway (its two arms) and by evals (the targets they call), so it lives below both.
+"""
 
 from __future__ import annotations
 
