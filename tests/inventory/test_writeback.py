@@ -129,3 +129,16 @@ def test_what_is_written_is_read_back(name: str, fingerprints: list[str], note: 
     updated = add_workloads(COMMENTED, [Accepted(name, tuple(fingerprints), note)])
     assert accepted_fingerprints(updated) == dict.fromkeys(fingerprints, name)
     assert updated.count("\n") == COMMENTED.count("\n") + 4
+
+
+def test_a_layout_ruamel_cannot_reproduce_still_gets_the_entries_and_keeps_every_line() -> None:
+    text = MIGRATION.replace("gateway:\n  default_workload:", "gateway:\n      default_workload:")  # mixed indents
+    updated = add_workloads(text, [ITEM])
+    before, added, after = updated.partition(
+        "  - name: weekly-report\n"
+        '    # modelswap inventory: 20.0 requests/day; system prompt "You write"\n'
+        "    # inventory-fingerprints: 0123456789ab, ba9876543210\n"
+        "    match: [{header: {x-modelswap-workload: weekly-report}}]\n"
+    )
+    assert added and before + after == text and after.startswith("\ngateway:")
+    assert accepted_fingerprints(updated) == {"0123456789ab": "weekly-report", "ba9876543210": "weekly-report"}

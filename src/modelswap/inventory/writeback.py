@@ -10,9 +10,12 @@ on) and its fingerprints in a comment the inventory reads back::
       match: [{header: {x-modelswap-workload: support-chat}}]
 
 The file goes through ruamel.yaml's round-trip mode (read with the same bounds as any YAML
-file), so comments, quoting, flow lists and blank lines are kept; the result is checked to
-differ from the original only by the added lines, and validated as a migration file before it
-replaces the old one (atomically), so a failed write changes nothing.
+file), so comments, quoting, flow lists and blank lines are kept. The result is checked to
+differ from the original only by the added lines; where ruamel would change a line (a file
+indented differently in different places, which its dumper cannot reproduce), the same
+entries are inserted as text at the end of the list that ruamel located instead. Either way
+the new text is validated as a migration file before it replaces the old one (atomically),
+so a failed write changes nothing.
 """
 
 from __future__ import annotations
@@ -209,12 +212,28 @@ def _append(text: str, items: Sequence[Accepted], file: str) -> tuple[str, list[
     _dumper(mapping, sequence, offset).dump(root, out)
     original = text if text.endswith("\n") else text + "\n"
     added = _added(original, out.getvalue())
-    if added is None:
-        raise InventoryError(
-            f"{file}: this file's layout would change if modelswap wrote to it; add these lines to its "
-            "workloads list by hand:\n" + "".join(line for item in items for line in _plain(item, column))
-        )
+    if added is None:  # a layout ruamel cannot reproduce (mixed indentation): insert the lines as text
+        return _splice(original, items, file, column)
     return out.getvalue(), added
+
+
+def _splice(text: str, items: Sequence[Accepted], file: str, column: int) -> tuple[str, list[str]]:
+    """``text`` with the entries inserted after the workloads list (before the next top-level key
+    and the blank lines and comments that introduce it), every other byte kept."""
+    root = _load(text, file)
+    keys = list(root)
+    after = keys[keys.index("workloads") + 1 :]
+    lines = text.splitlines(True)
+    end = root.lc.key(after[0])[0] if after else len(lines)
+    dash = column - 2
+    while end > 0 and (not lines[end - 1].strip() or _outdented_comment(lines[end - 1], dash)):
+        end -= 1
+    added = [line for item in items for line in _plain(item, column)]
+    return "".join(lines[:end] + added + lines[end:]), added
+
+
+def _outdented_comment(line: str, dash: int) -> bool:
+    return line.lstrip().startswith("#") and len(line) - len(line.lstrip()) <= dash
 
 
 def _plain(item: Accepted, column: int) -> list[str]:
