@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from modelswap.catalog.providers import kind_names, provider_kind
 from modelswap.config_errors import ConfigError, ConfigIssue, issues_from_validation
 from modelswap.config_prepare import prepare
 from modelswap.sim_profile import ProfileOverride, SimConfig
@@ -32,7 +33,6 @@ from modelswap.yamlsource import Locations, YamlError, load_yaml, read_yaml_text
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 SECRET_LIKE = re.compile(r"^(sk-|sk_|xai-|AIza|key-)|^[A-Za-z0-9_\-]{40,}$")
-DEFAULT_BASE_URLS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 
 
 class _Model(BaseModel):
@@ -53,9 +53,10 @@ class Price(_Model):
 class Endpoint(_Model):
     """A named model behind a provider (``old``, ``new`` or an extra candidate)."""
 
-    provider: Literal["openai", "anthropic", "sim"]
+    provider: str
     """``openai`` for any OpenAI-compatible server, ``anthropic`` for the Messages API,
-    ``sim`` for the built-in simulator (started in-process when no base_url is given)."""
+    ``sim`` for the built-in simulator (started in-process when no base_url is given), or a
+    kind a provider module registers (``providers/registry.py``)."""
     model: str = Field(min_length=1)
     """The model id the provider knows, e.g. ``gpt-5`` or ``claude-sonnet-4-5``."""
     base_url: str | None = None
@@ -72,6 +73,14 @@ class Endpoint(_Model):
     max_retry_wait_s: float = Field(default=2.0, ge=0, le=600)
     """On the serving path, the longest ``Retry-After`` the gateway waits out before retrying;
     a longer one goes back to the app as a 429 with its ``Retry-After``."""
+
+    @field_validator("provider")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        if provider_kind(value) is None:
+            *rest, last = (repr(k) for k in kind_names())
+            raise ValueError(f"got {value!r}; expected {', '.join(rest)} or {last}")
+        return value
 
     @field_validator("api_key_env")
     @classmethod
@@ -96,11 +105,11 @@ class Endpoint(_Model):
 
     @model_validator(mode="after")
     def _needs_key(self) -> Endpoint:
-        if self.provider in ("openai", "anthropic") and self.api_key_env is None:
+        kind = provider_kind(self.provider)
+        if kind is not None and kind.key_env is not None and self.api_key_env is None:
             raise ValueError(
                 f"api_key_env is required for provider {self.provider!r}: name the environment "
-                "variable that holds the key, e.g. api_key_env: "
-                + ("OPENAI_API_KEY" if self.provider == "openai" else "ANTHROPIC_API_KEY")
+                f"variable that holds the key, e.g. api_key_env: {kind.key_env}"
             )
         return self
 
@@ -108,7 +117,8 @@ class Endpoint(_Model):
         """The URL to call; ``None`` for a simulator endpoint that runs embedded."""
         if self.base_url:
             return self.base_url
-        return DEFAULT_BASE_URLS.get(self.provider)
+        kind = provider_kind(self.provider)
+        return kind.default_base_url if kind else None
 
     def api_key(self) -> str | None:
         """The key from the environment, or ``None`` when the variable is unset."""

@@ -37,6 +37,7 @@ __all__ = [
     "YamlRefusedError",
     "YamlSyntaxError",
     "load_data",
+    "load_round_trip",
     "load_yaml",
     "load_yaml_file",
     "read_yaml_text",
@@ -124,8 +125,9 @@ def _check_text(text: str, file: str, limits: YamlLimits) -> None:
         )
 
 
-def _parse(text: str, file: str, limits: YamlLimits) -> Any:
+def _parse(text: str, file: str, limits: YamlLimits, *, keep_quotes: bool = False) -> Any:
     yaml = YAML(typ="rt", pure=True)
+    yaml.preserve_quotes = keep_quotes
     yaml.Scanner = BoundedScanner
     yaml.Composer = BoundedComposer
     yaml.Constructor = LocatedConstructor
@@ -166,6 +168,13 @@ def load_yaml(text: str, file: str = "<string>", limits: YamlLimits | None = Non
 def load_data(text: str, file: str = "<string>", limits: YamlLimits | None = None) -> Any:
     """Parse one YAML document into plain data (positions dropped); ``YamlError`` if unusable."""
     return load_yaml(text, file, limits)[0]
+
+
+def load_round_trip(text: str, file: str = "<string>", limits: YamlLimits | None = None) -> Any:
+    """Parse one YAML document, within the same bounds, into ruamel's round-trip data (comments and quotes kept)."""
+    limits = limits or YamlLimits()
+    _check_text(text, file, limits)
+    return _parse(text, file, limits, keep_quotes=True)
 
 
 def read_yaml_text(path: Path, limits: YamlLimits | None = None) -> str:

@@ -28,13 +28,13 @@ from modelswap.inventory import (
     write_accepted,
 )
 from modelswap.inventory.naming import p_numbers
+from modelswap.inventory.readers import format_names
 from modelswap.inventory.readers.store import open_existing
-from modelswap.inventory.sources import FORMATS
 from modelswap.inventory.writeback import preview_accepted
 from modelswap.store import StoreError, open_store
 from modelswap.yamlsource import YamlError, load_data, read_yaml_text
 
-FORMAT_HELP = "Log format: auto (detected from the content) or " + ", ".join(FORMATS) + "."
+FORMAT_HELP = "Log format: auto (detected from the content) or " + ", ".join(format_names()) + "."
 OUT_HELP = "Output: table (for people), md (Markdown) or json."
 
 

@@ -24,13 +24,12 @@ from modelswap.inventory.report import (
     to_json,
     to_markdown,
 )
-from modelswap.inventory.sources import FORMATS, Format, Malformed, ReadReport, SkippedFile, Source
+from modelswap.inventory.sources import Format, Malformed, ReadReport, SkippedFile, Source
 from modelswap.inventory.spend import SpendDay, SpendReport, WorkloadSpend, spend_report
 from modelswap.inventory.workloads import Proposal, fingerprint
 from modelswap.inventory.writeback import Accepted, accepted_fingerprints, add_workloads, write_accepted
 
 __all__ = [
-    "FORMATS",
     "Accepted",
     "ColumnMapping",
     "Format",

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from modelswap.inventory.errors import FormatMismatch, InventoryError
-from modelswap.inventory.readers.langfuse import SIGNATURE as LANGFUSE_SIGNATURE
-from modelswap.inventory.readers.litellm import SIGNATURE as LITELLM_SIGNATURE
-from modelswap.inventory.sources import FORMATS, Layout, SkippedFile, Source
+from modelswap.inventory.readers import format_names, log_formats
+from modelswap.inventory.readers.registry import detect_format
+from modelswap.inventory.sources import Layout, SkippedFile, Source
 
 SAMPLE_RECORDS = 200
 SAMPLE_BYTES = 4 * 1024 * 1024
@@ -27,16 +27,16 @@ MAX_FIRST_RECORD_BYTES = 64 * 1024 * 1024
 SQLITE_MAGIC = b"SQLite format 3\x00"
 LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".jsonl.gz", ".ndjson.gz", ".json.gz", ".csv.gz")
 
-DESCRIPTIONS: dict[str, str] = {
-    "openai": "an OpenAI-style request log (JSONL: request, response with usage, timestamp, latency)",
-    "batch": "an OpenAI Batch API output file (custom_id, response.body)",
+_NOT_FORMATS = {
     "batch-input": "an OpenAI Batch API input file (custom_id, method, url, body)",
-    "litellm": "a LiteLLM SpendLogs export (request_id, call_type, spend, startTime, ...)",
-    "langfuse": "a Langfuse observations export (id, traceId, type, startTime, model, usageDetails, ...)",
-    "csv": "a CSV log read through a column mapping",
-    "jsonl": "a JSON Lines log read through a column mapping",
     "store": "a modelswap store (SQLite file or database URL)",
 }
+
+
+def describe(kind: str) -> str:
+    """One line saying what a log of this format (or ``batch-input``, ``store``) is."""
+    found = {f.name: f.description for f in log_formats()}.get(kind)
+    return found or _NOT_FORMATS.get(kind, f"a {kind} log")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,27 +67,10 @@ def _head(path: Path, limit: int) -> str:
 def classify(keys: set[str], first: Mapping[str, Any] | None = None) -> str | None:
     """The format whose field names these are, or None."""
     first = first or {}
-    response = first.get("response")
-    if "custom_id" in keys and isinstance(response, dict) and ({"body", "status_code"} & set(response)):
-        return "batch"
-    if {"custom_id", "method", "body"} <= keys:
-        return "batch-input"
-    if len(set(LITELLM_SIGNATURE) & keys) >= 3:
-        return "litellm"
-    if ({"traceId", "trace_id"} & keys) and ({"startTime", "start_time"} & keys):
-        return "langfuse"
-    if set(LANGFUSE_SIGNATURE) <= keys:
-        return "langfuse"
-    request = first.get("request")
-    if isinstance(response, dict) and ({"usage", "choices", "output"} & set(response)):
-        return "openai"
-    if isinstance(request, dict) and ({"messages", "model", "input"} & set(request)):
-        return "openai"
-    if {"usage", "model"} <= keys and ({"timestamp", "ts", "created_at", "created"} & keys):
-        return "openai"
-    if first.get("object") == "chat.completion" and {"created", "model"} <= keys:
-        return "openai"  # OpenAI's stored chat completions (usage may be absent on some)
-    return None
+    found = detect_format(keys, first)
+    if found is None and {"custom_id", "method", "body"} <= keys:
+        return "batch-input"  # the companion of a Batch API output file, not a format of its own
+    return found
 
 
 def _jsonl_sample(path: Path) -> list[dict[str, Any]]:
@@ -255,14 +238,14 @@ def _expand(location: str) -> list[Path]:
 
 def _mismatch(path: Path, claimed: str, seen: Sniffed) -> FormatMismatch:
     if seen.kind is not None:
-        looks = f"it looks like {DESCRIPTIONS[seen.kind]}"
-        if seen.kind in FORMATS:
+        looks = f"it looks like {describe(seen.kind)}"
+        if seen.kind in format_names():
             looks += f" (--format {seen.kind})"
     else:
         names = seen.columns or tuple(sorted(set().union(*seen.records)))
         shown = ", ".join(names[:15]) + (", ..." if len(names) > 15 else "")
         looks = f"its {'columns' if seen.layout == 'csv' else 'fields'} are: {shown}"
-    return FormatMismatch(f"{path}: not {DESCRIPTIONS[claimed]}; {looks}")
+    return FormatMismatch(f"{path}: not {describe(claimed)}; {looks}")
 
 
 def _resolve_file(path: Path, claimed: str, has_mapping: bool) -> tuple[Source | None, str | None]:
@@ -270,19 +253,20 @@ def _resolve_file(path: Path, claimed: str, has_mapping: bool) -> tuple[Source |
     with path.open("rb") as f:
         if f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
             if claimed not in ("auto", "store"):
-                raise FormatMismatch(f"{path}: not {DESCRIPTIONS[claimed]}; it is a SQLite database (--format store)")
+                raise FormatMismatch(f"{path}: not {describe(claimed)}; it is a SQLite database (--format store)")
             return Source(f"sqlite:///{path.resolve()}", "store", "database"), None
     if claimed == "store":
-        raise FormatMismatch(f"{path}: not {DESCRIPTIONS['store']}; it is a text file")
+        raise FormatMismatch(f"{path}: not {describe('store')}; it is a text file")
     seen = sniff(path)
     if seen.kind == "batch-input":
         if claimed not in ("auto", "batch"):
             raise _mismatch(path, claimed, seen)
         return None, str(path)
     fmt: str | None
-    if claimed in ("csv", "jsonl"):
-        if (seen.layout == "csv") != (claimed == "csv"):
-            raise FormatMismatch(f"{path}: not {DESCRIPTIONS[claimed]}; it is {seen.layout.replace('-', ' ')}")
+    registered = {f.name: f for f in log_formats()}
+    if claimed in registered and registered[claimed].detect is None:  # a mapped format: any log of its layout
+        if seen.layout not in (registered[claimed].layouts or (seen.layout,)):
+            raise FormatMismatch(f"{path}: not {describe(claimed)}; it is {seen.layout.replace('-', ' ')}")
         fmt = claimed
     elif claimed == "auto":
         fmt = seen.kind
@@ -298,16 +282,19 @@ def _resolve_file(path: Path, claimed: str, has_mapping: bool) -> tuple[Source |
         if seen.kind != claimed:
             raise _mismatch(path, claimed, seen)
         fmt = claimed
-    if fmt in ("openai", "batch") and seen.layout != "jsonl":
-        raise FormatMismatch(f"{path}: {DESCRIPTIONS[fmt]} must be JSON Lines, this is {seen.layout.replace('-', ' ')}")
-    if fmt == "jsonl" and seen.layout == "json-array":
-        seen_layout: Layout = "json-array"
-    else:
-        seen_layout = seen.layout
-    return (
-        Source(str(path), fmt, seen_layout, columns=seen.columns, sample_paths=json_paths(seen.records)),  # type: ignore[arg-type]
-        None,
-    )
+    _check_layout(path, fmt, seen.layout)
+    return Source(str(path), fmt, seen.layout, columns=seen.columns, sample_paths=json_paths(seen.records)), None
+
+
+_LAYOUT_NAMES = {"jsonl": "JSON Lines", "json-array": "a JSON array", "csv": "CSV"}
+
+
+def _check_layout(path: Path, fmt: str, layout: Layout) -> None:
+    """Refuse a file whose layout its format cannot be in (an OpenAI log must be JSON Lines)."""
+    layouts = next((f.layouts for f in log_formats() if f.name == fmt), None)
+    if layouts is not None and layout not in layouts:
+        must = " or ".join(_LAYOUT_NAMES.get(x, x) for x in layouts)
+        raise FormatMismatch(f"{path}: {describe(fmt)} must be {must}, this is {layout.replace('-', ' ')}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,8 +317,8 @@ def resolve_inputs(locations: Sequence[str], claimed: str = "auto", *, has_mappi
     empty file in a directory does not stop the others being read; if nothing else is left,
     that is an error naming them.
     """
-    if claimed not in ("auto", *FORMATS):
-        raise InventoryError(f"unknown format {claimed!r}; expected auto or one of: {', '.join(FORMATS)}")
+    if claimed not in ("auto", *format_names()):
+        raise InventoryError(f"unknown format {claimed!r}; expected auto or one of: {', '.join(format_names())}")
     if not locations:
         raise InventoryError("no logs given: name at least one file, directory or store URL")
     sources: list[Source] = []
@@ -340,7 +327,7 @@ def resolve_inputs(locations: Sequence[str], claimed: str = "auto", *, has_mappi
     for location in locations:
         if "://" in location:
             if claimed not in ("auto", "store"):
-                raise FormatMismatch(f"{location}: a database URL is {DESCRIPTIONS['store']}, not {claimed}")
+                raise FormatMismatch(f"{location}: a database URL is {describe('store')}, not {claimed}")
             sources.append(Source(location, "store", "database"))
             continue
         for path in _expand(location):

@@ -6,12 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-Format = Literal["openai", "batch", "litellm", "langfuse", "csv", "jsonl", "store"]
-"""A log format: ``openai`` request/response JSONL, ``batch`` (Batch API output), ``litellm``
-(SpendLogs CSV/JSON), ``langfuse`` (observations export CSV/JSON/JSONL), ``csv``/``jsonl``
-(generic, with a column mapping) and ``store`` (modelswap's own records)."""
-
-FORMATS: tuple[Format, ...] = ("openai", "batch", "litellm", "langfuse", "csv", "jsonl", "store")
+Format = str
+"""A log format's name: one registered in ``readers/registry.py`` (``openai`` request/response
+JSONL, ``batch`` (Batch API output), ``litellm`` (SpendLogs CSV/JSON), ``langfuse`` (observations
+export CSV/JSON/JSONL), ``csv``/``jsonl`` (generic, with a column mapping), or one a module adds)
+or ``store`` (modelswap's own records)."""
 
 Layout = Literal["jsonl", "json-array", "csv", "database"]
 """How records are laid out in a file: one JSON object per line, one JSON array, CSV with a header, or a database."""

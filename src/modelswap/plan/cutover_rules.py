@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from modelswap.config import Workload
 from modelswap.plan.figures import days, evidence_figures, hours, num, share, when
+from modelswap.plan.registry import plan_item
 from modelswap.plan.stages import Run, drills, full_since, in_band, runs, spans
 from modelswap.plan.status import Context, Evidence, by_count, manual_note, missing
 from modelswap.store import EvidenceRow
@@ -60,6 +61,13 @@ def _canary_hold(ctx: Context, wl: Workload) -> _Hold:
     return _Hold(False, 0.0, c.hold_hours, None, f"{wl.name}: no canary yet")
 
 
+@plan_item(
+    9,
+    "canary",
+    "cutover",
+    "Canary 1 % for 48 h; promote if metrics stable",
+    "every workload held at the canary share or more for the hold time without a rollback",
+)
 def canary(ctx: Context) -> Evidence:
     holds = {wl.name: _canary_hold(ctx, wl) for wl in ctx.migration.workloads}
     n = len(holds)
@@ -84,6 +92,13 @@ def canary(ctx: Context) -> Evidence:
     return Evidence("in_progress", summary, figures, progress, source=source, data=data)
 
 
+@plan_item(
+    10,
+    "promote",
+    "cutover",
+    "Promote 10 % → 50 % → 100 % with 24 h pauses",
+    "every workload at 100 %, each promotion step held for its pause",
+)
 def promote(ctx: Context) -> Evidence:
     n = len(ctx.names)
     figures, reached, data, progress = [], [], {}, 0.0
@@ -132,6 +147,13 @@ def promote(ctx: Context) -> Evidence:
     return Evidence("in_progress", summary, tuple(figures), progress / n, source=source, data=dump)
 
 
+@plan_item(
+    11,
+    "rollback-drill",
+    "cutover",
+    "Rollback plan rehearsed and wired (one-click flag)",
+    "a rollback followed by its undo (a drill) recorded for every workload",
+)
 def rollback_drill(ctx: Context) -> Evidence:
     per: dict[str, tuple[datetime, str]] = {}
     latest: dict[str, str] = {}
@@ -204,6 +226,14 @@ def _retained(ctx: Context, wl: Workload, probes: Sequence[EvidenceRow]) -> _Ret
     return _Retained(ok, since, at_full, need, text)
 
 
+@plan_item(
+    12,
+    "retention",
+    "cutover",
+    "Old model stays deployable 30 days after 100 %",
+    "healthy probes of the old model for the retention window after 100 %",
+    manual_note="no health probes of the old model are recorded yet; tick by hand when the window has passed",
+)
 def retention(ctx: Context) -> Evidence:
     source = "rollout events and old-model health probes recorded as evidence"
     probes = [e for e in ctx.facts.evidence if e.kind == "retention_probe"]

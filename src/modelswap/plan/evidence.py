@@ -9,37 +9,20 @@ one module per phase; this one runs them and adds the scenario's extra checks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from modelswap.config import Migration
-from modelswap.plan import cutover_rules, scope_rules, shadow_rules
+from modelswap.plan import cutover_rules, scope_rules, shadow_rules  # noqa: F401  (their items register)
 from modelswap.plan.adjustments import Requirements, SuiteCheck
 from modelswap.plan.facts import PlanFacts, run_finished
 from modelswap.plan.items import ITEMS
+from modelswap.plan.registry import RULES
 from modelswap.plan.status import STATES, CheckResult, Context, Evidence, State, missing
 
 __all__ = ["RULES", "STATES", "CheckResult", "Context", "Evidence", "State", "evaluate", "suite_names"]
 
 _SUITE_KEYS = frozenset({"suite", "suites", "name", "scorer", "scorers", "eval", "evals", "extra_evals"})
-
-Rule = Callable[[Context], Evidence]
-
-RULES: Mapping[str, Rule] = {
-    "inventory": scope_rules.inventory,
-    "baseline": scope_rules.baseline,
-    "quality-gate": scope_rules.quality_gate,
-    "go-no-go": scope_rules.go_no_go,
-    "shadow": shadow_rules.shadow,
-    "nightly-scoring": shadow_rules.nightly_scoring,
-    "diff-review": shadow_rules.diff_review,
-    "red-team": shadow_rules.red_team,
-    "canary": cutover_rules.canary,
-    "promote": cutover_rules.promote,
-    "rollback-drill": cutover_rules.rollback_drill,
-    "retention": cutover_rules.retention,
-}
 
 
 def suite_names(spec: Any, depth: int = 0) -> set[str]:

@@ -1,9 +1,16 @@
-"""The migration plan's 12 items in 3 phases: what each one is and what proves it done."""
+"""The migration plan's items (12 built in) in 3 phases: what each one is and what proves it done.
+
+Each item is declared beside its evidence rule, with ``@plan_item(...)`` (``registry.py``) in
+the rule modules (``scope_rules``, ``shadow_rules``, ``cutover_rules``); ``ITEMS`` lists them
+in order. A 13th item is one module with one decorated rule.
+"""
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,98 +43,49 @@ PHASES: tuple[Phase, ...] = (
     Phase("cutover", "Cutover", "week 4"),
 )
 
-ITEMS: tuple[Item, ...] = (
-    Item(
-        1,
-        "inventory",
-        "scope",
-        "Inventory: which workloads use the old model, at what volume",
-        "an inventory snapshot recorded for every workload (requests, tokens, cost)",
-        manual_note="run `modelswap inventory -c migration.yaml` on your logs (it records evidence), or tick by hand",
-    ),
-    Item(
-        2,
-        "baseline",
-        "scope",
-        "Baseline: pass rate, cost, P95 latency per workload",
-        "a stored baseline for every workload",
-    ),
-    Item(
-        3,
-        "quality-gate",
-        "scope",
-        "Quality gate: non-regression threshold per workload",
-        "gates configured for every workload in the migration file",
-    ),
-    Item(
-        4,
-        "go-no-go",
-        "scope",
-        "Go/no-go criteria: what triggers a rollback",
-        "rollback triggers configured for every workload in the migration file",
-    ),
-    Item(
-        5,
-        "shadow",
-        "shadow",
-        "Shadow mode: 100 % of traffic, both models run, only the old serves",
-        "shadow pairs for every workload spanning at least the minimum shadow days",
-    ),
-    Item(
-        6,
-        "nightly-scoring",
-        "shadow",
-        "Score both models against the golden set nightly",
-        "finished nightly eval runs of both models on enough nights for every workload, "
-        "and its gates PASS on the latest (FAIL or INCONCLUSIVE never ticks it)",
-    ),
-    Item(
-        7,
-        "diff-review",
-        "shadow",
-        "Diff outputs on 200 real requests with human review",
-        "human verdicts on at least the review sample of shadow pairs",
-    ),
-    Item(
-        8,
-        "red-team",
-        "shadow",
-        "Red-team the new model: injection, jailbreak, output leak",
-        "red-team probes run against both models for every workload",
-        manual_note="no red-team runner records results yet; tick by hand when the red-team is done",
-    ),
-    Item(
-        9,
-        "canary",
-        "cutover",
-        "Canary 1 % for 48 h; promote if metrics stable",
-        "every workload held at the canary share or more for the hold time without a rollback",
-    ),
-    Item(
-        10,
-        "promote",
-        "cutover",
-        "Promote 10 % → 50 % → 100 % with 24 h pauses",
-        "every workload at 100 %, each promotion step held for its pause",
-    ),
-    Item(
-        11,
-        "rollback-drill",
-        "cutover",
-        "Rollback plan rehearsed and wired (one-click flag)",
-        "a rollback followed by its undo (a drill) recorded for every workload",
-    ),
-    Item(
-        12,
-        "retention",
-        "cutover",
-        "Old model stays deployable 30 days after 100 %",
-        "healthy probes of the old model for the retention window after 100 %",
-        manual_note="no health probes of the old model are recorded yet; tick by hand when the window has passed",
-    ),
-)
+_REGISTERED: dict[str, Item] = {}
 
-_BY_KEY = {i.key: i for i in ITEMS}
+
+def register_item(new: Item) -> Item:
+    """Add an item to the plan (``registry.plan_item`` does, with its rule); numbers and keys are unique."""
+    previous = _REGISTERED.get(new.key)
+    if previous is not None and previous != new:
+        raise ValueError(f"plan item {new.key!r} is already registered as number {previous.number}")
+    clash = next((i for i in _REGISTERED.values() if i.number == new.number and i.key != new.key), None)
+    if clash is not None:
+        raise ValueError(f"plan item number {new.number} is already {clash.key!r}")
+    if new.phase not in {p.key for p in PHASES}:
+        raise ValueError(
+            f"plan item {new.key!r}: unknown phase {new.phase!r}; known: {', '.join(p.key for p in PHASES)}"
+        )
+    _REGISTERED[new.key] = new
+    return new
+
+
+def unregister_item(key: str) -> None:
+    """Take an item off the plan (for a test that added one)."""
+    _REGISTERED.pop(key, None)
+
+
+class _Items(Sequence[Item]):
+    """The registered items in plan order (by number), read live from the registry."""
+
+    def _ordered(self) -> list[Item]:
+        return sorted(_REGISTERED.values(), key=lambda i: i.number)
+
+    @overload
+    def __getitem__(self, index: int) -> Item: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Item]: ...
+    def __getitem__(self, index: int | slice) -> Item | Sequence[Item]:
+        return self._ordered()[index]
+
+    def __len__(self) -> int:
+        return len(_REGISTERED)
+
+
+ITEMS: Sequence[Item] = _Items()
+"""Every item of the plan, in order; each rule module registers its own (``registry.plan_item``)."""
 
 
 class UnknownItem(KeyError):
@@ -138,7 +96,7 @@ class UnknownItem(KeyError):
         self.ref = ref
 
     def __str__(self) -> str:
-        close = difflib.get_close_matches(self.ref, list(_BY_KEY), n=1)
+        close = difflib.get_close_matches(self.ref, list(_REGISTERED), n=1)
         guess = f"did you mean {close[0]!r}? " if close else ""
         keys = ", ".join(f"{i.number} {i.key}" for i in ITEMS)
         return f"unknown plan item {self.ref!r}: {guess}use a number 1–{len(ITEMS)} or a key: {keys}"
@@ -149,7 +107,7 @@ def item(ref: str | int) -> Item:
     text = str(ref).strip().lower()
     if text.isdigit() and 1 <= int(text) <= len(ITEMS):
         return ITEMS[int(text) - 1]
-    found = _BY_KEY.get(text) or _BY_KEY.get(text.replace("_", "-"))
+    found = _REGISTERED.get(text) or _REGISTERED.get(text.replace("_", "-"))
     if found is None:
         raise UnknownItem(str(ref))
     return found

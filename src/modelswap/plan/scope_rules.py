@@ -16,6 +16,7 @@ from modelswap.plan.figures import (
     usd,
     when,
 )
+from modelswap.plan.registry import plan_item
 from modelswap.plan.status import Context, Evidence, by_count, manual_note, missing
 from modelswap.store import BaselineRow, EvidenceRow
 
@@ -29,6 +30,14 @@ def _latest_evidence(rows: Sequence[EvidenceRow], kind: str, workload: str) -> E
     return found
 
 
+@plan_item(
+    1,
+    "inventory",
+    "scope",
+    "Inventory: which workloads use the old model, at what volume",
+    "an inventory snapshot recorded for every workload (requests, tokens, cost)",
+    manual_note="run `modelswap inventory -c migration.yaml` on your logs (it records evidence), or tick by hand",
+)
 def inventory(ctx: Context) -> Evidence:
     source = "inventory snapshots recorded as evidence"
     if not any(e.kind == "inventory" for e in ctx.facts.evidence):
@@ -59,6 +68,13 @@ def inventory(ctx: Context) -> Evidence:
     )
 
 
+@plan_item(
+    2,
+    "baseline",
+    "scope",
+    "Baseline: pass rate, cost, P95 latency per workload",
+    "a stored baseline for every workload",
+)
 def baseline(ctx: Context) -> Evidence:
     have = {w: b for w in ctx.names if (b := ctx.facts.baselines.get(w)) is not None}
     k, n = len(have), len(ctx.names)
@@ -113,6 +129,13 @@ def describe_gates(workload: Workload, baseline: BaselineRow | None = None) -> l
     return out
 
 
+@plan_item(
+    3,
+    "quality-gate",
+    "scope",
+    "Quality gate: non-regression threshold per workload",
+    "gates configured for every workload in the migration file",
+)
 def quality_gate(ctx: Context) -> Evidence:
     """Gates written in the migration file for every workload, each with a baseline to hold them against."""
     written = [w.name for w in ctx.migration.workloads if "gates" in w.model_fields_set and describe_gates(w)]
@@ -155,6 +178,13 @@ def describe_trigger(trigger: RollbackTrigger) -> str:
     return f"{metric} {limit} (after {trigger.min_samples} requests per arm)"
 
 
+@plan_item(
+    4,
+    "go-no-go",
+    "scope",
+    "Go/no-go criteria: what triggers a rollback",
+    "rollback triggers configured for every workload in the migration file",
+)
 def go_no_go(ctx: Context) -> Evidence:
     """Rollback triggers written in the migration file for every workload (built-in defaults alone are not
     criteria a team agreed on)."""

@@ -7,10 +7,18 @@ from typing import Any
 
 from modelswap.plan.facts import BOTH_ARMS, run_finished
 from modelswap.plan.figures import baseline_pass_rate, num, pct, rate_with_interval
+from modelswap.plan.registry import plan_item
 from modelswap.plan.status import Context, Evidence, by_count, manual_note, missing
 from modelswap.store.summaries import ShadowSpan, VerdictTally
 
 
+@plan_item(
+    5,
+    "shadow",
+    "shadow",
+    "Shadow mode: 100 % of traffic, both models run, only the old serves",
+    "shadow pairs for every workload spanning at least the minimum shadow days",
+)
 def shadow(ctx: Context) -> Evidence:
     empty = ShadowSpan(0, 0, None, None)
     spans_ = {w: ctx.facts.shadow.get(w, empty) for w in ctx.names}
@@ -99,6 +107,14 @@ def gates_hold(ctx: Context, workload: str) -> bool:
     return gates is not None and gates.verdict == "PASS"
 
 
+@plan_item(
+    6,
+    "nightly-scoring",
+    "shadow",
+    "Score both models against the golden set nightly",
+    "finished nightly eval runs of both models on enough nights for every workload, "
+    "and its gates PASS on the latest (FAIL or INCONCLUSIVE never ticks it)",
+)
 def nightly_scoring(ctx: Context) -> Evidence:
     need = ctx.reqs.nightly_nights
     nights = {w: _nights(ctx, w) for w in ctx.names}
@@ -142,6 +158,13 @@ def nightly_scoring(ctx: Context) -> Evidence:
     return Evidence("in_progress", summary, figures, progress, source=source, data=data)
 
 
+@plan_item(
+    7,
+    "diff-review",
+    "shadow",
+    "Diff outputs on 200 real requests with human review",
+    "human verdicts on at least the review sample of shadow pairs",
+)
 def diff_review(ctx: Context) -> Evidence:
     need = ctx.reqs.review_sample
     empty = VerdictTally(0, 0, 0, 0, 0, None)
@@ -187,6 +210,14 @@ def diff_review(ctx: Context) -> Evidence:
     )
 
 
+@plan_item(
+    8,
+    "red-team",
+    "shadow",
+    "Red-team the new model: injection, jailbreak, output leak",
+    "red-team probes run against both models for every workload",
+    manual_note="no red-team runner records results yet; tick by hand when the red-team is done",
+)
 def red_team(ctx: Context) -> Evidence:
     source = "red-team results in the store"
     tallies = ctx.facts.redteam

@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator, Mapping
 from modelswap.providers.base import Dialect, Frames, Json
 from modelswap.providers.errors import protocol_error, stream_error
 from modelswap.providers.http import HttpPool, checked_frames, event_json, frame_events, read_json
+from modelswap.providers.registry import provider
 from modelswap.providers.sse import SSEEvent
 
 __all__ = ["AnthropicUpstream"]
 
 
+@provider("anthropic", base_url="https://api.anthropic.com", key_env="ANTHROPIC_API_KEY")
 class AnthropicUpstream:
     """A Claude model behind the Messages API; speaks the ``anthropic`` dialect.
 

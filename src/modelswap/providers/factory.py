@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
-from modelswap.providers.anthropic import AnthropicUpstream
+import modelswap.providers.anthropic
+import modelswap.providers.openai  # noqa: F401
 from modelswap.providers.base import Dialect, Upstream
 from modelswap.providers.http import HttpPool
-from modelswap.providers.openai import OpenAIUpstream
+from modelswap.providers.registry import DIALECTS, native_class, wire_of_kind
 from modelswap.providers.retry import Retrying, RetryPolicy
 from modelswap.providers.translating import AnthropicOverOpenAI, OpenAIOverAnthropic
 
 __all__ = ["ProviderKind", "build_upstream"]
 
-ProviderKind = Literal["openai", "anthropic"]
+ProviderKind = str
+"""A registered provider kind (``providers/registry.py``): ``openai``, ``anthropic`` or one added by a module."""
 
 
 def build_upstream(
@@ -37,17 +38,12 @@ def build_upstream(
     differs from ``dialect`` the native upstream is wrapped in a translator. Retries
     wrap the outside, so a retried stream restarts translation from scratch.
     """
-    native: Upstream
-    if provider_kind == "openai":
-        native = OpenAIUpstream(name, model, base_url, api_key, pool, timeout_s, extra_headers)
-    elif provider_kind == "anthropic":
-        native = AnthropicUpstream(name, model, base_url, api_key, pool, timeout_s, extra_headers=extra_headers)
-    else:
-        raise ValueError(f"endpoint {name!r}: unknown provider kind {provider_kind!r}; use 'openai' or 'anthropic'")
-    if dialect not in ("openai", "anthropic"):
+    cls = native_class(provider_kind, name)
+    if dialect not in DIALECTS:
         raise ValueError(f"endpoint {name!r}: unknown dialect {dialect!r}; use 'openai' or 'anthropic'")
+    native = cls(name, model, base_url, api_key, pool, timeout_s, extra_headers=extra_headers)
     upstream: Upstream = native
-    if dialect != provider_kind:
+    if dialect != wire_of_kind(provider_kind):
         upstream = OpenAIOverAnthropic(native) if dialect == "openai" else AnthropicOverOpenAI(native)
     if max_retries > 0:
         upstream = Retrying(upstream, RetryPolicy(max_retries=max_retries, max_retry_after_s=max_retry_after_s))

@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator, Mapping
 from modelswap.providers.base import Dialect, Frames, Json
 from modelswap.providers.errors import protocol_error, stream_error
 from modelswap.providers.http import HttpPool, checked_frames, event_json, frame_events, read_json
+from modelswap.providers.registry import provider
 from modelswap.providers.sse import SSEEvent
 
 __all__ = ["OpenAIUpstream"]
 
 
+@provider("openai", base_url="https://api.openai.com/v1", key_env="OPENAI_API_KEY")
 class OpenAIUpstream:
     """``POST {base_url}/chat/completions``, streaming or not; speaks the ``openai`` dialect.
 

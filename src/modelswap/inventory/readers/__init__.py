@@ -1,32 +1,25 @@
 """Log readers: each turns one source into record rows (SQL over DuckDB's built-in readers).
 
-A reader is a function ``(source, rule inputs, options) -> RecordQuery``; ``READERS`` maps each
-format to its reader. Records share one shape (see ``_sql.record_select``), so everything after
-reading (rules, clustering, figures) is the same whatever the logs came from.
+A reader is a function ``(source, rule inputs, options) -> RecordQuery`` that registers itself
+as a log format (``registry.log_format``); ``READERS`` maps each registered format to its
+reader. Records share one shape (see ``_sql.record_select``), so everything after reading
+(rules, clustering, figures) is the same whatever the logs came from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from modelswap.inventory.readers import generic, langfuse, litellm, openai  # noqa: F401  (they register)
 from modelswap.inventory.readers.base import ColumnMapping, ReaderOptions, RecordQuery
-from modelswap.inventory.readers.generic import generic_records
-from modelswap.inventory.readers.langfuse import langfuse_records
-from modelswap.inventory.readers.litellm import litellm_records
-from modelswap.inventory.readers.openai import batch_records, openai_records
-from modelswap.inventory.rules import RuleInputs
-from modelswap.inventory.sources import Format, Source
+from modelswap.inventory.readers.registry import READERS, LogFormat, Reader, format_names, log_format, log_formats
 
-Reader = Callable[[Source, RuleInputs, ReaderOptions], RecordQuery]
-
-READERS: dict[Format, Reader] = {
-    "openai": openai_records,
-    "batch": batch_records,
-    "litellm": litellm_records,
-    "langfuse": langfuse_records,
-    "csv": generic_records,
-    "jsonl": generic_records,
-}
-"""File formats; ``store`` is read by ``readers.store`` (it is a database, not a file)."""
-
-__all__ = ["READERS", "ColumnMapping", "Reader", "ReaderOptions", "RecordQuery"]
+__all__ = [
+    "READERS",
+    "ColumnMapping",
+    "LogFormat",
+    "Reader",
+    "ReaderOptions",
+    "RecordQuery",
+    "format_names",
+    "log_format",
+    "log_formats",
+]

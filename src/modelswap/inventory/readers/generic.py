@@ -10,6 +10,7 @@ from __future__ import annotations
 from modelswap.inventory.errors import InventoryError
 from modelswap.inventory.readers._sql import Access, layout_scan, lazy_of, named_workload, path_of, record_select
 from modelswap.inventory.readers.base import ReaderOptions, RecordQuery
+from modelswap.inventory.readers.registry import log_format
 from modelswap.inventory.rules import RuleInputs
 from modelswap.inventory.sources import Source
 
@@ -20,6 +21,8 @@ def _keys(spec: str, layout: str) -> tuple[str | int, ...]:
     return tuple(int(part) if part.isdigit() else part for part in spec.split("."))
 
 
+@log_format("csv", "a CSV log read through a column mapping", layouts=("csv",))
+@log_format("jsonl", "a JSON Lines log read through a column mapping", layouts=("jsonl", "json-array"))
 def generic_records(source: Source, inputs: RuleInputs, options: ReaderOptions) -> RecordQuery:
     """Records of a CSV or JSONL log through the column mapping in ``options``."""
     mapping = options.mapping

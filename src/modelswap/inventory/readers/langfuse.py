@@ -16,8 +16,12 @@ the rest as ``input``, so prompt tokens are their sum (``inputUsage``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from modelswap.inventory.readers._sql import Access, layout_scan, lazy_of, named_workload, record_select, rule_columns
 from modelswap.inventory.readers.base import ReaderOptions, RecordQuery
+from modelswap.inventory.readers.registry import log_format
 from modelswap.inventory.rules import RuleInputs
 from modelswap.inventory.sources import Source
 
@@ -25,6 +29,17 @@ SIGNATURE = ("traceId", "startTime")
 """Fields every Langfuse UI observations export has (blob exports: ``trace_id``, ``start_time``)."""
 
 
+def looks_like_langfuse(keys: set[str], first: Mapping[str, Any]) -> bool:
+    """A trace id and a start time, in either spelling Langfuse exports use."""
+    return bool({"traceId", "trace_id"} & keys and {"startTime", "start_time"} & keys) or set(SIGNATURE) <= keys
+
+
+@log_format(
+    "langfuse",
+    "a Langfuse observations export (id, traceId, type, startTime, model, usageDetails, ...)",
+    detect=looks_like_langfuse,
+    priority=30,
+)
 def langfuse_records(source: Source, inputs: RuleInputs, options: ReaderOptions) -> RecordQuery:
     """Records of a Langfuse observations export; only ``GENERATION`` observations are LLM calls."""
     acc = Access(source.layout, source.columns, present=source.sample_paths, safe=options.safe)

@@ -14,6 +14,9 @@ Time to first token is read from ``completionStartTime`` only when it falls befo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from modelswap.inventory.readers._sql import (
     Access,
     layout_scan,
@@ -23,6 +26,7 @@ from modelswap.inventory.readers._sql import (
     rule_columns,
 )
 from modelswap.inventory.readers.base import ReaderOptions, RecordQuery
+from modelswap.inventory.readers.registry import log_format
 from modelswap.inventory.rules import RuleInputs
 from modelswap.inventory.sources import Source
 
@@ -30,6 +34,17 @@ SIGNATURE = ("request_id", "call_type", "spend", "startTime")
 """Columns every LiteLLM SpendLogs export has; detection looks for them."""
 
 
+def looks_like_litellm(keys: set[str], first: Mapping[str, Any]) -> bool:
+    """At least three of LiteLLM's SpendLogs column names."""
+    return len(set(SIGNATURE) & keys) >= 3
+
+
+@log_format(
+    "litellm",
+    "a LiteLLM SpendLogs export (request_id, call_type, spend, startTime, ...)",
+    detect=looks_like_litellm,
+    priority=20,
+)
 def litellm_records(source: Source, inputs: RuleInputs, options: ReaderOptions) -> RecordQuery:
     """Records of a LiteLLM SpendLogs export (CSV, JSON array or JSONL)."""
     acc = Access(source.layout, source.columns, present=source.sample_paths, safe=options.safe)

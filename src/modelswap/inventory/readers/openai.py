@@ -23,6 +23,9 @@ its prompt is in the batch's *input* file (``{"custom_id", "method", "url", "bod
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from modelswap.inventory.readers._sql import (
     Access,
     jsonl_lines,
@@ -35,6 +38,7 @@ from modelswap.inventory.readers._sql import (
     rule_columns,
 )
 from modelswap.inventory.readers.base import Lazy, ReaderOptions, RecordQuery
+from modelswap.inventory.readers.registry import log_format
 from modelswap.inventory.rules import RuleInputs
 from modelswap.inventory.sources import Source
 
@@ -65,6 +69,31 @@ def _usage_fields(acc: Access, *usages: tuple[str, ...]) -> dict[str, str]:
     }
 
 
+def looks_like_openai(keys: set[str], first: Mapping[str, Any]) -> bool:
+    """A request/response log: a response with usage or choices, a request with messages, or usage + model + time."""
+    response, request = first.get("response"), first.get("request")
+    if isinstance(response, dict) and ({"usage", "choices", "output"} & set(response)):
+        return True
+    if isinstance(request, dict) and ({"messages", "model", "input"} & set(request)):
+        return True
+    if {"usage", "model"} <= keys and ({"timestamp", "ts", "created_at", "created"} & keys):
+        return True
+    return first.get("object") == "chat.completion" and {"created", "model"} <= keys  # stored chat completions
+
+
+def looks_like_batch_output(keys: set[str], first: Mapping[str, Any]) -> bool:
+    """A Batch API output file: ``custom_id`` and a ``response`` with ``body`` or ``status_code``."""
+    response = first.get("response")
+    return "custom_id" in keys and isinstance(response, dict) and bool({"body", "status_code"} & set(response))
+
+
+@log_format(
+    "openai",
+    "an OpenAI-style request log (JSONL: request, response with usage, timestamp, latency)",
+    detect=looks_like_openai,
+    layouts=("jsonl",),
+    priority=90,
+)
 def openai_records(source: Source, inputs: RuleInputs, options: ReaderOptions) -> RecordQuery:
     """Records of an OpenAI-style request log (one JSON object per line)."""
     acc = Access("jsonl", present=source.sample_paths, safe=options.safe)
@@ -111,6 +140,13 @@ def openai_records(source: Source, inputs: RuleInputs, options: ReaderOptions) -
     return RecordQuery(sql, "line", lazy=lazy, numbered=options.numbered)
 
 
+@log_format(
+    "batch",
+    "an OpenAI Batch API output file (custom_id, response.body)",
+    detect=looks_like_batch_output,
+    layouts=("jsonl",),
+    priority=10,
+)
 def batch_records(source: Source, inputs: RuleInputs, options: ReaderOptions) -> RecordQuery:
     """Records of a Batch API output file, joined to its input file (``source.companion``) if given."""
     out = Access("jsonl", present=source.sample_paths, prefix="_o", safe=options.safe)
