@@ -226,10 +226,7 @@ def eval_command(
     limits = _limits(rate_limit, migration)
     arms = _split([endpoints]) if endpoints else (["old", "new"] if nightly else None)
     resume_ids = _split(resume)
-    if resume_ids and (workload or endpoints):
-        raise fail("--resume continues runs as they were started: leave out --workload and --endpoints")
-    if retry_failed and (resume_ids or nightly or endpoints or fresh):
-        raise fail("--retry-failed asks the latest runs' failed calls again: drop --resume, --nightly, -e, --fresh")
+    _refuse_contradictions(resume_ids, workload, endpoints, nightly, fresh, retry_failed)
     progress = _Progress(out, enabled=out.is_terminal and not nightly)
     with store_or_exit(migration) as store, StoreLock(store, "nightly") if nightly else nullcontext(True) as free:
         if not free:  # a gateway replica (or another cron) sharing the store runs tonight's eval now
@@ -242,13 +239,7 @@ def eval_command(
                     retry_failed,
                 )  # fmt: skip
         except KeyboardInterrupt:
-            if progress.run_ids:
-                ids = ",".join(progress.run_ids)
-                err.print(f"[yellow]interrupted:[/] every answer received so far is stored; resume with\n"
-                          f"  modelswap eval -c {config} --resume {ids}", highlight=False, soft_wrap=True)  # fmt: skip
-            else:
-                err.print("[yellow]interrupted[/] before any eval run started; nothing was stored", highlight=False)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            raise _interrupted(config, progress.run_ids) from None
         except (EvalSetupError, EvalRunError, GoldenSetError, StoreError) as exc:
             raise fail(str(exc)) from None
         if retry_failed and not batch.summaries:
@@ -257,6 +248,26 @@ def eval_command(
         _report_batch(store, batch, nightly)
     if not batch.ok:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _refuse_contradictions(
+    resume: list[str], workload: list[str] | None, endpoints: str | None, nightly: bool, fresh: bool, retry: bool
+) -> None:
+    if resume and (workload or endpoints):
+        raise fail("--resume continues runs as they were started: leave out --workload and --endpoints")
+    if retry and (resume or nightly or endpoints or fresh):
+        raise fail("--retry-failed asks the latest runs' failed calls again: drop --resume, --nightly, -e, --fresh")
+
+
+def _interrupted(config: Path, run_ids: list[str]) -> typer.Exit:
+    """Say what was kept and how to resume; the exit to raise (130, as for Ctrl-C)."""
+    if run_ids:
+        resume = f"modelswap eval -c {config} --resume {','.join(run_ids)}"
+        err.print(f"[yellow]interrupted:[/] every answer received so far is stored; resume with\n  {resume}",
+                  highlight=False, soft_wrap=True)  # fmt: skip
+    else:
+        err.print("[yellow]interrupted[/] before any eval run started; nothing was stored", highlight=False)
+    return typer.Exit(EXIT_INTERRUPTED)
 
 
 def _run_batch(

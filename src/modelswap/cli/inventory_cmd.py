@@ -119,15 +119,7 @@ def inventory(
 
     flags = _flags(fmt, output, out_format, log_format)
     migration = _load(config)
-    if accept and migration is None:
-        raise fail("--accept-workloads writes into the migration file: give it with -c")
-    if baseline and migration is None:
-        raise fail("--baseline stores the snapshot in the migration's store: give the file with -c")
-    locations = list(sources or [])
-    if not locations:
-        if migration is None:
-            raise fail("name the logs to read (files, directories or a store URL), or give -c to read its store")
-        locations = [migration.store]
+    locations = _locations(sources, migration, accept=accept, baseline=baseline)
     mapping = _mapping(column, columns_file)
     names = _pairs(name, "--name")
     now = datetime.now(UTC)
@@ -150,6 +142,19 @@ def inventory(
         _accept(migration, inv, yes)
     if migration is not None and (save or baseline):
         _save(migration, inv, baseline, now)
+
+
+def _locations(sources: list[str] | None, migration: Migration | None, *, accept: bool, baseline: bool) -> list[str]:
+    """The logs to read: those named, else the migration's store; what needs -c says so."""
+    if accept and migration is None:
+        raise fail("--accept-workloads writes into the migration file: give it with -c")
+    if baseline and migration is None:
+        raise fail("--baseline stores the snapshot in the migration's store: give the file with -c")
+    if sources:
+        return list(sources)
+    if migration is None:
+        raise fail("name the logs to read (files, directories or a store URL), or give -c to read its store")
+    return [migration.store]
 
 
 def _refuse_p_numbers(inv: Inventory, names: dict[str, str]) -> None:
