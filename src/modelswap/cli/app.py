@@ -45,7 +45,8 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def load_or_exit(config: Path) -> Migration:
     """The migration file, or every problem in it printed (file:line:field) and exit 1."""
-    from modelswap.config import ConfigError, load_migration
+    from modelswap.config import load_migration
+    from modelswap.config_errors import ConfigError
 
     try:
         migration = load_migration(config)

@@ -49,7 +49,8 @@ def check(
     ] = None,
 ) -> None:
     """Validate a migration file; every problem names file:line:field."""
-    from modelswap.config import ConfigError, load_migration
+    from modelswap.config import load_migration
+    from modelswap.config_errors import ConfigError
 
     file = _which_file(file, config)
     try:

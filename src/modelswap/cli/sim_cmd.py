@@ -22,7 +22,8 @@ def sim(
     seed: Annotated[int | None, typer.Option(help="Seed for answers, latency and faults.")] = None,
 ) -> None:
     """Serve simulated OpenAI (/v1/chat/completions) and Anthropic (/v1/messages) models."""
-    from modelswap.config import ConfigError, load_migration
+    from modelswap.config import load_migration
+    from modelswap.config_errors import ConfigError
     from modelswap.sim import SimConfig, run_sim
 
     settings = SimConfig()
