@@ -555,3 +555,19 @@ def load_migration(path: str | Path) -> Migration:
     except OSError as exc:
         raise ConfigError([ConfigIssue(str(p), 0, "", f"cannot read: {exc.strerror or exc}")]) from None
     return parse_migration(text, str(p), p.resolve().parent)
+
+
+# ---------------------------------------------------------------- the process environment
+# Everything else receives what it needs from here, so tests can hand in a plain mapping instead.
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+def proxy_environment() -> dict[str, str]:
+    """The outbound-proxy variables of this process (either case), for ``ProxyRules.from_env``."""
+    return {name: value for name, value in os.environ.items() if name.lower() in PROXY_VARIABLES}
+
+
+def keep_model_hub_offline() -> None:
+    """Tell the embedding libraries never to reach the Hugging Face Hub (unless the user set otherwise)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -146,3 +146,18 @@ def test_check_says_which_endpoints_go_through_the_proxy(tmp_path: Path, monkeyp
     assert "endpoints.old: https://api.openai.com/v1 through the proxy proxy.corp:3128" in output
     assert "endpoints.new: https://llm.internal.example direct (NO_PROXY or loopback)" in output
     assert "s3cret" not in output
+
+
+def test_check_takes_the_file_as_dash_c_like_every_other_command(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from modelswap.cli.app import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", str(tmp_path)]).exit_code == 0
+    config = str(tmp_path / "migration.yaml")
+    by_option = runner.invoke(app, ["check", "-c", config])
+    by_argument = runner.invoke(app, ["check", config])
+    assert by_option.exit_code == 0 and by_option.output == by_argument.output
+    both = runner.invoke(app, ["check", config, "-c", str(tmp_path / "other.yaml")])
+    assert both.exit_code == 1 and "check one at a time" in both.output

@@ -28,8 +28,12 @@ def test_empty_data_is_said_in_words() -> None:
 def test_points_stay_inside_the_viewbox() -> None:
     markup = line_chart("x", {"old": [Point(str(i), float(i), i - 0.5, i + 0.5) for i in range(10)]})
     root = _svg(markup)
-    for circle in root.iter("{http://www.w3.org/2000/svg}circle") or root.iter("circle"):
-        assert 0 <= float(circle.get("cx", 0)) <= 640 and 0 <= float(circle.get("cy", 0)) <= 240
+    width, height = (float(v) for v in root.get("viewBox", "").split()[2:])
+    # the markup may or may not declare the SVG namespace: match the local name, and check every point is there
+    circles = [e for e in root.iter() if e.tag.rpartition("}")[2] == "circle"]
+    assert len(circles) == 10
+    for circle in circles:
+        assert 0 <= float(circle.get("cx", -1)) <= width and 0 <= float(circle.get("cy", -1)) <= height
     ys = [float(y) for y in re.findall(r'cy="([\d.]+)"', markup)]
     assert ys == sorted(ys, reverse=True)  # rising values draw higher on screen
 

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from modelswap.cli.app import app
 from modelswap.evals import GoldenSetError, load_golden_set
+from modelswap.evals.case import Case
 from modelswap.evals.output import Output
 from modelswap.evals.readers.jsonl import read_jsonl
 from modelswap.evals.scoring import score_case
@@ -105,8 +106,8 @@ def test_input_is_one_user_message_and_expected_alone_is_a_normalised_exact_matc
     assert a.messages == ({"role": "user", "content": "Capital of France?"},)
     assert a.assertions == ({"type": "equals", "normalize": True},)
 
-    async def verdicts(c: object, text: str) -> bool | None:
-        (score,) = await score_case(c, Output(text=text))  # type: ignore[arg-type]
+    async def verdicts(c: Case, text: str) -> bool | None:
+        (score,) = await score_case(c, Output(text=text))
         return score.passed
 
     assert asyncio.run(verdicts(a, "  paris\n")) is True

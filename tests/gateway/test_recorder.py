@@ -72,7 +72,7 @@ class Watched:
 
 def test_rows_are_written_in_batches(store: Store) -> None:
     watched = Watched(store)
-    recorder = Recorder(watched, "full", batch_max=3)  # type: ignore[arg-type]
+    recorder = Recorder(watched, "full", batch_max=3)
     rows = [request() for _ in range(7)]
     for row in rows:
         recorder.add_request(row)
@@ -86,7 +86,7 @@ def test_rows_are_written_in_batches(store: Store) -> None:
 def test_memory_is_bounded_and_adding_never_blocks(store: Store) -> None:
     watched = Watched(store)
     watched.gate.clear()  # the store hangs
-    recorder = Recorder(watched, "none", max_pending=50, flush_interval_s=0.01)  # type: ignore[arg-type]
+    recorder = Recorder(watched, "none", max_pending=50, flush_interval_s=0.01)
     recorder.start()
     try:
         started = time.perf_counter()
@@ -140,7 +140,7 @@ def test_a_pair_after_its_request_was_written(store: Store) -> None:
 
 def test_store_failure_requeues_then_succeeds(store: Store) -> None:
     watched = Watched(store, failures=2)
-    recorder = Recorder(watched, "full")  # type: ignore[arg-type]
+    recorder = Recorder(watched, "full")
     rows = [request() for _ in range(4)]
     for row in rows:
         recorder.add_request(row)
@@ -342,7 +342,7 @@ class Outage:
 
 def test_while_the_store_is_down_records_wait_and_health_says_degraded(store: Store) -> None:
     outage = Outage(store)
-    recorder = Recorder(outage, "none", flush_interval_s=0.01, stall_s=0.2)  # type: ignore[arg-type]
+    recorder = Recorder(outage, "none", flush_interval_s=0.01, stall_s=0.2)
     recorder.start()
     try:
         assert recorder.health().status == "ok"
@@ -371,7 +371,7 @@ def test_while_the_store_is_down_records_wait_and_health_says_degraded(store: St
 def test_a_full_queue_counts_drops_and_health_says_degraded(store: Store) -> None:
     outage = Outage(store)
     outage.down = True
-    recorder = Recorder(outage, "none", max_pending=5, stall_s=60)  # type: ignore[arg-type]
+    recorder = Recorder(outage, "none", max_pending=5, stall_s=60)
     for _ in range(8):
         recorder.add_request(request())
     health = recorder.health()
@@ -402,7 +402,7 @@ class CrashOnce:
 
 
 def test_a_dead_writer_is_restarted_and_loses_nothing(store: Store) -> None:
-    recorder = Recorder(CrashOnce(store), "full", flush_interval_s=0.01)  # type: ignore[arg-type]
+    recorder = Recorder(CrashOnce(store), "full", flush_interval_s=0.01)
     recorder.start()
     try:
         rows = [request({"messages": []}) for _ in range(5)]

@@ -96,3 +96,22 @@ def test_errors_are_for_people(tmp_path: Path, migration_path: Path) -> None:
     assert code == 1 and "expected a fingerprint (6 to 12 hex digits" in _flat(output)
     code, output = _run("spend", "-c", str(migration_path))
     assert code == 1 and "no such store" in _flat(output)
+
+
+def test_report_flags_mean_what_they_mean_in_gate_and_old_spellings_still_work(
+    tmp_path: Path, migration_path: Path
+) -> None:
+    log, c = str(FIXTURES / "openai_requests.jsonl"), str(migration_path)
+    target = tmp_path / "inventory.json"
+    code, output = _run("inventory", log, "-c", c, "--no-save", "-f", "json", "-o", str(target))
+    assert code == 0, output
+    assert [w["name"] for w in json.loads(target.read_text())["workloads"]] == ["support-chat", "ticket-triage"]
+    new = _run("inventory", log, "-c", c, "--no-save", "--log-format", "openai", "-f", "md")
+    old = _run("inventory", log, "-c", c, "--no-save", "--format", "openai", "-o", "md")
+    assert new[0] == old[0] == 0 and "| workload | req/day | share |" in new[1]
+    untimed = [[line for line in out.splitlines() if "Taken 20" not in line] for _, out in (new, old)]
+    assert untimed[0] == untimed[1]  # the same report, but for the time it was taken
+    code, output = _run("inventory", log, "-c", c, "--no-save", "-o", str(tmp_path / "x.txt"))
+    assert code == 1 and "add -f md or -f json" in _flat(output)
+    code, output = _run("spend", "-c", c, "-f", "litellm")
+    assert code == 1 and "-f takes table, md or json" in _flat(output)

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from modelswap.catalog.providers import kind_names
 from modelswap.config import ConfigError, load_migration, parse_migration
-from modelswap.gateway.arms import Arms, SimUrls
 from modelswap.providers import HttpPool
 from modelswap.providers.base import Dialect, Json
 from modelswap.providers.registry import provider, registered, wire_of_kind
+from modelswap.providers.wiring import Arms, SimUrls
 
 SEEN: list[tuple[str, Json]] = []
 

@@ -22,8 +22,10 @@ async def test_hits_rate_and_respects_mix(sim: RunningSim) -> None:
     spec = TrafficSpec(mix=MIX, rate=300, count=300, seed=7, stream_fraction=0.3, users=20)
     summary = await run_traffic(sim.base_url, spec)
     assert summary.sent == summary.ok == 300 and summary.errors == {}
+    # achieved_rate counts requests over the seeded schedule, so it is a count, not a wall clock;
+    # the wall clock is only bounded below (a loaded machine sends later, never earlier than scheduled).
     assert summary.achieved_rate == pytest.approx(300, rel=0.25)
-    assert summary.elapsed_s == pytest.approx(1.0, rel=0.35)
+    assert summary.elapsed_s >= list(arrivals(spec))[-1]
     for workload, weight in MIX.items():
         assert _close(summary.by_workload[workload], weight, 300), summary.by_workload
     assert _close(summary.streamed, 0.3, 300)
@@ -34,9 +36,12 @@ async def test_hits_rate_and_respects_mix(sim: RunningSim) -> None:
 
 
 async def test_duration_mode_sends_rate_times_duration(sim: RunningSim) -> None:
-    summary = await run_traffic(sim.base_url, TrafficSpec(mix={"arithmetic": 1}, rate=200, duration_s=0.5))
+    spec = TrafficSpec(mix={"arithmetic": 1}, rate=200, duration_s=0.5)
+    summary = await run_traffic(sim.base_url, spec)
+    assert summary.sent == len(list(arrivals(spec))), "every scheduled arrival is sent, however slow the machine"
     assert abs(summary.sent - 100) <= 4 * math.sqrt(100)
-    assert summary.achieved_rate == pytest.approx(200, rel=0.4)
+    assert summary.achieved_rate == pytest.approx(summary.sent / 0.5)
+    assert summary.elapsed_s >= list(arrivals(spec))[-1]
 
 
 def test_requests_are_tagged_and_users_come_from_the_pool() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -51,10 +50,20 @@ def test_fresh_store_has_every_table_at_current_version(store: Store) -> None:
 
 def test_ten_thousand_requests_insert_in_one_quick_batch(store: Store) -> None:
     rows = [make_request(i, replica_id="r1", sticky_key_hash=f"{i:064x}") for i in range(10_000)]
-    started = time.perf_counter()
-    store.requests.insert(rows)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 5.0, f"10k rows took {elapsed:.2f}s"
+    statements: list[tuple[str, bool]] = []
+
+    def count(conn: object, cursor: object, statement: str, params: object, context: object, many: bool) -> None:
+        statements.append((statement.split(None, 1)[0].upper(), many))  # (verb, executemany)
+
+    # Quick means batched: count the statements sent (a wall-clock limit flakes on a loaded machine).
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        store.requests.insert(rows)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", count)
+    inserts = [verb for verb, _ in statements if verb == "INSERT"]
+    # executemany (one statement) or multi-row VALUES: either way, far fewer statements than rows
+    assert 1 <= len(inserts) <= len(rows) / 50, f"{len(rows)} rows took {len(inserts)} INSERT statements"
     with store.engine.connect() as conn:
         assert conn.scalar(sa.text("SELECT count(*) FROM requests")) == 10_000
     newest = store.requests.recent("support-chat", limit=3)

@@ -1,4 +1,9 @@
-"""Entry point: ``modelswap <command>``. Each command parses arguments and calls the library."""
+"""Entry point: ``modelswap <command>``. Each command parses arguments and calls the library.
+
+Start-up is kept light on purpose (``modelswap rollback`` is the command typed during an incident):
+this module and the command modules import only typer, rich and the standard library at the top;
+each command imports the library it needs when it runs. ``tests/cli/test_startup.py`` keeps it so.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,18 @@ import getpass
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from modelswap import __version__
-from modelswap.catalog import deprecation_warnings, lookup
-from modelswap.config import ConfigError, Migration, load_migration
-from modelswap.providers.h1.proxy import ProxyRules
-from modelswap.store import Store, StoreError, open_store
+
+if TYPE_CHECKING:
+    from modelswap.config import Migration
+    from modelswap.providers.h1.proxy import ProxyRules
+    from modelswap.store import Store
 
 app = typer.Typer(
     name="modelswap",
@@ -40,6 +45,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def load_or_exit(config: Path) -> Migration:
     """The migration file, or every problem in it printed (file:line:field) and exit 1."""
+    from modelswap.config import load_migration
+    from modelswap.config_errors import ConfigError
+
     try:
         migration = load_migration(config)
     except ConfigError as exc:
@@ -52,8 +60,11 @@ def load_or_exit(config: Path) -> Migration:
 
 def proxies_or_exit() -> ProxyRules:
     """The outbound proxies the environment names; an unusable proxy variable is a clean exit 1."""
+    from modelswap.config import proxy_environment
+    from modelswap.providers.h1.proxy import ProxyRules
+
     try:
-        return ProxyRules.from_env()
+        return ProxyRules.from_env(proxy_environment())
     except ValueError as exc:
         raise fail(f"environment: {exc}") from None
 
@@ -61,6 +72,8 @@ def proxies_or_exit() -> ProxyRules:
 @contextmanager
 def store_or_exit(migration: Migration) -> Iterator[Store]:
     """The migration's store, open for the block; a store that cannot be opened is a clean exit 1."""
+    from modelswap.store import StoreError, open_store
+
     try:
         store = open_store(migration.store)
     except StoreError as exc:
@@ -79,68 +92,26 @@ def actor(by: str | None) -> str:
         return "unknown"
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    """Take a production LLM workload from one model to another without breaking it."""
+
+
 @app.command()
 def version() -> None:
-    """Print modelswap's version."""
+    """Print modelswap's version (also: modelswap --version)."""
     out.print(__version__)
-
-
-def catalog_warnings(migration: Migration, today: date) -> list[str]:
-    """What the catalog knows against the migration's models: no price, deprecation, retirement."""
-    out = []
-    for name, endpoint in migration.endpoints.items():
-        if endpoint.price is None and lookup(endpoint.model) is None:
-            out.append(
-                f"endpoints.{name}.model: {endpoint.model!r} has no price in the catalog; "
-                "costs will not be recorded (add price: {input: ..., output: ...})"
-            )
-        out.extend(f"endpoints.{name}.model: {w}" for w in deprecation_warnings(endpoint.model, today))
-    return out
-
-
-@app.command()
-def check(file: Annotated[Path, typer.Argument(help="Migration file to validate.")] = Path("migration.yaml")) -> None:
-    """Validate a migration file; every problem names file:line:field."""
-    try:
-        migration = load_migration(file)
-    except ConfigError as exc:
-        for issue in exc.issues:
-            err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
-        raise fail(f"{len(exc.issues)} problem(s) in {file}") from None
-    proxies = proxies_or_exit()
-    golden = _golden_sets_or_exit(file, migration)
-    for endpoint, var in migration.missing_env():
-        err.print(f"[yellow]![/] {file}: endpoints.{endpoint}.api_key_env: ${var} is not set in this environment")
-    for warning in catalog_warnings(migration, date.today()):
-        err.print(f"[yellow]![/] {file}: {warning}", highlight=False, soft_wrap=True)
-    names = ", ".join(w.name for w in migration.workloads)
-    out.print(
-        f"[green]✓[/] {file}: {len(migration.endpoints)} endpoints, {len(migration.workloads)} workloads ({names})",
-        highlight=False,
-    )
-    for line in golden:
-        out.print(f"  {line}", highlight=False, soft_wrap=True)
-    if proxies.any:  # say where each vendor call goes, so a proxy setup can be checked before serving
-        for name, spec in migration.endpoints.items():
-            url = spec.resolved_base_url()
-            if url:
-                proxy = proxies.for_url(url)
-                route = f"through the proxy {proxy.where}" if proxy else "direct (NO_PROXY or loopback)"
-                out.print(f"  endpoints.{name}: {url} {route}", highlight=False, soft_wrap=True)
-
-
-def _golden_sets_or_exit(file: Path, migration: Migration) -> list[str]:
-    """Load every golden set: problems (missing file, bad lines, nothing to score) exit 1; warnings print."""
-    from modelswap.evals.golden_check import check_golden_sets  # deferred: the evals stack is slow to import
-
-    found = check_golden_sets(migration)
-    for problem in found.problems:
-        err.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
-    for warning in found.warnings:
-        err.print(f"[yellow]![/] {file}: {warning}", highlight=False, soft_wrap=True)
-    if found.problems:
-        raise fail(f"{len(found.problems)} problem(s) in the golden sets of {file}")
-    return found.loaded
 
 
 @app.command("hash-key")
@@ -154,7 +125,19 @@ def main() -> None:
 
 
 # Each command module registers itself on ``app``; importing them here makes them part of it.
-from modelswap.cli import demo_cmd, eval_cmd, gate_cmd, init_cmd, inventory_cmd, plan_cmd, serve_cmd, sim_cmd  # noqa: E402, F401
+# They are cheap to import: each defers the library it drives to the moment its command runs.
+from modelswap.cli import (  # noqa: E402, F401
+    baseline_cmd,
+    check_cmd,
+    demo_cmd,
+    eval_cmd,
+    gate_cmd,
+    init_cmd,
+    inventory_cmd,
+    plan_cmd,
+    serve_cmd,
+    sim_cmd,
+)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,39 +8,32 @@ retries or a workload could not run; 130 interrupted (the runs can be resumed).
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import threading
 from collections.abc import Sequence
 from contextlib import nullcontext
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from modelswap.cli.app import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
-from modelswap.config import Migration
-from modelswap.evals.baseline import MIN_SAMPLE, take_baseline
-from modelswap.evals.errors import GoldenSetError
-from modelswap.evals.ratelimit import RateLimit
-from modelswap.evals.results import ArmFigures, run_figures
-from modelswap.evals.runner import EvalRunError, PairResult, RunPlan
-from modelswap.evals.targets import DEFAULT_CONCURRENCY, EvalSetupError
-from modelswap.evals.trend import NightPoint, nightly_trend
-from modelswap.evals.workloads import EvalBatch, run_workloads
-from modelswap.gates import _format as fmt
-from modelswap.stats import wilson_interval
-from modelswap.store import Store, StoreError
-from modelswap.store.locks import StoreLock
+
+if TYPE_CHECKING:  # the evals stack (numpy, scipy, aiohttp) is imported when a command runs: start-up stays light
+    from rich.console import Console
+    from rich.table import Table
+
+    from modelswap.config import Migration
+    from modelswap.evals.ratelimit import RateLimit
+    from modelswap.evals.results import ArmFigures
+    from modelswap.evals.runner import PairResult, RunPlan
+    from modelswap.evals.workloads import EvalBatch
+    from modelswap.store import Store
 
 EXIT_PARTIAL = 2
 EXIT_INTERRUPTED = 130
 DEFAULT_CONFIG = Path("migration.yaml")
+DEFAULT_CONCURRENCY = 16  # evals.targets.DEFAULT_CONCURRENCY, here so --help needs no evals stack (tested equal)
 
 WorkloadOpt = Annotated[
     list[str] | None, typer.Option("--workload", "-w", help="Only this workload (repeat for several).")
@@ -52,6 +45,8 @@ def _split(values: Sequence[str] | None) -> list[str]:
 
 
 def _limits(specs: Sequence[str] | None, migration: Migration) -> dict[str, RateLimit]:
+    from modelswap.evals.ratelimit import RateLimit
+
     limits = {}
     for spec in specs or ():
         name, sep, rest = spec.partition(":")
@@ -85,6 +80,9 @@ def _usd(value: float | None) -> str:
 
 def compact_table(title: str, columns: Sequence[str], left: int = 1) -> Table:
     """A table that fits 80 columns (cron mail, CI logs): the first ``left`` columns left-aligned."""
+    from rich import box
+    from rich.table import Table
+
     table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, padding=0, title_justify="left")
     for i, column in enumerate(columns):
         table.add_column(column, justify="left" if i < left else "right", no_wrap=True)
@@ -95,6 +93,8 @@ class _Progress:
     """A Rich progress bar per (workload, arm), fed by the runner's callbacks."""
 
     def __init__(self, console: Console, enabled: bool) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -143,6 +143,9 @@ class _Progress:
 
 
 def _run_table(store: Store, batch: EvalBatch) -> Table:
+    from modelswap.evals.results import run_figures
+    from modelswap.stats import wilson_interval
+
     figures = {s.run_id: run_figures(store.evals.results(s.run_id)) for s in batch.summaries}
     with_errors = any(f.errors for by_arm in figures.values() for f in by_arm.values())
     columns = ["workload", "arm", "pass", "95 % CI", "n", *(["errors"] if with_errors else []), "$/req", "p50 ms",
@@ -213,14 +216,17 @@ def eval_command(
     judge: Annotated[str | None, typer.Option(help="Endpoint that grades llm_judge assertions.")] = None,
 ) -> None:
     """Run the golden sets on old, new and candidates; store every result (resumable)."""
+    from modelswap.evals.errors import GoldenSetError
+    from modelswap.evals.runner import EvalRunError
+    from modelswap.evals.targets import EvalSetupError
+    from modelswap.store import StoreError
+    from modelswap.store.locks import StoreLock
+
     migration = load_or_exit(config)
     limits = _limits(rate_limit, migration)
     arms = _split([endpoints]) if endpoints else (["old", "new"] if nightly else None)
     resume_ids = _split(resume)
-    if resume_ids and (workload or endpoints):
-        raise fail("--resume continues runs as they were started: leave out --workload and --endpoints")
-    if retry_failed and (resume_ids or nightly or endpoints or fresh):
-        raise fail("--retry-failed asks the latest runs' failed calls again: drop --resume, --nightly, -e, --fresh")
+    _refuse_contradictions(resume_ids, workload, endpoints, nightly, fresh, retry_failed)
     progress = _Progress(out, enabled=out.is_terminal and not nightly)
     with store_or_exit(migration) as store, StoreLock(store, "nightly") if nightly else nullcontext(True) as free:
         if not free:  # a gateway replica (or another cron) sharing the store runs tonight's eval now
@@ -233,13 +239,7 @@ def eval_command(
                     retry_failed,
                 )  # fmt: skip
         except KeyboardInterrupt:
-            if progress.run_ids:
-                ids = ",".join(progress.run_ids)
-                err.print(f"[yellow]interrupted:[/] every answer received so far is stored; resume with\n"
-                          f"  modelswap eval -c {config} --resume {ids}", highlight=False, soft_wrap=True)  # fmt: skip
-            else:
-                err.print("[yellow]interrupted[/] before any eval run started; nothing was stored", highlight=False)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            raise _interrupted(config, progress.run_ids) from None
         except (EvalSetupError, EvalRunError, GoldenSetError, StoreError) as exc:
             raise fail(str(exc)) from None
         if retry_failed and not batch.summaries:
@@ -248,6 +248,26 @@ def eval_command(
         _report_batch(store, batch, nightly)
     if not batch.ok:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _refuse_contradictions(
+    resume: list[str], workload: list[str] | None, endpoints: str | None, nightly: bool, fresh: bool, retry: bool
+) -> None:
+    if resume and (workload or endpoints):
+        raise fail("--resume continues runs as they were started: leave out --workload and --endpoints")
+    if retry and (resume or nightly or endpoints or fresh):
+        raise fail("--retry-failed asks the latest runs' failed calls again: drop --resume, --nightly, -e, --fresh")
+
+
+def _interrupted(config: Path, run_ids: list[str]) -> typer.Exit:
+    """Say what was kept and how to resume; the exit to raise (130, as for Ctrl-C)."""
+    if run_ids:
+        resume = f"modelswap eval -c {config} --resume {','.join(run_ids)}"
+        err.print(f"[yellow]interrupted:[/] every answer received so far is stored; resume with\n  {resume}",
+                  highlight=False, soft_wrap=True)  # fmt: skip
+    else:
+        err.print("[yellow]interrupted[/] before any eval run started; nothing was stored", highlight=False)
+    return typer.Exit(EXIT_INTERRUPTED)
 
 
 def _run_batch(
@@ -264,6 +284,8 @@ def _run_batch(
     progress: _Progress,
     retry_failed: bool = False,
 ) -> EvalBatch:
+    from modelswap.evals.workloads import run_workloads
+
     async def main() -> EvalBatch:
         task = asyncio.current_task()
         loop = asyncio.get_running_loop()
@@ -297,6 +319,8 @@ def _run_batch(
 
 
 def _report_batch(store: Store, batch: EvalBatch, nightly: bool) -> None:
+    from modelswap.evals.results import run_figures
+
     if nightly:
         for summary in batch.summaries:
             figures = run_figures(store.evals.results(summary.run_id))
@@ -319,132 +343,3 @@ def _report_batch(store: Store, batch: EvalBatch, nightly: bool) -> None:
             highlight=False,
             soft_wrap=True,
         )
-
-
-@app.command()
-def baseline(
-    config: ConfigOpt = DEFAULT_CONFIG,
-    workload: WorkloadOpt = None,
-    since_days: Annotated[
-        float | None, typer.Option(help="Only gateway records from the last N days (default: all).", min=0)
-    ] = None,
-    min_sample: Annotated[
-        int, typer.Option(help="Fewest cases/requests a figure should rest on (fewer: a warning).", min=1)
-    ] = MIN_SAMPLE,
-) -> None:
-    """Store each workload's baseline: the old model's pass rate, cost per request, latency p50/p95/p99.
-
-    Cost and latency come from gateway traffic when it has at least --min-sample requests, else
-    from the eval run; each figure's source and sample size is printed, and a thin one in red."""
-    migration = load_or_exit(config)
-    names = workload or [w.name for w in migration.workloads]
-    unknown = [n for n in names if n not in {w.name for w in migration.workloads}]
-    if unknown:
-        raise fail(f"unknown workload(s) {', '.join(unknown)}; known: {', '.join(w.name for w in migration.workloads)}")
-    since = datetime.now(UTC) - timedelta(days=since_days) if since_days is not None else None
-    table = compact_table("Baselines (old model)", ("workload", "pass", "95 % CI", "n", "$/req", "p50 ms", "p95 ms",
-                                                      "p99 ms"))  # fmt: skip
-    sources: list[str] = []
-    warnings: list[str] = []
-    stored = 0
-    with store_or_exit(migration) as store:
-        for name in names:
-            outcome = take_baseline(store, name, since=since, min_sample=min_sample)
-            if outcome.baseline is None:
-                err.print(f"[yellow]no baseline[/] for {name}: {outcome.reason}", highlight=False)
-                continue
-            stored += 1
-            f = outcome.baseline.figures
-            ci = f.get("pass_rate_ci")
-            table.add_row(
-                name,
-                "—" if f.get("pass_rate") is None else f"{f['pass_rate'] * 100:.1f} %",
-                "—" if not ci else f"[{ci[0] * 100:.1f}, {ci[1] * 100:.1f}]",
-                "—" if f.get("cases") is None else f"{f['passed']}/{f['cases']}",
-                _usd(f.get("cost_per_request_usd")),
-                _ms(f.get("latency_p50_ms")),
-                _ms(f.get("latency_p95_ms")),
-                _ms(f.get("latency_p99_ms")),
-            )
-            sources.append(f"{name}: {outcome.baseline.source} (cost from {f.get('cost_source', '—')}, "
-                           f"n={f.get('cost_sample', 0)}; latency from {f.get('latency_source', '—')}, "
-                           f"n={f.get('latency_sample', 0)})")  # fmt: skip
-            warnings += [f"{name}: {w}" for w in outcome.warnings]
-    out.print(table)
-    for line in sources:
-        out.print(f"  {line}", highlight=False, soft_wrap=True)
-    for line in warnings:
-        err.print(f"[bold red]! {line}[/]", highlight=False, soft_wrap=True)
-    if not stored:
-        raise typer.Exit(1)
-
-
-@app.command()
-def trend(
-    config: ConfigOpt = DEFAULT_CONFIG,
-    workload: WorkloadOpt = None,
-    last: Annotated[int | None, typer.Option(help="Only the last N nights.", min=1)] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
-) -> None:
-    """Old vs new pass rate night by night (nightly runs), with 95 % intervals."""
-    if format not in ("table", "json"):
-        raise fail(f"--format must be table or json; got {format!r}")
-    migration = load_or_exit(config)
-    names = workload or [w.name for w in migration.workloads]
-    with store_or_exit(migration) as store:
-        try:
-            trends = {name: nightly_trend(store, migration.workload(name).name, last=last) for name in names}
-        except KeyError as exc:
-            raise fail(str(exc).strip("'\"")) from None
-    if format == "json":
-        typer.echo(json.dumps({name: [_point_json(p) for p in points] for name, points in trends.items()}, indent=2))
-        return
-    for name, points in trends.items():
-        table = compact_table(
-            f"Nightly trend: {name}", ("night", "old", "95 % CI", "new", "95 % CI", "new−old", "95 % CI", "n")
-        )
-        for p in points:
-            old, new = p.arms.get("old"), p.arms.get("new")
-            d = p.difference
-            table.add_row(
-                p.night.isoformat(),
-                *_rate_cells(old),
-                *_rate_cells(new),
-                "—" if d is None else fmt.signed(d.points),
-                "—" if d is None else f"[{fmt.signed(d.interval.lower)}, {fmt.signed(d.interval.upper)}]",
-                "—" if d is None else str(d.n),
-            )
-        if not points:
-            table.caption = "no finished nightly runs yet: schedule `modelswap eval --nightly`"
-        out.print(table)
-
-
-def _rate_cells(f: ArmFigures | None) -> tuple[str, str]:
-    if f is None or f.pass_rate is None or f.interval is None:
-        return "—", "—"
-    return f"{f.pass_rate * 100:.1f} %", f"[{f.interval.lower * 100:.1f}, {f.interval.upper * 100:.1f}]"
-
-
-def _point_json(p: NightPoint) -> dict[str, object]:
-    return {
-        "night": p.night.isoformat(),
-        "run_id": p.run_id,
-        "started_at": p.started_at.isoformat(),
-        "arms": {
-            arm: {
-                "model": f.model,
-                "passed": f.passed,
-                "decided": f.decided,
-                "pass_rate": f.pass_rate,
-                "interval": None if f.interval is None else [f.interval.lower, f.interval.upper],
-            }
-            for arm, f in p.arms.items()
-        },
-        "difference_points": None
-        if p.difference is None
-        else {
-            "estimate": p.difference.points,
-            "interval": [p.difference.interval.lower, p.difference.interval.upper],
-            "n": p.difference.n,
-        },
-    }

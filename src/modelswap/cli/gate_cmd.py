@@ -9,31 +9,26 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from modelswap.cli.app import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
 from modelswap.cli.eval_cmd import DEFAULT_CONFIG, EXIT_PARTIAL, WorkloadOpt, compact_table
-from modelswap.evals.gating import (
-    WorkloadGates,
-    json_report,
-    judge_workloads,
-    junit_report,
-    markdown_report,
-    verdict_of,
-)
-from modelswap.gates import Verdict, estimate_cell, interval_cell, limit_cell
+
+if TYPE_CHECKING:  # the gates and the evals stack are imported when the command runs: start-up stays light
+    from modelswap.evals.gating import WorkloadGates
+    from modelswap.gates import Verdict
 
 EXIT_INCONCLUSIVE = EXIT_PARTIAL
-_STYLE = {Verdict.PASS: "green", Verdict.FAIL: "red", Verdict.INCONCLUSIVE: "yellow"}
+_STYLE = {"PASS": "green", "FAIL": "red", "INCONCLUSIVE": "yellow"}
 
 
 def exit_code(verdict: Verdict, *, allow_inconclusive: bool = False) -> int:
     """PASS 0, FAIL 1, INCONCLUSIVE 2 (0 when ``allow_inconclusive``)."""
-    if verdict is Verdict.FAIL:
+    if verdict == "FAIL":
         return 1
-    if verdict is Verdict.INCONCLUSIVE and not allow_inconclusive:
+    if verdict == "INCONCLUSIVE" and not allow_inconclusive:
         return EXIT_INCONCLUSIVE
     return 0
 
@@ -58,6 +53,8 @@ def gate(
     seed: Annotated[int, typer.Option(help="Bootstrap seed (the same seed gives the same intervals).")] = 0,
 ) -> None:
     """Judge each workload's gates on its latest eval run: exit 0 PASS, 1 FAIL, 2 INCONCLUSIVE (for CI)."""
+    from modelswap.evals.gating import json_report, judge_workloads, junit_report, markdown_report, verdict_of
+
     if format not in ("table", "md", "json", "junit"):
         raise fail(f"--format must be one of table, md, json, junit; got {format!r}")
     if strict and allow_inconclusive:
@@ -88,6 +85,9 @@ def gate(
 
 
 def _gate_tables(items: Sequence[WorkloadGates], allow_inconclusive: bool) -> None:
+    from modelswap.evals.gating import verdict_of
+    from modelswap.gates import Verdict, estimate_cell, interval_cell, limit_cell
+
     for item in items:
         run = f"run {item.run.id}" if item.run else "no eval run"
         table = compact_table(f"{item.workload} ({run})", ("gate", "verdict", "estimate", "interval", "must be", "n",

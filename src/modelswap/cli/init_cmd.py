@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from modelswap.catalog import UnknownScenario, scenarios
 from modelswap.cli.app import app, fail, out
-from modelswap.starter import DEFAULT_SCENARIO, write_starter
+
+DEFAULT_SCENARIO = "gpt-4o-to-gpt-5"  # starter.DEFAULT_SCENARIO, kept here so --help needs no catalog (tested equal)
 
 
 @app.command()
@@ -22,6 +22,9 @@ def init(
     list_: Annotated[bool, typer.Option("--list", help="List the scenario presets and exit.")] = False,
 ) -> None:
     """Write a commented example migration.yaml (and sample golden sets) for a scenario."""
+    from modelswap.catalog import UnknownScenario, scenarios
+    from modelswap.starter import write_starter
+
     if list_:
         for s in scenarios():
             out.print(

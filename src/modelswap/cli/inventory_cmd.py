@@ -4,38 +4,42 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from modelswap.cli.app import app, err, fail, load_or_exit, out
-from modelswap.config import Migration
-from modelswap.inventory import (
-    Accepted,
-    ColumnMapping,
-    Inventory,
-    InventoryError,
-    record_baseline,
-    record_inventory,
-    render_spend,
-    render_table,
-    spend_dict,
-    spend_markdown,
-    spend_report,
-    take_inventory,
-    to_json,
-    to_markdown,
-    write_accepted,
-)
-from modelswap.inventory.naming import p_numbers
-from modelswap.inventory.readers import format_names
-from modelswap.inventory.readers.store import open_existing
-from modelswap.inventory.writeback import preview_accepted
-from modelswap.store import StoreError, open_store
-from modelswap.yamlsource import YamlError, load_data, read_yaml_text
+from modelswap.cli.formats import LOG_FORMATS, FlagError, ReportFlags, report_flags
 
-FORMAT_HELP = "Log format: auto (detected from the content) or " + ", ".join(format_names()) + "."
-OUT_HELP = "Output: table (for people), md (Markdown) or json."
+if TYPE_CHECKING:  # the inventory stack (DuckDB, numpy) is imported when a command runs: start-up stays light
+    from modelswap.config import Migration
+    from modelswap.inventory import ColumnMapping, Inventory
+
+LOG_FORMAT_HELP = "Log format: auto (detected from the content) or " + ", ".join(LOG_FORMATS[1:]) + "."
+FORMAT_HELP = "Output format: table (for people), md (Markdown) or json. (Deprecated: -f with a log format.)"
+OUTPUT_HELP = "Write the md or json report to this file. (Deprecated: -o table|md|json as the format.)"
+OUT_HELP = "Deprecated: use -f/--format."
+
+
+def _flags(format: str | None, output: str | None, out_format: str | None, log_format: str | None) -> ReportFlags:
+    try:
+        return report_flags(format, output, out_format, log_format)
+    except FlagError as exc:
+        raise fail(str(exc)) from None
+
+
+def _emit(flags: ReportFlags, text: str, rendered: object) -> None:
+    """Print the table (``rendered``) or the md/json ``text``, or write the text to ``-o``."""
+    if flags.output is not None:
+        try:
+            flags.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write {flags.output}: {exc}") from None
+        err.print(f"wrote {flags.format} report to {flags.output}", highlight=False, soft_wrap=True)
+    elif flags.format == "table":
+        out.print(rendered)
+    else:
+        out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
 
 
 def _load(config: Path | None) -> Migration | None:
@@ -53,6 +57,9 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
 
 
 def _mapping(columns: list[str] | None, columns_file: Path | None) -> ColumnMapping | None:
+    from modelswap.inventory import ColumnMapping
+    from modelswap.yamlsource import YamlError, load_data, read_yaml_text
+
     given: dict[str, str] = {}
     if columns_file is not None:
         try:
@@ -80,8 +87,10 @@ def inventory(
         typer.Argument(help="Log files, directories or store URLs (default: the migration file's store)."),
     ] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="The migration file.")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "auto",
-    out_format: Annotated[str, typer.Option("--out", "-o", help=OUT_HELP)] = "table",
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help=OUTPUT_HELP, show_default=False)] = None,
+    log_format: Annotated[str | None, typer.Option("--log-format", help=LOG_FORMAT_HELP, show_default=False)] = None,
+    out_format: Annotated[str | None, typer.Option("--out", help=OUT_HELP, show_default=False)] = None,
     column: Annotated[
         list[str] | None, typer.Option("--column", help="FIELD=COLUMN for a generic CSV/JSONL log (repeatable).")
     ] = None,
@@ -106,33 +115,28 @@ def inventory(
     ] = False,
 ) -> None:
     """Which workloads use the old model today: volume, tokens, cost (old, new, candidates), latency."""
-    if out_format not in ("table", "md", "json"):
-        raise fail(f"--out must be table, md or json, got {out_format!r}")
+    from modelswap.inventory import InventoryError, render_table, take_inventory, to_json, to_markdown
+
+    flags = _flags(fmt, output, out_format, log_format)
     migration = _load(config)
-    if accept and migration is None:
-        raise fail("--accept-workloads writes into the migration file: give it with -c")
-    if baseline and migration is None:
-        raise fail("--baseline stores the snapshot in the migration's store: give the file with -c")
-    locations = list(sources or [])
-    if not locations:
-        if migration is None:
-            raise fail("name the logs to read (files, directories or a store URL), or give -c to read its store")
-        locations = [migration.store]
+    locations = _locations(sources, migration, accept=accept, baseline=baseline)
     mapping = _mapping(column, columns_file)
     names = _pairs(name, "--name")
     now = datetime.now(UTC)
     try:
         inv = take_inventory(
-            locations, migration=migration, fmt=fmt, mapping=mapping, all_models=all_models, names=names, now=now
+            locations,
+            migration=migration,
+            fmt=flags.log_format,
+            mapping=mapping,
+            all_models=all_models,
+            names=names,
+            now=now,
         )
     except InventoryError as exc:  # NamingError too: a --name that names no proposal, or clashes
         raise fail(str(exc)) from None
-    if out_format == "json":
-        out.print(to_json(inv), end="", markup=False, highlight=False, soft_wrap=True)
-    elif out_format == "md":
-        out.print(to_markdown(inv), end="", markup=False, highlight=False, soft_wrap=True)
-    else:
-        out.print(render_table(inv))
+    text = {"json": to_json, "md": to_markdown}.get(flags.format, lambda _: "")(inv)
+    _emit(flags, text, render_table(inv) if flags.format == "table" else None)
     if migration is not None and accept:
         _refuse_p_numbers(inv, names)
         _accept(migration, inv, yes)
@@ -140,8 +144,23 @@ def inventory(
         _save(migration, inv, baseline, now)
 
 
+def _locations(sources: list[str] | None, migration: Migration | None, *, accept: bool, baseline: bool) -> list[str]:
+    """The logs to read: those named, else the migration's store; what needs -c says so."""
+    if accept and migration is None:
+        raise fail("--accept-workloads writes into the migration file: give it with -c")
+    if baseline and migration is None:
+        raise fail("--baseline stores the snapshot in the migration's store: give the file with -c")
+    if sources:
+        return list(sources)
+    if migration is None:
+        raise fail("name the logs to read (files, directories or a store URL), or give -c to read its store")
+    return [migration.store]
+
+
 def _refuse_p_numbers(inv: Inventory, names: dict[str, str]) -> None:
     """P-numbers are positions in this run's table: writing by them could name the wrong cluster."""
+    from modelswap.inventory.naming import p_numbers
+
     numbered = p_numbers(names)
     if not numbered:
         return
@@ -156,6 +175,9 @@ def _refuse_p_numbers(inv: Inventory, names: dict[str, str]) -> None:
 
 
 def _accept(migration: Migration, inv: Inventory, yes: bool) -> None:
+    from modelswap.inventory import Accepted, InventoryError, write_accepted
+    from modelswap.inventory.writeback import preview_accepted
+
     if not inv.proposals:
         err.print("nothing to accept: every request belongs to a known workload")
         return
@@ -189,6 +211,9 @@ def _accept(migration: Migration, inv: Inventory, yes: bool) -> None:
 
 
 def _save(migration: Migration, inv: Inventory, baseline: bool, now: datetime) -> None:
+    from modelswap.inventory import record_baseline, record_inventory
+    from modelswap.store import StoreError, open_store
+
     try:
         with open_store(migration.store) as store:
             record_inventory(store, inv)
@@ -206,13 +231,21 @@ def _save(migration: Migration, inv: Inventory, baseline: bool, now: datetime) -
 def spend(
     config: Annotated[Path, typer.Option("--config", "-c", help="The migration file.")] = Path("migration.yaml"),
     days: Annotated[int | None, typer.Option(help="Only the last N days (default: everything recorded).")] = None,
-    out_format: Annotated[str, typer.Option("--out", "-o", help=OUT_HELP)] = "table",
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help=OUTPUT_HELP, show_default=False)] = None,
+    out_format: Annotated[str | None, typer.Option("--out", help=OUT_HELP, show_default=False)] = None,
 ) -> None:
     """Actual cost per workload per day through the gateway, against the baseline: the saving so far and at 100 %."""
-    if out_format not in ("table", "md", "json"):
-        raise fail(f"--out must be table, md or json, got {out_format!r}")
-    migration = _load(config)
-    assert migration is not None
+    import orjson
+
+    from modelswap.inventory import InventoryError, render_spend, spend_dict, spend_markdown, spend_report
+    from modelswap.inventory.readers.store import open_existing
+    from modelswap.store import StoreError
+
+    flags = _flags(fmt, output, out_format, None)
+    if flags.log_format != "auto":
+        raise fail(f"spend reads the gateway's store, not logs: -f takes table, md or json; got {fmt!r}")
+    migration = load_or_exit(config)
     now = datetime.now(UTC)
     since = now - timedelta(days=days) if days is not None else None
     try:
@@ -220,12 +253,9 @@ def spend(
             report = spend_report(store, [w.name for w in migration.workloads], since=since, until=now)
     except (InventoryError, StoreError) as exc:
         raise fail(str(exc)) from None
-    if out_format == "json":
-        import orjson
-
-        text = orjson.dumps(spend_dict(report), option=orjson.OPT_INDENT_2).decode()
-        out.print(text, markup=False, highlight=False, soft_wrap=True)
-    elif out_format == "md":
-        out.print(spend_markdown(report), end="", markup=False, highlight=False, soft_wrap=True)
-    else:
-        out.print(render_spend(report))
+    text = ""
+    if flags.format == "json":
+        text = orjson.dumps(spend_dict(report), option=orjson.OPT_INDENT_2).decode() + "\n"
+    elif flags.format == "md":
+        text = spend_markdown(report)
+    _emit(flags, text, render_spend(report) if flags.format == "table" else None)

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.progress_bar import ProgressBar
-from rich.table import Table
-from rich.text import Text
 
 from modelswap.cli.app import actor, app, err, fail, load_or_exit, out
-from modelswap.config import Migration
-from modelswap.plan import Checklist, UnknownItem, item, load_checklist, to_json, to_markdown
-from modelswap.plan import tick as tick_item
-from modelswap.plan import untick as untick_item
-from modelswap.plan.export import STATE_LABELS
-from modelswap.plan.figures import pct, when
-from modelswap.store import StoreError, open_store
+
+if TYPE_CHECKING:  # the library and rich's widgets are imported when a command runs: start-up stays light
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+
+    from modelswap.config import Migration
+    from modelswap.plan import Checklist
 
 plan_app = typer.Typer(
     help="The migration plan: 12 items ticked by evidence or by hand, progress, export.",
@@ -49,6 +45,9 @@ def _config(ctx: typer.Context, given: Path | None) -> Path:
 
 
 def _checklist(migration: Migration) -> Checklist:
+    from modelswap.plan import load_checklist
+    from modelswap.store import StoreError, open_store
+
     try:
         with open_store(migration.store) as store:
             return load_checklist(store, migration)
@@ -57,10 +56,18 @@ def _checklist(migration: Migration) -> Checklist:
 
 
 def _bar(fraction: float) -> ProgressBar:
+    from rich.progress_bar import ProgressBar
+
     return ProgressBar(total=1.0, completed=fraction, width=30, complete_style="green", finished_style="green")
 
 
 def _table(plan: Checklist, *, titles: bool) -> Table:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from modelswap.plan.figures import pct
+
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("item", no_wrap=not titles, max_width=40 if titles else None)
@@ -86,6 +93,11 @@ def _table(plan: Checklist, *, titles: bool) -> Table:
 
 def render(plan: Checklist, *, details: bool = False) -> None:
     """Print the plan: a progress bar per phase and overall, then one table row per item."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from modelswap.plan.figures import pct, when
+
     scenario = f" · scenario {plan.scenario.slug} (risk {plan.scenario.risk})" if plan.scenario else ""
     out.print(f"[bold]{plan.migration}[/]{scenario} · {when(plan.generated_at)}", highlight=False)
     bars = Table.grid(padding=(0, 2))
@@ -123,6 +135,15 @@ def plan(
 
 
 def _mark(ctx: typer.Context, ref: str, config: Path | None, by: str | None, note: str | None, *, ticked: bool) -> None:
+    from rich.text import Text
+
+    from modelswap.plan import UnknownItem, item, load_checklist
+    from modelswap.plan import tick as tick_item
+    from modelswap.plan import untick as untick_item
+    from modelswap.plan.export import STATE_LABELS
+    from modelswap.plan.figures import when
+    from modelswap.store import StoreError, open_store
+
     try:
         it = item(ref)
     except UnknownItem as exc:
@@ -173,6 +194,8 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
     """Export the plan as a timestamped Markdown checklist (paste into an issue) or JSON."""
+    from modelswap.plan import to_json, to_markdown
+
     plan = _checklist(load_or_exit(_config(ctx, config)))
     text = to_markdown(plan) if format_ is Format.md else to_json(plan)
     if output is None:

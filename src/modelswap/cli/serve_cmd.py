@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from modelswap.cli.app import ConfigOpt, actor, app, err, fail, load_or_exit, out
-from modelswap.config import Migration
-from modelswap.rollout import flag
-from modelswap.store import StoreError, create_session, open_store
+
+if TYPE_CHECKING:  # the library is imported when a command runs, so start-up stays light
+    from modelswap.config import Migration
+    from modelswap.rollout.flag import Flip
 
 stage_app = typer.Typer(help="Show or set each workload's routing stage.", no_args_is_help=True)
 app.add_typer(stage_app, name="stage")
@@ -64,6 +63,10 @@ def console_link(
     by: Annotated[str | None, typer.Option(help="Who signs in (default: the OS user), for the audit trail.")] = None,
 ) -> None:
     """Print a one-time console login link (works once, for a few minutes; no token in the URL)."""
+    from datetime import timedelta
+
+    from modelswap.store import StoreError, create_session, open_store
+
     migration = load_or_exit(config)
     try:
         with open_store(migration.store) as store:
@@ -84,7 +87,7 @@ def _workloads(migration: Migration, workload: str | None) -> list[str]:
     return [workload]
 
 
-def _print_flips(flips: list[flag.Flip], verb: str) -> None:
+def _print_flips(flips: list[Flip], verb: str) -> None:
     if not flips:
         out.print(f"nothing to {verb}: already in that state")
     for f in flips:
@@ -106,6 +109,9 @@ def rollback(
     by: Annotated[str | None, typer.Option(help="Who (default: the OS user).")] = None,
 ) -> None:
     """Flip serving back to the old model at once, on every replica sharing the store."""
+    from modelswap.rollout import flag
+    from modelswap.store import StoreError, open_store
+
     migration = load_or_exit(config)
     names = _workloads(migration, workload)
     try:
@@ -120,6 +126,11 @@ def rollback(
 @stage_app.command("show")
 def stage_show(config: ConfigOpt = Path("migration.yaml")) -> None:
     """Print each workload's routing stage and recent flips."""
+    from rich.table import Table
+
+    from modelswap.rollout import flag
+    from modelswap.store import StoreError, open_store
+
     migration = load_or_exit(config)
     try:
         with open_store(migration.store) as store:
@@ -156,6 +167,9 @@ def stage_set(
     ] = False,
 ) -> None:
     """Put a workload in a routing stage by hand (the rollout controller does this in a migration)."""
+    from modelswap.rollout import flag
+    from modelswap.store import StoreError, open_store
+
     migration = load_or_exit(config)
     name = _workloads(migration, workload)[0]
     try:

@@ -7,11 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from modelswap.cli.app import app, fail, out
-from modelswap.config import ConfigError, load_migration
-from modelswap.sim import SimConfig, TrafficSpec, run_sim, run_traffic
 
 
 @app.command()
@@ -25,6 +22,10 @@ def sim(
     seed: Annotated[int | None, typer.Option(help="Seed for answers, latency and faults.")] = None,
 ) -> None:
     """Serve simulated OpenAI (/v1/chat/completions) and Anthropic (/v1/messages) models."""
+    from modelswap.config import load_migration
+    from modelswap.config_errors import ConfigError
+    from modelswap.sim import SimConfig, run_sim
+
     settings = SimConfig()
     if config is not None:
         try:
@@ -51,6 +52,10 @@ def traffic(
     api_key: Annotated[str, typer.Option(help="Bearer key to send.")] = "modelswap-demo",
 ) -> None:
     """Replay a workload mix at a given rate against a gateway (or the simulator)."""
+    from pydantic import ValidationError
+
+    from modelswap.sim import TrafficSpec, run_traffic
+
     try:
         weights = {k.strip(): float(v) for k, v in (p.split("=") for p in mix.split(",") if p.strip())}
     except ValueError:

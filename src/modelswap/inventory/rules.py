@@ -1,6 +1,6 @@
 """The migration file's workload rules as one SQL ``CASE``, applied to millions of log records at once.
 
-The semantics are the gateway's (``gateway/matching.py``): the first workload, in file order,
+The semantics are the gateway's (``workload_match.py``): the first workload, in file order,
 with any rule whose every condition holds wins. Header names are case-insensitive; metadata
 and header values, user prefixes and key names match exactly; a path prefix matches whole
 segments. The gateway's ``default_workload`` is *not* applied: traffic no rule recognises is

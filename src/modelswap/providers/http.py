@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from modelswap.config import proxy_environment
 from modelswap.providers.base import Frames, Json, UpstreamError
 from modelswap.providers.closing import aclosing_iter
 from modelswap.providers.errors import TRANSPORT_ERRORS, error_from_response, protocol_error, transport_error
@@ -71,7 +72,7 @@ class HttpPool:
             limit=limit,
             keepalive_s=keepalive_s,
             user_agent=user_agent,
-            proxies=proxies if proxies is not None else ProxyRules.from_env(),
+            proxies=proxies if proxies is not None else ProxyRules.from_env(proxy_environment()),
             limits=self.limits,
         )
         self._client: H1Client | None = None

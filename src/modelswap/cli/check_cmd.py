@@ -1,0 +1,101 @@
+"""``modelswap check``: validate a migration file, its golden sets and the environment it needs."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from modelswap.cli.app import app, err, fail, out, proxies_or_exit
+
+if TYPE_CHECKING:
+    from modelswap.config import Migration
+    from modelswap.providers.h1.proxy import ProxyRules
+
+DEFAULT_FILE = Path("migration.yaml")
+
+
+def catalog_warnings(migration: Migration, today: date) -> list[str]:
+    """What the catalog knows against the migration's models: no price, deprecation, retirement."""
+    from modelswap.catalog import deprecation_warnings, lookup
+
+    found = []
+    for name, endpoint in migration.endpoints.items():
+        if endpoint.price is None and lookup(endpoint.model) is None:
+            found.append(
+                f"endpoints.{name}.model: {endpoint.model!r} has no price in the catalog; "
+                "costs will not be recorded (add price: {input: ..., output: ...})"
+            )
+        found.extend(f"endpoints.{name}.model: {w}" for w in deprecation_warnings(endpoint.model, today))
+    return found
+
+
+def _which_file(file: Path | None, config: Path | None) -> Path:
+    """The file to check: the argument or ``-c`` (as every other command takes it), not two different ones."""
+    if file is not None and config is not None and file != config:
+        raise fail(f"two migration files given ({file} and -c {config}): check one at a time")
+    return file or config or DEFAULT_FILE
+
+
+@app.command()
+def check(
+    file: Annotated[
+        Path | None, typer.Argument(help="Migration file to validate [default: migration.yaml].", show_default=False)
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="The same, as other commands take it.", show_default=False)
+    ] = None,
+) -> None:
+    """Validate a migration file; every problem names file:line:field."""
+    from modelswap.config import load_migration
+    from modelswap.config_errors import ConfigError
+
+    file = _which_file(file, config)
+    try:
+        migration = load_migration(file)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
+        raise fail(f"{len(exc.issues)} problem(s) in {file}") from None
+    proxies = proxies_or_exit()
+    golden = _golden_sets_or_exit(file, migration)
+    for endpoint, var in migration.missing_env():
+        err.print(f"[yellow]![/] {file}: endpoints.{endpoint}.api_key_env: ${var} is not set in this environment")
+    for warning in catalog_warnings(migration, date.today()):
+        err.print(f"[yellow]![/] {file}: {warning}", highlight=False, soft_wrap=True)
+    names = ", ".join(w.name for w in migration.workloads)
+    out.print(
+        f"[green]✓[/] {file}: {len(migration.endpoints)} endpoints, {len(migration.workloads)} workloads ({names})",
+        highlight=False,
+    )
+    for line in golden:
+        out.print(f"  {line}", highlight=False, soft_wrap=True)
+    _print_proxy_routes(migration, proxies)
+
+
+def _print_proxy_routes(migration: Migration, proxies: ProxyRules) -> None:
+    """Say where each vendor call goes, so a proxy setup can be checked before serving."""
+    if not proxies.any:
+        return
+    for name, spec in migration.endpoints.items():
+        url = spec.resolved_base_url()
+        if url:
+            proxy = proxies.for_url(url)
+            route = f"through the proxy {proxy.where}" if proxy else "direct (NO_PROXY or loopback)"
+            out.print(f"  endpoints.{name}: {url} {route}", highlight=False, soft_wrap=True)
+
+
+def _golden_sets_or_exit(file: Path, migration: Migration) -> list[str]:
+    """Load every golden set: problems (missing file, bad lines, nothing to score) exit 1; warnings print."""
+    from modelswap.evals.golden_check import check_golden_sets
+
+    found = check_golden_sets(migration)
+    for problem in found.problems:
+        err.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
+    for warning in found.warnings:
+        err.print(f"[yellow]![/] {file}: {warning}", highlight=False, soft_wrap=True)
+    if found.problems:
+        raise fail(f"{len(found.problems)} problem(s) in the golden sets of {file}")
+    return found.loaded
