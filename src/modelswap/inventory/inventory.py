@@ -107,9 +107,11 @@ def _read_source(
             max_line = LONG_LINE_BYTES  # a long line (an image in a prompt): read with bigger buffers
             slices, report = scan(con, source, make_query("fast_long", safe=False, numbered=False), rules)
     except duckdb.InvalidInputException as exc:
-        if "JSON" not in str(exc):
+        if "JSON" not in str(exc) and "CSV Error" not in str(exc):  # CSV Error: a line that is not UTF-8
             raise InventoryError(_explain(source, exc)) from None
         # A malformed line: read again on one thread, counting and locating it (and any other).
+        return _scan(con, source, make_query("safe", safe=True, numbered=True), rules)
+    except UnicodeDecodeError:  # DuckDB handed back bytes cut inside a character (from a garbled line)
         return _scan(con, source, make_query("safe", safe=True, numbered=True), rules)
     except duckdb.Error as exc:
         raise InventoryError(_explain(source, exc)) from None
@@ -129,6 +131,11 @@ def _scan(
         return scan(con, source, query, rules)
     except duckdb.Error as exc:
         raise InventoryError(_explain(source, exc)) from None
+    except UnicodeDecodeError as exc:
+        raise InventoryError(
+            f"{source.location}: a line holds bytes that are not UTF-8 text ({exc.reason} at byte {exc.start} of a "
+            "field); re-encode the file as UTF-8"
+        ) from None
 
 
 def _explain(source: Source, exc: duckdb.Error) -> str:
