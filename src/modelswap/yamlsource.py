@@ -215,7 +215,7 @@ class _Plain:
         if isinstance(data, CommentedMap):
             return self._mapping(data, path, depth)
         if isinstance(data, CommentedSeq):
-            spots = data.lc.data
+            spots = data.lc.data or {}
             return [
                 self.value(item, (*path, i), _at(spots.get(i), where), depth + 1)
                 for i, item in enumerate(list.__iter__(data))  # plain list iteration: ruamel's is slow
@@ -261,7 +261,7 @@ def _at(spot: Sequence[int] | None, fallback: Position) -> Position:
 
 def _key_spot(data: CommentedMap, key: Any, hops: int = 0) -> Sequence[int] | None:
     """[key line, key column, value line, value column] (0-based), looking through merged mappings."""
-    own = data.lc.data.get(key)
+    own = (data.lc.data or {}).get(key)  # a mapping made by a merge may carry no positions at all
     if own is not None or hops > 64:
         return own
     for merged in getattr(data, "merge", None) or ():
