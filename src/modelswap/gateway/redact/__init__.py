@@ -29,7 +29,7 @@ Policy = Literal["full", "redacted", "none"]
 MAX_DEPTH = 64
 """JSON nested deeper than this is not kept (a record stores ``[nested too deep]`` instead)."""
 TOO_DEEP = "[nested too deep]"
-YIELD_EVERY_S = 0.0005
+YIELD_EVERY_S = 0.0001
 """A thread that redacts lets the GIL go at least this often (between bodies), so the event loop,
 which would otherwise wait up to the 5 ms switch interval for it, answers requests meanwhile."""
 _since_yield = threading.local()
