@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 import orjson
 
 from modelswap.config import Migration
-from modelswap.gateway.asgi import Receive, Send, read_body
+from modelswap.gateway.asgi import Receive, Send, header_map, read_body
 from modelswap.gateway.auth import admin_ok
 from modelswap.gateway.errors import ClientError
 from modelswap.gateway.startcheck import UnsafeStart, weak_token_message
@@ -63,7 +63,7 @@ class Admin:
         self.names = [w.name for w in migration.workloads]
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = header_map(scope)
         if self.token is None:
             raise ClientError(
                 403, f"the admin API is disabled: set the {self.migration.gateway.admin_token_env} environment variable"

@@ -23,7 +23,7 @@ import orjson
 
 from modelswap.config import Migration
 from modelswap.gateway.admin import Admin
-from modelswap.gateway.asgi import ClientGone, Receive, Scope, Send, read_body, respond
+from modelswap.gateway.asgi import ClientGone, Receive, Scope, Send, header_map, read_body, respond
 from modelswap.gateway.auth import KeyRing, Refusal, bearer_token, presented_key, same_secret
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError
 from modelswap.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
@@ -114,7 +114,7 @@ class GatewayApp:
         """``handler`` behind the app-key check (a 401 when refused, a 429 after too many failures)."""
 
         async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            headers = header_map(scope)
             await handler(scope, receive, send, headers, self._identify(scope, headers))
 
         return guarded
@@ -235,7 +235,7 @@ class GatewayApp:
             return
         client = self.guard.address(scope)
         self.guard.refuse_if_blocked(client)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = header_map(scope)
         presented = bearer_token(headers.get("authorization"))
         if self.metrics_token is None or presented is None or not same_secret(presented, self.metrics_token):
             self.guard.failed(client)

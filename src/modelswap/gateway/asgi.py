@@ -18,6 +18,11 @@ class ClientGone(Exception):
     """The client disconnected before its request body arrived."""
 
 
+def header_map(scope: Scope) -> dict[str, str]:
+    """The request's headers by lower-case name (latin-1, as HTTP carries them; a repeated one: the last)."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
 async def read_body(receive: Receive, limit: int) -> bytes:
     """The whole request body, refusing more than ``limit`` bytes."""
     chunks, size = [], 0

@@ -23,6 +23,7 @@ import orjson
 from modelswap.catalog import Usage, cost
 from modelswap.config import Migration, Workload
 from modelswap.gateway.asgi import Receive, Send, respond
+from modelswap.gateway.client_watch import STREAM_WATCH_AFTER_S, ClientWatch
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, from_upstream, upstream_status
 from modelswap.gateway.ids import new_id
 from modelswap.gateway.metrics import GatewayMetrics
@@ -227,7 +228,7 @@ class Proxy:
             raise from_upstream(exc, "old", upstream.model) from None
 
     async def _serve_once(self, call: Call, arm: str, send: Send, receive: Receive | None = None) -> None:
-        watch = _ClientWatch(receive) if receive is not None else None
+        watch = ClientWatch(receive) if receive is not None else None
         try:
             served, upstream, answer = await self._attempt(call, arm, lambda u: u.complete(call.body))
         except asyncio.CancelledError:
@@ -314,7 +315,7 @@ class Proxy:
         out = Outcome(200, 0.0)
         dialect = call.dialect
         batch = first
-        watch = _ClientWatch(receive, _STREAM_WATCH_AFTER_S, cancel=False) if receive is not None else None
+        watch = ClientWatch(receive, STREAM_WATCH_AFTER_S, cancel=False) if receive is not None else None
         try:
             while batch is not None:
                 if watch is not None and watch.fired:  # stop paying for tokens nobody receives
@@ -473,48 +474,6 @@ def _cut(call: Call) -> Outcome:
     """The record of a request the server's graceful stop cut (uvicorn cancels it at the grace's end;
     nothing else cancels a request but the client-leaving watch, which records its own)."""
     return Outcome(503, time.perf_counter() - call.started, error_kind="shutdown", error=SHUTDOWN_MESSAGE)
-
-
-_WATCH_AFTER_S = 1.0
-"""A whole-answer call starts watching for its client leaving once it has taken this long: most
-answers come sooner, and a watcher task for every request would cost every request."""
-_STREAM_WATCH_AFTER_S = 0.2
-"""A stream's watch starts sooner: streams run for seconds, and each batch relayed to a client
-that has gone is paid for."""
-
-
-class _ClientWatch:
-    """Notices the client disconnecting, watching from ``after_s`` on (a timer until then, not a
-    task): ``fired`` turns true, and with ``cancel`` the serving task is cancelled, so a caller that
-    gave up does not keep an upstream call (and its tokens) running."""
-
-    __slots__ = ("_cancel", "_receive", "_task", "_timer", "_watcher", "fired")
-
-    def __init__(self, receive: Receive, after_s: float = _WATCH_AFTER_S, *, cancel: bool = True) -> None:
-        self._receive = receive
-        self._cancel = cancel
-        self._task = asyncio.current_task()
-        self._watcher: asyncio.Task[None] | None = None
-        self.fired = False
-        self._timer = asyncio.get_running_loop().call_later(after_s, self._start)
-
-    def _start(self) -> None:
-        self._watcher = asyncio.get_running_loop().create_task(self._watch())
-
-    async def _watch(self) -> None:
-        try:
-            while (await self._receive())["type"] != "http.disconnect":
-                pass
-        except Exception:  # a server that cannot tell: nothing to watch
-            return
-        self.fired = True
-        if self._cancel and self._task is not None:
-            self._task.cancel()
-
-    def stop(self) -> None:
-        self._timer.cancel()
-        if self._watcher is not None:
-            self._watcher.cancel()
 
 
 async def _one_by_one(events: AsyncIterator[Json]) -> AsyncIterator[Frames]:
