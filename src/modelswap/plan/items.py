@@ -105,7 +105,7 @@ class UnknownItem(KeyError):
 def item(ref: str | int) -> Item:
     """The item with this key (``baseline``) or number (``2``, ``"2"``); ``UnknownItem`` otherwise."""
     text = str(ref).strip().lower()
-    if text.isdigit() and 1 <= int(text) <= len(ITEMS):
+    if text.isdecimal() and 1 <= int(text) <= len(ITEMS):
         return ITEMS[int(text) - 1]
     found = _REGISTERED.get(text) or _REGISTERED.get(text.replace("_", "-"))
     if found is None:

@@ -148,7 +148,7 @@ class SSEParser:
         elif field == "id":
             if "\0" not in value:
                 self._id = value
-        elif field == "retry" and value.isdigit():
+        elif field == "retry" and value.isdecimal():
             self._retry = int(value)
         return None
 

@@ -141,7 +141,7 @@ def forced_status(headers: Mapping[str, str]) -> int | None:
     value = headers.get(FAULT_HEADER)
     if value is None:
         return None
-    if not value.strip().isdigit() or not 400 <= int(value) <= 599:
+    if not value.strip().isdecimal() or not 400 <= int(value) <= 599:
         raise SimError.bad_request(f"{FAULT_HEADER} header must be an HTTP status 400-599, got {value!r}")
     return int(value)
 

@@ -18,7 +18,7 @@ from modelswap.inventory.sources import Source
 def _keys(spec: str, layout: str) -> tuple[str | int, ...]:
     if layout == "csv":
         return (spec,)
-    return tuple(int(part) if part.isdigit() else part for part in spec.split("."))
+    return tuple(int(part) if part.isdecimal() else part for part in spec.split("."))
 
 
 @log_format("csv", "a CSV log read through a column mapping", layouts=("csv",))

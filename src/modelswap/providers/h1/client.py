@@ -142,7 +142,7 @@ class _Tunnel(asyncio.Protocol):
                 self.answer.set_exception(ConnectFailed("the proxy's answer to CONNECT has no end of headers"))
             return
         first = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
-        if len(first) < 2 or not first[0].startswith("HTTP/") or not first[1].isdigit():
+        if len(first) < 2 or not first[0].startswith("HTTP/") or not first[1].isdecimal():
             self.answer.set_exception(ConnectFailed(f"the proxy's answer to CONNECT is not HTTP: {first[0][:40]!r}"))
         elif rest:
             self.answer.set_exception(ConnectFailed("the proxy sent bytes after its answer to CONNECT"))

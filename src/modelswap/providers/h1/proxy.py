@@ -95,11 +95,11 @@ def _bypass(entry: str) -> _Bypass | None:
     port = None
     if entry.startswith("["):  # [::1]:8080
         host, _, rest = entry[1:].partition("]")
-        port = int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
+        port = int(rest[1:]) if rest.startswith(":") and rest[1:].isdecimal() else None
         entry = host
     elif entry.count(":") == 1:
         host, _, tail = entry.partition(":")
-        if tail.isdigit():
+        if tail.isdecimal():
             entry, port = host, int(tail)
     try:
         return _Bypass(network=ipaddress.ip_network(entry, strict=False), port=port)
