@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
 from modelswap.cli.eval_cmd import DEFAULT_CONFIG, WorkloadOpt, _ms, _usd, compact_table
+from modelswap.cli.root import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
 
 if TYPE_CHECKING:
     from modelswap.evals.results import ArmFigures

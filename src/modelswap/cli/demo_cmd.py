@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from modelswap.demo import DemoResult
     from modelswap.gates import GateResult
 
-from modelswap.cli.app import app, fail, out
+from modelswap.cli.root import app, fail, out
 
 
 def _fmt_ms(values: list[float]) -> str:

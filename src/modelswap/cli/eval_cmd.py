@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
+from modelswap.cli.root import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
 
 if TYPE_CHECKING:  # the evals stack (numpy, scipy, aiohttp) is imported when a command runs: start-up stays light
     from rich.console import Console

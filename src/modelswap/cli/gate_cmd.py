@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
 from modelswap.cli.eval_cmd import DEFAULT_CONFIG, EXIT_PARTIAL, WorkloadOpt, compact_table
+from modelswap.cli.root import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
 
 if TYPE_CHECKING:  # the gates and the evals stack are imported when the command runs: start-up stays light
     from modelswap.evals.gating import WorkloadGates

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import app, err, fail, load_or_exit, out
 from modelswap.cli.formats import LOG_FORMATS, FlagError, ReportFlags, report_flags
+from modelswap.cli.root import app, err, fail, load_or_exit, out
 
 if TYPE_CHECKING:  # the inventory stack (DuckDB, numpy) is imported when a command runs: start-up stays light
     from modelswap.config import Migration

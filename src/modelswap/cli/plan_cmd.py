@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import actor, app, err, fail, load_or_exit, out
+from modelswap.cli.root import actor, app, err, fail, load_or_exit, out
 
 if TYPE_CHECKING:  # the library and rich's widgets are imported when a command runs: start-up stays light
     from rich.progress_bar import ProgressBar

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import ConfigOpt, actor, app, err, fail, load_or_exit, out
+from modelswap.cli.root import ConfigOpt, actor, app, err, fail, load_or_exit, out
 
 if TYPE_CHECKING:  # the library is imported when a command runs, so start-up stays light
     from modelswap.config import Migration

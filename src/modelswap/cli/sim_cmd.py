@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from modelswap.cli.app import app, fail, out
+from modelswap.cli.root import app, fail, out
 
 
 @app.command()

@@ -111,7 +111,16 @@ class OriginPool:
             )
         conn.connection_made(transport)
 
-    def _release(self, conn: Connection, *, reusable: bool) -> None:
+    @property
+    def max_head_bytes(self) -> int:
+        return self.client.limits.max_head_bytes
+
+    def lost_while_idle(self, conn: Connection) -> None:
+        if conn in self.idle:
+            self.idle.remove(conn)
+            self.client._discard(conn)
+
+    def release(self, conn: Connection, *, reusable: bool) -> None:
         conn.resp = None
         conn._cancel_timer()
         if reusable and conn.keep_alive and not conn.closed and not conn.paused and not self.closed:
@@ -292,7 +301,7 @@ class H1Client:
                     raise resp._error
                 await resp._wait()
         except BaseException:
-            pool._release(conn, reusable=False)
+            pool.release(conn, reusable=False)
             raise
         return resp
 
