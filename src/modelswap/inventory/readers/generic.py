@@ -8,7 +8,8 @@ list positions as numbers: ``messages.0.content``) holds each field; see
 from __future__ import annotations
 
 from modelswap.inventory.errors import InventoryError
-from modelswap.inventory.readers._sql import Access, layout_scan, lazy_of, named_workload, path_of, record_select
+from modelswap.inventory.readers._access import Access, layout_scan, lazy_of, named_workload, path_of
+from modelswap.inventory.readers._sql import record_select
 from modelswap.inventory.readers.base import ReaderOptions, RecordQuery
 from modelswap.inventory.readers.registry import log_format
 from modelswap.inventory.rules import RuleInputs
@@ -87,7 +88,7 @@ def generic_records(source: Source, inputs: RuleInputs, options: ReaderOptions) 
     for name in inputs.header_names:
         expr = "NULL"
         if "headers" in cols:
-            from modelswap.inventory.readers._sql import header_value
+            from modelswap.inventory.readers._access import header_value
 
             expr = header_value(get("headers"), name)
         extra.append((inputs.header_column(name), expr))

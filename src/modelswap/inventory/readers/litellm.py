@@ -17,14 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from modelswap.inventory.readers._sql import (
-    Access,
-    layout_scan,
-    lazy_of,
-    named_workload,
-    record_select,
-    rule_columns,
-)
+from modelswap.inventory.readers._access import Access, layout_scan, lazy_of, named_workload, rule_columns
+from modelswap.inventory.readers._sql import record_select
 from modelswap.inventory.readers.base import ReaderOptions, RecordQuery
 from modelswap.inventory.readers.registry import log_format
 from modelswap.inventory.rules import RuleInputs
