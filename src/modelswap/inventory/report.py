@@ -16,9 +16,9 @@ from rich.text import Text
 
 from modelswap.inventory.figures import WorkloadFigures
 from modelswap.inventory.inventory import Inventory
+from modelswap.inventory.proposals import Proposal
 from modelswap.inventory.sources import ReadReport, SkippedFile
 from modelswap.inventory.spend import SpendReport, WorkloadSpend
-from modelswap.inventory.workloads import Proposal
 
 EXAMPLE_CHARS = 160
 
