@@ -23,8 +23,8 @@ import uvicorn
 from modelswap.config import Migration, load_migration
 from modelswap.console.data import answer_text
 from modelswap.evals.baseline import take_baseline
+from modelswap.evals.batch import run_workloads
 from modelswap.evals.gating import WorkloadGates, judge_workloads
-from modelswap.evals.workloads import run_workloads
 from modelswap.gateway.server import free_port
 from modelswap.rollout import flag
 from modelswap.serving import build_gateway

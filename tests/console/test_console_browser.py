@@ -20,7 +20,7 @@ import uvicorn
 from playwright.async_api import Page, async_playwright
 
 from modelswap.config import load_migration
-from modelswap.evals.workloads import run_workloads
+from modelswap.evals.batch import run_workloads
 from modelswap.gateway.server import free_port
 from modelswap.serving import build_gateway
 from modelswap.starter import write_starter

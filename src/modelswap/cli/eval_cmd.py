@@ -24,10 +24,10 @@ if TYPE_CHECKING:  # the evals stack (numpy, scipy, aiohttp) is imported when a 
     from rich.table import Table
 
     from modelswap.config import Migration
+    from modelswap.evals.batch import EvalBatch
     from modelswap.evals.ratelimit import RateLimit
     from modelswap.evals.results import ArmFigures
     from modelswap.evals.runner import PairResult, RunPlan
-    from modelswap.evals.workloads import EvalBatch
     from modelswap.store import Store
 
 EXIT_PARTIAL = 2
@@ -284,7 +284,7 @@ def _run_batch(
     progress: _Progress,
     retry_failed: bool = False,
 ) -> EvalBatch:
-    from modelswap.evals.workloads import run_workloads
+    from modelswap.evals.batch import run_workloads
 
     async def main() -> EvalBatch:
         task = asyncio.current_task()
