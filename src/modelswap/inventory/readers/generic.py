@@ -7,8 +7,10 @@ list positions as numbers: ``messages.0.content``) holds each field; see
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from modelswap.inventory.errors import InventoryError
-from modelswap.inventory.readers._access import Access, layout_scan, lazy_of, named_workload, path_of
+from modelswap.inventory.readers._access import Access, header_value, layout_scan, lazy_of, named_workload, path_of
 from modelswap.inventory.readers._sql import record_select
 from modelswap.inventory.readers.base import ReaderOptions, RecordQuery
 from modelswap.inventory.readers.registry import log_format
@@ -26,21 +28,7 @@ def _keys(spec: str, layout: str) -> tuple[str | int, ...]:
 @log_format("jsonl", "a JSON Lines log read through a column mapping", layouts=("jsonl", "json-array"))
 def generic_records(source: Source, inputs: RuleInputs, options: ReaderOptions) -> RecordQuery:
     """Records of a CSV or JSONL log through the column mapping in ``options``."""
-    mapping = options.mapping
-    if mapping is None:
-        raise InventoryError(
-            f"{source.location}: a generic {source.layout.upper()} log needs a column mapping, e.g. "
-            "--column timestamp=created_at --column model=model --column prompt_tokens=input_tokens "
-            "--column completion_tokens=output_tokens"
-        )
-    cols = mapping.columns
-    if source.layout == "csv":
-        missing = [f"{field}={col}" for field, col in cols.items() if col not in source.columns]
-        if missing:
-            raise InventoryError(
-                f"{source.location}: the column mapping names column(s) the file does not have: "
-                f"{', '.join(missing)}; its columns are: {', '.join(source.columns)}"
-            )
+    cols = _mapped_columns(source, options)
     acc = Access(source.layout, source.columns, present=source.sample_paths, safe=options.safe)
     lz = Access(source.layout, source.columns, present=source.sample_paths, prefix="_lz", safe=options.safe)
 
@@ -76,22 +64,7 @@ def generic_records(source: Source, inputs: RuleInputs, options: ReaderOptions) 
             "request_id": get("request_id", lz),
         },
     )
-    extra = []
-    for key in inputs.metadata_keys:
-        if f"metadata.{key}" in cols:
-            expr = get(f"metadata.{key}")
-        elif "metadata" in cols:
-            expr = f"json_extract_string({get('metadata')}, {_quoted_key(key)})"
-        else:
-            expr = "NULL"
-        extra.append((inputs.meta_column(key), expr))
-    for name in inputs.header_names:
-        expr = "NULL"
-        if "headers" in cols:
-            from modelswap.inventory.readers._access import header_value
-
-            expr = header_value(get("headers"), name)
-        extra.append((inputs.header_column(name), expr))
+    extra = _rule_columns(inputs, cols, get)
     scan = layout_scan(
         source.location,
         source.layout,
@@ -102,6 +75,42 @@ def generic_records(source: Source, inputs: RuleInputs, options: ReaderOptions) 
     )
     sql = record_select(scan.from_sql, fields, extra=extra, flags=scan.flags, carry=lazy.carry)
     return RecordQuery(sql, scan.where, scan.rejects, lazy, options.numbered)
+
+
+def _mapped_columns(source: Source, options: ReaderOptions) -> Mapping[str, str]:
+    """The column mapping (field → column), checked against the file's columns when it is a CSV."""
+    if options.mapping is None:
+        raise InventoryError(
+            f"{source.location}: a generic {source.layout.upper()} log needs a column mapping, e.g. "
+            "--column timestamp=created_at --column model=model --column prompt_tokens=input_tokens "
+            "--column completion_tokens=output_tokens"
+        )
+    cols = options.mapping.columns
+    if source.layout == "csv":
+        missing = [f"{field}={col}" for field, col in cols.items() if col not in source.columns]
+        if missing:
+            raise InventoryError(
+                f"{source.location}: the column mapping names column(s) the file does not have: "
+                f"{', '.join(missing)}; its columns are: {', '.join(source.columns)}"
+            )
+    return cols
+
+
+def _rule_columns(inputs: RuleInputs, cols: Mapping[str, str], get: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The ``meta_N`` / ``hdr_N`` columns the rules read, from mapped ``metadata.KEY``, ``metadata`` or ``headers``."""
+    extra = []
+    for key in inputs.metadata_keys:
+        if f"metadata.{key}" in cols:
+            expr = get(f"metadata.{key}")
+        elif "metadata" in cols:
+            expr = f"json_extract_string({get('metadata')}, {_quoted_key(key)})"
+        else:
+            expr = "NULL"
+        extra.append((inputs.meta_column(key), expr))
+    for name in inputs.header_names:
+        expr = header_value(get("headers"), name) if "headers" in cols else "NULL"
+        extra.append((inputs.header_column(name), expr))
+    return extra
 
 
 def _quoted_key(key: str) -> str:
