@@ -16,12 +16,14 @@ from modelswap.inventory.readers._sql import (
     csv_rows,
     json_array_records,
     jsonl_lines,
+    record_select,
 )
-from modelswap.inventory.readers.base import Lazy, Where
+from modelswap.inventory.readers.base import Lazy, ReaderOptions, RecordQuery, Where
 from modelswap.inventory.sqltext import ident, key_path, lit
 
 if TYPE_CHECKING:
     from modelswap.inventory.rules import RuleInputs
+    from modelswap.inventory.sources import Source
 
 
 def blank_sql(text: str = "j") -> str:
@@ -247,3 +249,26 @@ def lazy_of(access: Access, fields: Mapping[str, str]) -> Lazy:
     if unknown:
         raise ValueError(f"unknown lazy fields: {sorted(unknown)}")
     return Lazy(tuple(access.items()), dict(fields), access.sources())
+
+
+def file_records(
+    source: Source,
+    options: ReaderOptions,
+    access: Access,
+    fields: Mapping[str, str],
+    *,
+    extra: Iterable[tuple[str, str]] = (),
+    lazy: Lazy,
+    skip: str = "NULL",
+) -> RecordQuery:
+    """A reader's records from its file (CSV, JSONL or JSON array) once every field is got through ``access``."""
+    scan = layout_scan(
+        source.location,
+        source.layout,
+        access,
+        f"{options.name}_rejects",
+        numbered=options.numbered,
+        max_line=options.max_line,
+    )
+    sql = record_select(scan.from_sql, fields, extra=extra, skip=skip, flags=scan.flags, carry=lazy.carry)
+    return RecordQuery(sql, scan.where, scan.rejects, lazy, options.numbered)

@@ -10,8 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from modelswap.inventory.errors import InventoryError
-from modelswap.inventory.readers._access import Access, header_value, layout_scan, lazy_of, named_workload, path_of
-from modelswap.inventory.readers._sql import record_select
+from modelswap.inventory.readers._access import (
+    Access,
+    file_records,
+    header_value,
+    lazy_of,
+    named_workload,
+    path_of,
+)
 from modelswap.inventory.readers.base import ReaderOptions, RecordQuery
 from modelswap.inventory.readers.registry import log_format
 from modelswap.inventory.rules import RuleInputs
@@ -65,16 +71,7 @@ def generic_records(source: Source, inputs: RuleInputs, options: ReaderOptions) 
         },
     )
     extra = _rule_columns(inputs, cols, get)
-    scan = layout_scan(
-        source.location,
-        source.layout,
-        acc,
-        f"{options.name}_rejects",
-        numbered=options.numbered,
-        max_line=options.max_line,
-    )
-    sql = record_select(scan.from_sql, fields, extra=extra, flags=scan.flags, carry=lazy.carry)
-    return RecordQuery(sql, scan.where, scan.rejects, lazy, options.numbered)
+    return file_records(source, options, acc, fields, extra=extra, lazy=lazy)
 
 
 def _mapped_columns(source: Source, options: ReaderOptions) -> Mapping[str, str]:
