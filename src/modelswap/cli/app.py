@@ -39,7 +39,7 @@ ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The migration f
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a user-facing error (no traceback) and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)  # one line, whole in CI logs
     return typer.Exit(code)
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from modelswap.cli.app import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
+from modelswap.cli.tables import fit
 
 if TYPE_CHECKING:  # the evals stack (numpy, scipy, aiohttp) is imported when a command runs: start-up stays light
     from rich.console import Console
@@ -328,7 +329,7 @@ def _report_batch(store: Store, batch: EvalBatch, nightly: bool) -> None:
             out.print(f"nightly {summary.workload} {summary.status} run {summary.run_id}: {arms}; "
                       f"{summary.calls} calls, {summary.errors} failed", highlight=False, soft_wrap=True)  # fmt: skip
     else:
-        out.print(_run_table(store, batch))
+        out.print(fit(_run_table(store, batch)))
         out.print(_session_line(batch), highlight=False)
     for skipped in batch.skipped:
         err.print(f"[yellow]skipped[/] {skipped.workload}: {skipped.reason}", highlight=False)

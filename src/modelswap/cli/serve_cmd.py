@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from modelswap.cli.app import ConfigOpt, actor, app, err, fail, load_or_exit, out
+from modelswap.cli.tables import fit
 
 if TYPE_CHECKING:  # the library is imported when a command runs, so start-up stays light
     from modelswap.config import Migration
@@ -141,7 +142,7 @@ def stage_show(config: ConfigOpt = Path("migration.yaml")) -> None:
     table = Table("workload", "stage", "new share", "rollback", "version")
     for name, s in current.items():
         table.add_row(name, s.stage, f"{s.share:g}%", "[red]YES[/]" if s.rollback else "no", str(s.version))
-    out.print(table)
+    out.print(fit(table))
     for e in events:
         out.print(
             f"[dim]{e.ts:%Y-%m-%d %H:%M:%S}[/] {e.workload}: {e.action} by {e.actor}"
