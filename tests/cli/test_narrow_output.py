@@ -6,29 +6,20 @@ store a short demo run filled.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 from rich.table import Table
+from tests.cli.conftest import modelswap
 
 from modelswap.cli.demo_cmd import command_prefix, reopen_note
 from modelswap.cli.tables import fit
 
-SRC = Path(__file__).resolve().parents[2] / "src"
 WORKLOADS = ("ticket-triage", "extraction", "order-tools")
 SPLIT_NUMBER = re.compile(r"[$\d]\.\s*[│┃]?\s*$")  # a cell that ends in "$0." or "39.": its number went on
-
-
-def modelswap(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "80", "TERM": "dumb", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "modelswap", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
 
 
 def assert_readable(text: str) -> None:

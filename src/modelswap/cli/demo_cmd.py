@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from modelswap.gates import GateResult
 
 from modelswap.cli.app import app, fail, out
+from modelswap.cli.sim_cmd import traffic_table
 from modelswap.cli.tables import fit
 
 
@@ -88,18 +89,7 @@ def reopen_note(cmd: str, migration: Path) -> str:
 
 
 def _report(result: DemoResult, cmd: str = "modelswap", served: bool = True) -> None:
-    traffic = Table("phase", "sent", "ok", "errors", "p50", "p95", title="Traffic through the gateway")
-    for phase, s in result.traffic:
-        errors = ", ".join(f"{k}×{v}" for k, v in s.errors.items()) or "0"
-        traffic.add_row(
-            phase,
-            str(s.sent),
-            str(s.ok),
-            errors,
-            f"{s.latency_p50_ms or 0:,.0f} ms",
-            f"{s.latency_p95_ms or 0:,.0f} ms",
-        )
-    out.print(fit(traffic))
+    out.print(fit(traffic_table(result.traffic)))
     table = Table(
         "workload",
         "reqs",
