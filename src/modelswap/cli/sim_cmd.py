@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import app, err, fail, out
+from modelswap.cli.app import app, err, fail, out, port_free_or_exit
 from modelswap.cli.tables import fit
 
 if TYPE_CHECKING:
@@ -40,8 +40,12 @@ def sim(
             raise fail(str(exc)) from None
     changes = {k: v for k, v in {"time_scale": time_scale, "seed": seed}.items() if v is not None}
     settings = settings.model_copy(update=changes)
+    port_free_or_exit(host, port)
     out.print(f"simulator: OpenAI at http://{host}:{port}/v1, Anthropic at http://{host}:{port}  (Ctrl-C stops)")
-    run_sim(settings, host=host, port=port)
+    try:
+        run_sim(settings, host=host, port=port)
+    except OSError as exc:  # the port was taken between the check and the bind
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def served_model(base_url: str, api_key: str | None, timeout_s: float = 10.0) -> str:
