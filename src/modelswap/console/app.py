@@ -52,11 +52,12 @@ def usd(value: float | None) -> str:
     """Dollars as people read them: cents from $1 up, else three significant digits ($0.000571), separators."""
     if value is None:
         return "–"
-    if value == 0 or abs(value) >= 1:
-        return f"${value:,.2f}"
-    digits = min(8, 2 - math.floor(math.log10(abs(value))))
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    if value >= 1 or value < 5e-9:  # below half a millionth of a cent nothing is worth showing
+        return f"{sign}${value:,.2f}"
+    digits = min(8, 2 - math.floor(math.log10(value)))
     text = f"{value:.{digits}f}".rstrip("0")
-    return f"${text}0" if text.endswith(".") or len(text.split(".")[1]) < 2 else f"${text}"
+    return f"{sign}${text:0<4}"  # at least two decimals: $0.50
 
 
 def _next_of(value: str | None) -> str:
