@@ -264,6 +264,16 @@ async def _last_label_inside(page: Page, chart: str) -> bool:
     )
 
 
+async def _title_inside(page: Page, chart: str) -> bool:
+    """Whether the chart's title text ends inside the chart's box."""
+    return bool(
+        await page.locator(chart).evaluate(
+            """svg => { const t = svg.querySelector('text.title'); if (!t) return true;
+                        return t.getBoundingClientRect().right <= svg.getBoundingClientRect().right + 0.5; }"""
+        )
+    )
+
+
 async def _sign_in(page: Page, console_url: str, name: str) -> None:
     await page.goto(console_url + "/console/login")
     await page.fill("input[name=token]", TOKEN)
@@ -308,10 +318,14 @@ async def test_console_on_a_phone_and_in_dark_mode(console: tuple[str, Store]) -
         )
         assert '"pass rate new"' in labels and '"p95 old"' in labels
         assert await _smallest_chart_text_px(page) >= 8.5, "chart text too small to read on a phone"
+        for i in range(await page.locator("svg.chart").count()):
+            assert await _title_inside(page, f"svg.chart >> nth={i}"), "an overview chart title is cut off"
         await _shot(page, "overview-phone", docs_copy=False)
         for path, name in (("/console/plan", "plan-phone"), ("/console/workloads/extraction", "workload-phone")):
             await page.goto(console_url + path)
             assert await _no_sideways_scroll(page), f"{path} is wider than the phone"
+            for i in range(await page.locator("svg.chart").count()):
+                assert await _title_inside(page, f"svg.chart >> nth={i}"), f"a chart title on {path} is cut off"
             await _shot(page, name, docs_copy=False)
         await page.goto(console_url + "/console")
         await page.click("#rollback-open")

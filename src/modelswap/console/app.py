@@ -251,7 +251,7 @@ class Console:
             },
         )
         trend = charts.line_chart(
-            "Nightly golden-set pass rate (%) with 95 % intervals",
+            "Nightly pass rate (%), 95 % intervals",
             {
                 arm: [
                     charts.Point(t["night"], t[arm]["rate"] * 100, t[arm]["low"] * 100, t[arm]["high"] * 100)
