@@ -38,8 +38,14 @@ ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The migration f
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a user-facing error (no traceback) and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print a user-facing error (no traceback) on one line and return the exit to raise.
+
+    The message is plain text (``[postgres]`` in a pip command is not markup) and its whitespace is folded:
+    a driver's multi-line message reads whole in a CI log or after ``grep``.
+    """
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(' '.join(message.split()))}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -80,6 +86,30 @@ def store_or_exit(migration: Migration) -> Iterator[Store]:
         raise fail(str(exc)) from None
     with store:
         yield store
+
+
+def port_free_or_exit(host: str, port: int, flag: str = "--port") -> None:
+    """Exit with one line if ``host:port`` cannot be bound (taken, or not an address of this machine).
+
+    Checked before anything says "listening on ...": the server's own bind error is a traceback or a
+    log line after that claim. A port taken in the instant between this check and the bind still fails, loudly.
+    """
+    import errno
+    import socket
+
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise fail(
+                    f"port {port} on {host} is already in use (another modelswap?); pick another with {flag}"
+                ) from None
+            raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def actor(by: str | None) -> str:
