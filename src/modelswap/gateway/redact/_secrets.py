@@ -128,7 +128,7 @@ def secret_spans(views: Views) -> Iterator[Span]:
         yield from _searched(views, sorted(set(map(itemgetter(0), hits))))
     elif hits:
         yield from _anchored(views, hits)
-    if views.rare and views.digits:  # an AWS secret key has capitals and digits
+    if views.digits and views.capitals:  # an AWS secret key has both
         yield from _aws_secret_keys(views)
 
 
