@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from operator import itemgetter
 
 from ahocorasick_rs import BytesAhoCorasick, Implementation
 
@@ -116,20 +115,55 @@ _LITERALS: tuple[tuple[bytes, int], ...] = (
 )
 """Where a match of a detector can start, lower-cased: (literal, detector). A detector's literals all have
 one length, so the search reports each detector's candidates in order."""
-_DENSE = 512  # more than one candidate per this many characters: searching costs less than trying each
+_SIGNS: tuple[tuple[tuple[bytes, ...], bytes, bool], ...] = (
+    ((b"-",), b"-----BEGIN", False),
+    ((b"-",), b"sk-", False),
+    ((b"_",), b"sk_", False),
+    ((b"_",), b"rk_", False),
+    ((b"A",), b"AKIA", False),
+    ((b"A",), b"ASIA", False),
+    ((b"A",), b"AIza", False),
+    ((b"_",), b"gh", False),
+    ((b"_",), b"github_pat_", False),
+    ((b"-",), b"xox", False),
+    ((b".",), b"eyJ", False),
+    ((b" ", b"\t"), b"bearer", True),
+    *(((b":", b"="), literal, True) for literal, _ in _KEYS),
+)
+"""What a text without candidates to spare must hold for each detector to match: one of some characters
+(found by a fast one-byte search) and a literal, in the text or lower-cased."""
 _ANCHORS = BytesAhoCorasick([literal for literal, _ in _LITERALS], implementation=Implementation.DFA)
 _OWNER = tuple(detector for _, detector in _LITERALS)
+_SLICE = 8192  # the literal search runs slice by slice, so that dense candidates are noticed early
+_DENSE = 128  # more candidates than this in a slice (one per 64 bytes): searching in C costs less than trying each
+_OVERLAP = max(len(literal) for literal, _ in _LITERALS) - 1
 
 
 def secret_spans(views: Views) -> Iterator[Span]:
     """Where ``views``' text holds a secret: (start, end, ``[secret]``)."""
-    hits = _ANCHORS.find_matches_as_indexes(views.lower, overlapping=True)
-    if len(hits) > len(views.ab) // _DENSE:  # many candidates: each pattern searches in C instead
-        yield from _searched(views, sorted(set(map(itemgetter(0), hits))))
+    hits = _candidates(views.lower)
+    if hits is None:  # dense candidates (``password=x`` repeated): each pattern present searches the text
+        yield from _searched(views, _present(views))
     elif hits:
         yield from _anchored(views, hits)
     if views.digits and views.capitals:  # an AWS secret key has both
         yield from _aws_secret_keys(views)
+
+
+def _candidates(lower: bytes) -> list[tuple[int, int, int]] | None:
+    """(literal, start, end) of every literal in ``lower``, in order; None if a slice holds too many."""
+    if len(lower) <= _SLICE:
+        hits = _ANCHORS.find_matches_as_indexes(lower, overlapping=True)
+        return None if len(hits) > _DENSE else hits
+    view = memoryview(lower)
+    found: list[tuple[int, int, int]] = []
+    for at in range(0, len(lower), _SLICE):
+        hits = _ANCHORS.find_matches_as_indexes(view[at : at + _SLICE + _OVERLAP], overlapping=True)
+        if len(hits) > _DENSE:
+            return None
+        # a literal across the slice's end is found here; one that starts in the overlap, in the next slice
+        found += [(literal, start + at, end + at) for literal, start, end in hits if start < _SLICE]
+    return found
 
 
 def _anchored(views: Views, hits: list[tuple[int, int, int]]) -> Iterator[Span]:
@@ -149,9 +183,19 @@ def _anchored(views: Views, hits: list[tuple[int, int, int]]) -> Iterator[Span]:
                 yield span
 
 
-def _searched(views: Views, literals: list[int]) -> Iterator[Span]:
-    """The matches of the detectors whose literals were found, each pattern searching the whole text."""
-    for k in sorted({_OWNER[literal] for literal in literals}):
+def _present(views: Views) -> list[int]:
+    """The detectors that may match: their signs are in the text."""
+    ab, lower = views.ab, views.lower
+    return [
+        k
+        for k, (gates, literal, on_lower) in enumerate(_SIGNS)
+        if any(gate in ab for gate in gates) and literal in (lower if on_lower else ab)
+    ]
+
+
+def _searched(views: Views, detectors: list[int]) -> Iterator[Span]:
+    """The matches of ``detectors``, each pattern searching the whole text."""
+    for k in detectors:
         pattern, on_lower, kind = _DETECTORS[k]
         matches = pattern.finditer(views.lower if on_lower else views.ab)
         if kind == _VALUE:  # the common case when candidates are dense (``password=x`` repeated), inlined
