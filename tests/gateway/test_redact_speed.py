@@ -28,7 +28,7 @@ ADVERSARIAL: dict[str, Callable[[int], str]] = {
     "digits and spaces": lambda n: "12 " * (n // 3),
     "dots and dashes": lambda n: "a.b-" * (n // 4),
     "key prefixes": lambda n: "sk-" * (n // 3),
-    "a key word every 64 bytes": lambda n: ("token " + "x" * 58) * (n // 64),
+    "a key word every 100 bytes": lambda n: ("token " + "x" * 94) * (n // 100),
 }
 
 
