@@ -68,14 +68,16 @@ def test_a_killed_child_is_replaced_and_the_batch_still_redacted() -> None:
         worker.close()
 
 
-def test_a_child_that_stops_answering_is_killed_and_the_batch_sent_again() -> None:
+@pytest.mark.parametrize("size", [0, 2_000_000], ids=["small batch", "batch larger than a pipe holds"])
+def test_a_child_that_stops_answering_is_killed_and_the_batch_sent_again(size: int) -> None:
     worker = RedactionWorker(timeout_s=1.0)
+    body = {**SECRET_BODY, "padding": "x" * size}
     try:
         worker.keep_all([[PLAIN_BODY, None]], pii=True)
         assert worker.pid is not None
         stuck = worker.pid
-        os.kill(stuck, signal.SIGSTOP)  # alive, but never answers
-        assert worker.keep_all([[SECRET_BODY, None]], pii=True) == [redact([SECRET_BODY, None], True)]
+        os.kill(stuck, signal.SIGSTOP)  # alive, but neither reads nor answers
+        assert worker.keep_all([[body, None]], pii=True) == [redact([body, None], True)]
         assert (worker.failures, worker.restarts) == (1, 1)
         assert worker.pid != stuck
     finally:

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -39,9 +40,11 @@ _MAX_MESSAGE = 1 << 31
 class RedactionWorker:
     """A child process that redacts bodies for the recorder; started on first use, restarted when it fails."""
 
-    def __init__(self, *, timeout_s: float = 30.0) -> None:
+    def __init__(self, *, timeout_s: float = 30.0, start_timeout_s: float = 60.0) -> None:
         self.timeout_s = timeout_s
-        """Longest wait for one answer (start-up included) before the child counts as failed."""
+        """Longest wait for one answer before the child counts as failed."""
+        self.start_timeout_s = start_timeout_s
+        """More time for the first answer of a new child (its imports)."""
         self.restarts = 0
         self.failures = 0
         self._child: subprocess.Popen[bytes] | None = None
@@ -94,13 +97,12 @@ class RedactionWorker:
             return
 
     def _ask(self, message: bytes) -> Any:
-        child = self._child
+        child, wait_s = self._child, self.timeout_s
         if child is None or child.poll() is not None:
-            child = self._start()
+            child, wait_s = self._start(), self.timeout_s + self.start_timeout_s
         assert child.stdin is not None and child.stdout is not None
-        child.stdin.write(len(message).to_bytes(_HEADER, "big") + message)
-        child.stdin.flush()
-        deadline = time.monotonic() + self.timeout_s
+        deadline = time.monotonic() + wait_s
+        _write_all(child.stdin.fileno(), len(message).to_bytes(_HEADER, "big") + message, deadline)
         fd = child.stdout.fileno()
         length = int.from_bytes(_read_exact(fd, _HEADER, deadline), "big")
         return orjson.loads(_read_exact(fd, length, deadline))
@@ -115,6 +117,8 @@ class RedactionWorker:
             stdout=subprocess.PIPE,
             bufsize=0,
         )
+        assert self._child.stdin is not None
+        os.set_blocking(self._child.stdin.fileno(), False)  # a child that stops reading cannot block us
         return self._child
 
     def _stop(self) -> None:
@@ -140,6 +144,18 @@ class RedactionWorker:
             child.wait()
         if child.stdout is not None:
             child.stdout.close()
+
+
+def _write_all(fd: int, data: bytes, deadline: float) -> None:
+    view = memoryview(data)
+    while view:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([], [fd], [], left)[1]:
+            raise TimeoutError("the worker does not read")
+        try:
+            view = view[os.write(fd, view[: 1 << 20]) :]
+        except BlockingIOError:
+            continue
 
 
 def _read_exact(fd: int, n: int, deadline: float) -> bytes:
@@ -182,6 +198,10 @@ def serve(read: Any, write: Any) -> None:
 
 
 def main() -> None:
+    # Ctrl-C or a stop signal sent to the gateway's whole process group is the gateway's to handle: this
+    # child ends when its stdin closes, after the gateway's last batch
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the answers
 
