@@ -168,6 +168,8 @@ class Recorder:
     def start(self) -> None:
         """Start the writer, and a supervisor that restarts it whenever it stops."""
         if self._supervisor is None:
+            if self._worker is not None:
+                self._worker.start()
             self._last_ok = time.monotonic()
             self._start_writer()
             self._supervisor = threading.Thread(

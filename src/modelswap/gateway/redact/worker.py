@@ -49,6 +49,13 @@ class RedactionWorker:
         self.failures = 0
         self._child: subprocess.Popen[bytes] | None = None
         self._started = False
+        self._fresh = False  # started by ``start`` and not asked yet: its first answer may take its start-up
+
+    def start(self) -> None:
+        """Start the child now (it imports the redactor meanwhile) rather than with the first batch."""
+        if self._child is None:
+            self._start()
+            self._fresh = True
 
     @property
     def pid(self) -> int | None:
@@ -97,9 +104,10 @@ class RedactionWorker:
             return
 
     def _ask(self, message: bytes) -> Any:
-        child, wait_s = self._child, self.timeout_s
+        child, wait_s = self._child, self.timeout_s + (self.start_timeout_s if self._fresh else 0.0)
         if child is None or child.poll() is not None:
             child, wait_s = self._start(), self.timeout_s + self.start_timeout_s
+        self._fresh = False
         assert child.stdin is not None and child.stdout is not None
         deadline = time.monotonic() + wait_s
         _write_all(child.stdin.fileno(), len(message).to_bytes(_HEADER, "big") + message, deadline)
