@@ -16,6 +16,7 @@ Prints a Rich table for people and one ``BENCH_JSON {...}`` line for machines.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import datetime as dt
 import json
@@ -32,8 +33,10 @@ from _mock_upstream import completion_body
 from rich.console import Console
 from rich.table import Table
 
+from modelswap.gateway.recorder import Recorder
 from modelswap.gateway.redact import keep, scrub
 from modelswap.gateway.redact.worker import RedactionWorker
+from modelswap.store import RequestRow
 
 TARGET_MB_S = 50.0
 KB = 1024
@@ -236,6 +239,59 @@ def measure_worker(bodies: list[Any], n: int) -> dict[str, float]:
         worker.close()
 
 
+class _NullStore:
+    def insert_records(self, requests: object, pairs: object) -> None:
+        pass
+
+
+LAG_RATE = 600  # records a second: the gateway benchmark's rate at concurrency 1
+LAG_TICK_S = 0.0005
+
+
+def measure_loop_lag(duration_s: float) -> dict[str, dict[str, float]]:
+    """How late an event loop's 0.5 ms timers fire while a recorder redacts ``LAG_RATE`` records a second.
+
+    What the serving path feels of redaction: the loop adds the records (as the gateway does) and
+    measures its own timer lateness; the recorder flushes every 0.25 s, redacting in its writer thread
+    or through the worker process. The same loop without a recorder is the floor.
+    """
+    request = orjson.loads(request_bodies("gpt-4o", False, 1)[0])
+    response = orjson.loads(completion_body("gpt-4o"))
+
+    def row() -> RequestRow:
+        return RequestRow(
+            ts=dt.datetime.now(dt.UTC), workload="w", arm="old", endpoint="old", model="gpt-4o", status=200,
+            latency_ms=1.0, request_body=request, response_body=response,
+        )  # fmt: skip
+
+    async def run(recorder: Recorder | None) -> list[float]:
+        lags: list[float] = []
+        loop = asyncio.get_running_loop()
+        start = next_row = loop.time()
+        while (now := loop.time()) - start < duration_s:
+            while recorder is not None and next_row <= now:
+                recorder.add_request(row())
+                next_row += 1 / LAG_RATE
+            before = time.perf_counter()
+            await asyncio.sleep(LAG_TICK_S)
+            lags.append((time.perf_counter() - before - LAG_TICK_S) * 1000)
+        return sorted(lags)
+
+    results = {}
+    for name, worker in (("no recorder", None), ("writer thread", False), ("worker process", True)):
+        recorder = None if worker is None else Recorder(_NullStore(), "redacted", redact_in_worker=worker)
+        if recorder is not None:
+            recorder.start()
+            time.sleep(0.5)  # the worker's start-up is not what is measured
+        try:
+            lags = asyncio.run(run(recorder))
+        finally:
+            if recorder is not None:
+                recorder.close()
+        results[name] = {"p50_ms": lags[len(lags) // 2], "p99_ms": lags[int(len(lags) * 0.99)], "max_ms": lags[-1]}
+    return results
+
+
 def _process_cpu_s(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
@@ -275,6 +331,15 @@ def render(console: Console, rows: list[dict[str, Any]], sizes: list[int], recor
     )
 
 
+def render_lag(console: Console, lag: dict[str, dict[str, float]]) -> None:
+    table = Table(title=f"event loop timer lateness while {LAG_RATE} records/s are redacted (ms)")
+    for column in ("recorder", "p50", "p99", "max"):
+        table.add_column(column, justify="left" if column == "recorder" else "right")
+    for name, figures in lag.items():
+        table.add_row(name, *(f"{figures[k]:.3f}" for k in ("p50_ms", "p99_ms", "max_ms")))
+    console.print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
@@ -284,9 +349,11 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     rows = measure_inputs(sizes, repeat)
     records = measure_records(repeat)
+    lag = measure_loop_lag(2.0 if args.quick else 5.0)
     load = (load_before, os.getloadavg()[0])
     console = Console(width=160)
     render(console, rows, sizes, records)
+    render_lag(console, lag)
     console.print(f"load average (1 min) {load[0]:.2f} at the start, {load[1]:.2f} at the end", highlight=False)
     checked = [r for r in rows if r["kind"] != "dense matches"]
     result = {
@@ -297,6 +364,7 @@ def main() -> None:
         "sizes": sizes,
         "rows": rows,
         "records": records,
+        "loop_lag": lag,
         "checks": {
             "min_mb_s": min(min(r["mb_s"].values()) for r in checked),
             "max_growth": max(r["growth"] for r in rows),
