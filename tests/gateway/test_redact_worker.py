@@ -18,7 +18,8 @@ from modelswap.gateway.redact import redact
 from modelswap.gateway.redact.worker import UNCHANGED, RedactionWorker
 from modelswap.store import Store
 
-from .test_recorder import EMAIL, KEY, request, stored
+from .conftest import sample
+from .test_recorder import EMAIL, KEY, recorder_metrics, request, stored
 from .test_redact_fuzz import JSON
 
 SECRET_BODY = {"messages": [{"role": "user", "content": f"my key is {KEY}, mail me at {EMAIL}"}]}
@@ -104,6 +105,8 @@ def test_the_recorder_redacts_in_its_own_process_when_no_child_can_answer(store:
     assert KEY not in str(kept.request_body) and EMAIL not in str(kept.request_body)
     assert EMAIL not in str(kept.response_body)
     assert kept.error is None
+    assert recorder.health().state.redaction_failures == 2  # the first child, then its replacement
+    assert sample(recorder_metrics(recorder), "modelswap_recorder_redaction_failures_total") == 2
     recorder.close()
 
 

@@ -160,6 +160,7 @@ class Recorder:
             written=self.written,
             reduced=self.reduced,
             restarts=self.restarts,
+            redaction_failures=0 if self._worker is None else self._worker.failures,
         )
         return judge(state, self.stall_s)
 
