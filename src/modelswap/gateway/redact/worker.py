@@ -38,7 +38,8 @@ _MAX_MESSAGE = 1 << 31
 
 
 class RedactionWorker:
-    """A child process that redacts bodies for the recorder; started on first use, restarted when it fails."""
+    """A child process that redacts bodies for the recorder; started by ``start`` (or with the first batch),
+    replaced when it fails."""
 
     def __init__(self, *, timeout_s: float = 30.0, start_timeout_s: float = 60.0) -> None:
         self.timeout_s = timeout_s
@@ -54,7 +55,11 @@ class RedactionWorker:
     def start(self) -> None:
         """Start the child now (it imports the redactor meanwhile) rather than with the first batch."""
         if self._child is None:
-            self._start()
+            try:
+                self._start()
+            except OSError as exc:  # e.g. no process left to fork: the first batch tries again
+                log.error("recorder: the redaction worker could not start (%s); trying with the first batch", exc)
+                return
             self._fresh = True
 
     @property
