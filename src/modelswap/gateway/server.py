@@ -98,7 +98,12 @@ def assemble_gateway(
     routes = RoutingTable(store, [w.name for w in migration.workloads], mirror)
     g = migration.gateway
     recorder = Recorder(
-        store, g.record_bodies, flush_interval_s=flush_interval_s, max_pending=g.record_queue, stall_s=g.record_stall_s
+        store,
+        g.record_bodies,
+        flush_interval_s=flush_interval_s,
+        max_pending=g.record_queue,
+        stall_s=g.record_stall_s,
+        redact_in_worker=g.record_bodies != "none",
     )
     return GatewayApp(
         migration,
