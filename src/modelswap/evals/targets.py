@@ -18,7 +18,7 @@ from modelswap.providers import build_upstream
 from modelswap.providers.base import Upstream
 from modelswap.providers.http import HttpPool
 from modelswap.providers.retry import RetryPolicy
-from modelswap.providers.wiring import SimUrls, wire_of
+from modelswap.providers.wiring import SimUrls, timeouts_of, wire_of
 
 DEFAULT_CONCURRENCY = 16
 MAX_RETRY_WAIT_S = 120.0
@@ -111,7 +111,7 @@ async def migration_endpoints(
                 endpoint.api_key() or "modelswap-sim",
                 pool,
                 dialect="openai",
-                timeout_s=endpoint.timeout_s,
+                timeout_s=timeouts_of(endpoint, migration),
                 max_retries=0,
             )
         retries = {n: migration.endpoints[n].max_retries for n in wanted}

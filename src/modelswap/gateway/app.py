@@ -176,7 +176,7 @@ class GatewayApp:
         try:
             await self._endpoint(scope["method"], path, routed)(scope, receive, send)
         except ClientError as exc:
-            await respond(send, exc.status, exc.body(dialect), exc.headers())
+            await respond(send, exc.status_for(dialect), exc.body(dialect), exc.headers())
         except ClientGone:
             return
         except Exception:
