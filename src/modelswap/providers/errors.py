@@ -114,7 +114,7 @@ def _snippet(raw: bytes) -> str:
 def _word(value: Any, pattern: re.Pattern[str]) -> str | None:
     """An identity field (``type``, ``code``, ``param``) if it is a short identifier, else None:
     a hostile vendor's field is dropped, never echoed."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if isinstance(value, bool) or not isinstance(value, str | int) or (isinstance(value, int) and abs(value) > 2**64):
         return None
     text = str(value)
     return text if pattern.fullmatch(text) else None

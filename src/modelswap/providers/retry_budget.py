@@ -55,8 +55,8 @@ class RetryBudget:
     def withdraw(self) -> bool:
         """Spend one retry if the budget has one; ``False`` means do not retry."""
         self._refill(0.0)
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
+        if self._tokens >= 1.0 - 1e-9:  # 5 deposits of 0.2 make a retry, float sums or not
+            self._tokens = max(self._tokens - 1.0, 0.0)
             return True
         return False
 
