@@ -60,3 +60,12 @@ def test_an_endpoint_timeout_must_be_positive() -> None:
     with pytest.raises(ConfigError) as info:
         parse_migration(BASE.replace("first_byte_timeout_s: 300", "first_byte_timeout_s: -1"), "m.yaml", Path("/tmp"))
     assert str(info.value.issues[0]).startswith("m.yaml:3: endpoints.new.first_byte_timeout_s")
+
+
+def test_the_readmes_upstream_example_loads() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    block = next(part for part in readme.split("```yaml")[1:] if "upstream:" in part).split("```")[0]
+    text = "\n".join(line.removeprefix("  ") for line in block.splitlines()) + "workloads: [{name: support}]\n"
+    m = parse_migration(text, "README.md", Path("/tmp"))
+    assert m.upstream == parse_migration(BASE, "m.yaml", Path("/tmp")).upstream, "the example shows the defaults"
+    assert timeouts_of(m.endpoints["new"], m).first_byte_s == 600

@@ -9,7 +9,7 @@ import pytest
 
 from modelswap.providers import Retrying, RetryPolicy, UpstreamError
 from modelswap.providers.base import ErrorKind, VendorError
-from modelswap.providers.retry import MAX_CLIENT_WAIT_S, client_may_retry
+from modelswap.providers.retry import MAX_CLIENT_WAIT_S, client_may_retry, grant_client_retry
 from modelswap.providers.retry_budget import BudgetSpec, RetryBudget
 
 from .test_retry import REQUEST, FakeUpstream
@@ -38,14 +38,14 @@ async def test_the_serving_policy_leaves_what_the_vendor_saw_to_the_app(kind: Er
     with pytest.raises(UpstreamError) as caught:
         await Retrying(inner, SERVING, sleep=no_sleep).complete(REQUEST)  # type: ignore[arg-type]
     assert inner.calls == 1, "one call: the app's SDK owns this retry"
-    assert caught.value.client_may_retry is True
+    assert grant_client_retry(caught.value) is True
 
 
 async def test_what_the_gateway_retried_itself_the_app_is_told_not_to_retry() -> None:
     inner = FakeUpstream([error("connection", unsent=True)] * 3)
     with pytest.raises(UpstreamError) as caught:
         await Retrying(inner, SERVING, sleep=no_sleep).complete(REQUEST)  # type: ignore[arg-type]
-    assert inner.calls == 3 and caught.value.client_may_retry is False
+    assert inner.calls == 3 and grant_client_retry(caught.value) is False
 
 
 async def test_a_stream_follows_the_same_owner_rule() -> None:
@@ -53,7 +53,7 @@ async def test_a_stream_follows_the_same_owner_rule() -> None:
     with pytest.raises(UpstreamError) as caught:
         async for _ in Retrying(inner, SERVING, sleep=no_sleep).stream(REQUEST):  # type: ignore[arg-type]
             pass
-    assert inner.calls == 2 and caught.value.kind == "overloaded" and caught.value.client_may_retry is True
+    assert inner.calls == 2 and caught.value.kind == "overloaded" and grant_client_retry(caught.value) is True
 
 
 async def test_an_empty_budget_stops_both_kinds_of_retry() -> None:
@@ -63,8 +63,20 @@ async def test_an_empty_budget_stops_both_kinds_of_retry() -> None:
     for _ in range(2):
         with pytest.raises(UpstreamError) as caught:
             await upstream.complete(REQUEST)
-        assert caught.value.client_may_retry is False
+        assert grant_client_retry(caught.value) is False
     assert inner.calls == 2, "no retry of the unsent one either"
+
+
+async def test_a_retry_is_charged_only_when_the_caller_is_told_it_may_retry() -> None:
+    budget = RetryBudget(BudgetSpec(ratio=0, min_per_s=0, burst=1))
+    inner = FakeUpstream([error("overloaded"), error("overloaded")])
+    upstream = Retrying(inner, SERVING, budget=budget, sleep=no_sleep)  # type: ignore[arg-type]
+    with pytest.raises(UpstreamError):
+        await upstream.complete(REQUEST)  # a shadow call, say: nobody answers an app with it
+    assert budget.available == 1
+    with pytest.raises(UpstreamError) as caught:
+        await upstream.complete(REQUEST)
+    assert grant_client_retry(caught.value) is True and budget.available == 0
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import orjson
 
 from modelswap.gateway.error_identity import Identity, identity_for, type_for_status
 from modelswap.providers.base import Dialect, UpstreamError, VendorError
-from modelswap.providers.retry import client_may_retry
+from modelswap.providers.retry import grant_client_retry
 
 INTERNAL_MESSAGE = "internal error in modelswap; the gateway log has the details"
 """What the app is told about a bug in modelswap (the details go to the log, never to the app)."""
@@ -117,14 +117,17 @@ def _which(endpoint: str | None, model: str | None, exc: UpstreamError) -> str:
     return f"{name} model ({model})" if model else f"{name} model"
 
 
-def from_upstream(exc: UpstreamError, endpoint: str | None, model: str | None = None) -> ClientError:
+def from_upstream(
+    exc: UpstreamError, endpoint: str | None, model: str | None = None, *, answering: bool = True
+) -> ClientError:
     """Word a provider failure for the app: the vendor's own error identity when it answered one
     (``error_identity`` maps it into the app's dialect), modelswap's words when the exchange failed.
 
     ``model`` (the model id behind ``endpoint``) is named in the message when given. Whether the
-    app may retry (``x-should-retry``) is what the retry owner decided (``Retrying``)."""
+    app may retry (``x-should-retry``) is granted here, out of the upstream's retry budget, when
+    ``answering`` (the error becomes an answer with headers, not an event inside a stream)."""
     which = _which(endpoint, model, exc)
-    should_retry = exc.client_may_retry if exc.client_may_retry is not None else client_may_retry(exc)
+    should_retry = grant_client_retry(exc) if answering else False
     if exc.kind == "auth":
         message = (
             f"modelswap could not authenticate to the {which}'s provider; "
@@ -169,7 +172,7 @@ def from_upstream(exc: UpstreamError, endpoint: str | None, model: str | None = 
 def error_frame(exc: UpstreamError, dialect: Dialect) -> bytes:
     """The error event that ends a stream whose status already went out: the vendor's own error
     (its ``type`` and ``code`` kept, as for a status) or modelswap's words for a failed exchange."""
-    body = from_upstream(exc, None).body(dialect)
+    body = from_upstream(exc, None, answering=False).body(dialect)
     if dialect == "anthropic":
         return b"event: error\ndata: " + body + b"\n\n"
     return b"data: " + body + b"\n\n"

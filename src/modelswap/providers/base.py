@@ -9,7 +9,7 @@ fallbacks are wrappers around an ``Upstream`` that are themselves ``Upstream``s.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -68,7 +68,9 @@ class UpstreamError(Exception):
     ``vendor`` is set when the vendor itself answered the error (not for timeouts, dropped
     connections or malformed answers); ``unsent`` when the request never left modelswap
     (the connection could not be opened), so retrying it cannot repeat any work.
-    ``client_may_retry`` is what the retry owner (``Retrying``) decided the app may do.
+    ``client_may_retry`` is ``False`` when the retry owner (``Retrying``) already retried it or
+    its budget is spent; ``retry_grant`` is the budget a caller's retry of it must come out of
+    (``providers.retry.grant_client_retry`` decides, once, when the app is answered).
     """
 
     def __init__(
@@ -94,6 +96,7 @@ class UpstreamError(Exception):
         self.vendor = vendor
         self.unsent = unsent
         self.client_may_retry: bool | None = None
+        self.retry_grant: Callable[[], bool] | None = None
 
     def hide(self, secrets: Iterable[str]) -> None:
         """Also hide these exact values (the request's own key and URL) from the messages."""

@@ -4,8 +4,8 @@ deciding whether the caller may retry what is left.
 One owner of retries per failure: on the serving path the app's SDK already retries 429s and
 5xx (twice by default), so the gateway retries only what the app cannot see or cannot retry
 better — a connection that never carried the request (``RetryPolicy.only_unsent``) — and
-tells the app, through ``UpstreamError.client_may_retry`` (the ``x-should-retry`` header),
-whether retrying the rest is worth it. A ``RetryBudget`` bounds both kinds of retry per upstream.
+tells the app, through the ``x-should-retry`` header (``grant_client_retry``), whether retrying
+the rest is worth it. A ``RetryBudget`` bounds both kinds of retry per upstream.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import TypeVar
 from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamError
 from modelswap.providers.retry_budget import RetryBudget
 
-__all__ = ["MAX_CLIENT_WAIT_S", "RetryPolicy", "Retrying", "backoff_delay", "client_may_retry"]
+__all__ = ["MAX_CLIENT_WAIT_S", "RetryPolicy", "Retrying", "backoff_delay", "client_may_retry", "grant_client_retry"]
 
 MAX_CLIENT_WAIT_S = 120.0
 """The longest ``Retry-After`` the official OpenAI SDK waits out; a longer one means the app
@@ -59,6 +59,15 @@ def client_may_retry(exc: UpstreamError) -> bool:
     return exc.retry_after is None or exc.retry_after <= MAX_CLIENT_WAIT_S
 
 
+def grant_client_retry(exc: UpstreamError) -> bool:
+    """Whether the app is told it may retry ``exc`` (``x-should-retry: true``): worth it, not
+    already retried by the gateway, and paid for by the upstream's retry budget. Call it once
+    per error answer: a granted retry is spent from the budget."""
+    if exc.client_may_retry is False or not client_may_retry(exc):
+        return False
+    return exc.retry_grant() if exc.retry_grant is not None else True
+
+
 def backoff_delay(attempt: int, retry_after: float | None, policy: RetryPolicy, jitter: float) -> float:
     """Seconds to wait before retry number ``attempt`` (0 = first retry).
 
@@ -77,8 +86,8 @@ class Retrying:
 
     ``stream`` retries only while nothing has been yielded yet: once the caller has
     seen an event, a failure is raised as is, since a retry would repeat output.
-    Every call deposits into ``budget`` (when given) and every retry, its own or one it lets
-    the caller make (``client_may_retry`` on the error it raises), withdraws from it.
+    Every call deposits into ``budget`` (when given) and every retry withdraws from it: its own,
+    and one the caller is later granted (``grant_client_retry`` on the error it raises).
     When the inner upstream offers raw frames (``FramesUpstream``), so does this one,
     retried the same way; otherwise it has no ``stream_frames`` attribute.
     """
@@ -114,11 +123,12 @@ class Retrying:
         return self.budget is None or self.budget.withdraw()
 
     def _give_up(self, exc: UpstreamError, retried_here: bool) -> UpstreamError:
-        """``exc`` with whether the caller may retry it: not what this policy already retried."""
+        """``exc``, marked so the caller does not retry what this policy already retried, and
+        otherwise charging a retry the caller is granted to this upstream's budget."""
         if retried_here:
             exc.client_may_retry = False
-        else:
-            exc.client_may_retry = client_may_retry(exc) and self._spend()
+        elif self.budget is not None:
+            exc.retry_grant = self.budget.withdraw
         return exc
 
     async def _pause_or_raise(self, exc: UpstreamError, attempt: int) -> None:
