@@ -29,6 +29,7 @@ from .conftest import (
     anthropic_endpoint,
     migration_of,
     openai_endpoint,
+    sample,
 )
 
 Script = Callable[..., Awaitable[Scripted]]
@@ -101,6 +102,10 @@ async def test_the_budget_caps_retries_of_a_failing_vendor_across_requests(
             with pytest.raises(openai.InternalServerError):
                 await app.chat.completions.create(model=OLD, messages=ASK)  # type: ignore[arg-type]
     assert len(vendor.received) == 5 + 2, "five requests and the two retries the budget held"
+    metrics = await gw.metrics()
+    assert sample(metrics, "modelswap_retries_granted_total", endpoint="old") == 2
+    assert sample(metrics, "modelswap_retries_denied_total", endpoint="old") == 5, "1 + 1 per later request"
+    assert sample(metrics, "modelswap_retry_budget_available", endpoint="old") == 0
 
 
 @pytest.mark.parametrize(

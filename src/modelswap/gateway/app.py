@@ -93,6 +93,7 @@ class GatewayApp:
         """Awaited first when the gateway stops, e.g. until requests cut by the server have been recorded."""
         self.metrics.bind_gauges(lambda: recorder.depth, lambda: recorder.dropped)
         self.metrics.bind_recorder(recorder.health)
+        self.metrics.bind_retry_budgets(getattr(arms, "budgets", {}))
         self.max_depth = g.max_body_depth
         self._routes = self._route_table()
         self._mounts: list[tuple[str, bool, Endpoint]] = [("/admin", False, self.admin)]

@@ -41,6 +41,10 @@ class RetryBudget:
         self._clock = clock
         self._tokens = self.spec.burst
         self._at = clock()
+        self.spent = 0
+        """Retries granted so far."""
+        self.denied = 0
+        """Retries refused so far because the budget was empty."""
 
     def _refill(self, earned: float) -> None:
         now = self._clock()
@@ -57,7 +61,9 @@ class RetryBudget:
         self._refill(0.0)
         if self._tokens >= 1.0 - 1e-9:  # 5 deposits of 0.2 make a retry, float sums or not
             self._tokens = max(self._tokens - 1.0, 0.0)
+            self.spent += 1
             return True
+        self.denied += 1
         return False
 
     @property
