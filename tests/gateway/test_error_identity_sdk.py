@@ -236,3 +236,41 @@ async def test_an_anthropic_app_answered_by_gpt_sees_anthropics_equivalent(
     assert type(error) is exception
     if status == 400:
         assert str(error.body["error"]["message"]).startswith("prompt is too long"), "the words Claude apps look for"  # type: ignore[index]
+
+
+@pytest.fixture
+async def openai_error_mid_stream(serve_vendor: ServeVendor) -> str:
+    """An OpenAI vendor that streams one chunk, then an error object (as OpenAI does mid-stream)."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+        await response.prepare(request)
+        chunk = {
+            "id": "c1",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": OLD,
+            "choices": [{"index": 0, "delta": {"content": "Hel"}, "finish_reason": None}],
+        }
+        await response.write(b"data: " + orjson.dumps(chunk) + b"\n\n")
+        error = {"error": {"message": "The server is overloaded", "type": "server_error", "code": "overloaded"}}
+        await response.write(b"data: " + orjson.dumps(error) + b"\n\n")
+        return response
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", handler)
+    return await serve_vendor(app) + "/v1"
+
+
+async def test_a_mid_stream_openai_error_keeps_its_type_and_code(
+    start_gateway: StartGateway, tmp_path: Path, store: Store, sim: RunningSim, openai_error_mid_stream: str
+) -> None:
+    gw = await serving(start_gateway, tmp_path, store, sim, openai_endpoint(openai_error_mid_stream, OLD))
+    async with openai.AsyncOpenAI(base_url=gw.openai_url, api_key="app-key", max_retries=0) as app:
+        pieces = []
+        with pytest.raises(openai.APIError) as caught:
+            async for chunk in await app.chat.completions.create(model=OLD, messages=ASK, stream=True):  # type: ignore[arg-type]
+                pieces.append(chunk.choices[0].delta.content)
+    assert pieces == ["Hel"]
+    assert (caught.value.type, caught.value.code) == ("server_error", "overloaded")
+    assert caught.value.message.startswith("The server is overloaded")

@@ -69,11 +69,12 @@ def timeouts_of(endpoint: Endpoint, migration: Migration) -> Timeouts:
     return Timeouts(connect_s=connect, first_byte_s=first_byte, idle_s=idle)
 
 
-def pool_of(migration: Migration) -> HttpPool:
-    """The shared HTTP pool with the ``upstream:`` section's connection and answer limits."""
+def pool_of(migration: Migration, connections: int | None = None) -> HttpPool:
+    """The shared HTTP pool with the ``upstream:`` section's answer limits and keep-alive, and
+    ``connections`` (default: the section's ``max_connections``) open at most."""
     u = migration.upstream
     limits = Limits(max_head_bytes=u.max_head_bytes, max_body_bytes=u.max_body_bytes, max_event_bytes=u.max_event_bytes)
-    return HttpPool(limit=u.max_connections, keepalive_s=u.keepalive_s, limits=limits)
+    return HttpPool(limit=connections or u.max_connections, keepalive_s=u.keepalive_s, limits=limits)
 
 
 def budget_spec(migration: Migration) -> BudgetSpec:
