@@ -90,8 +90,21 @@ async def test_a_retry_is_charged_only_when_the_caller_is_told_it_may_retry() ->
         (error("rate_limited", retry_after=MAX_CLIENT_WAIT_S + 1), False),
         (error("overloaded", should_retry=False), False),
         (error("server", should_retry=True), True),
+        (error("bad_request", should_retry=True), True),
+        (error("auth", should_retry=True), False),
     ],
-    ids=["overloaded", "bad-request", "quota", "auth", "wait-ok", "wait-too-long", "vendor-no", "vendor-yes"],
+    ids=[
+        "overloaded",
+        "bad-request",
+        "quota",
+        "auth",
+        "wait-ok",
+        "wait-too-long",
+        "vendor-no",
+        "vendor-yes",
+        "vendor-yes-on-a-409",
+        "our-key-refused",
+    ],
 )
 def test_client_may_retry(exc: UpstreamError, expected: bool) -> None:
     assert client_may_retry(exc) is expected

@@ -51,11 +51,14 @@ class RetryPolicy:
 def client_may_retry(exc: UpstreamError) -> bool:
     """Whether retrying ``exc`` later could succeed: the vendor's own ``x-should-retry`` when it
     sent one, else transient kinds (429, 5xx, timeouts, connections) unless the vendor asks for a
-    longer wait than a client will honour. Spent quotas, auth and request errors: never."""
-    if not exc.retryable:
+    longer wait than a client will honour. Spent quotas and request errors: no; modelswap's own
+    provider key refused: never (a retry meets the same key)."""
+    if exc.kind == "auth":
         return False
     if exc.vendor is not None and exc.vendor.should_retry is not None:
         return exc.vendor.should_retry
+    if not exc.retryable:
+        return False
     return exc.retry_after is None or exc.retry_after <= MAX_CLIENT_WAIT_S
 
 
