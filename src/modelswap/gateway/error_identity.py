@@ -161,4 +161,4 @@ def identity_for(error: VendorError, dialect: Dialect, context: str = "") -> Ide
             error.detail_code,
         )
     meaning = meaning_of(error)
-    return _openai(meaning, error, message) if dialect == "openai" else _anthropic(meaning, error, message)
+    return _anthropic(meaning, error, message) if dialect == "anthropic" else _openai(meaning, error, message)

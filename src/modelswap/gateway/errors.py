@@ -46,7 +46,7 @@ class ClientError(Exception):
         if self.vendor is not None:
             return identity_for(self.vendor, dialect, self.message)
         if self.types is not None:
-            kind = self.types[0] if dialect == "openai" else self.types[1]
+            kind = self.types[1] if dialect == "anthropic" else self.types[0]
         else:
             kind = type_for_status(self.status, dialect)
         return Identity(self.status, kind, self.message, self.code, self.param)
