@@ -30,6 +30,8 @@ from modelswap.config_errors import ConfigIssue, issues_from_validation
 from modelswap.config_gateway import Gateway as Gateway
 from modelswap.config_gateway import GatewayKey as GatewayKey
 from modelswap.config_prepare import prepare
+from modelswap.config_upstream import RetryBudgetSettings as RetryBudgetSettings
+from modelswap.config_upstream import UpstreamSettings as UpstreamSettings
 from modelswap.config_workload import ErrorRateGate as ErrorRateGate
 from modelswap.config_workload import Gates as Gates
 from modelswap.config_workload import MatchRule as MatchRule
@@ -69,14 +71,19 @@ class Endpoint(_Model):
     """NAME of the environment variable that holds the API key (never the key itself)."""
     price: Price | None = None
     """Overrides the catalog's price for this model."""
-    timeout_s: float = Field(default=60.0, gt=0, le=3600)
-    """Seconds before a call counts as timed out; for a stream, seconds without an event
-    (keep-alive comments and pings do not count)."""
+    timeout_s: float | None = Field(default=None, gt=0, le=3600)
+    """Shorthand for ``first_byte_timeout_s`` and ``idle_timeout_s`` together."""
+    connect_timeout_s: float | None = Field(default=None, gt=0, le=600)
+    """Overrides ``upstream.connect_timeout_s`` (5 s) for this endpoint."""
+    first_byte_timeout_s: float | None = Field(default=None, gt=0, le=3600)
+    """Overrides ``upstream.first_byte_timeout_s`` (60 s): how long the answer may take to begin
+    (a non-streamed answer: to arrive whole). Raise it for a reasoning model answering non-streamed."""
+    idle_timeout_s: float | None = Field(default=None, gt=0, le=3600)
+    """Overrides ``upstream.idle_timeout_s`` (60 s): the longest silence inside a stream."""
     max_retries: int = Field(default=2, ge=0, le=10)
-    """Retries on 429/5xx/timeouts, honouring ``Retry-After``."""
-    max_retry_wait_s: float = Field(default=2.0, ge=0, le=600)
-    """On the serving path, the longest ``Retry-After`` the gateway waits out before retrying;
-    a longer one goes back to the app as a 429 with its ``Retry-After``."""
+    """Serving: retries of a connection that could not be opened (the request never left, so a retry
+    repeats nothing); the app's own SDK retries what the vendor answered, told by ``x-should-retry``.
+    Evals and other modelswap calls: retries on 429/5xx/timeouts, honouring ``Retry-After``."""
 
     @field_validator("provider")
     @classmethod
@@ -116,6 +123,14 @@ class Endpoint(_Model):
                 f"variable that holds the key, e.g. api_key_env: {kind.key_env}"
             )
         return self
+
+    def timeouts(self, upstream: UpstreamSettings) -> tuple[float, float, float]:
+        """(connect, first byte, idle) seconds: this endpoint's own, else ``timeout_s``, else ``upstream``'s."""
+        return (
+            self.connect_timeout_s or upstream.connect_timeout_s,
+            self.first_byte_timeout_s or self.timeout_s or upstream.first_byte_timeout_s,
+            self.idle_timeout_s or self.timeout_s or upstream.idle_timeout_s,
+        )
 
     def resolved_base_url(self) -> str | None:
         """The URL to call; ``None`` for a simulator endpoint that runs embedded."""
@@ -193,6 +208,8 @@ class Migration(_Model):
     """Default schedule for every workload."""
     gateway: Gateway = Gateway()
     """Gateway settings."""
+    upstream: UpstreamSettings = UpstreamSettings()
+    """How modelswap talks to the vendors: timeouts, answer limits, connections, retry budget."""
     simulator: Simulator = Simulator()
     """Simulator settings."""
     nightly: Nightly = Nightly()

@@ -46,7 +46,7 @@ class Gateway(_Model):
     shutdown_grace_s: int = Field(default=90, ge=0, le=3600)
     """On SIGTERM/SIGINT: seconds requests in flight may take to finish (new connections are refused
     meanwhile). Requests still running then are cut, answered with a 503 in the vendor's error shape
-    (an error event for streams) and recorded as ``shutdown``. Keep it above the endpoints' ``timeout_s``
+    (an error event for streams) and recorded as ``shutdown``. Keep it above the endpoints' ``first_byte_timeout_s``
     and below the orchestrator's kill deadline (Kubernetes ``terminationGracePeriodSeconds``)."""
     header_timeout_s: float = Field(default=10.0, gt=0, le=600)
     """Seconds a request line and headers may take to arrive, from their first byte; slower: 408 and close."""

@@ -64,10 +64,10 @@ def serve(
     for warning in require_safe_start(migration, host or migration.gateway.host, insecure=insecure):
         warn(warning)
     g = migration.gateway
-    slowest = max(e.timeout_s for e in migration.endpoints.values())
+    slowest = max(e.timeouts(migration.upstream)[1] for e in migration.endpoints.values())
     if g.shutdown_grace_s < slowest:
         log.warning(
-            "gateway.shutdown_grace_s (%d s) is shorter than the slowest endpoint's timeout_s (%g s): "
+            "gateway.shutdown_grace_s (%d s) is shorter than the slowest endpoint's first_byte_timeout_s (%g s): "
             "a graceful stop may cut requests that would have been answered",
             g.shutdown_grace_s,
             slowest,

@@ -15,7 +15,12 @@ from modelswap.providers.base import UpstreamError
 def test_openai_and_anthropic_shapes() -> None:
     error = ClientError(404, "no such model", param="model", code="model_not_found")
     assert orjson.loads(error.body("openai")) == {
-        "error": {"message": "no such model", "type": "not_found_error", "param": "model", "code": "model_not_found"}
+        "error": {
+            "message": "no such model",
+            "type": "invalid_request_error",  # OpenAI's own type for an unknown model
+            "param": "model",
+            "code": "model_not_found",
+        }
     }
     assert orjson.loads(error.body("anthropic")) == {
         "type": "error",

@@ -54,7 +54,7 @@ gateway:
 
 def test_the_default_grace_outlasts_the_default_upstream_timeout() -> None:
     migration = parse_migration(MINIMAL, "migration.yaml")
-    slowest = max(e.timeout_s for e in migration.endpoints.values())
+    slowest = max(e.timeouts(migration.upstream)[1] for e in migration.endpoints.values())
     assert migration.gateway.shutdown_grace_s > slowest, "a stop must not cut answers that are on their way"
 
 

@@ -81,7 +81,7 @@ def test_insufficient_quota_is_not_retried() -> None:
         }
     }
     err = error_from_response(429, {}, json.dumps(body).encode(), provider="old", now=NOW)
-    assert err.kind == "auth" and err.status == 429 and not err.retryable
+    assert err.kind == "quota" and err.status == 429 and not err.retryable
 
 
 def test_anthropic_error_shape_is_read() -> None:

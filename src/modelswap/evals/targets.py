@@ -16,9 +16,8 @@ from modelswap.evals.endpoint import EvalEndpoint
 from modelswap.evals.ratelimit import Limiter, RateLimit
 from modelswap.providers import build_upstream
 from modelswap.providers.base import Upstream
-from modelswap.providers.http import HttpPool
 from modelswap.providers.retry import RetryPolicy
-from modelswap.providers.wiring import SimUrls, wire_of
+from modelswap.providers.wiring import SimUrls, pool_of, timeouts_of, wire_of
 
 DEFAULT_CONCURRENCY = 16
 MAX_RETRY_WAIT_S = 120.0
@@ -97,7 +96,7 @@ async def migration_endpoints(
 
         sim = await start_sim(migration.simulator.sim_config())
         urls = SimUrls(sim.base_url, sim.anthropic_base_url)
-    pool = HttpPool(limit=max(2 * concurrency, 64))
+    pool = pool_of(migration, connections=max(2 * concurrency, 64))
     try:
         upstreams: dict[str, Upstream] = {}
         for name in wanted:
@@ -111,7 +110,7 @@ async def migration_endpoints(
                 endpoint.api_key() or "modelswap-sim",
                 pool,
                 dialect="openai",
-                timeout_s=endpoint.timeout_s,
+                timeout_s=timeouts_of(endpoint, migration),
                 max_retries=0,
             )
         retries = {n: migration.endpoints[n].max_retries for n in wanted}

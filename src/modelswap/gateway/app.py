@@ -93,6 +93,7 @@ class GatewayApp:
         """Awaited first when the gateway stops, e.g. until requests cut by the server have been recorded."""
         self.metrics.bind_gauges(lambda: recorder.depth, lambda: recorder.dropped)
         self.metrics.bind_recorder(recorder.health)
+        self.metrics.bind_retry_budgets(getattr(arms, "budgets", {}))
         self.max_depth = g.max_body_depth
         self._routes = self._route_table()
         self._mounts: list[tuple[str, bool, Endpoint]] = [("/admin", False, self.admin)]
@@ -176,7 +177,7 @@ class GatewayApp:
         try:
             await self._endpoint(scope["method"], path, routed)(scope, receive, send)
         except ClientError as exc:
-            await respond(send, exc.status, exc.body(dialect), exc.headers())
+            await respond(send, exc.status_for(dialect), exc.body(dialect), exc.headers())
         except ClientGone:
             return
         except Exception:

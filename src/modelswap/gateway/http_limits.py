@@ -54,8 +54,10 @@ def error_response(
     (Anthropic's for a ``/v1/messages`` path, else OpenAI's), ``connection: close``."""
     text_path = path.decode("latin-1") if isinstance(path, bytes) else path
     dialect: Dialect = "anthropic" if text_path.partition("?")[0].rstrip("/").endswith("/messages") else "openai"
-    body = ClientError(status, message, code=code).body(dialect)
+    error = ClientError(status, message, code=code)
+    body = error.body(dialect)
     head = status_line(status) + b"content-type: application/json\r\nconnection: close\r\n"
+    head += b"x-should-retry: " + dict(error.headers())[b"x-should-retry"] + b"\r\n"
     if retry_after_s is not None:
         head += b"retry-after: %d\r\n" % retry_after_s
     return head + b"content-length: %d\r\n\r\n" % len(body) + body

@@ -15,6 +15,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from modelswap.gateway.recorder_health import DROP_REASONS, RecorderHealth
+from modelswap.providers.retry_budget import RetryBudget
 from modelswap.rollout.routing import RoutingState
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -114,8 +115,42 @@ class GatewayMetrics:
         """Export the recorder's counters (written, reduced, dropped by reason, restarts) and health."""
         self.registry.register(_RecorderCollector(health))
 
+    def bind_retry_budgets(self, budgets: Mapping[str, RetryBudget]) -> None:
+        """Export each endpoint's retry budget: retries granted, refused, and available now."""
+        self.registry.register(_BudgetCollector(budgets))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _BudgetCollector(Collector):
+    """The endpoints' retry budgets, read when ``/metrics`` is scraped."""
+
+    def __init__(self, budgets: Mapping[str, RetryBudget]) -> None:
+        self._budgets = budgets
+
+    def collect(self) -> Iterator[Metric]:
+        spent = CounterMetricFamily(
+            "modelswap_retries_granted",
+            "Retries of a failed vendor call allowed by the endpoint's retry budget (the gateway's own, "
+            "and the app's told x-should-retry: true)",
+            labels=["endpoint"],
+        )
+        denied = CounterMetricFamily(
+            "modelswap_retries_denied",
+            "Retries refused because the endpoint's retry budget was spent (the app was told x-should-retry: false)",
+            labels=["endpoint"],
+        )
+        available = GaugeMetricFamily(
+            "modelswap_retry_budget_available", "Retries the endpoint's budget holds now", labels=["endpoint"]
+        )
+        for name, budget in self._budgets.items():
+            spent.add_metric([name], budget.spent)
+            denied.add_metric([name], budget.denied)
+            available.add_metric([name], budget.available)
+        yield spent
+        yield denied
+        yield available
 
 
 class _RecorderCollector(Collector):

@@ -24,7 +24,7 @@ from modelswap.catalog import Usage, cost
 from modelswap.config import Migration, Workload
 from modelswap.gateway.asgi import Receive, Send, respond
 from modelswap.gateway.client_watch import STREAM_WATCH_AFTER_S, ClientWatch
-from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, from_upstream, upstream_status
+from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, error_frame, from_upstream, upstream_status
 from modelswap.gateway.ids import new_id
 from modelswap.gateway.metrics import GatewayMetrics
 from modelswap.gateway.pseudonym import sticky_pseudonym
@@ -337,7 +337,7 @@ class Proxy:
             tail = DONE if call.dialect == "openai" else b""
         except UpstreamError as exc:
             out.status, out.error_kind, out.error = upstream_status(exc), exc.kind, error_text(exc, exc.message)
-            tail = error_event(exc.message, exc.kind, call.dialect) + (DONE if call.dialect == "openai" else b"")
+            tail = error_frame(exc, call.dialect) + (DONE if call.dialect == "openai" else b"")
         except OSError as exc:  # the client went away
             out.status, out.error_kind, out.error = 499, "client_closed", error_text(exc)
             tail = b""

@@ -13,8 +13,7 @@ from modelswap.config import Migration
 from modelswap.gateway.app import GatewayApp
 from modelswap.gateway.http_protocol import Limits
 from modelswap.gateway.recorder import Recorder
-from modelswap.providers.http import HttpPool
-from modelswap.providers.wiring import PooledArms, SimUrls, needs_embedded_sim
+from modelswap.providers.wiring import PooledArms, SimUrls, needs_embedded_sim, pool_of
 from modelswap.rollout.table import RoutingTable
 from modelswap.store import Store, open_store
 
@@ -93,7 +92,7 @@ def assemble_gateway(
         startup_nightly, shutdown_nightly = _nightly_hooks(migration, store)
         startup.append(startup_nightly)
         shutdown.append(shutdown_nightly)
-    arms = PooledArms(migration, HttpPool(), sim_urls)
+    arms = PooledArms(migration, pool_of(migration), sim_urls)
     mirror = {w.name: w.rollout.mirror_old_when_full for w in migration.workloads}
     routes = RoutingTable(store, [w.name for w in migration.workloads], mirror)
     g = migration.gateway

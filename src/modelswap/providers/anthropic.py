@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 
 from modelswap.providers.base import Dialect, Frames, Json
 from modelswap.providers.errors import protocol_error, stream_error
+from modelswap.providers.h1 import Timeouts
 from modelswap.providers.http import HttpPool, checked_frames, event_json, frame_events, read_json
 from modelswap.providers.registry import provider
 from modelswap.providers.sse import SSEEvent
@@ -31,7 +32,7 @@ class AnthropicUpstream:
         base_url: str,
         api_key: str,
         pool: HttpPool,
-        timeout_s: float = 60.0,
+        timeout_s: float | Timeouts = 60.0,
         anthropic_version: str = "2023-06-01",
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
@@ -64,9 +65,9 @@ class AnthropicUpstream:
             streaming=False,
             provider=self.name,
         ) as resp:
-            data = await read_json(resp, provider=self.name)
+            data = await read_json(resp, provider=self.name, wire=self.dialect)
         if data.get("type") == "error":
-            raise stream_error(data, provider=self.name)
+            raise stream_error(data, provider=self.name, wire=self.dialect)
         if not isinstance(data.get("content"), list):
             raise protocol_error(self.name, "response has no 'content' list", repr(data).encode())
         return data
@@ -84,7 +85,7 @@ class AnthropicUpstream:
             if not isinstance(etype, str):
                 raise protocol_error(self.name, "stream event has no type", event.data.encode())
             if etype == "error":
-                raise stream_error(data, provider=self.name)
+                raise stream_error(data, provider=self.name, wire=self.dialect)
             return data, etype == "message_stop"
 
         exchange = self._pool.post(
@@ -100,6 +101,7 @@ class AnthropicUpstream:
             provider=self.name,
             take=take,
             ended_anyway=lambda: False,
+            wire=self.dialect,
             unfinished="stream ended before message_stop",
         )
 

@@ -8,7 +8,9 @@ fallbacks are wrappers around an ``Upstream`` that are themselves ``Upstream``s.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from modelswap.providers.safe_text import safe_error_text
@@ -20,6 +22,7 @@ ErrorKind = Literal[
     "bad_request",  # 400/404/413/422: the request itself is wrong; never retried
     "auth",  # 401/403: key missing, wrong or not allowed
     "rate_limited",  # 429
+    "quota",  # 429 insufficient_quota / a spend limit: waiting does not cure it; never retried
     "overloaded",  # 503/529
     "server",  # other 5xx
     "timeout",  # no answer within the endpoint's timeout
@@ -30,11 +33,44 @@ ErrorKind = Literal[
 RETRYABLE: frozenset[str] = frozenset({"rate_limited", "overloaded", "server", "timeout", "connection"})
 
 
+@dataclass(frozen=True, slots=True)
+class VendorError:
+    """An error as the vendor itself answered it: the wire it spoke, its status and identity.
+
+    Kept so the gateway can hand an app the vendor's own ``type`` and ``code`` (its SDK picks
+    the exception class from them) or map them faithfully into the app's dialect. ``message``
+    is safe to show (``safe_error_text``); the identity strings are short and identifier-like.
+    """
+
+    wire: Dialect
+    status: int
+    """The HTTP status the vendor answered (for an error inside a stream: the one its type stands for)."""
+    type: str | None = None
+    """``error.type``: ``invalid_request_error``, ``overloaded_error``, ``requests``, ..."""
+    code: str | None = None
+    """OpenAI's ``error.code`` (``context_length_exceeded``, ``rate_limit_exceeded``...)."""
+    param: str | None = None
+    """OpenAI's ``error.param``: the request field at fault."""
+    detail_code: str | None = None
+    """Anthropic's ``error.details.error_code`` (``enforced_spend_limit_reached``...)."""
+    message: str = ""
+    should_retry: bool | None = None
+    """The vendor's own ``x-should-retry`` header, when it sent one."""
+    in_stream: bool = False
+    """Whether it came as an error event inside a stream (after HTTP 200) rather than as a status."""
+
+
 class UpstreamError(Exception):
     """A provider call failed; carries what a caller needs to report or retry it.
 
     ``message`` is always safe to show (``safe_error_text``: no URL, address, credential or
     key, one line, bounded), whoever built the error and whatever the vendor sent.
+    ``vendor`` is set when the vendor itself answered the error (not for timeouts, dropped
+    connections or malformed answers); ``unsent`` when the request never left modelswap
+    (the connection could not be opened), so retrying it cannot repeat any work.
+    ``client_may_retry`` is ``False`` when the retry owner (``Retrying``) already retried it or
+    its budget is spent; ``retry_grant`` is the budget a caller's retry of it must come out of
+    (``providers.retry.grant_client_retry`` decides, once, when the app is answered).
     """
 
     def __init__(
@@ -46,6 +82,8 @@ class UpstreamError(Exception):
         provider: str,
         retry_after: float | None = None,
         body: Json | None = None,
+        vendor: VendorError | None = None,
+        unsent: bool = False,
     ) -> None:
         message = safe_error_text(message)
         super().__init__(message)
@@ -55,11 +93,18 @@ class UpstreamError(Exception):
         self.provider = provider
         self.retry_after = retry_after
         self.body = body
+        self.vendor = vendor
+        self.unsent = unsent
+        self.client_may_retry: bool | None = None
+        self.retry_grant: Callable[[], bool] | None = None
 
     def hide(self, secrets: Iterable[str]) -> None:
-        """Also hide these exact values (the request's own key and URL) from the message."""
+        """Also hide these exact values (the request's own key and URL) from the messages."""
+        secrets = list(secrets)
         self.message = safe_error_text(self.message, secrets)
         self.args = (self.message,)
+        if self.vendor is not None:
+            self.vendor = dataclasses.replace(self.vendor, message=safe_error_text(self.vendor.message, secrets))
 
     @property
     def retryable(self) -> bool:

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 import modelswap.providers.anthropic
 import modelswap.providers.openai  # noqa: F401
 from modelswap.providers.base import Dialect, Upstream
+from modelswap.providers.h1 import Timeouts
 from modelswap.providers.http import HttpPool
 from modelswap.providers.registry import DIALECTS, native_class, wire_of_kind
 from modelswap.providers.retry import Retrying, RetryPolicy
+from modelswap.providers.retry_budget import RetryBudget
 from modelswap.providers.translating import AnthropicOverOpenAI, OpenAIOverAnthropic
 
 __all__ = ["ProviderKind", "build_upstream"]
@@ -27,16 +29,20 @@ def build_upstream(
     pool: HttpPool,
     *,
     dialect: Dialect,
-    timeout_s: float = 60.0,
+    timeout_s: float | Timeouts = 60.0,
     max_retries: int = 2,
     extra_headers: Mapping[str, str] | None = None,
     max_retry_after_s: float | None = None,
+    only_unsent: bool = False,
+    budget: RetryBudget | None = None,
 ) -> Upstream:
     """An upstream for ``model`` at ``base_url`` that speaks ``dialect`` to its caller.
 
     ``provider_kind`` is the wire format the server speaks (the simulator too); when it
     differs from ``dialect`` the native upstream is wrapped in a translator. Retries
-    wrap the outside, so a retried stream restarts translation from scratch.
+    wrap the outside, so a retried stream restarts translation from scratch. With ``budget``
+    the upstream is always wrapped (the budget also decides whether the caller may retry);
+    ``only_unsent`` limits its own retries to requests that never left (the serving path).
     """
     cls = native_class(provider_kind, name)
     if dialect not in DIALECTS:
@@ -45,6 +51,7 @@ def build_upstream(
     upstream: Upstream = native
     if dialect != wire_of_kind(provider_kind):
         upstream = OpenAIOverAnthropic(native) if dialect == "openai" else AnthropicOverOpenAI(native)
-    if max_retries > 0:
-        upstream = Retrying(upstream, RetryPolicy(max_retries=max_retries, max_retry_after_s=max_retry_after_s))
+    if max_retries > 0 or budget is not None:
+        policy = RetryPolicy(max_retries=max_retries, max_retry_after_s=max_retry_after_s, only_unsent=only_unsent)
+        upstream = Retrying(upstream, policy, budget=budget)
     return upstream

@@ -17,10 +17,10 @@ from typing import Any
 import orjson
 
 from modelswap.config import proxy_environment
-from modelswap.providers.base import Frames, Json, UpstreamError
+from modelswap.providers.base import Dialect, Frames, Json, UpstreamError
 from modelswap.providers.closing import aclosing_iter
 from modelswap.providers.errors import TRANSPORT_ERRORS, error_from_response, protocol_error, transport_error
-from modelswap.providers.h1 import H1Client, Limits, ProxyRules, Response
+from modelswap.providers.h1 import H1Client, Limits, ProxyRules, Response, Timeouts
 from modelswap.providers.h1.url import split_url
 from modelswap.providers.sse import EventTooLarge, SSEEvent, SSEFrames
 
@@ -95,7 +95,7 @@ class HttpPool:
         body: Any,
         headers: Mapping[str, str],
         *,
-        timeout_s: float,
+        timeout_s: float | Timeouts,
         streaming: bool,
         provider: str,
     ) -> _Exchange:
@@ -107,7 +107,8 @@ class HttpPool:
         shows the URL, the address or a credential header's value.
         """
         client = self.client()
-        return _Exchange(client, url, dumps(body), headers, timeout_s, streaming, provider, self.limits.max_event_bytes)
+        timeouts = Timeouts.of(timeout_s)
+        return _Exchange(client, url, dumps(body), headers, timeouts, streaming, provider, self.limits.max_event_bytes)
 
     async def aclose(self) -> None:
         """Close the idle connections; the pool can be used again afterwards."""
@@ -138,7 +139,7 @@ class _Exchange:
         url: str,
         body: bytes,
         headers: Mapping[str, str],
-        timeout_s: float,
+        timeout_s: Timeouts,
         streaming: bool,
         provider: str,
         max_event_bytes: int,
@@ -159,7 +160,9 @@ class _Exchange:
                 self._url, self._body, self._headers, timeout_s=self._timeout_s, streaming=self._streaming
             )
         except TRANSPORT_ERRORS as exc:
-            raise self._hidden(transport_error(exc, provider=self._provider, timeout_s=self._timeout_s)) from exc
+            raise self._hidden(
+                transport_error(exc, provider=self._provider, timeout_s=self._timeout_s.first_byte_s)
+            ) from exc
         return self._resp
 
     async def __aexit__(
@@ -168,7 +171,9 @@ class _Exchange:
         if self._resp is not None:
             self._resp.release()
         if isinstance(exc, TRANSPORT_ERRORS):  # a read inside the block failed on the network
-            raise self._hidden(transport_error(exc, provider=self._provider, timeout_s=self._timeout_s)) from exc
+            raise self._hidden(
+                transport_error(exc, provider=self._provider, timeout_s=self._timeout_s.first_byte_s)
+            ) from exc
         if isinstance(exc, UpstreamError):  # the vendor's own words may echo what it was sent
             self._hidden(exc)
 
@@ -184,15 +189,16 @@ class _Exchange:
         return exc
 
 
-async def _raise_for_status(resp: Response, provider: str) -> None:
+async def _raise_for_status(resp: Response, provider: str, wire: Dialect | None) -> None:
     if resp.status >= 400:
         raw = await resp.read()
-        raise error_from_response(resp.status, resp.headers, raw, provider=provider, now=time.time())
+        raise error_from_response(resp.status, resp.headers, raw, provider=provider, now=time.time(), wire=wire)
 
 
-async def read_json(resp: Response, *, provider: str) -> Json:
-    """The JSON object of a successful response; an error status or a non-JSON body raises."""
-    await _raise_for_status(resp, provider)
+async def read_json(resp: Response, *, provider: str, wire: Dialect | None = None) -> Json:
+    """The JSON object of a successful response; an error status or a non-JSON body raises
+    (with the vendor's own error identity when ``wire`` names the dialect it speaks)."""
+    await _raise_for_status(resp, provider, wire)
     raw = await resp.read()
     try:
         body = loads(raw)
@@ -204,8 +210,8 @@ async def read_json(resp: Response, *, provider: str) -> Json:
     return body
 
 
-async def _check_stream(resp: Response, provider: str) -> None:
-    await _raise_for_status(resp, provider)
+async def _check_stream(resp: Response, provider: str, wire: Dialect | None) -> None:
+    await _raise_for_status(resp, provider, wire)
     ctype = resp.headers.get("Content-Type", "")
     if not ctype.startswith("text/event-stream"):
         raw = await resp.read()
@@ -215,12 +221,12 @@ async def _check_stream(resp: Response, provider: str) -> None:
 
 
 async def read_frames(
-    resp: Response, *, provider: str, max_event_bytes: int = Limits().max_event_bytes
+    resp: Response, *, provider: str, max_event_bytes: int = Limits().max_event_bytes, wire: Dialect | None = None
 ) -> AsyncIterator[list[tuple[bytes | None, SSEEvent]]]:
     """The server-sent events of a successful streaming response, in batches of ``(raw frame or None,
     event)`` per chunk read (``SSEFrames``); an error status, or an event past ``max_event_bytes``,
     raises."""
-    await _check_stream(resp, provider)
+    await _check_stream(resp, provider, wire)
     frames = SSEFrames(max_event_bytes)
     try:
         async for chunk in resp.iter_any():
@@ -251,7 +257,13 @@ raises ``UpstreamError`` for an error event or a malformed one."""
 
 
 async def checked_frames(
-    exchange: _Exchange, *, provider: str, take: EventTake, ended_anyway: Callable[[], bool], unfinished: str
+    exchange: _Exchange,
+    *,
+    provider: str,
+    take: EventTake,
+    ended_anyway: Callable[[], bool],
+    unfinished: str,
+    wire: Dialect | None = None,
 ) -> AsyncIterator[Frames]:
     """A stream's events as judged by ``take``, with their raw frames, batched per chunk read.
 
@@ -262,7 +274,7 @@ async def checked_frames(
     ended = False
     async with exchange as resp:
         resp.progress_by_events()
-        async for batch in read_frames(resp, provider=provider, max_event_bytes=exchange.max_event_bytes):
+        async for batch in read_frames(resp, provider=provider, max_event_bytes=exchange.max_event_bytes, wire=wire):
             if ended:
                 continue
             out: Frames = []

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 
 from modelswap.providers.base import Dialect, Frames, Json
 from modelswap.providers.errors import protocol_error, stream_error
+from modelswap.providers.h1 import Timeouts
 from modelswap.providers.http import HttpPool, checked_frames, event_json, frame_events, read_json
 from modelswap.providers.registry import provider
 from modelswap.providers.sse import SSEEvent
@@ -31,7 +32,7 @@ class OpenAIUpstream:
         base_url: str,
         api_key: str,
         pool: HttpPool,
-        timeout_s: float = 60.0,
+        timeout_s: float | Timeouts = 60.0,
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
@@ -64,10 +65,12 @@ class OpenAIUpstream:
             streaming=False,
             provider=self.name,
         ) as resp:
-            data = await read_json(resp, provider=self.name)
+            data = await read_json(resp, provider=self.name, wire=self.dialect)
         if not isinstance(data.get("choices"), list):
             if "error" in data:
-                raise stream_error(data, provider=self.name)  # some servers send errors with HTTP 200
+                raise stream_error(
+                    data, provider=self.name, wire=self.dialect
+                )  # some servers send errors with HTTP 200
             raise protocol_error(self.name, "response has no 'choices' list", repr(data).encode())
         return data
 
@@ -85,7 +88,7 @@ class OpenAIUpstream:
                 return None, True
             chunk = event_json(event, provider=self.name)
             if "error" in chunk and "choices" not in chunk:
-                raise stream_error(chunk, provider=self.name)
+                raise stream_error(chunk, provider=self.name, wire=self.dialect)
             if not finished:
                 choices = chunk.get("choices") or ()
                 finished = any(isinstance(c, dict) and c.get("finish_reason") for c in choices)
@@ -104,6 +107,7 @@ class OpenAIUpstream:
             provider=self.name,
             take=take,
             ended_anyway=lambda: finished,
+            wire=self.dialect,
             unfinished="stream ended before [DONE] and before any finish_reason",
         )
 

@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar, cast
 
 from modelswap.catalog.providers import ProviderKindSpec, kind_names, register_kind
 from modelswap.providers.base import Dialect, Upstream
+from modelswap.providers.h1 import Timeouts
 from modelswap.providers.http import HttpPool
 
 __all__ = ["DIALECTS", "NativeUpstream", "native_class", "provider", "registered", "wire_of_kind"]
@@ -37,7 +38,7 @@ class NativeUpstream(Protocol):
         base_url: str,
         api_key: str,
         pool: HttpPool,
-        timeout_s: float = 60.0,
+        timeout_s: float | Timeouts = 60.0,
         *,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Upstream: ...

@@ -15,7 +15,9 @@ from modelswap.config import Endpoint, Migration
 from modelswap.providers import build_upstream
 from modelswap.providers.base import Dialect, Upstream
 from modelswap.providers.factory import ProviderKind
+from modelswap.providers.h1 import Limits, Timeouts
 from modelswap.providers.http import HttpPool
+from modelswap.providers.retry_budget import BudgetSpec, RetryBudget
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,25 @@ def price_overrides(migration: Migration) -> dict[str, CatalogPrice]:
 DIALECTS: tuple[Dialect, ...] = ("openai", "anthropic")
 
 
+def timeouts_of(endpoint: Endpoint, migration: Migration) -> Timeouts:
+    """The endpoint's connect, first-byte and idle timeouts (its own, else the ``upstream:`` section's)."""
+    connect, first_byte, idle = endpoint.timeouts(migration.upstream)
+    return Timeouts(connect_s=connect, first_byte_s=first_byte, idle_s=idle)
+
+
+def pool_of(migration: Migration, connections: int | None = None) -> HttpPool:
+    """The shared HTTP pool with the ``upstream:`` section's answer limits and keep-alive, and
+    ``connections`` (default: the section's ``max_connections``) open at most."""
+    u = migration.upstream
+    limits = Limits(max_head_bytes=u.max_head_bytes, max_body_bytes=u.max_body_bytes, max_event_bytes=u.max_event_bytes)
+    return HttpPool(limit=connections or u.max_connections, keepalive_s=u.keepalive_s, limits=limits)
+
+
+def budget_spec(migration: Migration) -> BudgetSpec:
+    b = migration.upstream.retry_budget
+    return BudgetSpec(ratio=b.ratio, min_per_s=b.min_per_s, burst=float(b.burst))
+
+
 class Arms(Protocol):
     """Each endpoint's upstream in the dialect asked for: what the gateway needs of the wiring
     (``PooledArms`` in service; tests pass fakes)."""
@@ -76,12 +97,18 @@ class Arms(Protocol):
 
 
 class PooledArms:
-    """Every endpoint's upstream in both dialects, sharing one HTTP pool."""
+    """Every endpoint's upstream in both dialects, sharing one HTTP pool: the serving path.
+
+    The app's own SDK owns retries of what a vendor answered (told by ``x-should-retry``), so
+    these upstreams retry only connections that never carried the request, and each endpoint's
+    ``RetryBudget`` (shared by its two dialects) bounds every retry to it, the app's included."""
 
     def __init__(self, migration: Migration, pool: HttpPool, sim: SimUrls | None = None) -> None:
         self.pool = pool
         self._upstreams: dict[tuple[str, Dialect], Upstream] = {}
         self.endpoints: Mapping[str, Endpoint] = migration.endpoints
+        spec = budget_spec(migration)
+        self.budgets = {name: RetryBudget(spec) for name in migration.endpoints}
         for name, endpoint in migration.endpoints.items():
             kind, url = wire_of(endpoint, sim)
             for dialect in DIALECTS:
@@ -93,9 +120,10 @@ class PooledArms:
                     endpoint.api_key() or "modelswap-sim",
                     pool,
                     dialect=dialect,
-                    timeout_s=endpoint.timeout_s,
+                    timeout_s=timeouts_of(endpoint, migration),
                     max_retries=endpoint.max_retries,
-                    max_retry_after_s=endpoint.max_retry_wait_s,
+                    only_unsent=True,
+                    budget=self.budgets[name],
                 )
 
     def get(self, name: str, dialect: Dialect) -> Upstream:

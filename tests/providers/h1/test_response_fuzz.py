@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from modelswap.providers.base import UpstreamError
 from modelswap.providers.errors import TRANSPORT_ERRORS, transport_error
-from modelswap.providers.h1 import H1Client, Limits, Response
+from modelswap.providers.h1 import H1Client, Limits, Response, Timeouts
 from modelswap.providers.h1.connection import Connection
 from modelswap.providers.http import HttpPool, read_frames
 
@@ -108,7 +108,7 @@ async def outcome(wire: list[bytes], streaming: bool) -> object:
     conn.connection_made(_Wire())
     resp = conn.resp = Response(conn, SMALL.max_body_bytes, streaming=streaming)
     conn.uses = 1
-    conn.arm_timer(30.0, streaming)
+    conn.arm_timer(Timeouts.of(30.0), streaming)
     for piece in wire:
         if conn.closed:
             break

@@ -5,7 +5,8 @@ client carries layers a model API call never uses (cookie jars, redirects, traci
 signals, per-request timer contexts, stream readers); on loopback they cost more CPU than
 the rest of the proxy hop. This client does exactly what the providers need: ``POST`` a
 body, read the status and headers, then the whole body or its chunks as they arrive, over
-pooled keep-alive connections (TLS for ``https``), with a deadline or a read-silence limit.
+pooled keep-alive connections (TLS for ``https``), with separate connect, first-byte and
+read-silence limits (``Timeouts``).
 
 Errors are Python's own (``ConnectionError``/``TimeoutError`` subclasses below) plus
 ``BadResponse`` for bytes that are not HTTP/1.1 and ``TooLarge`` for an answer past its
@@ -29,6 +30,7 @@ from modelswap.providers.h1.errors import (
 from modelswap.providers.h1.limits import Limits
 from modelswap.providers.h1.proxy import OutboundProxy, ProxyRules
 from modelswap.providers.h1.response import Headers, Response
+from modelswap.providers.h1.timeouts import Timeouts
 
 __all__ = [
     "BadResponse",
@@ -42,5 +44,6 @@ __all__ = [
     "ProxyRules",
     "ReadTimeout",
     "Response",
+    "Timeouts",
     "TooLarge",
 ]

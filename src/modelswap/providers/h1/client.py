@@ -12,11 +12,11 @@ from modelswap.providers.h1.errors import ConnectFailed, ConnectTimeout, os_reas
 from modelswap.providers.h1.limits import Limits
 from modelswap.providers.h1.proxy import OutboundProxy, ProxyRules
 from modelswap.providers.h1.response import Response
+from modelswap.providers.h1.timeouts import Timeouts
 from modelswap.providers.h1.url import Origin, split_url
 
 __all__ = ["H1Client", "OriginPool"]
 
-_CONNECT_TIMEOUT_S = 10.0
 _OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 
 
@@ -179,7 +179,6 @@ class H1Client:
         self.limits = limits or Limits()
         self.proxies = proxies or ProxyRules()
         self.keepalive_s = keepalive_s
-        self.connect_timeout_s = _CONNECT_TIMEOUT_S
         self._user_agent = user_agent
         self._origins: dict[Origin, OriginPool] = {}
         self._open = 0
@@ -268,15 +267,18 @@ class H1Client:
         body: bytes,
         headers: Mapping[str, str],
         *,
-        timeout_s: float,
+        timeout_s: float | Timeouts,
         streaming: bool,
         content_type: str = "application/json",
     ) -> Response:
         """Send ``POST url`` and return once the status and headers are in.
 
-        ``timeout_s`` bounds the whole answer, or for ``streaming`` each silence between
-        chunks. The caller must ``release()`` the response (``HttpPool`` does).
+        ``timeout_s`` (``Timeouts``, or one number for all three) bounds connecting, the wait for
+        the answer's head and, for ``streaming``, each silence after it; a non-streamed answer
+        must be complete within the first-byte limit. The caller must ``release()`` the response
+        (``HttpPool`` does).
         """
+        timeouts = Timeouts.of(timeout_s)
         key, target, host = split_url(url)
         pool = self._origin(key)
         if pool.forward is None:
@@ -285,12 +287,12 @@ class H1Client:
             absolute = f"http://{host}{target}"
             auth = {"Proxy-Authorization": pool.forward.authorization} if pool.forward.authorization else {}
             head = self._head(absolute, host, {**headers, **auth}, len(body), streaming, content_type)
-        conn = await pool.acquire(min(self.connect_timeout_s, timeout_s))
+        conn = await pool.acquire(timeouts.connect_s)
         resp = conn.resp = Response(conn, self.limits.max_body_bytes, streaming=streaming)
         conn.uses += 1
         conn.keep_alive = False
         try:
-            conn.arm_timer(timeout_s, streaming)
+            conn.arm_timer(timeouts, streaming)
             assert conn.transport is not None
             if len(body) < 65536:
                 conn.transport.write(head + body)

@@ -11,6 +11,7 @@ import httptools
 from modelswap.providers.h1.errors import BadResponse, Disconnected, ReadTimeout, TooLarge
 from modelswap.providers.h1.limits import size_text
 from modelswap.providers.h1.response import Response
+from modelswap.providers.h1.timeouts import Timeouts
 
 __all__ = ["Connection", "ConnectionHome"]
 
@@ -57,7 +58,7 @@ class Connection(asyncio.Protocol):
         self.flow = False  # pause reading when a stream's reader falls behind
         self.streaming = False
         self.progress_on_body = False  # a stream's silence clock restarts on body bytes (else: on events)
-        self.timeout_s = 0.0
+        self.timeouts = Timeouts()
         self.last_read = 0.0
         self.timer: asyncio.TimerHandle | None = None
         self.max_head = pool.max_head_bytes
@@ -142,6 +143,10 @@ class Connection(asyncio.Protocol):
                 self.close()
                 return
             self.keep_alive = self.parser.should_keep_alive()
+            if self.streaming:  # the head is in: from now on only silences count, each up to idle_s
+                self._cancel_timer()
+                self.last_read = self.loop.time()
+                self.timer = self.loop.call_later(self.timeouts.idle_s, self._on_timeout)
             resp._on_headers(status)
 
     def on_body(self, body: bytes) -> None:
@@ -181,12 +186,13 @@ class Connection(asyncio.Protocol):
             if not self.closed:
                 self.transport.resume_reading()
 
-    def arm_timer(self, timeout_s: float, streaming: bool) -> None:
-        self.timeout_s = timeout_s
+    def arm_timer(self, timeouts: Timeouts, streaming: bool) -> None:
+        """Start the first-byte clock (for a non-streamed answer: the whole answer's)."""
+        self.timeouts = timeouts
         self.streaming = self.flow = self.progress_on_body = streaming
         self.head_bytes = self.gap = 0
         self.last_read = self.loop.time()
-        self.timer = self.loop.call_later(timeout_s, self._on_timeout)
+        self.timer = self.loop.call_later(timeouts.first_byte_s, self._on_timeout)
 
     def _cancel_timer(self) -> None:
         if self.timer is not None:
@@ -201,15 +207,18 @@ class Connection(asyncio.Protocol):
         if self.streaming and resp.status:
             # A stream only times out on silence; a paused stream, or one with unread chunks, is
             # waiting for its reader (which is what judges progress).
+            idle = self.timeouts.idle_s
             silent = self.loop.time() - self.last_read
             waiting = self.paused or (self.flow and bool(resp._chunks))
-            if waiting or silent < self.timeout_s:
-                self.timer = self.loop.call_later(self.timeout_s - (0 if waiting else silent), self._on_timeout)
+            if waiting or silent < idle:
+                self.timer = self.loop.call_later(idle - (0 if waiting else silent), self._on_timeout)
                 return
             what = "data" if self.progress_on_body else "stream event (comments and pings do not count)"
-            resp._fail(ReadTimeout(f"no {what} for {self.timeout_s:g}s"))
+            resp._fail(ReadTimeout(f"no {what} for {idle:g}s"))
+        elif resp.status:
+            resp._fail(ReadTimeout(f"no complete answer within {self.timeouts.first_byte_s:g}s"))
         else:
-            resp._fail(ReadTimeout(f"no complete answer within {self.timeout_s:g}s"))
+            resp._fail(ReadTimeout(f"no answer within {self.timeouts.first_byte_s:g}s (first-byte timeout)"))
         self.close()
 
     def close(self) -> None:
