@@ -71,7 +71,7 @@ class GatewayApp:
         g = migration.gateway
         self.migration = migration
         self.metrics = GatewayMetrics()
-        self.shadow = ShadowRunner(g.shadow_concurrency, g.shadow_queue)
+        self.shadow = ShadowRunner(g.shadow_concurrency, g.shadow_queue, on_drop=self.metrics.shadow_dropped.inc)
         self.recorder = recorder
         self.routes = routes
         self.arms = arms
