@@ -41,6 +41,11 @@ class Gateway(_Model):
     """Shadow calls in flight at once; more are queued."""
     shadow_queue: int = Field(default=1000, ge=0)
     """Shadow copies waiting; beyond this they are dropped and counted."""
+    unknown_models: Literal["passthrough", "reject"] = "passthrough"
+    """A request for a model that is not under migration (``gpt-4o-mini`` beside a migrated ``gpt-4o``):
+    ``passthrough`` sends it unchanged to the old endpoint's vendor (recorded on the arm ``passthrough``);
+    ``reject`` answers 404 ``model_not_found``. Dated snapshots and aliases of a migrated model
+    (``gpt-4o-2024-08-06``) route like the model either way."""
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     """Largest accepted request body."""
     shutdown_grace_s: int = Field(default=90, ge=0, le=3600)

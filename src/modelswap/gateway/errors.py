@@ -49,6 +49,8 @@ class ClientError(Exception):
     param: str | None = None
     code: str | None = None
     retry_after: float | None = None
+    request_id: str | None = None
+    """The id the request was recorded under (``None``: not recorded yet); sent in the SDKs' request-id headers."""
 
     def __post_init__(self) -> None:
         super().__init__(self.message)

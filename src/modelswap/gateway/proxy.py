@@ -27,6 +27,7 @@ from modelswap.gateway.client_watch import STREAM_WATCH_AFTER_S, ClientWatch
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, from_upstream, upstream_status
 from modelswap.gateway.ids import new_id
 from modelswap.gateway.metrics import GatewayMetrics
+from modelswap.gateway.model_names import ModelNames
 from modelswap.gateway.pseudonym import sticky_pseudonym
 from modelswap.gateway.records import error_text, log_failure, rejection_row
 from modelswap.gateway.shadow import ShadowRunner
@@ -34,6 +35,7 @@ from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_e
 from modelswap.gateway.validate import check_body
 from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamError
 from modelswap.providers.fallback import Fallback
+from modelswap.providers.forwarding import Exchange, begin
 from modelswap.providers.frames import aclose_quietly, frames_of
 from modelswap.providers.shadowed import Shadowed, ShadowResult
 from modelswap.providers.wiring import Arms, price_overrides
@@ -69,6 +71,8 @@ class Call:
     """The arm routing chose to serve."""
     attempt_started: float
     """When the current upstream attempt began (the fallback's, once it falls back)."""
+    exchange: Exchange
+    """The app's headers forwarded to the vendor, and the vendor's passed back."""
     recorded: bool = False
     """Whether the record under ``id`` has been handed to the sink."""
     fell_back: bool = False
@@ -121,7 +125,7 @@ class Proxy:
         self.replica_id = replica_id
         self.matcher = WorkloadMatcher(migration.workloads, migration.gateway.default_workload)
         self.workloads = {w.name: w for w in migration.workloads}
-        self.models = frozenset({*migration.endpoints, *(e.model for e in migration.endpoints.values())})
+        self.models = ModelNames(migration.endpoints, (e.model for e in migration.endpoints.values()))
         self.overrides = price_overrides(migration)
         self._unpriced: set[str] = set()
         self.keep_bodies = migration.gateway.record_bodies != "none"
@@ -139,6 +143,8 @@ class Proxy:
         key_name: str | None,
         send: Send,
         receive: Receive | None = None,
+        *,
+        request_id: str | None = None,
     ) -> None:
         """Validate and match, choose the arm, call it, answer; the record and the shadow copy are
         handed off without waiting.
@@ -152,13 +158,13 @@ class Proxy:
             if name is None:
                 raise ClientError(400, self.matcher.explain_no_match(path=path, key_name=key_name), code="no_workload")
         except ClientError as exc:
-            self.reject(exc, dialect, path, headers, key_name, body, started)
+            self.reject(exc, dialect, path, headers, key_name, body, started, request_id=request_id)
             raise
         workload = self.workloads[name]
         sticky = sticky_key_of(workload.sticky_key, headers, body)
         decision = choose_arm(self.routes.get(name), sticky, name, random.random())
         call = Call(
-            id=new_id(),
+            id=request_id or new_id(),
             workload=workload,
             dialect=dialect,
             body=body,
@@ -168,6 +174,7 @@ class Proxy:
             ts=datetime.now(UTC),
             arm=decision.serve,
             attempt_started=started,
+            exchange=begin(headers),
         )
         try:
             upstream = self._upstream(call, decision.shadow)
@@ -201,14 +208,18 @@ class Proxy:
         key_name: str | None,
         body: Json | None,
         started: float,
+        *,
+        request_id: str | None = None,
     ) -> None:
-        """Record and log a request refused before any model was called (the caller answers it)."""
+        """Record and log a request refused before any model was called (the caller answers it,
+        with ``exc.request_id``, the record's id)."""
         try:
             workload = self.matcher.match(path=path, headers=headers, body=body or {}, key_name=key_name) or ""
         except Exception:  # the body is the problem: rules that read it cannot be trusted on it
             workload = ""
+        exc.request_id = request_id or new_id()
         row = rejection_row(
-            request_id=new_id(),
+            request_id=exc.request_id,
             ts=datetime.now(UTC),
             workload=workload,
             status=exc.status,
@@ -260,8 +271,7 @@ class Proxy:
         out.prompt_tokens, out.completion_tokens, out.cached_tokens = usage_of(answer, call.dialect)
         self._finish(call, call.served, out, fallback=call.fell_back)
         body = orjson.dumps(answer)
-        headers = [(b"x-request-id", call.id.encode()), (b"x-modelswap-arm", call.served.encode())]
-        await respond(send, 200, body, _json_headers(headers))
+        await respond(send, 200, body, _json_headers(self._answer_headers(call)))
 
     # -- streaming ---------------------------------------------------------------------------
 
@@ -283,8 +293,7 @@ class Proxy:
         headers = [
             (b"content-type", b"text/event-stream; charset=utf-8"),
             (b"cache-control", b"no-cache"),
-            (b"x-request-id", call.id.encode()),
-            (b"x-modelswap-arm", call.served.encode()),
+            *self._answer_headers(call),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         out, tail = await self._relay(call, events, first, send, strip_usage, receive)
@@ -371,7 +380,9 @@ class Proxy:
         arm = call.served
         latency_s = time.perf_counter() - call.attempt_started
         self._finish(call, arm, self._error_outcome(exc, latency_s), fallback=call.fell_back)
-        return from_upstream(exc, arm, self.arms.get(arm, call.dialect).model)
+        error = from_upstream(exc, arm, self.arms.get(arm, call.dialect).model)
+        error.request_id = call.id
+        return error
 
     def _record_pair(self, call: Call, arm: str, result: ShadowResult) -> None:
         """Count and record how a shadow copy went (called from the shadow job)."""
@@ -402,6 +413,15 @@ class Proxy:
         )
 
     # -- bookkeeping ---------------------------------------------------------------------------
+
+    def _answer_headers(self, call: Call) -> list[tuple[bytes, bytes]]:
+        """modelswap's request id where each SDK reads it, the arm that answered, and the vendor's
+        informative headers when it speaks the app's dialect (a translated answer's would mislead)."""
+        rid = call.id.encode()
+        out = [(b"x-request-id", rid), (b"request-id", rid), (b"x-modelswap-arm", call.served.encode())]
+        if call.exchange.received and self.arms.vendors[call.served].wire == call.dialect:
+            out += call.exchange.received
+        return out
 
     @staticmethod
     def _error_outcome(exc: UpstreamError, latency_s: float) -> Outcome:

@@ -20,6 +20,7 @@ from modelswap.config import proxy_environment
 from modelswap.providers.base import Frames, Json, UpstreamError
 from modelswap.providers.closing import aclosing_iter
 from modelswap.providers.errors import TRANSPORT_ERRORS, error_from_response, protocol_error, transport_error
+from modelswap.providers.forwarding import note_answer
 from modelswap.providers.h1 import H1Client, Limits, ProxyRules, Response
 from modelswap.providers.h1.url import split_url
 from modelswap.providers.sse import EventTooLarge, SSEEvent, SSEFrames
@@ -160,6 +161,7 @@ class _Exchange:
             )
         except TRANSPORT_ERRORS as exc:
             raise self._hidden(transport_error(exc, provider=self._provider, timeout_s=self._timeout_s)) from exc
+        note_answer(self._resp.headers.items())
         return self._resp
 
     async def __aexit__(

@@ -15,6 +15,8 @@ from modelswap.providers import build_upstream
 from modelswap.providers.base import Dialect, Upstream
 from modelswap.providers.factory import ProviderKind
 from modelswap.providers.http import HttpPool
+from modelswap.providers.passthrough import Vendor
+from modelswap.providers.registry import wire_of_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +70,19 @@ class Arms:
         self.pool = pool
         self._upstreams: dict[tuple[str, Dialect], Upstream] = {}
         self.endpoints: Mapping[str, Endpoint] = migration.endpoints
+        self.vendors: dict[str, Vendor] = {}
+        """Each endpoint's vendor, for requests passed through unchanged."""
         for name, endpoint in migration.endpoints.items():
             kind, url = wire_of(endpoint, sim)
+            key = endpoint.api_key() or "modelswap-sim"
+            self.vendors[name] = Vendor(name, wire_of_kind(kind) or "openai", url, key, endpoint.timeout_s)
             for dialect in DIALECTS:
                 self._upstreams[(name, dialect)] = build_upstream(
                     kind,
                     name,
                     endpoint.model,
                     url,
-                    endpoint.api_key() or "modelswap-sim",
+                    key,
                     pool,
                     dialect=dialect,
                     timeout_s=endpoint.timeout_s,
