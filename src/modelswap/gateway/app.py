@@ -82,7 +82,7 @@ class GatewayApp:
         self.routes = routes
         self.arms = arms
         self.proxy = Proxy(migration, arms, routes, recorder, self.shadow, self.metrics, replica_id)
-        self.relay = Relay(arms.vendors, recorder.add_request, self.metrics, replica_id, g.max_body_bytes)
+        self.relay = Relay(arms.vendors, recorder.add_request, self.metrics, replica_id, g.max_passthrough_body_bytes)
         self.passthrough_unknown_models = g.unknown_models == "passthrough"
         self.keyring = KeyRing([*g.keys, *migration.env_gateway_keys()])
         token = admin_token if admin_token is not None else migration.admin_token()
@@ -297,6 +297,7 @@ class GatewayApp:
                 model=model,
             )
             return
+        del raw  # the parsed body is what is used from here: do not hold a large one twice
         await self.proxy.handle(body, dialect, path, headers, identity, send, receive, request_id=request_id)
 
     def _workload_of(self, path: str, headers: dict[str, str], identity: str | None) -> str:

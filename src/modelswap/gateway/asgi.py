@@ -23,11 +23,11 @@ def header_map(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
 
 
-def body_too_large(limit: int) -> ClientError:
-    """The 413 for a body past ``gateway.max_body_bytes``."""
+def body_too_large(limit: int, setting: str = "gateway.max_body_bytes") -> ClientError:
+    """The 413 for a body past ``limit`` (the value of ``setting``)."""
     return ClientError(
         413,
-        f"the request body is larger than the gateway's limit of {limit} bytes (gateway.max_body_bytes)",
+        f"the request body is larger than the gateway's limit of {limit} bytes ({setting})",
         code="request_too_large",
     )
 

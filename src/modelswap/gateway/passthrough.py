@@ -31,6 +31,7 @@ PASSTHROUGH_ARM = "passthrough"
 _VENDOR_IDS = frozenset({"x-request-id", "request-id"})
 _DROPPED = _VENDOR_IDS | {"set-cookie"}
 UPSTREAM_ID = UPSTREAM_REQUEST_ID.encode()
+_SETTING = "gateway.max_passthrough_body_bytes"
 
 
 def dialect_of(path: str, headers: Mapping[str, str]) -> Dialect:
@@ -99,7 +100,7 @@ class Relay:
         vendor = self.vendor_for(dialect)
         declared = headers.get("content-length")
         if declared and declared.isascii() and declared.isdecimal() and int(declared) > self.limit:
-            raise body_too_large(self.limit)
+            raise body_too_large(self.limit, _SETTING)
         reading = _BodyReader(receive, self.limit) if body is None and _has_body(scope, headers) else None
         payload = body if reading is None else reading.chunks()
         status, error_kind, error = 0, None, None
@@ -189,7 +190,7 @@ class _BodyReader:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self._limit:
-                self.refusal = body_too_large(self._limit)
+                self.refusal = body_too_large(self._limit, _SETTING)
                 raise self.refusal
             if chunk:
                 yield chunk

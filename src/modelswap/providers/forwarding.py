@@ -27,7 +27,9 @@ __all__ = [
     "Exchange",
     "answer_headers",
     "begin",
+    "for_a_copy",
     "forwarded_request_headers",
+    "large_request",
     "note_answer",
     "outgoing",
 ]
@@ -67,12 +69,23 @@ def answer_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, byte
     return out
 
 
+LARGE_BODY_BYTES = 1 << 20
+"""An app body above this (an inline image or PDF) is encoded for the vendor with the standard
+library: orjson's encoder peaks near nine times a long string's size (bench/large_body.py)."""
+
+
 @dataclass(slots=True)
 class Exchange:
     """One chat request's headers: the app's, and the last vendor answer's pass-through ones."""
 
     sent: Mapping[str, str]
     received: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+    @property
+    def large(self) -> bool:
+        """Whether the app's body was declared larger than ``LARGE_BODY_BYTES``."""
+        size = self.sent.get("content-length", "")
+        return size.isascii() and size.isdecimal() and int(size) > LARGE_BODY_BYTES
 
 
 _CURRENT: ContextVar[Exchange | None] = ContextVar("modelswap_exchange", default=None)
@@ -97,6 +110,20 @@ def outgoing(headers: Mapping[str, str], wire: Dialect) -> Mapping[str, str]:
     merged = {k: v for k, v in headers.items() if k.lower() not in extra}
     merged.update(extra)
     return merged
+
+
+def large_request() -> bool:
+    """Whether the current request's body is large (see ``LARGE_BODY_BYTES``)."""
+    exchange = _CURRENT.get()
+    return exchange is not None and exchange.large
+
+
+def for_a_copy() -> dict[str, str]:
+    """What a shadow copy of the current request carries: its size, none of the app's headers (an
+    ``Idempotency-Key`` sent twice would get the vendor's cached first answer)."""
+    exchange = _CURRENT.get()
+    size = exchange.sent.get("content-length") if exchange is not None else None
+    return {"content-length": size} if size else {}
 
 
 def note_answer(headers: Iterable[tuple[str, str]]) -> None:

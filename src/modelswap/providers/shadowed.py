@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from modelswap.providers.base import Frames, Json, Upstream, UpstreamError, Wrapper
+from modelswap.providers.forwarding import begin, for_a_copy
 from modelswap.providers.frames import frames_of
 
 __all__ = ["ShadowJob", "ShadowResult", "Shadowed", "Submit"]
@@ -47,9 +48,10 @@ class Shadowed(Wrapper):
 
     def _mirror(self, body: Json) -> None:
         copy = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
-        shadow, report = self.shadow, self._on_result
+        shadow, report, carried = self.shadow, self._on_result, for_a_copy()
 
         async def job() -> None:
+            begin(carried)
             started = time.perf_counter()
             try:
                 answer = await shadow.complete(copy)
