@@ -3,6 +3,7 @@ reason, counted in /metrics, and answered with the record's id."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import anthropic
@@ -60,3 +61,26 @@ async def test_refusals_are_recorded_and_counted(start_gateway: StartGateway, tm
     assert sample(metrics, "modelswap_requests_rejected_total", status="413") == 1
     assert sample(metrics, "modelswap_requests_rejected_total", status="404") == 1
     assert not sim.engine.counts, "no model was called"
+
+
+async def test_a_blocked_client_is_counted_but_cannot_fill_the_store(
+    start_gateway: StartGateway, tmp_path: Path, sim: RunningSim
+) -> None:
+    migration = migration_of(
+        tmp_path,
+        openai_endpoint(sim, OLD),
+        openai_endpoint(sim, NEW),
+        gateway={"keys": [{"name": "app", "sha256": hash_key(KEY)}], "auth_failure_burst": 2},
+    )
+    gw = await start_gateway(migration)  # over TCP: the throttle counts per client address
+    statuses = []
+    for _ in range(12):
+        r = await gw.client.post("/v1/chat/completions", json={"model": OLD, "messages": QUESTION})
+        statuses.append(r.status_code)
+    failures = statuses.count(401)
+    assert failures <= 3 and statuses == [401] * failures + [429] * (12 - failures)
+    await gw.settle(requests=failures)
+    await asyncio.sleep(0.1)
+    assert [r.status for r in gw.requests()] == [401] * failures, "only the failures before the block are written"
+    metrics = await gw.metrics()
+    assert sample(metrics, "modelswap_requests_rejected_total", status="429") == 12 - failures

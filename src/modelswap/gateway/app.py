@@ -32,7 +32,7 @@ from modelswap.gateway.passthrough import Relay, dialect_of, request_id_headers
 from modelswap.gateway.proxy import Proxy
 from modelswap.gateway.recorder import Recorder
 from modelswap.gateway.shadow import ShadowRunner
-from modelswap.gateway.throttle import AuthGuard, AuthThrottle, TrustedProxies
+from modelswap.gateway.throttle import THROTTLED, AuthGuard, AuthThrottle, TrustedProxies
 from modelswap.gateway.validate import parse_body
 from modelswap.providers.base import Dialect
 from modelswap.providers.wiring import Arms
@@ -187,8 +187,10 @@ class GatewayApp:
             await self._endpoint(scope["method"], path, routed)(scope, receive, send)
         except ClientError as exc:
             headers = header_map(scope)
-            if exc.request_id is None:  # refused before any handler recorded it: recorded here
+            if exc.request_id is None and exc.code != THROTTLED:  # refused before any handler recorded it
                 self.proxy.reject(exc, "openai", routed, headers, None, None, started, request_id=request_id)
+            elif exc.request_id is None:  # a blocked client: counted, not written (it cannot fill the store)
+                self.metrics.rejected.labels("", str(exc.status)).inc()
             ids = request_id_headers(exc.request_id or request_id)
             await respond(send, exc.status, exc.body(dialect_of(routed, headers)), [*exc.headers(), *ids])
         except ClientGone:
