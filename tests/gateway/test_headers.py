@@ -21,6 +21,7 @@ from .conftest import (
     NEW,
     OLD,
     Gateway,
+    Scripted,
     StartGateway,
     anthropic_endpoint,
     migration_of,
@@ -153,3 +154,29 @@ async def test_errors_carry_the_request_id_in_both_sdks(
     ids = {r.id for r in gw.requests()}
     assert bad.value.request_id in ids and no_max.value.request_id in ids
     assert bad.value.request_id != no_max.value.request_id
+
+
+async def test_a_vendors_error_keeps_its_rate_limit_headers_and_our_request_id(
+    start_gateway: StartGateway,
+    tmp_path: Path,
+    sim: RunningSim,
+    scripted: Callable[..., Awaitable[Scripted]],
+) -> None:
+    limited = await scripted(
+        429,
+        {"error": {"message": "Rate limit reached", "type": "requests", "param": None, "code": "rate_limit_exceeded"}},
+        {"x-ratelimit-remaining-requests": "0", "x-request-id": "req_vendor_429", "retry-after": "1"},
+    )
+    migration = migration_of(
+        tmp_path, openai_endpoint(limited.openai_url, OLD, max_retries=0), openai_endpoint(sim, NEW, max_retries=0)
+    )
+    gw = await start_gateway(migration)
+    async with openai.AsyncOpenAI(base_url=gw.openai_url, api_key="app", max_retries=0) as client:
+        with pytest.raises(openai.RateLimitError) as limited_error:
+            await client.chat.completions.create(model=OLD, messages=QUESTION)  # type: ignore[arg-type]
+    headers = limited_error.value.response.headers
+    assert headers["x-ratelimit-remaining-requests"] == "0" and headers["x-upstream-request-id"] == "req_vendor_429"
+    assert len(headers.get_list("retry-after")) <= 1
+    await gw.settle(requests=1)
+    (row,) = gw.requests()
+    assert limited_error.value.request_id == row.id and row.status == 429

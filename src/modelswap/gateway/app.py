@@ -192,7 +192,8 @@ class GatewayApp:
             elif exc.request_id is None:  # a blocked client: counted, not written (it cannot fill the store)
                 self.metrics.rejected.labels("", str(exc.status)).inc()
             ids = request_id_headers(exc.request_id or request_id)
-            await respond(send, exc.status, exc.body(dialect_of(routed, headers)), [*exc.headers(), *ids])
+            answer_headers = [*exc.headers(), *exc.vendor_headers, *ids]
+            await respond(send, exc.status, exc.body(dialect_of(routed, headers)), answer_headers)
         except ClientGone:
             return
         except Exception:

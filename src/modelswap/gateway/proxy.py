@@ -382,6 +382,9 @@ class Proxy:
         self._finish(call, arm, self._error_outcome(exc, latency_s), fallback=call.fell_back)
         error = from_upstream(exc, arm, self.arms.get(arm, call.dialect).model)
         error.request_id = call.id
+        if call.exchange.received and self.arms.vendors[arm].wire == call.dialect:
+            # retry-after is the gateway's to say (ClientError.retry_after), not repeated from the vendor
+            error.vendor_headers = tuple(h for h in call.exchange.received if not h[0].startswith(b"retry-after"))
         return error
 
     def _record_pair(self, call: Call, arm: str, result: ShadowResult) -> None:
