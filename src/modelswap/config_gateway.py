@@ -41,8 +41,20 @@ class Gateway(_Model):
     """Shadow calls in flight at once; more are queued."""
     shadow_queue: int = Field(default=1000, ge=0)
     """Shadow copies waiting; beyond this they are dropped and counted."""
-    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
-    """Largest accepted request body."""
+    unknown_models: Literal["passthrough", "reject"] = "passthrough"
+    """A request for a model that is not under migration (``gpt-4o-mini`` beside a migrated ``gpt-4o``):
+    ``passthrough`` sends it unchanged to the old endpoint's vendor (recorded on the arm ``passthrough``);
+    ``reject`` answers 404 ``model_not_found``. Dated snapshots and aliases of a migrated model
+    (``gpt-4o-2024-08-06``) route like the model either way."""
+    max_body_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    """Largest chat request body (``/v1/chat/completions``, ``/v1/messages``), read whole to route and
+    translate it. The default is the larger of the vendors' own limits (OpenAI: 50 MB per request with
+    images; Anthropic: 32 MB for Messages), so a body a vendor accepts is not refused here; a larger
+    one gets a 413 ``request_too_large`` in the API's own error shape."""
+    max_passthrough_body_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+    """Largest body of a request passed through unchanged (files, batches, embeddings...). Such bodies
+    are streamed to the vendor as they arrive, never held whole; the default is OpenAI's file limit
+    (512 MB; Anthropic: 500 MB for files, 256 MB for batches)."""
     shutdown_grace_s: int = Field(default=90, ge=0, le=3600)
     """On SIGTERM/SIGINT: seconds requests in flight may take to finish (new connections are refused
     meanwhile). Requests still running then are cut, answered with a 503 in the vendor's error shape

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import pytest
@@ -31,11 +31,20 @@ async def gw(start_gateway: StartGateway, migration: Migration) -> Gateway:
 
 
 async def test_unknown_path_is_404_naming_the_served_paths(gw: Gateway) -> None:
-    for method, path in [("GET", "/v2/whatever"), ("GET", "/v1/chat/completions"), ("POST", "/v1/embeddings")]:
+    for method, path in [("GET", "/v2/whatever"), ("POST", "/chat/whatever")]:
         r = await gw.client.request(method, path)
         assert r.status_code == 404
         message = r.json()["error"]["message"]
         assert f"no route {method} {path}" in message and "POST /v1/chat/completions" in message
+
+
+async def test_other_v1_paths_get_the_vendors_own_answer(gw: Gateway) -> None:
+    """``/v1/*`` paths modelswap does not migrate go to the vendor (here the simulator, which has no
+    GET on chat completions and no moderations): its status comes back, not a gateway 404."""
+    for method, path in [("GET", "/v1/chat/completions"), ("POST", "/v1/moderations")]:
+        r = await gw.client.request(method, path, json={"input": "x"} if method == "POST" else None)
+        assert r.status_code in (404, 405) and "no route" not in r.text
+        assert r.headers["x-request-id"] == r.headers["request-id"]
 
 
 async def test_health(gw: Gateway) -> None:
@@ -193,6 +202,8 @@ class Broken:
 
 
 class BrokenArms:
+    vendors: ClassVar[dict[str, Any]] = {}
+
     def get(self, name: str, dialect: Dialect) -> Any:
         return Broken(name, OLD if name == "old" else NEW)
 

@@ -110,7 +110,9 @@ async def test_a_providers_error_text_is_stored_without_keys_or_urls(
 async def test_a_refused_request_is_recorded_with_its_error(
     start_gateway: StartGateway, tmp_path: Path, sim: RunningSim, caplog: pytest.LogCaptureFixture
 ) -> None:
-    migration = migration_of(tmp_path, openai_endpoint(sim, OLD), openai_endpoint(sim, NEW))
+    migration = migration_of(
+        tmp_path, openai_endpoint(sim, OLD), openai_endpoint(sim, NEW), gateway={"unknown_models": "reject"}
+    )
     gw = await start_gateway(migration, wire=False)
     with caplog.at_level(logging.WARNING, logger="modelswap.gateway"):
         bad_model = await gw.client.post("/v1/chat/completions", json={**ASK, "model": "gpt-2"})

@@ -106,13 +106,16 @@ async def test_model_routes_are_behind_the_app_key(tmp_path: Path, store: Store)
     assert (await call(app, "GET", "/healthz"))[0] in (200, 503)  # health needs no key
 
 
-async def test_serving_paths_answer_only_post(tmp_path: Path, store: Store) -> None:
+async def test_serving_paths_pass_other_methods_to_the_vendor(tmp_path: Path, store: Store) -> None:
+    """``GET /v1/chat/completions`` lists stored completions at OpenAI: not modelswap's to refuse.
+    The vendor here is unreachable, so the app is told so (a 502 naming the endpoint, no address)."""
     app = assemble_gateway(_migration(tmp_path), store=store)
-    for path in ("/v1/chat/completions", "/v1/messages"):
-        status, body = await call(app, "GET", path)
-        assert status == 404 and f"no route GET {path}" in body.decode()
-    status, body = await call(app, "POST", "/v1/models")
-    assert status == 404
+    for method, path in (("GET", "/v1/chat/completions"), ("DELETE", "/v1/files/file-1"), ("POST", "/v1/models")):
+        status, body = await call(app, method, path)
+        error = orjson.loads(body)["error"]
+        assert status == 502 and error["code"] == "upstream_connection" and "127.0.0.1" not in error["message"]
+    status, body = await call(app, "GET", "/v1/messages")  # Anthropic's API, and no endpoint speaks it
+    assert status == 404 and orjson.loads(body)["type"] == "error" and "speaks Anthropic's API" in body.decode()
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -123,10 +126,12 @@ async def test_serving_paths_answer_only_post(tmp_path: Path, store: Store) -> N
 async def test_any_method_and_path_gets_an_answer_never_a_5xx(
     tmp_path: Path, store: Store, method: str, path: str
 ) -> None:
-    """Paths the route table does not know get a 404 in OpenAI's error shape; none gets a 5xx."""
+    """Paths the route table does not know get a 404 in OpenAI's error shape; none gets a 5xx but
+    the 502 of a ``/v1/*`` path passed to a vendor that cannot be reached."""
     app: GatewayApp = assemble_gateway(_migration(tmp_path), store=store)
     app.mount("/console", Echo())
     status, body = await call(app, method, path)
-    assert status < 500 or (path == "/healthz" and status == 503), (status, body)
+    passed = path.startswith("/v1/") and status == 502 and b"upstream_connection" in body
+    assert status < 500 or passed or (path == "/healthz" and status == 503), (status, body)
     if status == 404 and not path.startswith("/admin/"):
         assert "message" in orjson.loads(body)["error"]

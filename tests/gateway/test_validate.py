@@ -76,7 +76,14 @@ async def test_wrong_fields_name_the_field(
     assert not sim.engine.counts
 
 
-async def test_unknown_model_is_404_listing_served_models(gw: Gateway) -> None:
+async def test_unknown_model_is_404_listing_served_models(
+    start_gateway: StartGateway, tmp_path: Path, sim: RunningSim
+) -> None:
+    """With ``unknown_models: reject`` (the default passes them through: tests/gateway/test_model_names.py)."""
+    migration = migration_of(
+        tmp_path, openai_endpoint(sim, OLD), openai_endpoint(sim, NEW), gateway={"unknown_models": "reject"}
+    )
+    gw = await start_gateway(migration, wire=False)
     r = await gw.client.post("/v1/chat/completions", json={"model": "gpt-3.5-turbo", "messages": MESSAGES})
     assert r.status_code == 404
     error = openai_error(r.json())

@@ -23,14 +23,16 @@ import orjson
 
 from modelswap.config import Migration
 from modelswap.gateway.admin import Admin
-from modelswap.gateway.asgi import ClientGone, Receive, Scope, Send, header_map, read_body, respond
+from modelswap.gateway.asgi import ClientGone, Receive, Scope, Send, body_too_large, header_map, read_body, respond
 from modelswap.gateway.auth import KeyRing, Refusal, bearer_token, presented_key, same_secret
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError
+from modelswap.gateway.ids import new_id
 from modelswap.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
+from modelswap.gateway.passthrough import Relay, dialect_of, request_id_headers
 from modelswap.gateway.proxy import Proxy
 from modelswap.gateway.recorder import Recorder
 from modelswap.gateway.shadow import ShadowRunner
-from modelswap.gateway.throttle import AuthGuard, AuthThrottle, TrustedProxies
+from modelswap.gateway.throttle import THROTTLED, AuthGuard, AuthThrottle, TrustedProxies
 from modelswap.gateway.validate import parse_body
 from modelswap.providers.base import Dialect
 from modelswap.providers.wiring import Arms
@@ -39,12 +41,16 @@ from modelswap.store import STICKY_KEY_SECRET, get_or_create_secret
 
 log = logging.getLogger("modelswap.gateway")
 
+REQUEST_ID = "modelswap.request_id"
+"""The scope key holding the id modelswap gives each request (its record's id, sent back in the SDKs' headers)."""
+
 _SERVING: dict[str, Dialect] = {
     "/v1/chat/completions": "openai",
     "/chat/completions": "openai",
     "/v1/messages": "anthropic",
 }
 _MODEL_PREFIXES = ("/v1/models/", "/models/")
+_PASSED_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 Endpoint = Callable[[Scope, Receive, Send], Awaitable[None]]
 """An ASGI app for one route: what the route table maps to."""
@@ -71,11 +77,13 @@ class GatewayApp:
         g = migration.gateway
         self.migration = migration
         self.metrics = GatewayMetrics()
-        self.shadow = ShadowRunner(g.shadow_concurrency, g.shadow_queue)
+        self.shadow = ShadowRunner(g.shadow_concurrency, g.shadow_queue, on_drop=self.metrics.shadow_dropped.inc)
         self.recorder = recorder
         self.routes = routes
         self.arms = arms
         self.proxy = Proxy(migration, arms, routes, recorder, self.shadow, self.metrics, replica_id)
+        self.relay = Relay(arms.vendors, recorder.add_request, self.metrics, replica_id, g.max_passthrough_body_bytes)
+        self.passthrough_unknown_models = g.unknown_models == "passthrough"
         self.keyring = KeyRing([*g.keys, *migration.env_gateway_keys()])
         token = admin_token if admin_token is not None else migration.admin_token()
         throttle = AuthThrottle(g.auth_failure_burst, g.auth_failure_refill_s)
@@ -144,6 +152,7 @@ class GatewayApp:
         await self.shadow.stop()
         await asyncio.to_thread(self.recorder.close)
         await self.arms.aclose()
+        await self.relay.aclose()
         for hook in self._on_shutdown:
             await hook()
 
@@ -171,22 +180,30 @@ class GatewayApp:
             return
         if scope["type"] != "http":
             return
+        started = time.perf_counter()
         path: str = scope["path"]
         routed = self.proxy.matcher.route_path(path)
-        dialect: Dialect = "anthropic" if routed == "/v1/messages" else "openai"
+        scope[REQUEST_ID] = request_id = new_id()
         try:
             await self._endpoint(scope["method"], path, routed)(scope, receive, send)
         except ClientError as exc:
-            await respond(send, exc.status_for(dialect), exc.body(dialect), exc.headers())
+            headers = header_map(scope)
+            dialect = dialect_of(routed, headers)
+            if exc.request_id is None and exc.code != THROTTLED:  # refused before any handler recorded it
+                self.proxy.reject(exc, "openai", routed, headers, None, None, started, request_id=request_id)
+            elif exc.request_id is None:  # a blocked client: counted, not written (it cannot fill the store)
+                self.metrics.rejected.labels("", str(exc.status)).inc()
+            own = exc.headers()
+            named = {name for name, _ in own}  # modelswap's x-should-retry and retry-after win over the vendor's
+            vendor = [(name, value) for name, value in exc.vendor_headers if name.lower() not in named]
+            answer_headers = [*own, *vendor, *request_id_headers(exc.request_id or request_id)]
+            await respond(send, exc.status_for(dialect), exc.body(dialect), answer_headers)
         except ClientGone:
             return
         except Exception:
             log.exception("unexpected error on %s", path)
-            await respond(
-                send,
-                500,
-                ClientError(500, INTERNAL_MESSAGE).body(dialect),
-            )
+            body = ClientError(500, INTERNAL_MESSAGE).body(dialect_of(routed, header_map(scope)))
+            await respond(send, 500, body, [(b"content-type", b"application/json"), *request_id_headers(request_id)])
 
     def _endpoint(self, method: str, path: str, routed: str) -> Endpoint:
         """The endpoint for a request: the route table, then the model by id, then the site paths and mounts."""
@@ -202,13 +219,16 @@ class GatewayApp:
         for prefix, exact, app in self._mounts:
             if path.startswith(prefix) and (path[len(prefix) : len(prefix) + 1] == "/" or (exact and path == prefix)):
                 return app
+        if routed.startswith("/v1/") and method in _PASSED_METHODS:
+            return self._app_key(partial(self._pass, path=routed))
         return partial(self._no_route, method=method, path=path)
 
     async def _no_route(self, scope: Scope, receive: Receive, send: Send, *, method: str, path: str) -> None:
         raise ClientError(
             404,
-            f"no route {method} {path}; modelswap serves POST /v1/chat/completions, "
-            "POST /v1/messages, GET /v1/models[/{model}], /healthz, /metrics and /admin/*",
+            f"no route {method} {path}; modelswap serves POST /v1/chat/completions, POST /v1/messages, "
+            "GET /v1/models[/{model}], passes every other /v1/* path to the vendor, and serves /healthz, "
+            "/metrics and /admin/*",
         )
 
     async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -254,15 +274,61 @@ class GatewayApp:
     ) -> None:
         path: str = scope["path"]
         started = time.perf_counter()
+        request_id: str = scope[REQUEST_ID]
         try:
             declared = headers.get("content-length")
-            if declared and declared.isascii() and declared.isdigit() and int(declared) > self.limit:
-                raise ClientError(413, f"the request body is larger than the gateway's limit of {self.limit} bytes")
-            body = parse_body(await read_body(receive, self.limit), self.max_depth)
+            if declared and declared.isascii() and declared.isdecimal() and int(declared) > self.limit:
+                raise body_too_large(self.limit)
+            raw = await read_body(receive, self.limit)
+            body = parse_body(raw, self.max_depth)
         except ClientError as exc:  # refused before the proxy saw it: recorded all the same
-            self.proxy.reject(exc, dialect, path, headers, identity, None, started)
+            self.proxy.reject(exc, dialect, path, headers, identity, None, started, request_id=request_id)
             raise
-        await self.proxy.handle(body, dialect, path, headers, identity, send, receive)
+        model = body.get("model")
+        if (
+            self.passthrough_unknown_models
+            and isinstance(model, str)
+            and model not in self.proxy.models
+            and self.relay.can_pass(dialect)
+        ):
+            workload = self._workload_of(path, headers, identity)
+            await self.relay.forward(
+                scope,
+                receive,
+                send,
+                headers,
+                path=self.proxy.matcher.route_path(path),
+                workload=workload,
+                request_id=request_id,
+                body=raw,
+                model=model,
+            )
+            return
+        del raw  # the parsed body is what is used from here: do not hold a large one twice
+        await self.proxy.handle(body, dialect, path, headers, identity, send, receive, request_id=request_id)
+
+    def _workload_of(self, path: str, headers: dict[str, str], identity: str | None) -> str:
+        """The workload a passed-through request counts under (rules that read the body do not apply)."""
+        try:
+            return self.proxy.matcher.match(path=path, headers=headers, body={}, key_name=identity) or ""
+        except Exception:
+            return ""
+
+    async def _pass(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[str, str],
+        identity: str | None,
+        *,
+        path: str,
+    ) -> None:
+        """A ``/v1/*`` path modelswap does not migrate: to the vendor, unchanged."""
+        workload = self._workload_of(scope["path"], headers, identity)
+        await self.relay.forward(
+            scope, receive, send, headers, path=path, workload=workload, request_id=scope[REQUEST_ID]
+        )
 
     async def _health(self, scope: Scope, receive: Receive, send: Send) -> None:
         """200 ``ok``, or 503 ``degraded`` with the reasons while records are not being written."""

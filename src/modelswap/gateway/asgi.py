@@ -7,7 +7,7 @@ from typing import Any
 
 from modelswap.gateway.errors import ClientError
 
-__all__ = ["ClientGone", "Receive", "Scope", "Send", "read_body", "respond"]
+__all__ = ["ClientGone", "Receive", "Scope", "Send", "body_too_large", "read_body", "respond"]
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -23,6 +23,15 @@ def header_map(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
 
 
+def body_too_large(limit: int, setting: str = "gateway.max_body_bytes") -> ClientError:
+    """The 413 for a body past ``limit`` (the value of ``setting``)."""
+    return ClientError(
+        413,
+        f"the request body is larger than the gateway's limit of {limit} bytes ({setting})",
+        code="request_too_large",
+    )
+
+
 async def read_body(receive: Receive, limit: int) -> bytes:
     """The whole request body, refusing more than ``limit`` bytes."""
     chunks, size = [], 0
@@ -33,7 +42,7 @@ async def read_body(receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise ClientError(413, f"the request body is larger than the gateway's limit of {limit} bytes")
+            raise body_too_large(limit)
         chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)

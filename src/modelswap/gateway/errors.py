@@ -37,6 +37,10 @@ class ClientError(Exception):
     should_retry: bool | None = None
     vendor: VendorError | None = None
     types: tuple[str, str] | None = None
+    request_id: str | None = None
+    """The id the request was recorded under (``None``: not recorded yet); sent in the SDKs' request-id headers."""
+    vendor_headers: tuple[tuple[bytes, bytes], ...] = ()
+    """The answering vendor's informative headers (rate limits, its request id), when it speaks the app's API."""
 
     def __post_init__(self) -> None:
         super().__init__(self.message)

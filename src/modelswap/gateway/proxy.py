@@ -9,14 +9,14 @@ functions (matching, routing, validation); what remains is I/O and bookkeeping.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from functools import partial
+from typing import Protocol
 
 import orjson
 
@@ -27,12 +27,17 @@ from modelswap.gateway.client_watch import STREAM_WATCH_AFTER_S, ClientWatch
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError, error_frame, from_upstream, upstream_status
 from modelswap.gateway.ids import new_id
 from modelswap.gateway.metrics import GatewayMetrics
+from modelswap.gateway.model_names import ModelNames
 from modelswap.gateway.pseudonym import sticky_pseudonym
 from modelswap.gateway.records import error_text, log_failure, rejection_row
 from modelswap.gateway.shadow import ShadowRunner
 from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of
 from modelswap.gateway.validate import check_body
 from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamError
+from modelswap.providers.fallback import Fallback
+from modelswap.providers.forwarding import Exchange, begin
+from modelswap.providers.frames import aclose_quietly, frames_of
+from modelswap.providers.shadowed import Shadowed, ShadowResult
 from modelswap.providers.wiring import Arms, price_overrides
 from modelswap.rollout.routing import choose_arm, sticky_key_of
 from modelswap.rollout.table import RoutingTable
@@ -40,8 +45,6 @@ from modelswap.store.rows import RequestRow, ShadowPairRow
 from modelswap.workload_match import WorkloadMatcher
 
 log = logging.getLogger("modelswap.gateway")
-
-T = TypeVar("T")
 
 
 class Sink(Protocol):
@@ -64,8 +67,21 @@ class Call:
     sticky_hash: str | None
     started: float
     ts: datetime
+    arm: str
+    """The arm routing chose to serve."""
+    attempt_started: float
+    """When the current upstream attempt began (the fallback's, once it falls back)."""
+    exchange: Exchange
+    """The app's headers forwarded to the vendor, and the vendor's passed back."""
     recorded: bool = False
     """Whether the record under ``id`` has been handed to the sink."""
+    fell_back: bool = False
+    """Whether the chosen arm failed and the old model was asked instead."""
+
+    @property
+    def served(self) -> str:
+        """The arm asked last: the one that answered, or whose failure the app is told."""
+        return "old" if self.fell_back else self.arm
 
 
 @dataclass(slots=True)
@@ -109,7 +125,7 @@ class Proxy:
         self.replica_id = replica_id
         self.matcher = WorkloadMatcher(migration.workloads, migration.gateway.default_workload)
         self.workloads = {w.name: w for w in migration.workloads}
-        self.models = frozenset({*migration.endpoints, *(e.model for e in migration.endpoints.values())})
+        self.models = ModelNames(migration.endpoints, (e.model for e in migration.endpoints.values()))
         self.overrides = price_overrides(migration)
         self._unpriced: set[str] = set()
         self.keep_bodies = migration.gateway.record_bodies != "none"
@@ -127,8 +143,11 @@ class Proxy:
         key_name: str | None,
         send: Send,
         receive: Receive | None = None,
+        *,
+        request_id: str | None = None,
     ) -> None:
-        """Validate, route, call, answer; then hand off the record and the shadow copy.
+        """Validate and match, choose the arm, call it, answer; the record and the shadow copy are
+        handed off without waiting.
 
         ``receive`` (the ASGI one, body already read) tells a stream when the client has gone.
         A refused request is recorded too (``reject``), and so is one that fails on a bug."""
@@ -139,13 +158,13 @@ class Proxy:
             if name is None:
                 raise ClientError(400, self.matcher.explain_no_match(path=path, key_name=key_name), code="no_workload")
         except ClientError as exc:
-            self.reject(exc, dialect, path, headers, key_name, body, started)
+            self.reject(exc, dialect, path, headers, key_name, body, started, request_id=request_id)
             raise
         workload = self.workloads[name]
         sticky = sticky_key_of(workload.sticky_key, headers, body)
         decision = choose_arm(self.routes.get(name), sticky, name, random.random())
         call = Call(
-            id=new_id(),
+            id=request_id or new_id(),
             workload=workload,
             dialect=dialect,
             body=body,
@@ -153,18 +172,32 @@ class Proxy:
             sticky_hash=sticky_pseudonym(self.sticky_secret, sticky),
             started=started,
             ts=datetime.now(UTC),
+            arm=decision.serve,
+            attempt_started=started,
+            exchange=begin(headers),
         )
         try:
-            if decision.shadow is not None:
-                self._mirror(call, decision.shadow)
+            upstream = self._upstream(call, decision.shadow)
             if call.stream:
-                await self._serve_stream(call, decision.serve, send, receive)
+                await self._serve_stream(call, upstream, send, receive)
             else:
-                await self._serve_once(call, decision.serve, send, receive)
+                await self._serve_once(call, upstream, send, receive)
         except Exception as exc:
             if not call.recorded:  # a bug before any outcome was recorded: record it, then let the app answer 500
-                self._record_bug(call, decision.serve, exc)
+                self._record_bug(call, exc)
             raise
+
+    def _upstream(self, call: Call, shadow: str | None) -> Upstream:
+        """The chosen arm's upstream, wrapped: falling back to the old model when the workload
+        allows it, and copying each request to the ``shadow`` arm."""
+        upstream = self.arms.get(call.arm, call.dialect)
+        if call.arm == "new" and call.workload.fallback_to_old:
+            old = self.arms.get("old", call.dialect)
+            upstream = Fallback(upstream, old, on_fall_back=partial(self._falling_back, call))
+        if shadow is not None:
+            copy = self.arms.get(shadow, call.dialect)
+            upstream = Shadowed(upstream, copy, self.shadow.submit, partial(self._record_pair, call, shadow))
+        return upstream
 
     def reject(
         self,
@@ -175,14 +208,18 @@ class Proxy:
         key_name: str | None,
         body: Json | None,
         started: float,
+        *,
+        request_id: str | None = None,
     ) -> None:
-        """Record and log a request refused before any model was called (the caller answers it)."""
+        """Record and log a request refused before any model was called (the caller answers it,
+        with ``exc.request_id``, the record's id)."""
         try:
             workload = self.matcher.match(path=path, headers=headers, body=body or {}, key_name=key_name) or ""
         except Exception:  # the body is the problem: rules that read it cannot be trusted on it
             workload = ""
+        exc.request_id = request_id or new_id()
         row = rejection_row(
-            request_id=new_id(),
+            request_id=exc.request_id,
             ts=datetime.now(UTC),
             workload=workload,
             status=exc.status,
@@ -196,44 +233,25 @@ class Proxy:
         log_failure(row)
         self.sink.add_request(row)
 
-    def _record_bug(self, call: Call, arm: str, exc: Exception) -> None:
+    def _record_bug(self, call: Call, exc: Exception) -> None:
         try:
-            upstream = self.arms.get(arm, call.dialect)
+            self.arms.get(call.served, call.dialect)
         except Exception:  # the arm itself is what broke: the app's 500 and the log still tell
             return
         bug = Outcome(500, time.perf_counter() - call.started, error_kind="internal", error=error_text(exc))
-        self._finish(call, arm, upstream, bug)
+        self._finish(call, call.served, bug)
 
     # -- non-streaming -----------------------------------------------------------------------
 
-    async def _attempt(
-        self, call: Call, arm: str, start: Callable[[Upstream], Awaitable[T]]
-    ) -> tuple[str, Upstream, T]:
-        """Call ``arm`` through ``start``; when it fails and the workload allows it, call the old
-        model instead. Failed attempts are recorded here; returns the arm that answered."""
-        upstream = self.arms.get(arm, call.dialect)
-        started = time.perf_counter()
-        try:
-            return arm, upstream, await start(upstream)
-        except UpstreamError as exc:
-            fallback = self._may_fall_back(call, arm, exc)
-            self._finish(call, arm, upstream, self._failed(exc, started), retried=fallback)
-            if not fallback:
-                raise from_upstream(exc, arm, upstream.model) from None
-        upstream, started = self.arms.get("old", call.dialect), time.perf_counter()
-        try:
-            return "old", upstream, await start(upstream)
-        except UpstreamError as exc:
-            self._finish(call, "old", upstream, self._failed(exc, started), fallback=True)
-            raise from_upstream(exc, "old", upstream.model) from None
-
-    async def _serve_once(self, call: Call, arm: str, send: Send, receive: Receive | None = None) -> None:
+    async def _serve_once(self, call: Call, upstream: Upstream, send: Send, receive: Receive | None = None) -> None:
         watch = ClientWatch(receive) if receive is not None else None
         try:
-            served, upstream, answer = await self._attempt(call, arm, lambda u: u.complete(call.body))
+            answer = await upstream.complete(call.body)
+        except UpstreamError as exc:
+            raise self._failed(call, exc) from None
         except asyncio.CancelledError:
             if watch is None or not watch.fired:  # the server's graceful stop ran out of time
-                self._finish(call, arm, self.arms.get(arm, call.dialect), _cut(call))
+                self._finish(call, call.arm, _cut(call))
                 raise  # the server answers the 503 (http_protocol)
             task = asyncio.current_task()
             if task is not None:
@@ -244,59 +262,45 @@ class Proxy:
                 error_kind="client_closed",
                 error="the client closed the connection before the answer came",
             )
-            self._finish(call, arm, self.arms.get(arm, call.dialect), gone)
+            self._finish(call, call.arm, gone)
             return
         finally:
             if watch is not None:
                 watch.stop()
         out = Outcome(200, time.perf_counter() - call.started, response=answer)
         out.prompt_tokens, out.completion_tokens, out.cached_tokens = usage_of(answer, call.dialect)
-        self._finish(call, served, upstream, out, fallback=served != arm)
+        self._finish(call, call.served, out, fallback=call.fell_back)
         body = orjson.dumps(answer)
-        headers = [(b"x-request-id", call.id.encode()), (b"x-modelswap-arm", served.encode())]
-        await respond(send, 200, body, _json_headers(headers))
+        await respond(send, 200, body, _json_headers(self._answer_headers(call)))
 
     # -- streaming ---------------------------------------------------------------------------
 
-    async def _serve_stream(self, call: Call, arm: str, send: Send, receive: Receive | None = None) -> None:
+    async def _serve_stream(self, call: Call, upstream: Upstream, send: Send, receive: Receive | None = None) -> None:
         body = call.body
         # the record needs usage: ask for it upstream, and strip it again if the client did not
         strip_usage = call.dialect == "openai" and not (body.get("stream_options") or {}).get("include_usage")
         if strip_usage:
             body = {**body, "stream_options": {**(body.get("stream_options") or {}), "include_usage": True}}
+        # wait for the first events before answering, so early failures (and fallbacks) still get a status
+        events = frames_of(upstream, body)
         try:
-            served, upstream, (events, first) = await self._attempt(call, arm, lambda u: self._open(u, body))
+            first = await anext(events, None)
+        except UpstreamError as exc:
+            raise self._failed(call, exc) from None
         except asyncio.CancelledError:  # the server's graceful stop ran out of time; it answers the 503
-            self._finish(call, arm, self.arms.get(arm, call.dialect), _cut(call))
+            self._finish(call, call.arm, _cut(call))
             raise
         headers = [
             (b"content-type", b"text/event-stream; charset=utf-8"),
             (b"cache-control", b"no-cache"),
-            (b"x-request-id", call.id.encode()),
-            (b"x-modelswap-arm", served.encode()),
+            *self._answer_headers(call),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         out, tail = await self._relay(call, events, first, send, strip_usage, receive)
-        self._finish(call, served, upstream, out, fallback=served != arm)
+        self._finish(call, call.served, out, fallback=call.fell_back)
         await send({"type": "http.response.body", "body": tail, "more_body": False})
         if out.error_kind == "shutdown":
             raise asyncio.CancelledError  # recorded and ended with an error event: the stop goes on
-
-    @staticmethod
-    async def _open(upstream: Upstream, body: Json) -> tuple[AsyncIterator[Frames], Frames | None]:
-        """Start a stream and wait for its first events, so early failures still get a status.
-
-        Upstreams that offer raw frames (same dialect, no translation) are relayed byte for byte;
-        others' events come one per batch, without a frame, and are encoded here."""
-        frames_of = getattr(upstream, "stream_frames", None)  # see FramesUpstream
-        batches: AsyncIterator[Frames] = (
-            frames_of(body).__aiter__() if frames_of is not None else _one_by_one(upstream.stream(body))
-        )
-        try:
-            first = await batches.__anext__()
-        except StopAsyncIteration:
-            first = None
-        return batches, first
 
     async def _relay(
         self,
@@ -352,7 +356,7 @@ class Proxy:
         finally:
             if watch is not None:
                 watch.stop()
-            await _close(events)
+            await aclose_quietly(events)
         out.latency_s, out.ttft_s = time.perf_counter() - call.started, ttft
         out.prompt_tokens, out.completion_tokens, out.cached_tokens = (
             tally.prompt_tokens,
@@ -364,55 +368,67 @@ class Proxy:
 
     # -- fallback and shadow -------------------------------------------------------------------
 
-    def _may_fall_back(self, call: Call, arm: str, exc: UpstreamError) -> bool:
-        if arm != "new" or not call.workload.fallback_to_old or exc.kind == "bad_request":
-            return False
+    def _falling_back(self, call: Call, failed: Upstream, exc: UpstreamError, elapsed_s: float) -> None:
+        """The chosen arm failed and the old model is asked next: count it and record the failed
+        attempt under its own id (the served answer keeps the request's)."""
         self.metrics.fallbacks.labels(call.workload.name).inc()
-        return True
+        self._finish(call, call.arm, self._error_outcome(exc, elapsed_s), retried=True)
+        call.fell_back, call.attempt_started = True, time.perf_counter()
 
-    def _mirror(self, call: Call, arm: str) -> None:
-        body = {k: v for k, v in call.body.items() if k not in ("stream", "stream_options")}
-        upstream = self.arms.get(arm, call.dialect)
-        workload = call.workload.name
+    def _failed(self, call: Call, exc: UpstreamError) -> ClientError:
+        """Record the last attempt's failure; the error for the app names the model that failed."""
+        arm = call.served
+        latency_s = time.perf_counter() - call.attempt_started
+        self._finish(call, arm, self._error_outcome(exc, latency_s), fallback=call.fell_back)
+        error = from_upstream(exc, arm, self.arms.get(arm, call.dialect).model)
+        error.request_id = call.id
+        if call.exchange.received and self.arms.vendors[arm].wire == call.dialect:
+            # retry-after is the gateway's to say (ClientError.retry_after), not repeated from the vendor
+            error.vendor_headers = tuple(h for h in call.exchange.received if not h[0].startswith(b"retry-after"))
+        return error
 
-        async def job() -> None:
-            started = time.perf_counter()
-            try:
-                answer = await upstream.complete(body)
-            except UpstreamError as exc:
-                out = self._failed(exc, started)
-            else:
-                out = Outcome(200, time.perf_counter() - started, response=answer)
-                out.prompt_tokens, out.completion_tokens, out.cached_tokens = usage_of(answer, call.dialect)
-            self.metrics.shadow.labels(workload, arm, "ok" if out.error_kind is None else out.error_kind).inc()
-            self.sink.add_pair(
-                ShadowPairRow(
-                    request_id=call.id,
-                    ts=datetime.now(UTC),
-                    arm=arm,
-                    model=upstream.model,
-                    status=out.status,
-                    error_kind=out.error_kind,
-                    error=out.error,
-                    latency_ms=out.latency_s * 1000,
-                    prompt_tokens=out.prompt_tokens,
-                    completion_tokens=out.completion_tokens,
-                    cached_tokens=out.cached_tokens,
-                    cost_usd=self._cost(upstream.model, out),
-                    response_body=out.response if self.keep_bodies else None,
-                )
+    def _record_pair(self, call: Call, arm: str, result: ShadowResult) -> None:
+        """Count and record how a shadow copy went (called from the shadow job)."""
+        if result.error is not None:
+            out = self._error_outcome(result.error, result.latency_s)
+        else:
+            out = Outcome(200, result.latency_s, response=result.answer)
+            if result.answer is not None:
+                out.prompt_tokens, out.completion_tokens, out.cached_tokens = usage_of(result.answer, call.dialect)
+        model = result.upstream.model
+        self.metrics.shadow.labels(call.workload.name, arm, "ok" if out.error_kind is None else out.error_kind).inc()
+        self.sink.add_pair(
+            ShadowPairRow(
+                request_id=call.id,
+                ts=datetime.now(UTC),
+                arm=arm,
+                model=model,
+                status=out.status,
+                error_kind=out.error_kind,
+                error=out.error,
+                latency_ms=out.latency_s * 1000,
+                prompt_tokens=out.prompt_tokens,
+                completion_tokens=out.completion_tokens,
+                cached_tokens=out.cached_tokens,
+                cost_usd=self._cost(model, out),
+                response_body=out.response if self.keep_bodies else None,
             )
-
-        if not self.shadow.submit(job):
-            self.metrics.shadow_dropped.inc()
+        )
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
+    def _answer_headers(self, call: Call) -> list[tuple[bytes, bytes]]:
+        """modelswap's request id where each SDK reads it, the arm that answered, and the vendor's
+        informative headers when it speaks the app's dialect (a translated answer's would mislead)."""
+        rid = call.id.encode()
+        out = [(b"x-request-id", rid), (b"request-id", rid), (b"x-modelswap-arm", call.served.encode())]
+        if call.exchange.received and self.arms.vendors[call.served].wire == call.dialect:
+            out += call.exchange.received
+        return out
+
     @staticmethod
-    def _failed(exc: UpstreamError, started: float) -> Outcome:
-        return Outcome(
-            upstream_status(exc), time.perf_counter() - started, error_kind=exc.kind, error=error_text(exc, exc.message)
-        )
+    def _error_outcome(exc: UpstreamError, latency_s: float) -> Outcome:
+        return Outcome(upstream_status(exc), latency_s, error_kind=exc.kind, error=error_text(exc, exc.message))
 
     def _cost(self, model: str, out: Outcome) -> float | None:
         if out.prompt_tokens is None or out.completion_tokens is None or model in self._unpriced:
@@ -429,12 +445,11 @@ class Proxy:
             log.warning("no price for model %r: costs are not recorded (add a price to its endpoint)", model)
             return None
 
-    def _finish(
-        self, call: Call, arm: str, upstream: Upstream, out: Outcome, *, fallback: bool = False, retried: bool = False
-    ) -> None:
+    def _finish(self, call: Call, arm: str, out: Outcome, *, fallback: bool = False, retried: bool = False) -> None:
         """Count and record one upstream attempt. A failed attempt that was ``retried`` on the
         old model gets its own record id: the served answer keeps the request's id."""
         name = call.workload.name
+        model = self.arms.get(arm, call.dialect).model
         self.metrics.observe(name, arm, out.status, out.latency_s, out.ttft_s)
         call.recorded = call.recorded or not retried
         row = RequestRow(
@@ -443,7 +458,7 @@ class Proxy:
             workload=name,
             arm=arm,
             endpoint=arm,
-            model=upstream.model,
+            model=model,
             status=out.status,
             latency_ms=out.latency_s * 1000,
             stream=call.stream,
@@ -453,7 +468,7 @@ class Proxy:
             prompt_tokens=out.prompt_tokens,
             completion_tokens=out.completion_tokens,
             cached_tokens=out.cached_tokens,
-            cost_usd=self._cost(upstream.model, out),
+            cost_usd=self._cost(model, out),
             request_body=call.body if self.keep_bodies else None,
             response_body=out.response if self.keep_bodies else None,
             sticky_key_hash=call.sticky_hash,
@@ -474,20 +489,3 @@ def _cut(call: Call) -> Outcome:
     """The record of a request the server's graceful stop cut (uvicorn cancels it at the grace's end;
     nothing else cancels a request but the client-leaving watch, which records its own)."""
     return Outcome(503, time.perf_counter() - call.started, error_kind="shutdown", error=SHUTDOWN_MESSAGE)
-
-
-async def _one_by_one(events: AsyncIterator[Json]) -> AsyncIterator[Frames]:
-    """An upstream's events as one-event batches without frames (they are encoded when relayed)."""
-    try:
-        async for event in events:
-            yield [(None, event)]
-    finally:
-        await _close(events)
-
-
-async def _close(events: AsyncIterator[Any]) -> None:
-    """Release an upstream stream now (its connection), whether or not it was read to the end."""
-    aclose = getattr(events, "aclose", None)
-    if aclose is not None:
-        with contextlib.suppress(Exception):
-            await aclose()

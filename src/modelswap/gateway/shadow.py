@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+
+from modelswap.providers.shadowed import ShadowJob
 
 log = logging.getLogger("modelswap.shadow")
-
-ShadowJob = Callable[[], Awaitable[None]]
 
 
 class ShadowRunner:

@@ -25,6 +25,8 @@ from modelswap.gateway.forwarded import TrustedProxies, client_address
 
 # TrustedProxies is re-exported: the gateway app takes the throttle and the proxies it trusts from here.
 __all__ = ["AuthGuard", "AuthThrottle", "TrustedProxies", "blocked_message", "client_bucket"]
+THROTTLED = "too_many_failed_authentications"
+"""The ``code`` of the 429 a client gets while it has failed authentication too often."""
 
 
 def client_bucket(address: str) -> str:
@@ -97,8 +99,10 @@ class AuthGuard:
         trusted: TrustedProxies | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.throttle = throttle or AuthThrottle()
-        self.trusted = trusted or TrustedProxies()
+        # ``is None``, not ``or``: an empty throttle has len() 0 and is falsy, and ``or`` replaced the
+        # configured one (gateway.auth_failure_burst) with the default
+        self.throttle = throttle if throttle is not None else AuthThrottle()
+        self.trusted = trusted if trusted is not None else TrustedProxies()
         self.clock = clock
 
     def address(self, scope: MutableMapping[str, Any]) -> str:
@@ -117,7 +121,7 @@ class AuthGuard:
         """A 429 (OpenAI's error shape, with ``Retry-After``) while ``address`` is blocked."""
         wait = self.retry_after(address)
         if wait is not None:
-            raise ClientError(429, blocked_message(wait), code="too_many_failed_authentications", retry_after=wait)
+            raise ClientError(429, blocked_message(wait), code=THROTTLED, retry_after=wait)
 
 
 def blocked_message(wait: float) -> str:

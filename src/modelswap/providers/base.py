@@ -148,3 +148,14 @@ class FramesUpstream(Upstream, Protocol):
     """
 
     def stream_frames(self, body: Json) -> AsyncIterator[Frames]: ...
+
+
+class Wrapper:
+    """Base of an upstream that wraps another (``primary``): it answers under the primary's name,
+    model and dialect, as the caller's records and errors expect."""
+
+    def __init__(self, primary: Upstream) -> None:
+        self.primary = primary
+        self.name = primary.name
+        self.model = primary.model
+        self.dialect: Dialect = primary.dialect

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
@@ -20,6 +21,7 @@ from modelswap.config import proxy_environment
 from modelswap.providers.base import Dialect, Frames, Json, UpstreamError
 from modelswap.providers.closing import aclosing_iter
 from modelswap.providers.errors import TRANSPORT_ERRORS, error_from_response, protocol_error, transport_error
+from modelswap.providers.forwarding import large_request, note_answer
 from modelswap.providers.h1 import H1Client, Limits, ProxyRules, Response, Timeouts
 from modelswap.providers.h1.url import split_url
 from modelswap.providers.sse import EventTooLarge, SSEEvent, SSEFrames
@@ -44,6 +46,18 @@ _CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy
 def dumps(obj: Any) -> bytes:
     """Serialise a JSON body (orjson: fast, UTF-8, no spaces)."""
     return orjson.dumps(obj)
+
+
+def _encode(body: Any) -> bytes:
+    """A request body for the wire: ``dumps``, or for a large app request the standard library's
+    encoder (its peak memory is twice the output, orjson's up to nine times); what it cannot
+    encode as strict JSON (NaN, lone surrogates) goes to ``dumps``, which has the last word."""
+    if large_request():
+        try:
+            return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+        except (TypeError, ValueError):
+            pass
+    return dumps(body)
 
 
 def loads(raw: bytes | str) -> Any:
@@ -108,7 +122,9 @@ class HttpPool:
         """
         client = self.client()
         timeouts = Timeouts.of(timeout_s)
-        return _Exchange(client, url, dumps(body), headers, timeouts, streaming, provider, self.limits.max_event_bytes)
+        return _Exchange(
+            client, url, _encode(body), headers, timeouts, streaming, provider, self.limits.max_event_bytes
+        )
 
     async def aclose(self) -> None:
         """Close the idle connections; the pool can be used again afterwards."""
@@ -163,6 +179,7 @@ class _Exchange:
             raise self._hidden(
                 transport_error(exc, provider=self._provider, timeout_s=self._timeout_s.first_byte_s)
             ) from exc
+        note_answer(self._resp.headers.items())
         return self._resp
 
     async def __aexit__(

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 
 from modelswap.providers.base import Dialect, Frames, Json
 from modelswap.providers.errors import protocol_error, stream_error
+from modelswap.providers.forwarding import outgoing
 from modelswap.providers.h1 import Timeouts
 from modelswap.providers.http import HttpPool, checked_frames, event_json, frame_events, read_json
 from modelswap.providers.registry import provider
@@ -60,7 +61,7 @@ class OpenAIUpstream:
         async with self._pool.post(
             self.url,
             self._request(body, stream=False),
-            self._headers,
+            outgoing(self._headers, "openai"),
             timeout_s=self.timeout_s,
             streaming=False,
             provider=self.name,
@@ -97,7 +98,7 @@ class OpenAIUpstream:
         exchange = self._pool.post(
             self.url,
             self._request(body, stream=True),
-            self._stream_headers,
+            outgoing(self._stream_headers, "openai"),
             timeout_s=self.timeout_s,
             streaming=True,
             provider=self.name,

@@ -17,6 +17,8 @@ from modelswap.providers.base import Dialect, Upstream
 from modelswap.providers.factory import ProviderKind
 from modelswap.providers.h1 import Limits, Timeouts
 from modelswap.providers.http import HttpPool
+from modelswap.providers.passthrough import Vendor
+from modelswap.providers.registry import wire_of_kind
 from modelswap.providers.retry_budget import BudgetSpec, RetryBudget
 
 
@@ -87,6 +89,11 @@ class Arms(Protocol):
     """Each endpoint's upstream in the dialect asked for: what the gateway needs of the wiring
     (``PooledArms`` in service; tests pass fakes)."""
 
+    @property
+    def vendors(self) -> Mapping[str, Vendor]:
+        """Each endpoint's vendor, for requests passed through unchanged."""
+        ...
+
     def get(self, name: str, dialect: Dialect) -> Upstream:
         """The upstream behind endpoint ``name``, spoken to in ``dialect``."""
         ...
@@ -109,15 +116,21 @@ class PooledArms:
         self.endpoints: Mapping[str, Endpoint] = migration.endpoints
         spec = budget_spec(migration)
         self.budgets = {name: RetryBudget(spec) for name in migration.endpoints}
+        self.vendors: dict[str, Vendor] = {}
+        """Each endpoint's vendor, for requests passed through unchanged."""
         for name, endpoint in migration.endpoints.items():
             kind, url = wire_of(endpoint, sim)
+            key = endpoint.api_key() or "modelswap-sim"
+            self.vendors[name] = Vendor(
+                name, wire_of_kind(kind) or "openai", url, key, timeouts_of(endpoint, migration).first_byte_s
+            )
             for dialect in DIALECTS:
                 self._upstreams[(name, dialect)] = build_upstream(
                     kind,
                     name,
                     endpoint.model,
                     url,
-                    endpoint.api_key() or "modelswap-sim",
+                    key,
                     pool,
                     dialect=dialect,
                     timeout_s=timeouts_of(endpoint, migration),

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from modelswap.sim import anthropic_api, openai_api
+from modelswap.sim import anthropic_api, extra_api, openai_api
 from modelswap.sim.engine import ENGINE, SimEngine
 from modelswap.sim.errors import SimError
 from modelswap.sim.profiles import SimConfig
@@ -60,6 +60,7 @@ def build_app(config: SimConfig | None = None) -> web.Application:
     app.router.add_get("/v1/models", list_models)
     app.router.add_get("/v1/models/{model}", get_model)
     app.router.add_get("/health", health)
+    extra_api.add_routes(app)
     return app
 
 
