@@ -29,6 +29,7 @@ from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError
 from modelswap.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
 from modelswap.gateway.proxy import Proxy
 from modelswap.gateway.recorder import Recorder
+from modelswap.gateway.responses_api import ResponsesApi
 from modelswap.gateway.shadow import ShadowRunner
 from modelswap.gateway.throttle import AuthGuard, AuthThrottle, TrustedProxies
 from modelswap.gateway.validate import parse_body
@@ -43,6 +44,7 @@ _SERVING: dict[str, Dialect] = {
     "/v1/chat/completions": "openai",
     "/chat/completions": "openai",
     "/v1/messages": "anthropic",
+    "/v1/responses": "responses",
 }
 _MODEL_PREFIXES = ("/v1/models/", "/models/")
 
@@ -76,6 +78,7 @@ class GatewayApp:
         self.routes = routes
         self.arms = arms
         self.proxy = Proxy(migration, arms, routes, recorder, self.shadow, self.metrics, replica_id)
+        self.responses = ResponsesApi(self.proxy.handle, self.proxy.reject, getattr(routes.store, "responses", None))
         self.keyring = KeyRing([*g.keys, *migration.env_gateway_keys()])
         token = admin_token if admin_token is not None else migration.admin_token()
         throttle = AuthThrottle(g.auth_failure_burst, g.auth_failure_refill_s)
@@ -192,6 +195,8 @@ class GatewayApp:
         endpoint = self._routes.get((method, routed))
         if endpoint is not None:
             return endpoint
+        if routed.startswith("/v1/responses/"):
+            return self._app_key(partial(self.responses.stored, rest=routed.removeprefix("/v1/responses/")))
         if method == "GET" and routed.startswith(_MODEL_PREFIXES):
             return self._app_key(partial(self._model, model=routed.split("/models/", 1)[1]))
         if path == "/healthz":
@@ -207,7 +212,8 @@ class GatewayApp:
         raise ClientError(
             404,
             f"no route {method} {path}; modelswap serves POST /v1/chat/completions, "
-            "POST /v1/messages, GET /v1/models[/{model}], /healthz, /metrics and /admin/*",
+            "POST /v1/messages, POST /v1/responses, GET /v1/responses/{id}, GET /v1/models[/{model}], "
+            "/healthz, /metrics and /admin/*",
         )
 
     async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -261,7 +267,8 @@ class GatewayApp:
         except ClientError as exc:  # refused before the proxy saw it: recorded all the same
             self.proxy.reject(exc, dialect, path, headers, identity, None, started)
             raise
-        await self.proxy.handle(body, dialect, path, headers, identity, send, receive)
+        handle = self.responses.create if dialect == "responses" else self.proxy.handle
+        await handle(body, dialect, path, headers, identity, send, receive)
 
     async def _health(self, scope: Scope, receive: Receive, send: Send) -> None:
         """200 ``ok``, or 503 ``degraded`` with the reasons while records are not being written."""

@@ -15,6 +15,7 @@ from modelswap.providers import build_upstream
 from modelswap.providers.base import Dialect, Upstream
 from modelswap.providers.factory import ProviderKind
 from modelswap.providers.http import HttpPool
+from modelswap.providers.registry import DIALECTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +59,8 @@ def price_overrides(migration: Migration) -> dict[str, CatalogPrice]:
     return out
 
 
-DIALECTS: tuple[Dialect, ...] = ("openai", "anthropic")
-
-
 class Arms:
-    """Every endpoint's upstream in both dialects, sharing one HTTP pool."""
+    """Every endpoint's upstream in every dialect, sharing one HTTP pool."""
 
     def __init__(self, migration: Migration, pool: HttpPool, sim: SimUrls | None = None) -> None:
         self.pool = pool
