@@ -17,6 +17,7 @@ from typing import Any
 import anthropic
 import openai
 import pytest
+from aiohttp import web
 from pydantic import BaseModel
 from tests.gateway.conftest import (  # noqa: F401 (fixtures)
     CLAUDE_NEW,
@@ -363,3 +364,62 @@ async def test_messages_app_answered_by_a_responses_model(responses_only: Gatewa
     assert message.content[0].type == "text" and message.content[0].text
     assert streamed.content[0].type == "text" and streamed.content[0].text == message.content[0].text
     assert streamed.usage.output_tokens == message.usage.output_tokens
+
+
+async def test_shadow_mirrors_a_responses_request_to_claude(
+    start_gateway: StartGateway, tmp_path: Path, sim: RunningSim, store: Store
+) -> None:
+    migration = migration_of(tmp_path, openai_endpoint(sim, OLD, max_retries=0), STAGES["claude"](sim))
+    gw = await start_gateway(migration)  # no stage set: shadow, the old model serves
+    async with openai.AsyncOpenAI(base_url=gw.openai_url, api_key="app-key", max_retries=0, timeout=10) as client:
+        raw = await client.responses.with_raw_response.create(model=OLD, input=QUESTION)
+    assert raw.headers["x-modelswap-arm"] == "old" and raw.parse().model == OLD
+    await gw.settle(requests=1, pairs=1)
+    (pair,) = gw.pairs()
+    assert (pair.arm, pair.model, pair.status) == ("new", CLAUDE_NEW, 200)
+    assert pair.completion_tokens and pair.response_body is not None and pair.response_body["object"] == "response"
+
+
+async def test_a_stream_failing_midway_ends_with_an_error_event(
+    start_gateway: StartGateway, tmp_path: Path, sim: RunningSim, store: Store, serve_vendor: Any
+) -> None:
+    """A Responses-only vendor that starts answering, then fails: the app's stream helper gets
+    the text so far and an ``error`` event in the Responses API's shape, and no final response."""
+    created = {
+        "type": "response.created",
+        "sequence_number": 0,
+        "response": {"id": "resp_v", "object": "response", "status": "in_progress", "output": [], "model": NEW},
+    }
+    failure = {"type": "error", "sequence_number": 1, "code": "server_error", "message": "The server had an error."}
+
+    async def vendor(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        for event in (created, failure):
+            await response.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
+        return response
+
+    app = web.Application()
+    app.router.add_post("/v1/responses", vendor)
+    url = await serve_vendor(app)
+    new = {
+        "provider": "openai-responses",
+        "model": NEW,
+        "base_url": f"{url}/v1",
+        "api_key_env": OPENAI_KEY_ENV,
+        "max_retries": 0,
+    }
+    gw = await _full(start_gateway, tmp_path, sim, store, new)
+    async with (
+        openai.AsyncOpenAI(base_url=gw.openai_url, api_key="app-key", max_retries=0, timeout=10) as client,
+        client.responses.stream(model=OLD, input=QUESTION) as stream,
+    ):
+        events = [event async for event in stream]
+        with pytest.raises(RuntimeError, match=r"response\.completed"):
+            await stream.get_final_response()
+    assert [e.type for e in events] == ["response.created", "error"]
+    error = events[-1]
+    assert error.type == "error" and "server had an error" in error.message and error.code == "server"
+    await gw.settle(requests=1)
+    (row,) = gw.requests()
+    assert row.status == 502 and row.error_kind == "server"
