@@ -4,6 +4,7 @@ translation numbers its events and always ends with the whole response."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -167,3 +168,45 @@ def test_completion_translation_refuses_cleanly(completion: dict[str, Any]) -> N
     except TranslationError:
         return
     assert response["output"] and response["status"] in ("completed", "incomplete")
+
+
+events = st.lists(
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(
+                [
+                    "response.created",
+                    "response.output_text.delta",
+                    "response.output_item.added",
+                    "response.function_call_arguments.delta",
+                    "response.function_call_arguments.done",
+                    "response.completed",
+                    "response.incomplete",
+                ]
+            )
+        },
+        optional={
+            "response": json_values,
+            "item": json_values,
+            "delta": json_values,
+            "item_id": json_values,
+            "arguments": json_values,
+        },
+    ),
+    max_size=8,
+)
+
+
+@FUZZ
+@given(events, json_values)
+def test_a_responses_upstreams_odd_events_and_responses_never_crash_the_translation(
+    feed: list[dict[str, Any]], output: Any
+) -> None:
+    back = ResponsesStreamToChat(include_usage=True)
+    for event in feed:
+        assert all("choices" in chunk for chunk in back.feed(event))
+    for status in ("completed", "incomplete", "failed"):
+        with contextlib.suppress(TranslationError):
+            response_to_chat_completion(
+                {"status": status, "output": output, "incomplete_details": output, "error": output}
+            )

@@ -114,14 +114,14 @@ def _check_item(item: Any, where: str) -> None:
     if not isinstance(item, dict):
         raise _bad(f"Invalid '{where}': expected an object, but got {json_type(item)} instead.", where, "invalid_type")
     kind = item.get("type", "message")
-    if kind not in _ITEM_TYPES:
+    if not isinstance(kind, str) or kind not in _ITEM_TYPES:
         raise _bad(
             f"Invalid value for '{where}.type': {kind!r} is not a supported input item type "
             f"({', '.join(sorted(_ITEM_TYPES))}).",
             f"{where}.type",
         )
     if kind == "message":
-        if item.get("role") not in _ROLES:
+        if not isinstance(item.get("role"), str) or item["role"] not in _ROLES:
             raise _bad(
                 f"Invalid value for '{where}.role': expected one of user, assistant, system, developer.",
                 f"{where}.role",
@@ -153,7 +153,7 @@ def _check_tool(tool: Any, where: str) -> None:
 def _check_format(fmt: Any) -> None:
     if fmt is None:
         return
-    if not isinstance(fmt, dict) or fmt.get("type") not in _FORMATS:
+    if not isinstance(fmt, dict) or not isinstance(fmt.get("type"), str) or fmt["type"] not in _FORMATS:
         raise _bad(
             "Invalid 'text.format': expected an object whose type is text, json_object or json_schema.", "text.format"
         )

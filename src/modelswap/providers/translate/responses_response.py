@@ -171,11 +171,21 @@ def chat_completion_to_response(completion: Json, request: Json, *, response_id:
     return response
 
 
+def incomplete_finish(response: Json) -> str | None:
+    """The chat ``finish_reason`` of an incomplete response (``None`` when it is not incomplete)."""
+    if response.get("status") != "incomplete":
+        return None
+    details = response.get("incomplete_details")
+    reason = details.get("reason") if isinstance(details, dict) else None
+    return _FINISH_OF_INCOMPLETE.get(reason, "length") if isinstance(reason, str) else "length"
+
+
 def response_to_chat_completion(response: Json) -> Json:
     """A ``response`` object → a ``chat.completion``."""
     if response.get("status") == "failed":
-        error = response.get("error") or {}
-        raise TranslationError(f"the response failed: {error.get('message') or 'no message'}", "status")
+        error = response.get("error")
+        message = error.get("message") if isinstance(error, dict) else None
+        raise TranslationError(f"the response failed: {message or 'no message'}", "status")
     texts: list[str] = []
     refusals: list[str] = []
     reasoning: list[str] = []
@@ -195,7 +205,9 @@ def response_to_chat_completion(response: Json) -> Json:
             fn = {"name": item.get("name"), "arguments": item.get("arguments") or "{}"}
             calls.append({"id": item.get("call_id"), "type": "function", "function": fn})
         elif kind == "reasoning":
-            reasoning.extend(str(s.get("text") or "") for s in item.get("summary") or () if isinstance(s, dict))
+            summary = item.get("summary")
+            parts = summary if isinstance(summary, list) else ()
+            reasoning.extend(str(s.get("text") or "") for s in parts if isinstance(s, dict))
         else:
             raise TranslationError(f"output item type {kind!r} has no chat completions equivalent", f"output[{j}]")
     reply: Json = {"role": "assistant", "content": "".join(texts) or (None if calls else ""), "refusal": None}
@@ -205,12 +217,7 @@ def response_to_chat_completion(response: Json) -> Json:
         reply["tool_calls"] = calls
     if reasoning:
         reply["reasoning_content"] = "\n".join(reasoning)
-    details = response.get("incomplete_details") or {}
-    finish = (
-        _FINISH_OF_INCOMPLETE.get(details.get("reason") or "", "length")
-        if response.get("status") == "incomplete"
-        else None
-    )
+    finish = incomplete_finish(response)
     completion: Json = {
         "id": response.get("id"),
         "object": "chat.completion",
@@ -229,12 +236,3 @@ def response_to_chat_completion(response: Json) -> Json:
     if usage is not None:
         completion["usage"] = usage
     return completion
-
-
-def output_text(response: Json) -> str:
-    """The text of every ``output_text`` part, in order (the SDK's ``response.output_text``)."""
-    out: list[Any] = []
-    for item in response.get("output") or ():
-        if isinstance(item, dict) and item.get("type") == "message":
-            out.extend(p.get("text", "") for p in item.get("content") or () if p.get("type") == "output_text")
-    return "".join(out)

@@ -19,6 +19,7 @@ from modelswap.providers.translate.responses_response import (
     chat_usage,
     finish_status,
     function_call_item,
+    incomplete_finish,
     message_item,
     new_item_id,
     reasoning_item,
@@ -202,7 +203,7 @@ class ResponsesStreamToChat:
         kind = event.get("type")
         out: list[Json] = []
         if kind in ("response.created", "response.in_progress"):
-            response = event.get("response") or {}
+            response = _obj(event.get("response"))
             self._base["id"] = response.get("id")
             self._base["created"] = response.get("created_at") or 0
             self._base["model"] = response.get("model")
@@ -211,7 +212,7 @@ class ResponsesStreamToChat:
                 out.append(self._chunk({"role": "assistant", "content": "", "refusal": None}))
         elif kind == "response.output_text.delta" and event.get("delta"):
             out.append(self._chunk({"content": event["delta"]}))
-        elif kind == "response.output_item.added" and (event.get("item") or {}).get("type") == "function_call":
+        elif kind == "response.output_item.added" and _obj(event.get("item")).get("type") == "function_call":
             item = event["item"]
             index = self._calls[str(item.get("id"))] = len(self._calls)
             head = {"index": index, "id": item.get("call_id"), "type": "function"}
@@ -225,7 +226,7 @@ class ResponsesStreamToChat:
             if item_id not in self._sent_args:  # arguments sent whole, or none: "{}" as OpenAI does
                 out.append(self._tool_args(item_id, event.get("arguments") or "{}"))
         elif kind in ("response.completed", "response.incomplete"):
-            out.extend(self._end(event.get("response") or {}))
+            out.extend(self._end(_obj(event.get("response"))))
         return out
 
     def _tool_args(self, item_id: str, arguments: str) -> Json:
@@ -233,13 +234,14 @@ class ResponsesStreamToChat:
         return self._chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments}}]})
 
     def _end(self, response: Json) -> list[Json]:
-        reason = (response.get("incomplete_details") or {}).get("reason")
-        if response.get("status") == "incomplete":
-            finish = "content_filter" if reason == "content_filter" else "length"
-        else:
-            finish = "tool_calls" if self._calls else "stop"
+        finish = incomplete_finish(response) or ("tool_calls" if self._calls else "stop")
         out = [self._chunk({}, finish)]
         usage = chat_usage(response.get("usage"))
         if self.include_usage and usage is not None:
             out.append({**self._base, "choices": [], "usage": usage})
         return out
+
+
+def _obj(value: Any) -> Json:
+    """``value`` when it is a JSON object, else an empty one (a server's odd event is not a crash)."""
+    return value if isinstance(value, dict) else {}
