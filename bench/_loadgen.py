@@ -33,8 +33,9 @@ SYSTEM = (
 QUESTION = "Hi, I ordered a pair of running shoes last week (order #4821). When will it arrive?"
 
 
-def request_bodies(model: str, stream: bool, count: int = 256) -> list[bytes]:
-    """Bodies like a real app's, each from a different end user (the sticky routing key)."""
+def request_bodies(model: str, stream: bool, count: int = 256, api: str = "chat") -> list[bytes]:
+    """Bodies like a real app's, each from a different end user (the sticky routing key);
+    ``api="responses"``: the same request for ``POST /v1/responses`` (not stored)."""
     bodies = []
     for i in range(count):
         body: dict[str, Any] = {
@@ -44,7 +45,19 @@ def request_bodies(model: str, stream: bool, count: int = 256) -> list[bytes]:
             "temperature": 0.2,
             "user": f"bench-user-{i:04d}",
         }
-        if stream:
+        if api == "responses":
+            body = {
+                "model": model,
+                "instructions": SYSTEM,
+                "input": QUESTION,
+                "max_output_tokens": 200,
+                "temperature": 0.2,
+                "user": body["user"],
+                "store": False,
+            }
+            if stream:
+                body["stream"] = True
+        elif stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
         bodies.append(orjson.dumps(body))
@@ -66,7 +79,9 @@ class Run:
         self.url: str = command["url"]
         self.stream: bool = bool(command.get("stream"))
         self.concurrency: int = int(command["concurrency"])
-        self.bodies = request_bodies(command.get("model", "gpt-4o"), self.stream)
+        api = command.get("api", "chat")
+        self.bodies = request_bodies(command.get("model", "gpt-4o"), self.stream, api=api)
+        self.end = b"event: response.completed" if api == "responses" else b"[DONE]"
         self.headers = {"Authorization": f"Bearer {command.get('api_key', 'x')}", "Content-Type": "application/json"}
         self.latencies: list[float] = []
         self.ttfb: list[float] = []
@@ -84,12 +99,14 @@ class Run:
             async with session.post(self.url, data=body, headers=self.headers) as response:
                 if self.stream:
                     tail = b""
+                    ended = False
                     async for chunk in response.content.iter_any():
                         if first is None:
                             first = time.perf_counter()
+                        ended = ended or self.end in tail + chunk
                         tail = (tail + chunk)[-64:]
-                    if b"[DONE]" not in tail:
-                        problem = f"stream without [DONE] (status {response.status})"
+                    if not ended:
+                        problem = f"stream without {self.end.decode()} (status {response.status})"
                 else:
                     await response.read()
                 if response.status != 200:

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-GATEWAYS = ("modelswap-route", "modelswap-default", "modelswap-split10", "modelswap-shadow")
+GATEWAYS = ("modelswap-route", "modelswap-responses", "modelswap-default", "modelswap-split10", "modelswap-shadow")
 JUDGED = ("modelswap-route", "modelswap-split10")
 """Variants held to the overhead targets. Shadow makes two upstream calls per request by
 design, so its CPU and throughput are reported but not judged against a one-call floor."""

@@ -100,6 +100,8 @@ class Target:
     model: str = "gpt-4o"
     api_key: str = "x"
     server: Server | None = None
+    api: str = "chat"
+    """``chat`` (``/v1/chat/completions`` bodies) or ``responses`` (``/v1/responses``)."""
 
 
 class LoadGen:
@@ -188,6 +190,7 @@ class Bench:
             "model": target.model,
             "api_key": target.api_key,
             "stream": stream,
+            "api": target.api,
             "concurrency": concurrency,
             "duration_s": duration_s,
             "warmup_s": self.settings.warmup_s,
@@ -380,6 +383,11 @@ def grid_targets(
     for name in ("modelswap-route", "modelswap-default", "modelswap-shadow", "modelswap-split10"):
         if name in ready:
             targets.append(Target(name, base_url(ready[name]) + CHAT, server=ready[name]))
+    if "modelswap-route" in ready:  # the Responses API on the same gateway, translated to the chat upstream
+        server = ready["modelswap-route"]
+        targets.append(
+            Target("modelswap-responses", base_url(server) + "/v1/responses", server=server, api="responses")
+        )
     if "modelswap-route-d50" in ready:
         server = ready["modelswap-route-d50"]
         slow.append(Target("modelswap-route", base_url(server) + CHAT, 50, server=server))

@@ -30,11 +30,13 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
 
 
 def write_v3_database(url: str, *, version: int = 3) -> None:
-    """A v3 database: today's schema less what v4 added (``requests.error``, secrets, sessions)."""
+    """A v3 database: today's schema less what v4 added (``requests.error``, secrets, sessions)
+    and what v5 added (``stored_responses``)."""
     open_store(url).close()
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE stored_responses")
             conn.exec_driver_sql("DROP TABLE store_secrets")
             conn.exec_driver_sql("DROP TABLE console_sessions")
             conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN error")
@@ -74,9 +76,8 @@ def test_upgrade_from_v2_adds_evidence_and_keeps_every_row(store_url: str, other
 
 
 def test_upgrade_from_v3_adds_error_text_secrets_and_sessions(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 4
     write_v3_database(store_url)
     with open_store(store_url) as store:
-        assert store.schema_status.upgraded_from == 3 and store.schema_status.version == 4
+        assert store.schema_status.upgraded_from == 3 and store.schema_status.version == SCHEMA_VERSION
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)

@@ -1,6 +1,6 @@
 """Provider kinds: the names ``provider:`` may take in the migration file, and what each implies.
 
-A kind says which wire format its server speaks (``openai`` or ``anthropic``; ``None`` for the
+A kind says which wire format its server speaks (``openai``, ``anthropic`` or ``responses``; ``None`` for the
 simulator, which speaks the one its model's vendor uses), where the vendor listens by default
 and which environment variable usually holds its key. The built-in kinds are declared here so
 the migration file can be checked without loading any client; a provider module adds its own
@@ -54,4 +54,5 @@ def kind_names() -> tuple[str, ...]:
 
 register_kind(ProviderKindSpec("openai", "openai", "https://api.openai.com/v1", "OPENAI_API_KEY"))
 register_kind(ProviderKindSpec("anthropic", "anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY"))
+register_kind(ProviderKindSpec("openai-responses", "responses", "https://api.openai.com/v1", "OPENAI_API_KEY"))
 register_kind(ProviderKindSpec("sim", None))

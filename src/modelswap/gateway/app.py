@@ -31,6 +31,7 @@ from modelswap.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
 from modelswap.gateway.passthrough import Relay, dialect_of, request_id_headers
 from modelswap.gateway.proxy import Proxy
 from modelswap.gateway.recorder import Recorder
+from modelswap.gateway.responses_api import ResponsesApi
 from modelswap.gateway.shadow import ShadowRunner
 from modelswap.gateway.throttle import THROTTLED, AuthGuard, AuthThrottle, TrustedProxies
 from modelswap.gateway.validate import parse_body
@@ -48,6 +49,7 @@ _SERVING: dict[str, Dialect] = {
     "/v1/chat/completions": "openai",
     "/chat/completions": "openai",
     "/v1/messages": "anthropic",
+    "/v1/responses": "responses",
 }
 _MODEL_PREFIXES = ("/v1/models/", "/models/")
 _PASSED_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
@@ -84,6 +86,7 @@ class GatewayApp:
         self.proxy = Proxy(migration, arms, routes, recorder, self.shadow, self.metrics, replica_id)
         self.relay = Relay(arms.vendors, recorder.add_request, self.metrics, replica_id, g.max_passthrough_body_bytes)
         self.passthrough_unknown_models = g.unknown_models == "passthrough"
+        self.responses = ResponsesApi(self.proxy.handle, self.proxy.reject, getattr(routes.store, "responses", None))
         self.keyring = KeyRing([*g.keys, *migration.env_gateway_keys()])
         token = admin_token if admin_token is not None else migration.admin_token()
         throttle = AuthThrottle(g.auth_failure_burst, g.auth_failure_refill_s)
@@ -210,6 +213,8 @@ class GatewayApp:
         endpoint = self._routes.get((method, routed))
         if endpoint is not None:
             return endpoint
+        if routed.startswith("/v1/responses/"):
+            return self._app_key(partial(self.responses.stored, rest=routed.removeprefix("/v1/responses/")))
         if method == "GET" and routed.startswith(_MODEL_PREFIXES):
             return self._app_key(partial(self._model, model=routed.split("/models/", 1)[1]))
         if path == "/healthz":
@@ -227,8 +232,8 @@ class GatewayApp:
         raise ClientError(
             404,
             f"no route {method} {path}; modelswap serves POST /v1/chat/completions, POST /v1/messages, "
-            "GET /v1/models[/{model}], passes every other /v1/* path to the vendor, and serves /healthz, "
-            "/metrics and /admin/*",
+            "POST /v1/responses, GET /v1/responses/{id}, GET /v1/models[/{model}], passes every other /v1/* "
+            "path to the vendor, and serves /healthz, /metrics and /admin/*",
         )
 
     async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -305,7 +310,8 @@ class GatewayApp:
             )
             return
         del raw  # the parsed body is what is used from here: do not hold a large one twice
-        await self.proxy.handle(body, dialect, path, headers, identity, send, receive, request_id=request_id)
+        handle = self.responses.create if dialect == "responses" else self.proxy.handle
+        await handle(body, dialect, path, headers, identity, send, receive, request_id=request_id)
 
     def _workload_of(self, path: str, headers: dict[str, str], identity: str | None) -> str:
         """The workload a passed-through request counts under (rules that read the body do not apply)."""

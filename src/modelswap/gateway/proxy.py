@@ -314,7 +314,7 @@ class Proxy:
         """Relay a stream's events; returns how it went and the bytes that end it (to send after
         the record is handed off)."""
         tally = StreamTally(assemble=self.keep_bodies)
-        take = tally.openai if call.dialect == "openai" else tally.anthropic
+        take = getattr(tally, call.dialect)  # StreamTally.openai, .anthropic or .responses
         ttft: float | None = None
         out = Outcome(200, 0.0)
         dialect = call.dialect

@@ -11,6 +11,9 @@ from modelswap.providers.base import Dialect, Json
 from modelswap.providers.safe_text import safe_error_text
 
 DONE = b"data: [DONE]\n\n"
+_RESPONSES_TOKENS = frozenset(
+    {"response.output_text.delta", "response.function_call_arguments.delta", "response.reasoning_summary_text.delta"}
+)
 
 
 def encode_event(event: Json, dialect: Dialect) -> bytes:
@@ -32,6 +35,9 @@ def error_event(message: str, kind: str, dialect: Dialect) -> bytes:
             + orjson.dumps({"error": {"message": message, "type": kind, "param": None, "code": kind}})
             + b"\n\n"
         )
+    if dialect == "responses":  # the Responses API's error event (``ResponseErrorEvent``)
+        event = {"type": "error", "code": kind, "message": message, "param": None, "sequence_number": 0}
+        return encode_event(event, dialect)
     return encode_event({"type": "error", "error": {"type": "api_error", "message": message}}, dialect)
 
 
@@ -42,6 +48,7 @@ class StreamTally:
         "assemble",
         "cached_tokens",
         "completion_tokens",
+        "final",
         "finish",
         "first_token",
         "prompt_tokens",
@@ -56,6 +63,7 @@ class StreamTally:
         self.completion_tokens: int | None = None
         self.cached_tokens: int | None = None
         self.finish: str | None = None
+        self.final: Json | None = None
         self.text: list[str] = []
         self.tools: dict[int, dict[str, Any]] = {}
 
@@ -123,8 +131,25 @@ class StreamTally:
             return first
         return False
 
+    def responses(self, event: Json) -> bool:
+        """Take one Responses API event; ``True`` when it carries the first token."""
+        kind = event.get("type")
+        if kind in _RESPONSES_TOKENS:
+            first = not self.first_token
+            self.first_token = True
+            return first
+        if kind in ("response.completed", "response.incomplete"):
+            response = event.get("response") or {}
+            self.prompt_tokens, self.completion_tokens, self.cached_tokens = usage_of(response, "responses")
+            self.finish = response.get("status")
+            if self.assemble:
+                self.final = response
+        return False
+
     def response(self) -> Json:
         """The streamed answer as one compact object (what a record stores)."""
+        if self.final is not None:
+            return {**self.final, "streamed": True}
         return {
             "content": "".join(self.text),
             "tool_calls": [
@@ -138,6 +163,9 @@ class StreamTally:
 def usage_of(body: Json, dialect: Dialect) -> tuple[int | None, int | None, int | None]:
     """(prompt, completion, cached) tokens of a complete response body."""
     usage = body.get("usage") or {}
+    if dialect == "responses":
+        cached = (usage.get("input_tokens_details") or {}).get("cached_tokens")
+        return usage.get("input_tokens"), usage.get("output_tokens"), cached
     if dialect == "openai":
         details = usage.get("prompt_tokens_details") or {}
         return usage.get("prompt_tokens"), usage.get("completion_tokens"), details.get("cached_tokens")

@@ -175,6 +175,11 @@ def _too_deep(max_depth: int) -> ClientError:
 
 def check_body(body: Json, dialect: Dialect, models: Collection[str]) -> None:
     """Reject a body the target API would reject, before any model is called."""
+    if dialect == "responses":
+        from modelswap.gateway.validate_responses import check_responses_body
+
+        check_responses_body(body, models)
+        return
     for field, (kind, words) in _TYPES.items():
         value = body.get(field)
         if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):

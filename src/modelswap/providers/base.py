@@ -1,7 +1,7 @@
 """The one interface every model provider implements, and the errors it raises.
 
 An ``Upstream`` takes a request body in its *dialect* (the wire format it speaks to
-its caller: ``openai`` chat completions or ``anthropic`` messages) and returns the
+its caller: ``openai`` chat completions, ``anthropic`` messages or OpenAI's ``responses``) and returns the
 response body in the same dialect. Translation between dialects, retries and
 fallbacks are wrappers around an ``Upstream`` that are themselves ``Upstream``s.
 """
@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from modelswap.providers.safe_text import safe_error_text
 
-Dialect = Literal["openai", "anthropic"]
+Dialect = Literal["openai", "anthropic", "responses"]
 Json = dict[str, Any]
 
 ErrorKind = Literal[
@@ -126,7 +126,10 @@ class Upstream(Protocol):
     ``complete`` returns the full response body. ``stream`` yields parsed stream
     events: for ``openai`` each ``data:`` chunk object (the ``[DONE]`` sentinel
     ends the iteration); for ``anthropic`` each event's data object (its ``type``
-    field names the event). Both overwrite the body's ``model`` with ``self.model``.
+    field names the event); for ``responses`` each event object (``response.created`` ...
+    ``response.completed``). Both overwrite the body's ``model`` with ``self.model``.
+    A ``responses`` body's ``input`` always holds the whole conversation: the gateway has
+    already resolved ``previous_response_id``, which is kept only to be echoed.
     """
 
     name: str

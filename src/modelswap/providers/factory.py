@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import modelswap.providers.anthropic
-import modelswap.providers.openai  # noqa: F401
+import modelswap.providers.openai
+import modelswap.providers.openai_responses  # noqa: F401
 from modelswap.providers.base import Dialect, Upstream
 from modelswap.providers.h1 import Timeouts
 from modelswap.providers.http import HttpPool
-from modelswap.providers.registry import DIALECTS, native_class, wire_of_kind
+from modelswap.providers.registry import DIALECTS, native_class
+from modelswap.providers.responses_translating import ChatOverResponses, ResponsesOverChat
 from modelswap.providers.retry import Retrying, RetryPolicy
 from modelswap.providers.retry_budget import RetryBudget
 from modelswap.providers.translating import AnthropicOverOpenAI, OpenAIOverAnthropic
 
-__all__ = ["ProviderKind", "build_upstream"]
+__all__ = ["ProviderKind", "build_upstream", "translated"]
 
 ProviderKind = str
 """A registered provider kind (``providers/registry.py``): ``openai``, ``anthropic`` or one added by a module."""
@@ -39,19 +41,33 @@ def build_upstream(
     """An upstream for ``model`` at ``base_url`` that speaks ``dialect`` to its caller.
 
     ``provider_kind`` is the wire format the server speaks (the simulator too); when it
-    differs from ``dialect`` the native upstream is wrapped in a translator. Retries
-    wrap the outside, so a retried stream restarts translation from scratch. With ``budget``
+    differs from ``dialect`` the native upstream is wrapped in translators (``translated``).
+    Retries wrap the outside, so a retried stream restarts translation from scratch. With ``budget``
     the upstream is always wrapped (the budget also decides whether the caller may retry);
     ``only_unsent`` limits its own retries to requests that never left (the serving path).
     """
     cls = native_class(provider_kind, name)
     if dialect not in DIALECTS:
-        raise ValueError(f"endpoint {name!r}: unknown dialect {dialect!r}; use 'openai' or 'anthropic'")
+        raise ValueError(f"endpoint {name!r}: unknown dialect {dialect!r}; use one of {DIALECTS}")
     native = cls(name, model, base_url, api_key, pool, timeout_s, extra_headers=extra_headers)
-    upstream: Upstream = native
-    if dialect != wire_of_kind(provider_kind):
-        upstream = OpenAIOverAnthropic(native) if dialect == "openai" else AnthropicOverOpenAI(native)
+    upstream = translated(native, dialect)
     if max_retries > 0 or budget is not None:
         policy = RetryPolicy(max_retries=max_retries, max_retry_after_s=max_retry_after_s, only_unsent=only_unsent)
         upstream = Retrying(upstream, policy, budget=budget)
     return upstream
+
+
+def translated(native: Upstream, dialect: Dialect) -> Upstream:
+    """``native`` spoken to in ``dialect``: chat completions are the hub between the others
+    (a Responses app on a Claude model goes Responses → chat → Messages, and back)."""
+    if native.dialect == dialect:
+        return native
+    if native.dialect == "anthropic":
+        chat: Upstream = OpenAIOverAnthropic(native)
+    elif native.dialect == "responses":
+        chat = ChatOverResponses(native)
+    else:
+        chat = native
+    if dialect == "openai":
+        return chat
+    return ResponsesOverChat(chat) if dialect == "responses" else AnthropicOverOpenAI(chat)

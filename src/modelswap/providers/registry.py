@@ -24,7 +24,7 @@ from modelswap.providers.http import HttpPool
 
 __all__ = ["DIALECTS", "NativeUpstream", "native_class", "provider", "registered", "wire_of_kind"]
 
-DIALECTS: tuple[Dialect, ...] = ("openai", "anthropic")
+DIALECTS: tuple[Dialect, ...] = ("openai", "anthropic", "responses")
 """The wire formats modelswap speaks and translates between."""
 
 

@@ -18,7 +18,7 @@ from modelswap.providers.factory import ProviderKind
 from modelswap.providers.h1 import Limits, Timeouts
 from modelswap.providers.http import HttpPool
 from modelswap.providers.passthrough import Vendor
-from modelswap.providers.registry import wire_of_kind
+from modelswap.providers.registry import DIALECTS, wire_of_kind
 from modelswap.providers.retry_budget import BudgetSpec, RetryBudget
 
 
@@ -63,9 +63,6 @@ def price_overrides(migration: Migration) -> dict[str, CatalogPrice]:
     return out
 
 
-DIALECTS: tuple[Dialect, ...] = ("openai", "anthropic")
-
-
 def timeouts_of(endpoint: Endpoint, migration: Migration) -> Timeouts:
     """The endpoint's connect, first-byte and idle timeouts (its own, else the ``upstream:`` section's)."""
     connect, first_byte, idle = endpoint.timeouts(migration.upstream)
@@ -104,7 +101,7 @@ class Arms(Protocol):
 
 
 class PooledArms:
-    """Every endpoint's upstream in both dialects, sharing one HTTP pool: the serving path.
+    """Every endpoint's upstream in every dialect, sharing one HTTP pool: the serving path.
 
     The app's own SDK owns retries of what a vendor answered (told by ``x-should-retry``), so
     these upstreams retry only connections that never carried the request, and each endpoint's

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from modelswap.sim import anthropic_api, extra_api, openai_api
+from modelswap.sim import anthropic_api, extra_api, openai_api, responses_api
 from modelswap.sim.engine import ENGINE, SimEngine
 from modelswap.sim.errors import SimError
 from modelswap.sim.profiles import SimConfig
@@ -57,6 +57,7 @@ def build_app(config: SimConfig | None = None) -> web.Application:
     app[ENGINE] = SimEngine(config or SimConfig())
     app.router.add_post("/v1/chat/completions", openai_api.chat_completions)
     app.router.add_post("/v1/messages", anthropic_api.messages)
+    app.router.add_post("/v1/responses", responses_api.responses)
     app.router.add_get("/v1/models", list_models)
     app.router.add_get("/v1/models/{model}", get_model)
     app.router.add_get("/health", health)

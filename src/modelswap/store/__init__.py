@@ -31,6 +31,7 @@ from modelswap.store.rows import (
     RolloutEventRow,
     RolloutStateRow,
     ShadowPairRow,
+    StoredResponse,
     new_id,
 )
 from modelswap.store.schema import SCHEMA_VERSION
@@ -74,6 +75,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreURLError",
+    "StoredResponse",
     "consume_login_link",
     "create_session",
     "delete_session",

@@ -130,6 +130,17 @@ class CachedResponse:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StoredResponse:
+    """A Responses API answer kept for retrieval and ``previous_response_id``: the response object
+    and every input item that produced it (earlier turns included)."""
+
+    id: str
+    created_at: datetime
+    response: Json
+    input_items: list[Json]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BaselineRow:
     """A snapshot of a workload's figures (pass rate, cost, latency percentiles) and their source."""
 

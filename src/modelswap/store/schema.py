@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from modelswap.store.types import FreeText, UTCDateTime, json_column
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
 
 NAMING_CONVENTION = {
@@ -291,6 +291,18 @@ console_sessions = sa.Table(
 )
 """Server-side console sessions and one-time login links: only a hash of each random token is
 kept; a row is deleted at logout, on first use (login links) or once expired."""
+
+stored_responses = sa.Table(
+    "stored_responses",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("response", json_column(), nullable=False),
+    sa.Column("input_items", json_column(), nullable=False),
+    sa.Index(None, "created_at"),
+)
+"""Responses API answers kept for ``GET /v1/responses/{id}`` and ``previous_response_id``
+(``store`` not false), with the whole input that produced each; pruned by age and count."""
 
 MODELSWAP_TABLES: frozenset[str] = frozenset(metadata.tables)
 """Every table name the store owns at the current version."""

@@ -3,6 +3,7 @@
 Everything is synchronous SQLAlchemy Core, and every query modelswap makes lives in this
 package. The repositories are attributes: ``store.requests`` (the gateway's records),
 ``store.evals`` (eval runs and results), ``store.cache`` (responses already paid for),
+``store.responses`` (Responses API answers kept for retrieval),
 ``store.baselines``, ``store.plan`` (ticks), ``store.rollout`` (the state replicas coordinate
 through) and ``store.review`` (verdicts and red-team results). Reads return the row
 dataclasses from ``rows.py``.
@@ -29,6 +30,7 @@ from modelswap.store.requests_repo import RequestsRepo
 from modelswap.store.review_repo import ReviewRepo
 from modelswap.store.rollout_repo import RolloutRepo
 from modelswap.store.rows import RequestRow, RolloutChange, RolloutEventRow, RolloutStateRow, ShadowPairRow
+from modelswap.store.stored_responses_repo import StoredResponsesRepo
 
 
 class Store:
@@ -50,6 +52,7 @@ class Store:
         self.plan = PlanRepo(self._db)
         self.rollout = RolloutRepo(self._db)
         self.review = ReviewRepo(self._db)
+        self.responses = StoredResponsesRepo(self._db)
 
     @property
     def url_for_display(self) -> str:

@@ -1,0 +1,137 @@
+"""OpenAI's Responses API (``POST {base_url}/responses``): the ``openai-responses`` provider kind.
+
+For models served only there (and for apps on ``client.responses`` answered without
+translation). modelswap keeps the conversation itself: ``input`` always holds every earlier
+turn, so the upstream is sent ``store: false`` and no ``previous_response_id``; the answer
+echoes the app's ``previous_response_id`` and ``store`` again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+
+from modelswap.providers.base import Dialect, Frames, Json
+from modelswap.providers.closing import aclosing_iter
+from modelswap.providers.errors import protocol_error, stream_error
+from modelswap.providers.http import HttpPool, checked_frames, event_json, read_json
+from modelswap.providers.registry import provider
+from modelswap.providers.sse import SSEEvent
+
+__all__ = ["OpenAIResponsesUpstream"]
+
+_ENDS = frozenset({"response.completed", "response.incomplete"})
+_ECHOED = ("previous_response_id", "store")
+
+
+@provider("openai-responses", base_url="https://api.openai.com/v1", key_env="OPENAI_API_KEY")
+class OpenAIResponsesUpstream:
+    """``POST {base_url}/responses``, streaming or not; speaks the ``responses`` dialect."""
+
+    dialect: Dialect = "responses"
+
+    def __init__(
+        self,
+        name: str,
+        model: str,
+        base_url: str,
+        api_key: str,
+        pool: HttpPool,
+        timeout_s: float = 60.0,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.url = base_url.rstrip("/") + "/responses"
+        self.timeout_s = timeout_s
+        self._pool = pool
+        headers = {"Accept": "application/json"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self._headers = {**headers, **(extra_headers or {})}
+        self._stream_headers = {**self._headers, "Accept": "text/event-stream"}
+
+    def _request(self, body: Json, *, stream: bool) -> Json:
+        out = {k: v for k, v in body.items() if k not in ("previous_response_id", "stream", "stream_options")}
+        out["model"] = self.model
+        out["store"] = False
+        if stream:
+            out["stream"] = True
+        return out
+
+    @staticmethod
+    def _echo(response: Json, body: Json) -> Json:
+        """The app's own ``previous_response_id`` and ``store`` back in the answer."""
+        response["previous_response_id"] = body.get("previous_response_id")
+        response["store"] = body.get("store", True)
+        return response
+
+    async def complete(self, body: Json) -> Json:
+        """Create a response (not streamed) and return the ``response`` object."""
+        async with self._pool.post(
+            self.url,
+            self._request(body, stream=False),
+            self._headers,
+            timeout_s=self.timeout_s,
+            streaming=False,
+            provider=self.name,
+        ) as resp:
+            data = await read_json(resp, provider=self.name)
+        if "error" in data and data.get("error") and not isinstance(data.get("output"), list):
+            raise stream_error(data, provider=self.name)
+        if not isinstance(data.get("output"), list):
+            raise protocol_error(self.name, "response has no 'output' list", repr(data).encode())
+        if data.get("status") == "failed":
+            raise stream_error({"error": _error_of(data.get("error"))}, provider=self.name)
+        return self._echo(data, body)
+
+    async def stream(self, body: Json) -> AsyncIterator[Json]:
+        """Stream a response; yields every event object through ``response.completed``."""
+        async with aclosing_iter(self._frames(body)) as batches:
+            async for batch in batches:
+                for _, event in batch:
+                    response = event.get("response")
+                    if isinstance(response, dict):
+                        self._echo(response, body)
+                    yield event
+
+    def _frames(self, body: Json) -> AsyncIterator[Frames]:
+        def take(event: SSEEvent) -> tuple[Json | None, bool]:
+            data = event_json(event, provider=self.name)
+            etype = data.setdefault("type", event.event)
+            if not isinstance(etype, str):
+                raise protocol_error(self.name, "stream event has no type", event.data.encode())
+            if etype == "error":
+                raise stream_error({"error": _error_of(data)}, provider=self.name)
+            if etype == "response.failed":
+                raise stream_error({"error": _error_of((data.get("response") or {}).get("error"))}, provider=self.name)
+            return data, etype in _ENDS
+
+        exchange = self._pool.post(
+            self.url,
+            self._request(body, stream=True),
+            self._stream_headers,
+            timeout_s=self.timeout_s,
+            streaming=True,
+            provider=self.name,
+        )
+        return checked_frames(
+            exchange,
+            provider=self.name,
+            take=take,
+            ended_anyway=lambda: False,
+            unfinished="stream ended before response.completed",
+        )
+
+    async def aclose(self) -> None:
+        """Nothing to release: the shared ``HttpPool`` is closed by its owner."""
+
+    def __repr__(self) -> str:
+        return f"OpenAIResponsesUpstream({self.name!r}, model={self.model!r}, url={self.url!r})"
+
+
+def _error_of(error: object) -> Json:
+    """A Responses error (``{code, message}``, at the top of an ``error`` event or in a failed
+    response) in the ``{message, type}`` shape the error mapping reads."""
+    if not isinstance(error, dict):
+        return {"message": "the response failed", "type": "server_error"}
+    return {"message": error.get("message") or "the response failed", "type": error.get("code") or "server_error"}
