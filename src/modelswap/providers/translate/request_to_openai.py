@@ -5,6 +5,12 @@ Decisions worth knowing:
 - ``tool_result`` blocks become ``role: tool`` messages placed right after the assistant
   turn that called them, ahead of any other content of the same user turn; an
   ``is_error`` result is prefixed with ``[tool error]`` since OpenAI has no such flag.
+- Structured output (``output_config.format``, or the older beta ``output_format``, with a
+  ``json_schema``) becomes ``response_format: {type: json_schema, json_schema: {name, strict: true,
+  schema}}``; OpenAI's strict mode needs every property required and no additional
+  properties, which the Anthropic SDK's ``transform_schema`` already produces.
+- ``output_config.effort`` is dropped: ``reasoning_effort`` would be refused by OpenAI's
+  non-reasoning models.
 - ``max_tokens`` is sent as ``max_completion_tokens`` (OpenAI's current name; required
   by its reasoning models).
 - Dropped (no OpenAI chat equivalent): ``top_k``, ``thinking`` and thinking blocks,
@@ -47,7 +53,33 @@ def anthropic_request_to_openai(body: Json) -> Json:
     if body.get("tools"):
         out["tools"] = [_tool(tool, f"tools[{i}]") for i, tool in enumerate(expect_list(body["tools"], "tools"))]
         _apply_tool_choice(out, body.get("tool_choice"))
+    _apply_output_config(out, body)
     return out
+
+
+def _apply_output_config(out: Json, body: Json) -> None:
+    """``output_config.format`` → ``response_format`` json_schema."""
+    config = body.get("output_config")
+    where = "output_config"
+    if config is not None and not isinstance(config, dict):
+        raise TranslationError("must be an object", where)
+    config = config or {}
+    fmt, where = (config.get("format"), "output_config.format")
+    if fmt is None and body.get("output_format") is not None:
+        fmt, where = body["output_format"], "output_format"
+    if fmt is not None:
+        if not isinstance(fmt, dict) or fmt.get("type") != "json_schema" or not isinstance(fmt.get("schema"), dict):
+            raise TranslationError("must be {type: json_schema, schema: {...}}", where)
+        spec = {"name": _schema_name(fmt["schema"]), "strict": True, "schema": fmt["schema"]}
+        out["response_format"] = {"type": "json_schema", "json_schema": spec}
+
+
+def _schema_name(schema: Json) -> str:
+    """OpenAI wants a name (``^[a-zA-Z0-9_-]{1,64}$``): the schema's title when it fits, else ``output``."""
+    title = schema.get("title")
+    if isinstance(title, str) and title and len(title) <= 64 and all(c.isalnum() or c in "_-" for c in title):
+        return title if title.isascii() else "output"
+    return "output"
 
 
 def _system_text(system: Any) -> str:
