@@ -95,6 +95,15 @@ def test_anthropic_tally_counts_cache_reads_in_the_prompt() -> None:
     assert tally.response()["finish_reason"] == "tool_use"
 
 
+def test_anthropic_tally_takes_the_prompt_from_the_final_usage_when_given() -> None:
+    """A translated stream (or today's Messages API) reports input tokens again in message_delta."""
+    tally = StreamTally(assemble=False)
+    tally.anthropic({"type": "message_start", "message": {"usage": {"input_tokens": 0, "output_tokens": 0}}})
+    final = {"input_tokens": 30, "cache_read_input_tokens": 12, "cache_creation_input_tokens": 0, "output_tokens": 9}
+    tally.anthropic({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": final})
+    assert (tally.prompt_tokens, tally.completion_tokens, tally.cached_tokens) == (42, 9, 12)
+
+
 def test_tally_without_assembly_keeps_no_text() -> None:
     tally = StreamTally(assemble=False)
     tally.openai(chunk({"content": "secret text"}))

@@ -324,8 +324,10 @@ class Proxy:
                 for raw, event in batch:
                     if take(event) and ttft is None:
                         ttft = time.perf_counter() - call.started
-                    if strip_usage and not event.get("choices") and event.get("usage"):
-                        continue
+                    if strip_usage and "usage" in event:  # asked upstream for the record; OpenAI omits it
+                        if not event.get("choices"):
+                            continue
+                        raw, event = None, {k: v for k, v in event.items() if k != "usage"}
                     frames.append(encode_event(event, dialect) if raw is None else raw)
                 if frames:
                     chunk = frames[0] if len(frames) == 1 else b"".join(frames)

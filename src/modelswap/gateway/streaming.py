@@ -101,7 +101,12 @@ class StreamTally:
             )
             self.cached_tokens = cached
         elif kind == "message_delta":
-            self.completion_tokens = (event.get("usage") or {}).get("output_tokens")
+            usage = event.get("usage") or {}
+            self.completion_tokens = usage.get("output_tokens")
+            if usage.get("input_tokens") is not None:  # the final count, when the stream gives one
+                cached = usage.get("cache_read_input_tokens") or 0
+                self.prompt_tokens = usage["input_tokens"] + cached + (usage.get("cache_creation_input_tokens") or 0)
+                self.cached_tokens = cached
             self.finish = (event.get("delta") or {}).get("stop_reason") or self.finish
         elif kind == "content_block_start":
             block = event.get("content_block") or {}
