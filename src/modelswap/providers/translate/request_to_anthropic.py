@@ -69,6 +69,10 @@ def openai_request_to_anthropic(body: Json, *, default_max_tokens: int = DEFAULT
         out["top_p"] = body["top_p"]
     stop = body.get("stop")
     if stop:
+        if not isinstance(stop, (str, list)) or not all(
+            isinstance(s, str) for s in ([stop] if isinstance(stop, str) else stop)
+        ):
+            raise TranslationError("must be a string or a list of strings", "stop")
         out["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
     user = next((v for v in (body.get("safety_identifier"), body.get("user")) if isinstance(v, str) and v), None)
     if user is not None:

@@ -46,7 +46,10 @@ def anthropic_request_to_openai(body: Json) -> Json:
         if body.get(key) is not None:
             out[key] = body[key]
     if body.get("stop_sequences"):
-        out["stop"] = list(body["stop_sequences"])
+        stops = body["stop_sequences"]
+        if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
+            raise TranslationError("must be a list of strings", "stop_sequences")
+        out["stop"] = list(stops)
     metadata = body.get("metadata")
     if isinstance(metadata, dict) and metadata.get("user_id"):
         out["user"] = str(metadata["user_id"])
