@@ -12,7 +12,7 @@ import orjson
 import pytest
 from aiohttp import web
 
-from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of
+from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, estimated_usage, usage_of
 from modelswap.rollout import flag
 from modelswap.sim import ProfileOverride, RunningSim, SimConfig, start_sim
 from modelswap.store import Store
@@ -104,6 +104,16 @@ def test_anthropic_tally_takes_the_prompt_from_the_final_usage_when_given() -> N
     assert (tally.prompt_tokens, tally.completion_tokens, tally.cached_tokens) == (42, 9, 12)
 
 
+def test_estimated_usage_of_a_stream_cut_short() -> None:
+    tally = StreamTally(assemble=False)
+    tally.openai(chunk({"content": "Hello there, "}))  # 13 characters
+    tally.openai(chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"a":1}'}}]}))  # 7 more
+    body = {"messages": [{"role": "user", "content": "x" * 100}]}  # 143 characters of JSON
+    assert estimated_usage(tally, body) == (36, 5)
+    tally.prompt_tokens = 40  # a reported prompt count wins over the estimate
+    assert estimated_usage(tally, {})[0] == 40
+
+
 def test_tally_without_assembly_keeps_no_text() -> None:
     tally = StreamTally(assemble=False)
     tally.openai(chunk({"content": "secret text"}))
@@ -150,6 +160,9 @@ async def test_a_client_that_goes_away_stops_the_stream(
     (row,) = gw.requests()
     assert (row.status, row.error_kind) == (499, "client_closed")
     assert time.monotonic() - started < 1.0, "the gateway stopped reading a stream nobody receives"
+    assert row.tokens_estimated, "the vendor never reported usage: what was consumed is an estimate, flagged"
+    assert row.prompt_tokens is not None and row.prompt_tokens >= len(orjson.dumps(ask)) // 4
+    assert row.completion_tokens is not None and row.cost_usd is not None and row.cost_usd > 0
 
 
 # -- same dialect: the upstream's frames are relayed as they came ----------------------------------------

@@ -29,9 +29,21 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
     assert read_evidence(store, "inventory", workload="extraction") == []
 
 
-def write_v3_database(url: str, *, version: int = 3) -> None:
-    """A v3 database: today's schema less what v4 added (``requests.error``, secrets, sessions)."""
+def write_v4_database(url: str, *, version: int = 4) -> None:
+    """A v4 database: today's schema less what v5 added (``requests.tokens_estimated``)."""
     open_store(url).close()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN tokens_estimated")
+            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
+    finally:
+        engine.dispose()
+
+
+def write_v3_database(url: str, *, version: int = 3) -> None:
+    """A v3 database: a v4 one less what v4 added (``requests.error``, secrets, sessions)."""
+    write_v4_database(url, version=version)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -74,9 +86,31 @@ def test_upgrade_from_v2_adds_evidence_and_keeps_every_row(store_url: str, other
 
 
 def test_upgrade_from_v3_adds_error_text_secrets_and_sessions(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 4
     write_v3_database(store_url)
     with open_store(store_url) as store:
-        assert store.schema_status.upgraded_from == 3 and store.schema_status.version == 4
+        assert store.schema_status.upgraded_from == 3 and store.schema_status.version == SCHEMA_VERSION
+    open_store(other_url).close()
+    assert describe(store_url) == describe(other_url)
+
+
+def test_upgrade_from_v4_flags_every_kept_request_as_counted(store_url: str, other_url: str) -> None:
+    assert SCHEMA_VERSION == 5
+    write_v4_database(store_url)
+    engine = sa.create_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO requests (id, ts, workload, arm, endpoint, model, stream, status, latency_ms,"
+                    " fallback) VALUES ('r1', :ts, 'w', 'old', 'old', 'm', false, 200, 1.5, false)"
+                ),
+                {"ts": T0.replace(tzinfo=None) if store_url.startswith("sqlite") else T0},
+            )
+    finally:
+        engine.dispose()
+    with open_store(store_url) as store:
+        assert store.schema_status.upgraded_from == 4
+        (row,) = store.requests.recent("w")
+        assert row.id == "r1" and row.tokens_estimated is False
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)

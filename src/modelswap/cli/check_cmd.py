@@ -76,25 +76,21 @@ def check(
     _print_untranslatable(file, migration)
 
 
-def _recorded_store_exists(url: str) -> bool:
-    """Whether there is recorded traffic to read (a SQLite file that is not there is not created)."""
-    import sqlalchemy as sa
-
-    parsed = sa.make_url(url)
-    return not parsed.drivername.startswith("sqlite") or bool(parsed.database and Path(parsed.database).is_file())
-
-
 def _print_untranslatable(file: Path, migration: Migration) -> None:
     """Warn how much recorded traffic uses fields the new model's dialect refuses (cross-vendor only)."""
     from modelswap.inventory.untranslatable import untranslatable_usage
     from modelswap.providers.registry import wire_of_kind
+    from modelswap.store import StoreURLError, store_may_hold_records
 
     old, new = migration.endpoints.get("old"), migration.endpoints.get("new")
     if old is None or new is None:
         return
     old_wire, new_wire = wire_of_kind(old.provider), wire_of_kind(new.provider)
-    if new_wire is None or old_wire == new_wire or not _recorded_store_exists(migration.store):
-        return
+    try:
+        if new_wire is None or old_wire == new_wire or not store_may_hold_records(migration.store):
+            return
+    except StoreURLError:
+        return  # config validation reports a bad store URL
     with store_or_exit(migration) as store:
         found = untranslatable_usage(store, [w.name for w in migration.workloads], new_wire)
     for usage in found:

@@ -30,7 +30,7 @@ from modelswap.gateway.metrics import GatewayMetrics
 from modelswap.gateway.pseudonym import sticky_pseudonym
 from modelswap.gateway.records import error_text, log_failure, rejection_row
 from modelswap.gateway.shadow import ShadowRunner
-from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of
+from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, estimated_usage, usage_of
 from modelswap.gateway.validate import check_body
 from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamError
 from modelswap.providers.wiring import Arms, price_overrides
@@ -81,6 +81,7 @@ class Outcome:
     completion_tokens: int | None = None
     cached_tokens: int | None = None
     response: Json | None = None
+    tokens_estimated: bool = False
 
 
 def _json_headers(extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -361,6 +362,9 @@ class Proxy:
             tally.completion_tokens,
             tally.cached_tokens,
         )
+        if out.status != 200 and out.completion_tokens is None:  # cut short: the vendor still billed it
+            out.prompt_tokens, out.completion_tokens = estimated_usage(tally, call.body)
+            out.tokens_estimated = True
         out.response = tally.response() if tally.assemble else None
         return out, tail
 
@@ -461,6 +465,7 @@ class Proxy:
             sticky_key_hash=call.sticky_hash,
             fallback=fallback,
             replica_id=self.replica_id,
+            tokens_estimated=out.tokens_estimated,
         )
         if out.error_kind is not None:
             self.metrics.errors.labels(name, arm, out.error_kind).inc()

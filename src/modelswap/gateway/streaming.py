@@ -44,6 +44,7 @@ class StreamTally:
         "completion_tokens",
         "finish",
         "first_token",
+        "out_chars",
         "prompt_tokens",
         "text",
         "tools",
@@ -58,6 +59,8 @@ class StreamTally:
         self.finish: str | None = None
         self.text: list[str] = []
         self.tools: dict[int, dict[str, Any]] = {}
+        self.out_chars = 0
+        """Characters of output seen (text, tool arguments, thinking): the basis of an estimate."""
 
     def openai(self, chunk: Json) -> bool:
         """Take one OpenAI chunk; ``True`` when it carries the first token."""
@@ -72,6 +75,10 @@ class StreamTally:
             delta = choice.get("delta") or {}
             content = delta.get("content")
             calls = delta.get("tool_calls")
+            if content:
+                self.out_chars += len(content)
+            for call in calls or ():
+                self.out_chars += len((call.get("function") or {}).get("arguments") or "")
             if (content or calls) and not self.first_token:
                 self.first_token = first = True
             if choice.get("finish_reason"):
@@ -118,6 +125,8 @@ class StreamTally:
                 }
         elif kind == "content_block_delta":
             delta = event.get("delta") or {}
+            piece = delta.get("text") or delta.get("partial_json") or delta.get("thinking") or ""
+            self.out_chars += len(piece) if isinstance(piece, str) else 0
             first = not self.first_token
             self.first_token = True
             if self.assemble:
@@ -138,6 +147,20 @@ class StreamTally:
             "finish_reason": self.finish,
             "streamed": True,
         }
+
+
+CHARS_PER_TOKEN = 4
+"""The usual rule of thumb for English text and JSON; estimates are flagged as such wherever stored."""
+
+
+def estimated_usage(tally: StreamTally, request: Json) -> tuple[int, int]:
+    """(prompt, completion) tokens of a stream that ended before the vendor reported usage.
+
+    The prompt counts as the request body's length (the vendor read it all), the completion
+    as what was streamed before the end; both at ``CHARS_PER_TOKEN`` characters a token. A
+    prompt count the stream did report (a non-zero ``message_start``) is kept."""
+    prompt = tally.prompt_tokens or -(-len(orjson.dumps(request)) // CHARS_PER_TOKEN)
+    return prompt, -(-tally.out_chars // CHARS_PER_TOKEN)
 
 
 def usage_of(body: Json, dialect: Dialect) -> tuple[int | None, int | None, int | None]:
