@@ -12,7 +12,7 @@ import orjson
 import pytest
 from aiohttp import web
 
-from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, estimated_usage, usage_of
+from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of, without_usage
 from modelswap.rollout import flag
 from modelswap.sim import ProfileOverride, RunningSim, SimConfig, start_sim
 from modelswap.store import Store
@@ -109,9 +109,20 @@ def test_estimated_usage_of_a_stream_cut_short() -> None:
     tally.openai(chunk({"content": "Hello there, "}))  # 13 characters
     tally.openai(chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"a":1}'}}]}))  # 7 more
     body = {"messages": [{"role": "user", "content": "x" * 100}]}  # 143 characters of JSON
-    assert estimated_usage(tally, body) == (36, 5)
+    assert tally.estimate(body) == (36, 5)
     tally.prompt_tokens = 40  # a reported prompt count wins over the estimate
-    assert estimated_usage(tally, {})[0] == 40
+    assert tally.estimate({})[0] == 40
+
+
+def test_without_usage_cuts_the_key_from_the_raw_frame_or_re_encodes() -> None:
+    event = {"id": "c", "choices": [{"index": 0, "delta": {"content": 'say ,"usage":null'}}], "usage": None}
+    compact = encode_event(event, "openai")
+    cut = without_usage(compact, event)
+    assert json.loads(cut[6:]) == {k: v for k, v in event.items() if k != "usage"}
+    spaced = b"data: " + json.dumps(event).encode() + b"\n\n"
+    assert json.loads(without_usage(spaced, event)[6:]) == json.loads(cut[6:])
+    first = b'data: {"usage":null,"id":"c","choices":[]}\n\n'
+    assert json.loads(without_usage(first, {"usage": None, "id": "c", "choices": []})[6:]) == {"id": "c", "choices": []}
 
 
 def test_tally_without_assembly_keeps_no_text() -> None:

@@ -30,7 +30,7 @@ from modelswap.gateway.metrics import GatewayMetrics
 from modelswap.gateway.pseudonym import sticky_pseudonym
 from modelswap.gateway.records import error_text, log_failure, rejection_row
 from modelswap.gateway.shadow import ShadowRunner
-from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, estimated_usage, usage_of
+from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of, without_usage
 from modelswap.gateway.validate import check_body
 from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamError
 from modelswap.providers.wiring import Arms, price_overrides
@@ -328,7 +328,7 @@ class Proxy:
                     if strip_usage and "usage" in event:  # asked upstream for the record; OpenAI omits it
                         if not event.get("choices"):
                             continue
-                        raw, event = None, {k: v for k, v in event.items() if k != "usage"}
+                        raw = without_usage(raw, event)
                     frames.append(encode_event(event, dialect) if raw is None else raw)
                 if frames:
                     chunk = frames[0] if len(frames) == 1 else b"".join(frames)
@@ -363,7 +363,7 @@ class Proxy:
             tally.cached_tokens,
         )
         if out.status != 200 and out.completion_tokens is None:  # cut short: the vendor still billed it
-            out.prompt_tokens, out.completion_tokens = estimated_usage(tally, call.body)
+            out.prompt_tokens, out.completion_tokens = tally.estimate(call.body)
             out.tokens_estimated = True
         out.response = tally.response() if tally.assemble else None
         return out, tail

@@ -11,6 +11,8 @@ from modelswap.providers.base import Dialect, Json
 from modelswap.providers.safe_text import safe_error_text
 
 DONE = b"data: [DONE]\n\n"
+CHARS_PER_TOKEN = 4
+"""The usual rule of thumb for English text and JSON; estimates are flagged as such wherever stored."""
 
 
 def encode_event(event: Json, dialect: Dialect) -> bytes:
@@ -18,6 +20,18 @@ def encode_event(event: Json, dialect: Dialect) -> bytes:
     if dialect == "openai":
         return b"data: " + orjson.dumps(event) + b"\n\n"
     return b"event: " + str(event.get("type", "message")).encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
+
+
+def without_usage(raw: bytes | None, event: Json) -> bytes:
+    """An OpenAI chunk's frame without the ``"usage": null`` that the gateway's own request for
+    usage added (OpenAI omits the key when the app did not ask). The raw frame is cut where it
+    can be (a JSON string cannot hold an unescaped ``"usage"`` key), else re-encoded."""
+    if raw is not None:
+        for key in (b',"usage":null', b', "usage": null'):
+            cut = raw.replace(key, b"", 1)
+            if len(cut) != len(raw):
+                return cut
+    return encode_event({k: v for k, v in event.items() if k != "usage"}, "openai")
 
 
 def error_event(message: str, kind: str, dialect: Dialect) -> bytes:
@@ -137,6 +151,15 @@ class StreamTally:
             return first
         return False
 
+    def estimate(self, request: Json) -> tuple[int, int]:
+        """(prompt, completion) tokens of a stream that ended before the vendor reported usage.
+
+        The prompt counts as the request body's length (the vendor read it all), the completion
+        as what was streamed before the end; both at ``CHARS_PER_TOKEN`` characters a token. A
+        prompt count the stream did report (a non-zero ``message_start``) is kept."""
+        prompt = self.prompt_tokens or -(-len(orjson.dumps(request)) // CHARS_PER_TOKEN)
+        return prompt, -(-self.out_chars // CHARS_PER_TOKEN)
+
     def response(self) -> Json:
         """The streamed answer as one compact object (what a record stores)."""
         return {
@@ -147,20 +170,6 @@ class StreamTally:
             "finish_reason": self.finish,
             "streamed": True,
         }
-
-
-CHARS_PER_TOKEN = 4
-"""The usual rule of thumb for English text and JSON; estimates are flagged as such wherever stored."""
-
-
-def estimated_usage(tally: StreamTally, request: Json) -> tuple[int, int]:
-    """(prompt, completion) tokens of a stream that ended before the vendor reported usage.
-
-    The prompt counts as the request body's length (the vendor read it all), the completion
-    as what was streamed before the end; both at ``CHARS_PER_TOKEN`` characters a token. A
-    prompt count the stream did report (a non-zero ``message_start``) is kept."""
-    prompt = tally.prompt_tokens or -(-len(orjson.dumps(request)) // CHARS_PER_TOKEN)
-    return prompt, -(-tally.out_chars // CHARS_PER_TOKEN)
 
 
 def usage_of(body: Json, dialect: Dialect) -> tuple[int | None, int | None, int | None]:
