@@ -14,7 +14,7 @@ from modelswap.store import RequestRow, open_store
 MIGRATION = """\
 store: {store}
 endpoints:
-  old: {{provider: openai, model: gpt-4o, api_key_env: MODELSWAP_TEST_KEY}}
+  old: {{provider: {old_provider}, model: {old_model}, api_key_env: MODELSWAP_TEST_KEY}}
   new: {{provider: {new_provider}, model: {new_model}, api_key_env: MODELSWAP_TEST_KEY}}
 workloads:
   - name: support
@@ -42,9 +42,14 @@ def _record(store_url: str, bodies: list[dict[str, object] | None]) -> None:
         )
 
 
-def _check(tmp_path: Path, store_url: str, new_provider: str, new_model: str) -> str:
+def _check(
+    tmp_path: Path, store_url: str, new_provider: str, new_model: str, old: tuple[str, str] = ("openai", "gpt-4o")
+) -> str:
     path = tmp_path / "migration.yaml"
-    path.write_text(MIGRATION.format(store=store_url, new_provider=new_provider, new_model=new_model))
+    text = MIGRATION.format(
+        store=store_url, new_provider=new_provider, new_model=new_model, old_provider=old[0], old_model=old[1]
+    )
+    path.write_text(text)
     result = CliRunner().invoke(app, ["check", str(path)])
     assert result.exit_code == 0, result.output
     return " ".join(result.output.split())
@@ -84,3 +89,11 @@ def test_records_without_bodies_are_named(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'records.db'}"
     _record(url, [None, None])
     assert "2 recorded requests kept no body" in _check(tmp_path, url, "anthropic", "claude-haiku-4-5")
+
+
+def test_an_anthropic_app_moving_to_gpt_counts_server_tools(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'records.db'}"
+    search = {"type": "web_search_20250305", "name": "web_search"}
+    _record(url, [{"model": "claude", "max_tokens": 9, "messages": ASK, "tools": [search]}, {"messages": ASK}])
+    output = _check(tmp_path, url, "openai", "gpt-5", old=("anthropic", "claude-haiku-4-5"))
+    assert "1 of 2 recorded requests use fields the new model (gpt-5) cannot honour: tools (1)" in output

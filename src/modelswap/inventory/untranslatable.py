@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from modelswap.providers.base import Dialect
-from modelswap.providers.translate.request_to_anthropic import untranslatable_fields
+from modelswap.providers.translate import request_to_anthropic, request_to_openai
 from modelswap.store import Store
 
 __all__ = ["WorkloadUsage", "untranslatable_usage"]
@@ -35,8 +35,9 @@ def untranslatable_usage(
 ) -> list[WorkloadUsage]:
     """Per workload, the latest ``limit`` records checked against what ``target`` can honour.
 
-    Only an Anthropic target refuses fields today (the OpenAI → Claude direction); an
-    OpenAI target counts nothing."""
+    The fields each direction refuses exist only in the other dialect, so a record's body is
+    checked as it is, whichever endpoint it came in on."""
+    refused = (request_to_anthropic if target == "anthropic" else request_to_openai).untranslatable_fields
     found = []
     for name in workloads:
         usage = WorkloadUsage(name)
@@ -45,7 +46,7 @@ def untranslatable_usage(
             if not isinstance(row.request_body, dict):
                 continue
             usage.with_body += 1
-            used = untranslatable_fields(row.request_body) if target == "anthropic" else []
+            used = refused(row.request_body)
             if used:
                 usage.refused += 1
                 usage.fields.update(used)

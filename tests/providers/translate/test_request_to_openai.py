@@ -240,3 +240,11 @@ def test_malformed_output_config_names_the_field(config: Any) -> None:
     with pytest.raises(TranslationError) as info:
         anthropic_request_to_openai(body)
     assert info.value.where.startswith("output_config")
+
+
+def test_untranslatable_fields_lists_what_a_gpt_model_cannot_do() -> None:
+    from modelswap.providers.translate.request_to_openai import untranslatable_fields
+
+    server_tool = {"type": "web_search_20250305", "name": "web_search"}
+    assert untranslatable_fields({"mcp_servers": [{}], "tools": [server_tool]}) == ["mcp_servers", "tools"]
+    assert untranslatable_fields({"tools": [{"name": "f", "input_schema": {}}]}) == []

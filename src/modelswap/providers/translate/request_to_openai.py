@@ -26,7 +26,16 @@ from typing import Any
 from modelswap.providers.base import Json
 from modelswap.providers.translate.common import TranslationError, dump_arguments, expect_list
 
-__all__ = ["anthropic_request_to_openai"]
+__all__ = ["anthropic_request_to_openai", "untranslatable_fields"]
+
+
+def untranslatable_fields(body: Json) -> list[str]:
+    """The request fields an OpenAI chat model cannot honour: MCP servers, server tools."""
+    used = ["mcp_servers"] if body.get("mcp_servers") else []
+    tools = body.get("tools")
+    if isinstance(tools, list) and any(isinstance(t, dict) and t.get("type") not in (None, "custom") for t in tools):
+        used.append("tools")
+    return used
 
 
 def anthropic_request_to_openai(body: Json) -> Json:
