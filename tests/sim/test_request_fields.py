@@ -220,3 +220,8 @@ def test_a_recursive_schema_ends() -> None:
         **node,
     }
     assert isinstance(example_value(schema, random.Random(1)), dict)
+
+
+async def test_parallel_tool_calls_without_tools_is_openais_400(oai: openai.AsyncOpenAI) -> None:
+    with pytest.raises(openai.BadRequestError, match="only allowed when 'tools' are specified"):
+        await oai.chat.completions.create(model=PERFECT, messages=QUESTION, parallel_tool_calls=False)

@@ -66,6 +66,12 @@ def parse_request(body: Any) -> ChatRequest:
     parallel = body.get("parallel_tool_calls", True)
     if not isinstance(parallel, bool):
         raise _invalid_type("parallel_tool_calls", "a boolean", parallel)
+    if "parallel_tool_calls" in body and not tools:
+        raise SimError.bad_request(
+            "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are "
+            "specified.",
+            param="parallel_tool_calls",
+        )
     conv = Conversation(
         system=system,
         turns=turns,
