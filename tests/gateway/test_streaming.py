@@ -114,6 +114,16 @@ def test_estimated_usage_of_a_stream_cut_short() -> None:
     assert tally.estimate({})[0] == 40
 
 
+def test_openai_tally_assembles_the_first_choice_of_several() -> None:
+    tally = StreamTally(assemble=True)
+    for index, text in ((0, "Hi"), (1, "Yo"), (0, " there"), (1, "!")):
+        tally.openai({"choices": [{"index": index, "delta": {"content": text}, "finish_reason": None}]})
+    tally.openai({"choices": [{"index": 1, "delta": {}, "finish_reason": "length"}]})
+    tally.openai({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    assert tally.response()["content"] == "Hi there" and tally.response()["finish_reason"] == "stop"
+    assert tally.out_chars == len("HiYo there!"), "every choice was generated (and billed)"
+
+
 def test_without_usage_cuts_the_key_from_the_raw_frame_or_re_encodes() -> None:
     event = {"id": "c", "choices": [{"index": 0, "delta": {"content": 'say ,"usage":null'}}], "usage": None}
     compact = encode_event(event, "openai")

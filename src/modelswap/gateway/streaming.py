@@ -95,6 +95,8 @@ class StreamTally:
                 self.out_chars += len((call.get("function") or {}).get("arguments") or "")
             if (content or calls) and not self.first_token:
                 self.first_token = first = True
+            if choice.get("index", 0) != 0:  # with n > 1 the record keeps the first choice
+                continue
             if choice.get("finish_reason"):
                 self.finish = choice["finish_reason"]
             if self.assemble:
