@@ -7,7 +7,8 @@ Decisions worth knowing:
   same-role turns merge (Anthropic requires alternation) and a user turn lists its
   ``tool_result`` blocks first, as Anthropic requires.
 - ``response_format`` ``json_schema`` with ``strict: true`` becomes Claude's structured
-  output (``output_config.format``), which constrains decoding to the schema; a non-strict
+  output (``output_config.format``, the schema rewritten by ``claude_schema``), which
+  constrains decoding to the schema; a non-strict
   schema and ``json_object`` are approximated by an instruction appended to the system
   prompt (the schema, if any, quoted in it).
 - ``temperature`` is clamped to Anthropic's 0..1 range; ``max_tokens`` defaults to the
@@ -34,6 +35,7 @@ from modelswap.providers.translate.common import (
     parse_arguments,
     parse_data_url,
 )
+from modelswap.providers.translate.schema import claude_schema
 
 __all__ = ["DEFAULT_MAX_TOKENS", "MAX_N", "openai_request_to_anthropic", "requested_n", "untranslatable_fields"]
 
@@ -318,7 +320,7 @@ def _structured_output(fmt: Any) -> Json | None:
     schema = spec.get("schema")
     if not isinstance(schema, dict):
         raise TranslationError("a strict json_schema needs a schema object", "response_format.json_schema.schema")
-    return {"type": "json_schema", "schema": schema}
+    return {"type": "json_schema", "schema": claude_schema(schema)}
 
 
 def _response_format_note(fmt: Any) -> str | None:
