@@ -231,7 +231,8 @@ def test_structured_output_becomes_a_strict_json_schema() -> None:
     beta = anthropic_request_to_openai(
         {**body, "output_config": None, "output_format": {"type": "json_schema", "schema": {"type": "object"}}}
     )
-    assert beta["response_format"]["json_schema"] == {"name": "output", "strict": True, "schema": {"type": "object"}}
+    strict_empty = {"type": "object", "additionalProperties": False, "required": []}
+    assert beta["response_format"]["json_schema"] == {"name": "output", "strict": True, "schema": strict_empty}
 
 
 @pytest.mark.parametrize("config", [{"format": {"type": "json_object"}}, {"format": {"type": "json_schema"}}, "json"])

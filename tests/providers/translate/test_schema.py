@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
 from modelswap.providers.translate import TranslationError
-from modelswap.providers.translate.schema import claude_schema
+from modelswap.providers.translate.schema import claude_schema, openai_strict_schema
 
 
 class Item(BaseModel):
@@ -98,3 +98,30 @@ def test_any_json_is_a_schema_or_a_translation_error(value: Any) -> None:
         assert exc.where.startswith("response_format.json_schema.schema")
         return
     assert isinstance(out, dict)
+
+
+def test_openai_strict_schema_requires_every_property_and_closes_objects() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "properties": {"type": "string"},  # a field named like the keyword stays a field
+            "tags": {"type": "array", "items": {"type": "object", "properties": {"k": {"type": "string"}}}},
+            "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        },
+        "required": ["properties"],
+    }
+    out = openai_strict_schema(schema)
+    assert out["required"] == ["properties", "tags", "note"] and out["additionalProperties"] is False
+    assert out["properties"]["properties"] == {"type": "string"}
+    assert out["properties"]["tags"]["items"]["required"] == ["k"]
+    assert out["properties"]["tags"]["items"]["additionalProperties"] is False
+    assert out["properties"]["note"] == schema["properties"]["note"]  # type: ignore[index]
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON)
+def test_any_json_is_made_strict_or_a_translation_error(value: Any) -> None:
+    try:
+        openai_strict_schema(value)
+    except TranslationError as exc:
+        assert "deeper" in exc.message

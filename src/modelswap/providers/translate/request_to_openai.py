@@ -7,8 +7,8 @@ Decisions worth knowing:
   ``is_error`` result is prefixed with ``[tool error]`` since OpenAI has no such flag.
 - Structured output (``output_config.format``, or the older beta ``output_format``, with a
   ``json_schema``) becomes ``response_format: {type: json_schema, json_schema: {name, strict: true,
-  schema}}``; OpenAI's strict mode needs every property required and no additional
-  properties, which the Anthropic SDK's ``transform_schema`` already produces.
+  schema}}``, the schema made strict-valid by ``openai_strict_schema`` (every property
+  required, no additional properties).
 - ``output_config.effort`` is dropped: ``reasoning_effort`` would be refused by OpenAI's
   non-reasoning models.
 - ``max_tokens`` is sent as ``max_completion_tokens`` (OpenAI's current name; required
@@ -25,6 +25,7 @@ from typing import Any
 
 from modelswap.providers.base import Json
 from modelswap.providers.translate.common import TranslationError, dump_arguments, expect_list
+from modelswap.providers.translate.schema import openai_strict_schema
 
 __all__ = ["anthropic_request_to_openai", "untranslatable_fields"]
 
@@ -82,7 +83,8 @@ def _apply_output_config(out: Json, body: Json) -> None:
     if fmt is not None:
         if not isinstance(fmt, dict) or fmt.get("type") != "json_schema" or not isinstance(fmt.get("schema"), dict):
             raise TranslationError("must be {type: json_schema, schema: {...}}", where)
-        spec = {"name": _schema_name(fmt["schema"]), "strict": True, "schema": fmt["schema"]}
+        schema = openai_strict_schema(fmt["schema"], f"{where}.schema")
+        spec = {"name": _schema_name(fmt["schema"]), "strict": True, "schema": schema}
         out["response_format"] = {"type": "json_schema", "json_schema": spec}
 
 

@@ -1,10 +1,14 @@
-"""A JSON schema as Claude's structured output accepts it (pure).
+"""JSON schemas as each vendor's structured output accepts them (pure).
 
 OpenAI's strict mode takes keywords Claude's constrained decoding does not (``minimum``,
 ``maxLength``, ``pattern``, most ``format`` values, ``minItems`` above 1): sent as they are,
 the request would be refused. Like the Anthropic SDK's own ``transform_schema``, keywords
 Claude cannot enforce move into the ``description`` (so the model still reads them), objects
 get ``additionalProperties: false``, and ``oneOf`` becomes ``anyOf``.
+
+The other way, OpenAI's strict mode needs every object closed and every property listed in
+``required`` (Claude's lets properties be optional): ``openai_strict_schema`` does both, so
+an optional field becomes one the model always fills (with null when the schema allows it).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 from modelswap.providers.base import Json
 from modelswap.providers.translate.common import TranslationError
 
-__all__ = ["claude_schema"]
+__all__ = ["claude_schema", "openai_strict_schema"]
 
 MAX_DEPTH = 64
 _FORMATS = frozenset({"date-time", "time", "date", "duration", "email", "hostname", "uri", "ipv4", "ipv6", "uuid"})
@@ -71,4 +75,30 @@ def _node(schema: Any, where: str, depth: int) -> Json:
     )
     if text:
         out["description"] = text
+    return out
+
+
+def openai_strict_schema(schema: Json, where: str = "output_config.format.schema") -> Json:
+    """``schema`` with every object closed and all its properties required (OpenAI strict mode)."""
+    return _strict(schema, where, 0)
+
+
+def _strict(schema: Any, where: str, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise TranslationError(f"nested deeper than {MAX_DEPTH} levels", where)
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    for key in ("properties", "$defs", "definitions"):  # maps of name → schema
+        if isinstance(schema.get(key), dict):
+            out[key] = {n: _strict(v, f"{where}.{key}.{n}", depth + 1) for n, v in schema[key].items()}
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):  # lists of schemas
+        if isinstance(schema.get(key), list):
+            out[key] = [_strict(v, f"{where}.{key}[{i}]", depth + 1) for i, v in enumerate(schema[key])]
+    if isinstance(schema.get("items"), dict):
+        out["items"] = _strict(schema["items"], f"{where}.items", depth + 1)
+    properties = schema.get("properties")
+    if schema.get("type") == "object" or isinstance(properties, dict):
+        out["additionalProperties"] = False
+        out["required"] = list(properties) if isinstance(properties, dict) else []
     return out
