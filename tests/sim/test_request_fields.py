@@ -8,6 +8,7 @@ from typing import Any
 
 import anthropic
 import openai
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -225,3 +226,28 @@ def test_a_recursive_schema_ends() -> None:
 async def test_parallel_tool_calls_without_tools_is_openais_400(oai: openai.AsyncOpenAI) -> None:
     with pytest.raises(openai.BadRequestError, match="only allowed when 'tools' are specified"):
         await oai.chat.completions.create(model=PERFECT, messages=QUESTION, parallel_tool_calls=False)
+
+
+_KEYWORDS = (
+    *("type", "properties", "required", "items", "anyOf", "oneOf", "allOf", "$ref", "$defs", "enum", "const"),
+    *("minItems", "maxItems", "minLength", "maxLength", "minimum", "maximum", "format"),
+)
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(_KEYWORDS),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANY_JSON, st.integers(0, 2**16))
+def test_any_schema_gets_a_bounded_json_value(schema: Any, seed: int) -> None:
+    """Hostile schemas (wrong types, huge minimums) still get a small JSON value, never a crash."""
+    assert len(orjson.dumps(example_value(schema, random.Random(seed)))) < 5_000_000

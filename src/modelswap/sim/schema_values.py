@@ -14,6 +14,8 @@ from typing import Any
 __all__ = ["example_value"]
 
 _MAX_DEPTH = 8
+_MAX_ITEMS = 64
+_MAX_CHARS = 4096
 _WORDS = ("alpha", "blue", "order", "ready", "north", "quick", "river", "stone", "sunny", "delta")
 _FORMATS = {
     "date-time": "2026-01-15T09:30:00Z",
@@ -52,7 +54,7 @@ def _value(schema: dict[str, Any], rng: random.Random, root: dict[str, Any], dep
     if isinstance(schema.get("enum"), list) and schema["enum"]:
         return rng.choice(schema["enum"])
     for key in ("anyOf", "oneOf"):
-        options = [o for o in schema.get(key) or () if isinstance(o, dict)]
+        options = [o for o in _list_field(schema, key) if isinstance(o, dict)]
         if options:
             concrete = (
                 [o for o in options if _resolve(o, root).get("type") != "null"] if depth >= _MAX_DEPTH else options
@@ -78,6 +80,11 @@ def _int_field(schema: dict[str, Any], name: str, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
+def _list_field(schema: dict[str, Any], name: str) -> list[Any]:
+    value = schema.get(name)
+    return value if isinstance(value, list) else []
+
+
 def _dict_field(schema: dict[str, Any], name: str) -> dict[str, Any]:
     value = schema.get(name)
     return value if isinstance(value, dict) else {}
@@ -85,7 +92,7 @@ def _dict_field(schema: dict[str, Any], name: str) -> dict[str, Any]:
 
 def _object(schema: dict[str, Any], rng: random.Random, root: dict[str, Any], depth: int) -> Any:
     properties = _dict_field(schema, "properties")
-    required = [r for r in schema.get("required") or () if isinstance(r, str)]
+    required = [r for r in _list_field(schema, "required") if isinstance(r, str)]
     names = list(properties) if depth < _MAX_DEPTH else [n for n in properties if n in required]
     out = {
         name: _value(properties[name] if isinstance(properties[name], dict) else {}, rng, root, depth + 1)
@@ -98,7 +105,7 @@ def _object(schema: dict[str, Any], rng: random.Random, root: dict[str, Any], de
 
 def _array(schema: dict[str, Any], rng: random.Random, root: dict[str, Any], depth: int) -> Any:
     items = _dict_field(schema, "items")
-    low = _int_field(schema, "minItems", 0)
+    low = min(max(_int_field(schema, "minItems", 0), 0), _MAX_ITEMS)  # a hostile minimum is not honoured
     high = _int_field(schema, "maxItems", max(low, 2))
     count = low if depth >= _MAX_DEPTH else rng.randint(max(low, min(1, high)), max(low, min(high, low + 2)))
     return [_value(items, rng, root, depth + 1) for _ in range(count)]
@@ -109,7 +116,7 @@ def _string(schema: dict[str, Any], rng: random.Random, root: dict[str, Any], de
     if isinstance(fmt, str) and fmt in _FORMATS:
         return _FORMATS[fmt]
     text = " ".join(rng.sample(_WORDS, k=2))
-    text = text.ljust(_int_field(schema, "minLength", 0), "x")
+    text = text.ljust(min(_int_field(schema, "minLength", 0), _MAX_CHARS), "x")
     return text[: _int_field(schema, "maxLength", len(text))]
 
 
