@@ -7,7 +7,7 @@ faster than size (1.0 is linear). Floors measured in the same run over the same 
 ``str.lower()`` and ``orjson.dumps``. Then the per-record cost on the gateway benchmark's
 own request and response bodies, next to an ``orjson`` round trip.
 
-    .venv/bin/python bench/redaction.py            # ~1 minute
+    .venv/bin/python bench/redaction.py            # ~1 minute (Linux: reads the child's CPU from /proc)
     .venv/bin/python bench/redaction.py --quick    # sizes 16 KB, 64 KB, 256 KB
 
 Prints a Rich table for people and one ``BENCH_JSON {...}`` line for machines.
@@ -16,9 +16,11 @@ Prints a Rich table for people and one ``BENCH_JSON {...}`` line for machines.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import datetime as dt
 import json
+import os
 import platform
 import random
 import time
@@ -31,7 +33,10 @@ from _mock_upstream import completion_body
 from rich.console import Console
 from rich.table import Table
 
+from modelswap.gateway.recorder import Recorder
 from modelswap.gateway.redact import keep, scrub
+from modelswap.gateway.redact.worker import RedactionWorker
+from modelswap.store import RequestRow
 
 TARGET_MB_S = 50.0
 KB = 1024
@@ -144,6 +149,8 @@ INPUTS: dict[str, tuple[str, Callable[[int, random.Random], str]]] = {
     "@ only": ("adversarial", lambda n, r: "@" * n),
     "a@ repeated": ("adversarial", lambda n, r: ("a@" * (n // 2 + 1))[:n]),
     "@ and dots": ("adversarial", lambda n, r: ("a@b.c@d." * (n // 8 + 1))[:n]),
+    "sk- repeated": ("adversarial", lambda n, r: ("sk-" * (n // 3 + 1))[:n]),
+    "token, api … no value": ("adversarial", lambda n, r: ("token api bearer " * (n // 17 + 1))[:n]),
     "digits": ("adversarial", lambda n, r: "1" * n),
     "digit groups": ("adversarial", lambda n, r: ("1234 " * (n // 5 + 1))[:n]),
     "dense e-mails": ("dense matches", lambda n, r: ("ab@cd.ef " * (n // 9 + 1))[:n]),
@@ -187,7 +194,12 @@ def measure_inputs(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
 
 
 def measure_records(repeat: int) -> dict[str, float]:
-    """µs of CPU per record (request + response body) as the recorder redacts them, and floors."""
+    """µs of CPU per record (request + response body) as the recorder redacts them, and floors.
+
+    ``redacted_us``: in the recorder's own thread (``keep``, with its GIL pacing). ``worker_*``: as the
+    gateway does it, in batches of ``WORKER_BATCH`` through the child process: the CPU left in the
+    recorder's thread (what competes with the event loop for the GIL) and the child's.
+    """
     request = orjson.loads(request_bodies("gpt-4o", False, 1)[0])
     response = orjson.loads(completion_body("gpt-4o"))
     n = 20_000
@@ -201,7 +213,89 @@ def measure_records(repeat: int) -> dict[str, float]:
         "orjson_roundtrip_us": loop(
             lambda: (orjson.loads(orjson.dumps(request)), orjson.loads(orjson.dumps(response)))
         ),
+        **measure_worker([request, response], n),
     }
+
+
+WORKER_BATCH = 150  # about one flush (0.25 s) of the gateway benchmark at concurrency 1
+
+
+def measure_worker(bodies: list[Any], n: int) -> dict[str, float]:
+    worker = RedactionWorker()
+    batch = [bodies] * WORKER_BATCH
+    try:
+        worker.keep_all(batch, pii=True)  # starts the child
+        assert worker.pid is not None
+        child_before = _process_cpu_s(worker.pid)
+        start = time.thread_time()
+        for _ in range(n // WORKER_BATCH):
+            worker.keep_all(batch, pii=True)
+        records = n // WORKER_BATCH * WORKER_BATCH
+        return {
+            "worker_thread_us": (time.thread_time() - start) / records * 1e6,
+            "worker_child_us": (_process_cpu_s(worker.pid) - child_before) / records * 1e6,
+        }
+    finally:
+        worker.close()
+
+
+class _NullStore:
+    def insert_records(self, requests: object, pairs: object) -> None:
+        pass
+
+
+LAG_RATE = 600  # records a second: the gateway benchmark's rate at concurrency 1
+LAG_TICK_S = 0.0005
+
+
+def measure_loop_lag(duration_s: float) -> dict[str, dict[str, float]]:
+    """How late an event loop's 0.5 ms timers fire while a recorder redacts ``LAG_RATE`` records a second.
+
+    What the serving path feels of redaction: the loop adds the records (as the gateway does) and
+    measures its own timer lateness; the recorder flushes every 0.25 s, redacting in its writer thread
+    or through the worker process. The same loop without a recorder is the floor.
+    """
+    request = orjson.loads(request_bodies("gpt-4o", False, 1)[0])
+    response = orjson.loads(completion_body("gpt-4o"))
+
+    def row() -> RequestRow:
+        return RequestRow(
+            ts=dt.datetime.now(dt.UTC), workload="w", arm="old", endpoint="old", model="gpt-4o", status=200,
+            latency_ms=1.0, request_body=request, response_body=response,
+        )  # fmt: skip
+
+    async def run(recorder: Recorder | None) -> list[float]:
+        lags: list[float] = []
+        loop = asyncio.get_running_loop()
+        start = next_row = loop.time()
+        while (now := loop.time()) - start < duration_s:
+            while recorder is not None and next_row <= now:
+                recorder.add_request(row())
+                next_row += 1 / LAG_RATE
+            before = time.perf_counter()
+            await asyncio.sleep(LAG_TICK_S)
+            lags.append((time.perf_counter() - before - LAG_TICK_S) * 1000)
+        return sorted(lags)
+
+    results = {}
+    for name, worker in (("no recorder", None), ("writer thread", False), ("worker process", True)):
+        recorder = None if worker is None else Recorder(_NullStore(), "redacted", redact_in_worker=worker)
+        if recorder is not None:
+            recorder.start()
+            time.sleep(0.5)  # the worker's start-up is not what is measured
+        try:
+            lags = asyncio.run(run(recorder))
+        finally:
+            if recorder is not None:
+                recorder.close()
+        results[name] = {"p50_ms": lags[len(lags) // 2], "p99_ms": lags[int(len(lags) * 0.99)], "max_ms": lags[-1]}
+    return results
+
+
+def _process_cpu_s(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def render(console: Console, rows: list[dict[str, Any]], sizes: list[int], records: dict[str, float]) -> None:
@@ -230,9 +324,20 @@ def render(console: Console, rows: list[dict[str, Any]], sizes: list[int], recor
     console.print(table)
     console.print(
         f"per record (the gateway benchmark's request + response bodies): redacted {records['redacted_us']:.1f} µs, "
-        f"full {records['full_us']:.1f} µs, orjson dumps+loads of both {records['orjson_roundtrip_us']:.1f} µs",
+        f"full {records['full_us']:.1f} µs, orjson dumps+loads of both {records['orjson_roundtrip_us']:.1f} µs; "
+        f"through the worker process (as the gateway does): {records['worker_thread_us']:.1f} µs in the recorder's "
+        f"thread + {records['worker_child_us']:.1f} µs in the child",
         highlight=False,
     )
+
+
+def render_lag(console: Console, lag: dict[str, dict[str, float]]) -> None:
+    table = Table(title=f"event loop timer lateness while {LAG_RATE} records/s are redacted (ms)")
+    for column in ("recorder", "p50", "p99", "max"):
+        table.add_column(column, justify="left" if column == "recorder" else "right")
+    for name, figures in lag.items():
+        table.add_row(name, *(f"{figures[k]:.3f}" for k in ("p50_ms", "p99_ms", "max_ms")))
+    console.print(table)
 
 
 def main() -> None:
@@ -241,17 +346,25 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [16 * KB, 64 * KB, 256 * KB] if args.quick else [64 * KB, 256 * KB, 1024 * KB]
     repeat = 3 if args.quick else 5
+    load_before = os.getloadavg()[0]
     rows = measure_inputs(sizes, repeat)
     records = measure_records(repeat)
-    render(Console(width=160), rows, sizes, records)
+    lag = measure_loop_lag(2.0 if args.quick else 5.0)
+    load = (load_before, os.getloadavg()[0])
+    console = Console(width=160)
+    render(console, rows, sizes, records)
+    render_lag(console, lag)
+    console.print(f"load average (1 min) {load[0]:.2f} at the start, {load[1]:.2f} at the end", highlight=False)
     checked = [r for r in rows if r["kind"] != "dense matches"]
     result = {
         "bench": "redaction",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
+        "load_average": load,
         "sizes": sizes,
         "rows": rows,
         "records": records,
+        "loop_lag": lag,
         "checks": {
             "min_mb_s": min(min(r["mb_s"].values()) for r in checked),
             "max_growth": max(r["growth"] for r in rows),

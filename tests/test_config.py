@@ -139,7 +139,8 @@ def test_api_key_is_read_from_the_named_variable(monkeypatch: pytest.MonkeyPatch
 
 def test_default_workload_must_exist() -> None:
     issues = _issues(VALID + "gateway: {default_workload: nope}\n")
-    assert "gateway.default_workload 'nope' is not a workload" in issues[0]
+    line = len(VALID.splitlines()) + 1  # the line that names it, not the top of the file
+    assert f":{line}: gateway.default_workload: 'nope' is not a workload" in issues[0]
 
 
 def test_nightly_schedule_is_validated() -> None:

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from modelswap.cli.app import app
-from modelswap.evals.readers.promptfoo_files import load_var
+from modelswap.evals.golden_readers.promptfoo_files import load_var
 from modelswap.inventory import InventoryError, add_workloads
 from modelswap.inventory.writeback import Accepted
 from modelswap.yamlsource import YamlLimits, YamlRefusedError, YamlSyntaxError, load_data, load_yaml

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -113,6 +114,15 @@ def _message(err: Any, root: type[BaseModel]) -> str:
     return f"{msg[:1].lower()}{msg[1:]}, got {err.get('input')!r}"
 
 
+_FIELD_PATH = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+)\b")
+
+
+def _named_in(message: str) -> tuple[str, ...]:
+    """The field a whole-file check names first (``gateway.default_workload 'x' is not ...``), as a location."""
+    match = _FIELD_PATH.match(message)
+    return tuple(match.group(1).split(".")) if match else ()
+
+
 def issues_from_validation(exc: ValidationError, locs: Locations, root: type[BaseModel]) -> list[ConfigIssue]:
     """Turn pydantic's errors into issues located in the YAML source."""
     issues = []
@@ -123,8 +133,12 @@ def issues_from_validation(exc: ValidationError, locs: Locations, root: type[Bas
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         if err["type"] == "too_short" and tuple(err["loc"]) in deeper:
             continue  # the items themselves are reported; "too short" would only repeat it
+        message = _message(err, root)
+        if not loc and (named := _named_in(message)):  # a whole-file check: locate the field it names
+            loc, rest = named, message[len(".".join(named)) :].lstrip()
+            message = rest if rest.startswith("'") else message  # "'x' is not a workload" reads alone
         pos = locs.find(loc)
-        issue = ConfigIssue(locs.file, pos.line if pos else 1, _dotted(loc), _message(err, root))
+        issue = ConfigIssue(locs.file, pos.line if pos else 1, _dotted(loc), message)
         if (issue.line, issue.field, issue.message) not in seen:
             seen.add((issue.line, issue.field, issue.message))
             issues.append(issue)

@@ -23,8 +23,8 @@ import uvicorn
 from modelswap.config import Migration, load_migration
 from modelswap.console.data import answer_text
 from modelswap.evals.baseline import take_baseline
+from modelswap.evals.batch import run_workloads
 from modelswap.evals.gating import WorkloadGates, judge_workloads
-from modelswap.evals.workloads import run_workloads
 from modelswap.gateway.server import free_port
 from modelswap.rollout import flag
 from modelswap.serving import build_gateway
@@ -161,6 +161,7 @@ async def run_demo(
     serve: bool = False,
     progress: Callable[[str], None] = lambda _: None,
     on_result: Callable[[DemoResult], None] = lambda _: None,
+    command: str = "modelswap",
 ) -> DemoResult:
     """Run the demo migration and return what it recorded; with ``serve``, keep the gateway and
     console up until cancelled."""
@@ -212,7 +213,7 @@ async def run_demo(
                 fresh = await asyncio.to_thread(login_link, store, port)
                 progress(
                     f"serving: gateway http://127.0.0.1:{port}/v1 · console {fresh} (one-time link, valid "
-                    f"{LOGIN_LINK_MINUTES} min; `modelswap console-link -c {path}` makes another) · Ctrl-C stops"
+                    f"{LOGIN_LINK_MINUTES} min; `{command} console-link -c {path}` makes another) · Ctrl-C stops"
                 )
                 await gateway.task  # until Ctrl-C / SIGTERM stops the server
     finally:

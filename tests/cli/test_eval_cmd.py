@@ -147,7 +147,9 @@ def test_bad_arguments_are_clear_errors(good: Path) -> None:
 def test_nightly_is_plain_and_cron_ready_and_the_trend_shows_it(good: Path) -> None:
     code, out = run("eval", "-c", str(good), "--nightly")
     assert code == 0, out
-    assert out.startswith("nightly arithmetic finished run ")
+    started, finished = out.splitlines()[:2]
+    assert started == "arithmetic: started, calls to make: old 100, new 100"  # cron shows progress as it goes
+    assert finished.startswith("nightly arithmetic finished run ")
     assert "old 100.0 % [96.3, 100.0] (100/100) · new 100.0 % [96.3, 100.0] (100/100); 200 calls, 0 failed" in out
     code, out = run("eval", "-c", str(good), "--nightly")
     assert code == 0 and "200 calls" in out  # each night asks the models afresh

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from modelswap.console.charts import Point, bar_chart, histogram, line_chart
 
 
@@ -51,3 +55,43 @@ def test_bar_chart_groups_by_label() -> None:
     markup = bar_chart("Cost", {"old": [Point("d1", 2.0), Point("d2", 1.0)], "new": [Point("d1", 1.0)]}, unit="$")
     _svg(markup)
     assert markup.count("<rect") >= 3 and "old d1: 2$" in markup
+
+
+def test_money_reads_as_people_write_it() -> None:
+    from modelswap.console.app import usd
+
+    assert [usd(v) for v in (None, 0, 1234.5, 12.0, 0.5, 0.0571, 0.000035, 0.0000351234)] == [
+        "–",
+        "$0.00",
+        "$1,234.50",
+        "$12.00",
+        "$0.50",
+        "$0.0571",
+        "$0.000035",
+        "$0.0000351",
+    ]
+
+
+def test_the_last_date_label_ends_inside_the_chart() -> None:
+    from modelswap.console.charts import W
+
+    svg = line_chart("t", {"new": [Point(f"2026-12-0{d}", d) for d in range(1, 8)]})
+    last = re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="(\w+)" class="tick">2026-12-07', svg)
+    assert last and last[0][1] == "end" and float(last[0][0]) <= W
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12))
+def test_money_never_fails_and_never_goes_scientific(value: float) -> None:
+    from modelswap.console.app import usd
+
+    text = usd(value)
+    assert text.lstrip("-").startswith("$") and "e" not in text and len(text.split(".")[1]) >= 2
+    assert float(text.replace("$", "").replace(",", "")) == pytest.approx(value, rel=0.01, abs=1e-8)
+
+
+@given(st.text(max_size=300))
+def test_a_signed_in_name_is_one_short_line(name: str) -> None:
+    from modelswap.console.access import MAX_NAME, visitor_name
+
+    tidy = visitor_name(name)
+    assert 0 < len(tidy) <= MAX_NAME and "\n" not in tidy and tidy == tidy.strip()

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from modelswap.cli.app import app
 from modelswap.evals import GoldenSetError, load_golden_set
 from modelswap.evals.case import Case
+from modelswap.evals.golden_readers.jsonl import read_jsonl
 from modelswap.evals.output import Output
-from modelswap.evals.readers.jsonl import read_jsonl
 from modelswap.evals.scoring import score_case
 
 runner = CliRunner()

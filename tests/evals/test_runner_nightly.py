@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 
 from modelswap.cli.app import app
 from modelswap.config import Migration, load_migration
+from modelswap.evals.batch import EvalBatch
 from modelswap.evals.nightly import NightlySchedule, next_run_at, run_nightly_forever
 from modelswap.evals.runner import run_eval
 from modelswap.evals.targets import limited
 from modelswap.evals.trend import nightly_trend
-from modelswap.evals.workloads import EvalBatch
 from modelswap.store import EvalRunRow, Store, open_store
 from modelswap.store.locks import StoreLock
 from modelswap.store.summaries import eval_runs

@@ -205,7 +205,7 @@ async def broken(start_gateway: StartGateway, migration: Migration, store: Store
     flag.set_stage(store, WORKLOAD, "split", 0, "test", "no shadow")
     app = GatewayApp(
         migration,
-        BrokenArms(),  # type: ignore[arg-type]
+        BrokenArms(),
         RoutingTable(store, [WORKLOAD]),
         Recorder(store, "redacted", flush_interval_s=0.02),
         replica_id="test",

@@ -67,12 +67,13 @@ def test_what_is_not_degraded(change: dict[str, Any]) -> None:
 # -- /healthz --------------------------------------------------------------------------------------------
 
 
-class FlakyStore:
-    """A real store whose record inserts can fail: all of them (``down``, as when PostgreSQL is
-    unreachable), or any batch holding a row ``refuse`` picks (as a value the database rejects)."""
+class FlakyStore(Store):
+    """A real store (the test's database, through its engine) whose record inserts can fail: all of
+    them (``down``, as when PostgreSQL is unreachable), or any batch holding a row ``refuse`` picks
+    (as a value the database rejects)."""
 
     def __init__(self, store: Store) -> None:
-        self._store = store
+        super().__init__(store.engine, display=store.url_for_display, status=store.schema_status)
         self.down = False
         self.refuse: Callable[[RequestRow], bool] = lambda row: False
 
@@ -81,10 +82,7 @@ class FlakyStore:
             raise sa.exc.OperationalError("INSERT", {}, ConnectionRefusedError("connection refused"))
         if any(self.refuse(r) for r in requests):
             raise sa.exc.DataError("INSERT", {}, ValueError("invalid byte sequence"))
-        self._store.insert_records(requests, pairs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
+        super().insert_records(requests, pairs)
 
 
 async def wait_health(gw: Any, status: int, saying: str = "", timeout: float = 10.0) -> dict[str, Any]:
@@ -109,7 +107,7 @@ async def test_healthz_is_503_while_records_cannot_be_written_and_200_after(
     )
     flaky = FlakyStore(store)
     flaky.refuse = lambda row: bool(row.request_body and "POISON" in str(row.request_body))
-    app = build_gateway(migration, store=flaky, flush_interval_s=0.02, poll_interval_s=0.05)  # type: ignore[arg-type]
+    app = build_gateway(migration, store=flaky, flush_interval_s=0.02, poll_interval_s=0.05)
     gw = await start_gateway(migration, wire=False, app=app)
     ok = await gw.client.get("/healthz")
     assert ok.status_code == 200 and ok.json()["status"] == "ok"

@@ -7,7 +7,8 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modelswap.gateway.redact import find_spans, keep, scrub
+from modelswap.gateway.redact import _secrets, find_spans, keep, scrub
+from modelswap.gateway.redact._views import Views
 
 from .test_redact_corpus import PEM, PERSONAL, SECRETS
 
@@ -71,6 +72,17 @@ def test_planted_secrets_and_personal_data_never_come_out(parts: list[tuple[str,
 def test_windows_find_what_one_pass_finds(parts: list[tuple[str, str]]) -> None:
     text = "".join(f"{filler} ; {planted} ; " for filler, planted in parts)
     assert find_spans(text, True, window=64, overhang=400) == find_spans(text, True)
+
+
+@FUZZ
+@given(st.one_of(TRICKY, st.lists(st.tuples(FILLER, GENERATED_SECRETS), max_size=8).map(str)))
+def test_trying_each_candidate_finds_what_searching_the_whole_text_finds(text: str) -> None:
+    # sparse candidates are tried one by one, dense ones searched with finditer: the same secrets either way
+    views = Views(text)
+    hits = _secrets._ANCHORS.find_matches_as_indexes(views.lower, overlapping=True)
+    tried = sorted(_secrets._anchored(views, hits))
+    searched = sorted(_secrets._searched(views, _secrets._present(views)))
+    assert tried == searched
 
 
 JSON = st.recursive(

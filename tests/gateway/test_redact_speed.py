@@ -27,6 +27,8 @@ ADVERSARIAL: dict[str, Callable[[int], str]] = {
     "digits": lambda n: "1" * n,
     "digits and spaces": lambda n: "12 " * (n // 3),
     "dots and dashes": lambda n: "a.b-" * (n // 4),
+    "key prefixes": lambda n: "sk-" * (n // 3),
+    "a key word every 100 bytes": lambda n: ("token " + "x" * 94) * (n // 100),
 }
 
 

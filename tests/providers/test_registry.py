@@ -17,7 +17,7 @@ from modelswap.config import ConfigError, load_migration, parse_migration
 from modelswap.providers import HttpPool
 from modelswap.providers.base import Dialect, Json
 from modelswap.providers.registry import provider, registered, wire_of_kind
-from modelswap.providers.wiring import Arms, SimUrls
+from modelswap.providers.wiring import PooledArms, SimUrls
 
 SEEN: list[tuple[str, Json]] = []
 
@@ -74,7 +74,7 @@ def test_a_registered_kind_is_used_from_the_migration_file_through_translation(t
     assert registered()["acme-test"] is AcmeUpstream and wire_of_kind("acme-test") == "openai"
 
     async def call() -> Json:
-        arms = Arms(migration, HttpPool(), SimUrls("http://127.0.0.1:9/v1", "http://127.0.0.1:9"))
+        arms = PooledArms(migration, HttpPool(), SimUrls("http://127.0.0.1:9/v1", "http://127.0.0.1:9"))
         try:
             body = {"model": "x", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}
             return await arms.get("new", "anthropic").complete(body)  # an Anthropic-dialect app

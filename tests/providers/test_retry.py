@@ -230,24 +230,15 @@ async def test_a_retry_after_beyond_the_limit_goes_back_to_the_caller() -> None:
     from modelswap.providers.base import UpstreamError
     from modelswap.providers.retry import Retrying, RetryPolicy
 
-    class Limited:
-        name, model, dialect = "new", "m", "openai"
-        calls = 0
-
-        async def complete(self, body: dict) -> dict:
-            self.calls += 1
-            raise UpstreamError("slow down", kind="rate_limited", status=429, provider="openai", retry_after=30.0)
-
-        async def aclose(self) -> None:
-            return None
+    limited = UpstreamError("slow down", kind="rate_limited", status=429, provider="openai", retry_after=30.0)
 
     slept: list[float] = []
 
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    inner = Limited()
-    upstream = Retrying(inner, RetryPolicy(max_retries=3, max_retry_after_s=2.0), sleep=sleep)  # type: ignore[arg-type]
+    inner = FakeUpstream([limited] * 4)
+    upstream = Retrying(inner, RetryPolicy(max_retries=3, max_retry_after_s=2.0), sleep=sleep)
     try:
         await upstream.complete({})
     except UpstreamError as exc:

@@ -236,3 +236,10 @@ def test_concurrent_writers_lose_no_update(store: Store) -> None:
     assert row is not None and row.version == len(events)
     final = events[-1].to_state
     assert final is not None and state(store) == (final["stage"], final["share"], final["rollback"])
+
+
+def test_each_flip_reports_the_version_it_stored(store: Store) -> None:
+    (first,) = flag.rollback(store, [W], "alice", "p95 doubled")
+    assert first.after.version == 1 == flag.states(store, [W])[W].version  # not 0: the reply names the real version
+    (undone,) = flag.undo_rollback(store, [W], "alice", "fixed")
+    assert undone.before.version == 1 and undone.after.version == 2 == flag.states(store, [W])[W].version

@@ -25,11 +25,12 @@ def row(version: int, change_seq: int, *, rollback: bool) -> RolloutStateRow:
     )
 
 
-class Reads:
-    """A store whose reads are scripted: what each refresh saw, in the order the refreshes finish
-    (a read issued before a concurrent refresh finished returns what it saw then)."""
+class Reads(Store):
+    """A store whose rollout reads are scripted: what each refresh saw, in the order the refreshes
+    finish (a read issued before a concurrent refresh finished returns what it saw then)."""
 
-    def __init__(self, *reads: tuple[int, list[RolloutStateRow]]) -> None:
+    def __init__(self, store: Store, *reads: tuple[int, list[RolloutStateRow]]) -> None:
+        super().__init__(store.engine, display=store.url_for_display, status=store.schema_status)
         self.reads = list(reads)
         self.current: list[RolloutStateRow] = []
 
@@ -37,15 +38,15 @@ class Reads:
         seq, self.current = self.reads.pop(0)
         return seq
 
-    def rollout_states_since(self, change_seq: int) -> list[RolloutStateRow]:
+    def rollout_states_since(self, change_seq: int = 0) -> list[RolloutStateRow]:
         return list(self.current)
 
 
-def test_a_slow_refresh_never_undoes_a_newer_state() -> None:
+def test_a_slow_refresh_never_undoes_a_newer_state(store: Store) -> None:
     # the admin API's refresh sees the rollback (version 2) first; the poll, which read the
     # store just before the rollback, lands afterwards with version 1
-    store = Reads((6, [row(2, 6, rollback=True)]), (5, [row(1, 5, rollback=False)]), (6, [row(2, 6, rollback=True)]))
-    table = RoutingTable(store, [W])  # type: ignore[arg-type]
+    reads = ((6, [row(2, 6, rollback=True)]), (5, [row(1, 5, rollback=False)]), (6, [row(2, 6, rollback=True)]))
+    table = RoutingTable(Reads(store, *reads), [W])
     assert table.refresh()
     assert table.get(W).rollback
     table.refresh()

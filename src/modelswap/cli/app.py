@@ -7,126 +7,9 @@ each command imports the library it needs when it runs. ``tests/cli/test_startup
 
 from __future__ import annotations
 
-import getpass
-import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
-
-import typer
-from rich.console import Console
-
-from modelswap import __version__
-
-if TYPE_CHECKING:
-    from modelswap.config import Migration
-    from modelswap.providers.h1.proxy import ProxyRules
-    from modelswap.store import Store
-
-app = typer.Typer(
-    name="modelswap",
-    help="Take a production LLM workload from one model to another without breaking it.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-out = Console()
-err = Console(stderr=True)
-
-ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The migration file.")]
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a user-facing error (no traceback) and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
-
-
-def load_or_exit(config: Path) -> Migration:
-    """The migration file, or every problem in it printed (file:line:field) and exit 1."""
-    from modelswap.config import load_migration
-    from modelswap.config_errors import ConfigError
-
-    try:
-        migration = load_migration(config)
-    except ConfigError as exc:
-        for issue in exc.issues:
-            err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
-        raise fail(f"{len(exc.issues)} problem(s) in {config}; check it with `modelswap check {config}`") from None
-    proxies_or_exit()  # every command that calls a vendor loads the migration first: a bad proxy stops it here
-    return migration
-
-
-def proxies_or_exit() -> ProxyRules:
-    """The outbound proxies the environment names; an unusable proxy variable is a clean exit 1."""
-    from modelswap.config import proxy_environment
-    from modelswap.providers.h1.proxy import ProxyRules
-
-    try:
-        return ProxyRules.from_env(proxy_environment())
-    except ValueError as exc:
-        raise fail(f"environment: {exc}") from None
-
-
-@contextmanager
-def store_or_exit(migration: Migration) -> Iterator[Store]:
-    """The migration's store, open for the block; a store that cannot be opened is a clean exit 1."""
-    from modelswap.store import StoreError, open_store
-
-    try:
-        store = open_store(migration.store)
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    with store:
-        yield store
-
-
-def actor(by: str | None) -> str:
-    """Who did it: ``--by``, else the OS user."""
-    if by:
-        return by
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "unknown"
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        out.print(__version__)
-        raise typer.Exit()
-
-
-@app.callback()
-def root(
-    version: Annotated[
-        bool,
-        typer.Option("--version", "-V", help="Print the version and exit.", callback=_print_version, is_eager=True),
-    ] = False,
-) -> None:
-    """Take a production LLM workload from one model to another without breaking it."""
-
-
-@app.command()
-def version() -> None:
-    """Print modelswap's version (also: modelswap --version)."""
-    out.print(__version__)
-
-
-@app.command("hash-key")
-def hash_key(key: Annotated[str, typer.Argument(help="A gateway key to hash for gateway.keys.")]) -> None:
-    """Print the SHA-256 of a gateway key, the form the migration file stores."""
-    out.print(hashlib.sha256(key.encode()).hexdigest())
-
-
-def main() -> None:
-    app(prog_name="modelswap")
-
-
 # Each command module registers itself on ``app``; importing them here makes them part of it.
 # They are cheap to import: each defers the library it drives to the moment its command runs.
-from modelswap.cli import (  # noqa: E402, F401
+from modelswap.cli import (  # noqa: F401  (imported for their registrations)
     baseline_cmd,
     check_cmd,
     demo_cmd,
@@ -138,6 +21,14 @@ from modelswap.cli import (  # noqa: E402, F401
     serve_cmd,
     sim_cmd,
 )
+from modelswap.cli.root import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    app(prog_name="modelswap")
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
 from modelswap.cli.eval_cmd import DEFAULT_CONFIG, WorkloadOpt, _ms, _usd, compact_table
+from modelswap.cli.root import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
+from modelswap.cli.tables import fit
 
 if TYPE_CHECKING:
     from modelswap.evals.results import ArmFigures
@@ -69,7 +70,7 @@ def baseline(
                            f"n={f.get('cost_sample', 0)}; latency from {f.get('latency_source', '—')}, "
                            f"n={f.get('latency_sample', 0)})")  # fmt: skip
             warnings += [f"{name}: {w}" for w in outcome.warnings]
-    out.print(table)
+    out.print(fit(table))
     for line in sources:
         out.print(f"  {line}", highlight=False, soft_wrap=True)
     for line in warnings:
@@ -118,7 +119,7 @@ def trend(
             )
         if not points:
             table.caption = "no finished nightly runs yet: schedule `modelswap eval --nightly`"
-        out.print(table)
+        out.print(fit(table))
 
 
 def _rate_cells(f: ArmFigures | None) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import app, err, fail, out, proxies_or_exit, store_or_exit
+from modelswap.cli.root import app, err, fail, out, proxies_or_exit, store_or_exit
 
 if TYPE_CHECKING:
     from modelswap.config import Migration

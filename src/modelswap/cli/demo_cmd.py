@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from modelswap.demo import DemoResult
     from modelswap.gates import GateResult
 
-from modelswap.cli.app import app, fail, out
+from modelswap.cli.root import app, fail, out
+from modelswap.cli.sim_cmd import traffic_table
+from modelswap.cli.tables import fit
 
 
 def _fmt_ms(values: list[float]) -> str:
@@ -47,19 +49,47 @@ def reproducibility_note(time_scale: float) -> str:
     )
 
 
-def _report(result: DemoResult) -> None:
-    traffic = Table("phase", "sent", "ok", "errors", "p50", "p95", title="Traffic through the gateway")
-    for phase, s in result.traffic:
-        errors = ", ".join(f"{k}×{v}" for k, v in s.errors.items()) or "0"
-        traffic.add_row(
-            phase,
-            str(s.sent),
-            str(s.ok),
-            errors,
-            f"{s.latency_p50_ms or 0:,.0f} ms",
-            f"{s.latency_p95_ms or 0:,.0f} ms",
-        )
-    out.print(traffic)
+def command_prefix(argv0: str | None = None, executable: str | None = None) -> str:
+    """How to run modelswap again as this process was run, so printed commands work as they stand.
+
+    ``scripts/demo`` runs ``.venv/bin/modelswap`` without activating the venv: a bare ``modelswap`` would
+    not be found, so the path is printed (relative to the current directory when it is below it).
+    """
+    import os
+    import shutil
+
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    path = Path(argv0)
+    if path.name in ("__main__.py", "-m", "-c") or not path.name:
+        exe = Path(executable or sys.executable)
+        return f"{_shown(exe)} -m modelswap"
+    found = shutil.which(path.name)
+    if found and path.exists() and os.path.samefile(found, path):
+        return path.name  # on PATH (an activated venv, pipx): the bare name works
+    return _shown(path)
+
+
+def _shown(path: Path) -> str:
+    """``path`` as a user types it: relative to the current directory when under it."""
+    try:
+        rel = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return str(path)
+    return str(rel) if len(rel.parts) > 1 else f"./{rel}"  # a path with a slash runs as typed
+
+
+def reopen_note(cmd: str, migration: Path) -> str:
+    """How to bring the console back after a ``--no-serve`` run (its gateway stopped with the demo)."""
+    return (
+        "console: closed with the demo (--no-serve). To reopen it:\n"
+        f"  export MODELSWAP_ADMIN_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')\n"
+        f"  {cmd} serve -c {migration} &\n"
+        f"  {cmd} console-link -c {migration}    # prints a one-time login link"
+    )
+
+
+def _report(result: DemoResult, cmd: str = "modelswap", served: bool = True) -> None:
+    out.print(fit(traffic_table(result.traffic)))
     table = Table(
         "workload",
         "reqs",
@@ -86,7 +116,7 @@ def _report(result: DemoResult) -> None:
             _fmt_cost(r.cost_old),
             _fmt_cost(r.cost_new),
         )
-    out.print(table)
+    out.print(fit(table))
     gates = Table(
         "workload",
         "pass rate (new − old)",
@@ -97,15 +127,17 @@ def _report(result: DemoResult) -> None:
     for item in result.gates:
         by_gate = {r.gate: _gate_cell(r) for r in item.results}
         gates.add_row(item.workload, *(by_gate.get(g, "–") for g in ("pass_rate", "p95_latency", "cost_per_request")))
-    out.print(gates)
+    out.print(fit(gates))
     out.print(f"[dim]{reproducibility_note(result.time_scale)}[/]", highlight=False, soft_wrap=True)
     verdict = "[green]held[/]: no request reached the new model" if result.rollback_served_old else "[red]FAILED[/]"
     out.print(f"rollback drill {verdict}")
-    out.print(
-        f"\nmigration file: {result.migration}\nstore: {result.store_url}\nconsole: {result.console_url}",
-        highlight=False,
-    )
-    out.print(f"next: modelswap plan -c {result.migration}", highlight=False)
+    out.print(f"\nmigration file: {result.migration}\nstore: {result.store_url}", highlight=False, soft_wrap=True)
+    if served:
+        out.print(f"console: {result.console_url}", highlight=False, soft_wrap=True)
+    else:
+        out.print(reopen_note(cmd, result.migration), highlight=False, soft_wrap=True)
+    for line in (f"{cmd} plan -c {result.migration}", f"{cmd} gate -c {result.migration}"):
+        out.print(f"next: {line}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -122,6 +154,7 @@ def demo(
     from modelswap.demo import run_demo
 
     keep = sys.stdout.isatty() if serve is None else serve
+    cmd = command_prefix()
     try:
         asyncio.run(
             run_demo(
@@ -131,7 +164,8 @@ def demo(
                 port=port or None,
                 serve=keep,
                 progress=lambda m: out.print(f"[cyan]•[/] {m}", highlight=False, soft_wrap=True),
-                on_result=_report,
+                on_result=lambda result: _report(result, cmd, keep),
+                command=cmd,
             )
         )
     except KeyboardInterrupt:

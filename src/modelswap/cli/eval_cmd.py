@@ -17,17 +17,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
+from modelswap.cli.root import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
+from modelswap.cli.tables import fit
 
 if TYPE_CHECKING:  # the evals stack (numpy, scipy, aiohttp) is imported when a command runs: start-up stays light
     from rich.console import Console
     from rich.table import Table
 
     from modelswap.config import Migration
+    from modelswap.evals.batch import EvalBatch
     from modelswap.evals.ratelimit import RateLimit
     from modelswap.evals.results import ArmFigures
     from modelswap.evals.runner import PairResult, RunPlan
-    from modelswap.evals.workloads import EvalBatch
     from modelswap.store import Store
 
 EXIT_PARTIAL = 2
@@ -92,7 +93,7 @@ def compact_table(title: str, columns: Sequence[str], left: int = 1) -> Table:
 class _Progress:
     """A Rich progress bar per (workload, arm), fed by the runner's callbacks."""
 
-    def __init__(self, console: Console, enabled: bool) -> None:
+    def __init__(self, console: Console, enabled: bool, plain_starts: bool = False) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
         self.progress = Progress(
@@ -109,9 +110,14 @@ class _Progress:
         self.tasks: dict[tuple[str, str], TaskID] = {}
         self.tallies: dict[tuple[str, str], list[float]] = {}
         self.run_ids: list[str] = []
+        self.first_errors: dict[tuple[str, str], str] = {}
+        self.plain = not enabled and plain_starts
 
     def started(self, plan: RunPlan) -> None:
         self.run_ids.append(plan.run_id)
+        if self.plain:  # cron and CI: a line per run as it starts, so a long night is visibly moving
+            calls = ", ".join(f"{arm} {plan.pending[arm]:,}" for arm in plan.arms)
+            self.progress.console.print(f"{plan.workload}: started, calls to make: {calls}", highlight=False)
         for arm in plan.arms:
             key = (plan.run_id, arm)
             done = plan.done.get(arm, 0)
@@ -133,6 +139,8 @@ class _Progress:
             tally[1] += 1
         tally[2] += pair.output.cost_usd or 0.0
         tally[3] += pair.error is not None
+        if pair.error is not None:
+            self.first_errors.setdefault((f"{pair.arm} ({pair.model})", error_kind(pair.error, pair.arm)), pair.error)
         self.progress.update(
             self.tasks[key],
             advance=1,
@@ -140,6 +148,24 @@ class _Progress:
             cost=f"${tally[2]:.4f}",
             errors=f"{int(tally[3])} errors" if tally[3] else "",
         )
+
+
+def error_kind(error: str, arm: str = "") -> str:
+    """What kind of failure an error text is: its leading words, before any detail (pure).
+
+    ``old: could not connect: Connection refused`` is a ``could not connect`` of ``old``.
+    """
+    text = error.removeprefix(f"{arm}:").strip() if arm else error
+    head = text.split(":", 1)[0].strip()
+    return " ".join(head.split()[:6]) or "error"
+
+
+def first_error_lines(first_errors: dict[tuple[str, str], str], limit: int = 8) -> list[str]:
+    """One line per kind of failure: the endpoint and what its first failure of that kind said."""
+    lines = [f"first error from {arm}: {text}" for (arm, _), text in list(first_errors.items())[:limit]]
+    if len(first_errors) > limit:
+        lines.append(f"… and {len(first_errors) - limit} more kinds of error")
+    return lines
 
 
 def _run_table(store: Store, batch: EvalBatch) -> Table:
@@ -216,6 +242,8 @@ def eval_command(
     judge: Annotated[str | None, typer.Option(help="Endpoint that grades llm_judge assertions.")] = None,
 ) -> None:
     """Run the golden sets on old, new and candidates; store every result (resumable)."""
+    from rich.markup import escape
+
     from modelswap.evals.errors import GoldenSetError
     from modelswap.evals.runner import EvalRunError
     from modelswap.evals.targets import EvalSetupError
@@ -227,7 +255,7 @@ def eval_command(
     arms = _split([endpoints]) if endpoints else (["old", "new"] if nightly else None)
     resume_ids = _split(resume)
     _refuse_contradictions(resume_ids, workload, endpoints, nightly, fresh, retry_failed)
-    progress = _Progress(out, enabled=out.is_terminal and not nightly)
+    progress = _Progress(out, enabled=out.is_terminal, plain_starts=nightly)
     with store_or_exit(migration) as store, StoreLock(store, "nightly") if nightly else nullcontext(True) as free:
         if not free:  # a gateway replica (or another cron) sharing the store runs tonight's eval now
             out.print("nightly: another process sharing the store is running the nightly eval; nothing to do")
@@ -246,6 +274,8 @@ def eval_command(
             out.print("no failed calls to retry in the latest eval runs", highlight=False)
             return
         _report_batch(store, batch, nightly)
+    for line in first_error_lines(progress.first_errors):
+        err.print(f"[red]![/] {escape(line)}", highlight=False, soft_wrap=True)
     if not batch.ok:
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -284,7 +314,7 @@ def _run_batch(
     progress: _Progress,
     retry_failed: bool = False,
 ) -> EvalBatch:
-    from modelswap.evals.workloads import run_workloads
+    from modelswap.evals.batch import run_workloads
 
     async def main() -> EvalBatch:
         task = asyncio.current_task()
@@ -328,7 +358,7 @@ def _report_batch(store: Store, batch: EvalBatch, nightly: bool) -> None:
             out.print(f"nightly {summary.workload} {summary.status} run {summary.run_id}: {arms}; "
                       f"{summary.calls} calls, {summary.errors} failed", highlight=False, soft_wrap=True)  # fmt: skip
     else:
-        out.print(_run_table(store, batch))
+        out.print(fit(_run_table(store, batch)))
         out.print(_session_line(batch), highlight=False)
     for skipped in batch.skipped:
         err.print(f"[yellow]skipped[/] {skipped.workload}: {skipped.reason}", highlight=False)

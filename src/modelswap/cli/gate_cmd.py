@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
 from modelswap.cli.eval_cmd import DEFAULT_CONFIG, EXIT_PARTIAL, WorkloadOpt, compact_table
+from modelswap.cli.root import ConfigOpt, app, err, fail, load_or_exit, out, store_or_exit
+from modelswap.cli.tables import fit
 
 if TYPE_CHECKING:  # the gates and the evals stack are imported when the command runs: start-up stays light
     from modelswap.evals.gating import WorkloadGates
@@ -96,7 +97,7 @@ def _gate_tables(items: Sequence[WorkloadGates], allow_inconclusive: bool) -> No
             more = "" if r.more_cases_needed is None else f"{r.more_cases_needed:,}"
             verdict = f"[{_STYLE[r.verdict]}]{r.verdict.value}[/]"
             table.add_row(r.gate, verdict, estimate_cell(r), interval_cell(r), limit_cell(r), f"{r.n:,}", more)
-        out.print(table)
+        out.print(fit(table))
         for r in item.results:
             out.print(f"  [{_STYLE[r.verdict]}]{r.gate}[/]: {r.reason}", highlight=False, soft_wrap=True)
         if item.note:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from modelswap.cli.app import app, fail, out
+from modelswap.cli.root import app, fail, out
 
 DEFAULT_SCENARIO = "gpt-4o-to-gpt-5"  # starter.DEFAULT_SCENARIO, kept here so --help needs no catalog (tested equal)
 

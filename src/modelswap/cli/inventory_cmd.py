@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import app, err, fail, load_or_exit, out
 from modelswap.cli.formats import LOG_FORMATS, FlagError, ReportFlags, report_flags
+from modelswap.cli.root import app, err, fail, load_or_exit, out
+from modelswap.cli.tables import fit
 
 if TYPE_CHECKING:  # the inventory stack (DuckDB, numpy) is imported when a command runs: start-up stays light
+    from rich.console import RenderableType
+
     from modelswap.config import Migration
     from modelswap.inventory import ColumnMapping, Inventory
 
@@ -28,7 +31,7 @@ def _flags(format: str | None, output: str | None, out_format: str | None, log_f
         raise fail(str(exc)) from None
 
 
-def _emit(flags: ReportFlags, text: str, rendered: object) -> None:
+def _emit(flags: ReportFlags, text: str, rendered: RenderableType | None) -> None:
     """Print the table (``rendered``) or the md/json ``text``, or write the text to ``-o``."""
     if flags.output is not None:
         try:
@@ -36,8 +39,8 @@ def _emit(flags: ReportFlags, text: str, rendered: object) -> None:
         except OSError as exc:
             raise fail(f"cannot write {flags.output}: {exc}") from None
         err.print(f"wrote {flags.format} report to {flags.output}", highlight=False, soft_wrap=True)
-    elif flags.format == "table":
-        out.print(rendered)
+    elif rendered is not None:
+        out.print(fit(rendered))
     else:
         out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
 

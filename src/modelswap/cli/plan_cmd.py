@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import actor, app, err, fail, load_or_exit, out
+from modelswap.cli.root import actor, app, err, fail, load_or_exit, out
+from modelswap.cli.tables import fit
 
 if TYPE_CHECKING:  # the library and rich's widgets are imported when a command runs: start-up stays light
     from rich.progress_bar import ProgressBar
@@ -107,7 +108,7 @@ def render(plan: Checklist, *, details: bool = False) -> None:
     overall = f"{total.done}/{total.total} ({pct(total.fraction, 0)})"
     bars.add_row(Text("Overall", style="bold"), _bar(total.fraction), overall)
     out.print(bars)
-    out.print(_table(plan, titles=details))
+    out.print(fit(_table(plan, titles=details), lead=2))
     if details:
         for s in plan.items:
             checks = [f"{'✓' if c.met else '✗'} {c.label}: {c.detail}" for c in s.evidence.checks]

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.app import ConfigOpt, actor, app, err, fail, load_or_exit, out
+from modelswap.cli.root import ConfigOpt, actor, app, err, fail, load_or_exit, out, port_free_or_exit, store_or_exit
+from modelswap.cli.tables import fit
 
 if TYPE_CHECKING:  # the library is imported when a command runs, so start-up stays light
     from modelswap.config import Migration
@@ -31,6 +32,7 @@ def serve(
     """Run the gateway: point your app's OpenAI (or Anthropic) base URL here."""
     from modelswap.gateway.startcheck import UnsafeStart, require_safe_start
     from modelswap.serving import serve as run
+    from modelswap.store import StoreError
 
     migration = load_or_exit(config)
     h, p = host or migration.gateway.host, port if port is not None else migration.gateway.port
@@ -40,11 +42,23 @@ def serve(
         raise fail(f"not starting: {exc}") from None
     for warning in warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    port_free_or_exit(h, p)
+    store_reachable_or_exit(migration)
     out.print(
         f"modelswap gateway on http://{h}:{p}  (OpenAI base URL http://{h}:{p}/v1, Anthropic base URL http://{h}:{p})",
         highlight=False,
+        soft_wrap=True,
     )
-    run(migration, host=h, port=p, log_level=log_level, insecure=insecure, warn=lambda _: None)  # printed above
+    try:
+        run(migration, host=h, port=p, log_level=log_level, insecure=insecure, warn=lambda _: None)  # printed above
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+
+
+def store_reachable_or_exit(migration: Migration) -> None:
+    """One line, not a traceback, when the store cannot be opened (PostgreSQL down, driver missing)."""
+    with store_or_exit(migration):
+        pass
 
 
 def console_base_url(migration: Migration) -> str:
@@ -141,7 +155,7 @@ def stage_show(config: ConfigOpt = Path("migration.yaml")) -> None:
     table = Table("workload", "stage", "new share", "rollback", "version")
     for name, s in current.items():
         table.add_row(name, s.stage, f"{s.share:g}%", "[red]YES[/]" if s.rollback else "no", str(s.version))
-    out.print(table)
+    out.print(fit(table))
     for e in events:
         out.print(
             f"[dim]{e.ts:%Y-%m-%d %H:%M:%S}[/] {e.workload}: {e.action} by {e.actor}"

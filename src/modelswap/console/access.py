@@ -46,6 +46,8 @@ MAX_FORM_BYTES = 64 * 1024
 MAX_FORM_FIELDS = 32
 """Most fields in one console form."""
 TOKEN_LOGIN_ACTOR = "console"
+MAX_NAME = 64
+"""Longest name kept for a signed-in person."""
 """Who a session signed in with the admin token is, for the audit trail."""
 
 
@@ -63,6 +65,12 @@ def csrf_of(session: str) -> str:
     return hmac.new(session.encode("utf-8", "surrogatepass"), b"modelswap-console-csrf-v1", hashlib.sha256).hexdigest()[
         :32
     ]
+
+
+def visitor_name(name: str | None) -> str:
+    """The name a person signs in with, tidied for the audit trail; ``console`` when none is given."""
+    tidy = " ".join((name or "").split())[:MAX_NAME]
+    return tidy or TOKEN_LOGIN_ACTOR
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +154,15 @@ class ConsoleAccess:
         """Seconds this client must wait before trying to sign in again, else ``None``."""
         return self.guard.retry_after(self.client(request))
 
-    async def sign_in_with_token(self, request: Request, given: str) -> str | None:
-        """A new session token if ``given`` is the admin token, else ``None`` (and a failure counted)."""
+    async def sign_in_with_token(self, request: Request, given: str, name: str | None = None) -> str | None:
+        """A new session token if ``given`` is the admin token, else ``None`` (and a failure counted).
+
+        ``name`` is who signs in, for the audit trail of what they change (``console`` when left empty).
+        """
         if self.token is None or not same_secret(given, self.token):
             self.guard.failed(self.client(request))
             return None
-        return await self._new_session(TOKEN_LOGIN_ACTOR)
+        return await self._new_session(visitor_name(name))
 
     async def sign_in_with_link(self, request: Request, link: str) -> str | None:
         """A new session token if ``link`` is a live login link (used up now), else ``None``."""

@@ -26,6 +26,7 @@ from modelswap.config import Migration
 from modelswap.console import charts
 from modelswap.console.access import COOKIE, ConsoleAccess, FormRefused, Visitor, read_form
 from modelswap.console.data import answer_text, overview, question_text, workload_view
+from modelswap.console.status import daily_series, migration_status, workload_status
 from modelswap.gateway.throttle import AuthGuard
 from modelswap.plan import UnknownItem, load_checklist, tick, to_markdown, untick
 from modelswap.rollout import flag
@@ -45,6 +46,18 @@ _TOKEN_IN_URL = (
     "headers. Sign in with the form below, or open a one-time login link from `modelswap console-link`."
 )
 _BAD_LINK = "This login link is unknown, already used or expired; make a new one with `modelswap console-link`."
+
+
+def usd(value: float | None) -> str:
+    """Dollars as people read them: cents from $1 up, else three significant digits ($0.000571), separators."""
+    if value is None:
+        return "–"
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    if value >= 1 or value < 5e-9:  # below half a millionth of a cent nothing is worth showing
+        return f"{sign}${value:,.2f}"
+    digits = min(8, 2 - math.floor(math.log10(value)))
+    text = f"{value:.{digits}f}".rstrip("0")
+    return f"{sign}${text:0<4}"  # at least two decimals: $0.50
 
 
 def _next_of(value: str | None) -> str:
@@ -67,7 +80,8 @@ class Console:
         )
         self.env.filters["pct"] = lambda v, d=1: "–" if v is None else f"{v * 100:.{d}f} %"
         self.env.filters["ms"] = lambda v: "–" if v is None else f"{v:,.0f} ms"
-        self.env.filters["usd"] = lambda v: "–" if v is None else f"${v:,.5f}"
+        self.env.filters["usd"] = usd
+        self.env.filters["num"] = lambda v: "–" if v is None else f"{v:,}"
         self.env.filters["when"] = lambda v: "" if v is None else v.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         self.app = Starlette(
             routes=[
@@ -165,7 +179,7 @@ class Console:
             except FormRefused as exc:
                 return self._login_page(request, nxt, exc.message, status=exc.status)
             nxt = _next_of(form.get("next", nxt))
-            session = await self.access.sign_in_with_token(request, form.get("token", ""))
+            session = await self.access.sign_in_with_token(request, form.get("token", ""), form.get("name"))
             error = "That is not the admin token."
         if session is None:
             return self._login_page(request, nxt, error, status=401)
@@ -194,6 +208,7 @@ class Console:
             "signed_in": visitor is not None,
             "session": visitor is not None and visitor.session is not None,
             "csrf": visitor.csrf if visitor else "",
+            "actor": visitor.actor if visitor else "",
             "path": request.scope["path"],
             "workloads": [w.name for w in self.migration.workloads],
             "now": datetime.now(UTC),
@@ -204,7 +219,14 @@ class Console:
         if (denied := await self._gate(request)) is not None:
             return denied
         views = await asyncio.to_thread(overview, self.store, self.migration, self.routes.snapshot())
-        return self._html(request, "overview.html", {"views": views, "endpoints": self.migration.endpoints})
+        context = {
+            "views": views,
+            "endpoints": self.migration.endpoints,
+            "headline": migration_status(views),
+            "statuses": {v.name: workload_status(v) for v in views},
+            "charts": overview_charts(views),
+        }
+        return self._html(request, "overview.html", context)
 
     async def workload_page(self, request: Request) -> Response:
         if (denied := await self._gate(request)) is not None:
@@ -229,7 +251,7 @@ class Console:
             },
         )
         trend = charts.line_chart(
-            "Nightly golden-set pass rate (%) with 95 % intervals",
+            "Nightly pass rate (%), 95 % intervals",
             {
                 arm: [
                     charts.Point(t["night"], t[arm]["rate"] * 100, t[arm]["low"] * 100, t[arm]["high"] * 100)
@@ -251,7 +273,14 @@ class Console:
             }
             for p in view.pairs
         ]
-        context = {"view": view, "latency_chart": latency, "cost_chart": cost, "trend_chart": trend, "pairs": pairs}
+        context = {
+            "view": view,
+            "status": workload_status(view),
+            "latency_chart": latency,
+            "cost_chart": cost,
+            "trend_chart": trend,
+            "pairs": pairs,
+        }
         return self._html(request, "workload.html", context)
 
     async def plan_page(self, request: Request) -> Response:
@@ -295,10 +324,29 @@ class Console:
         names = [w.name for w in self.migration.workloads]
         target = str(form.get("workload") or "")
         chosen = [target] if target in names else names
-        who = str(form.get("by") or "").strip() or self._visitor(request).actor
-        reason = str(form.get("reason") or "").strip() or "console rollback button"
+        who = self._visitor(request).actor  # the signed-in name (sign-in form or login link), never a form field
+        reason = " ".join(str(form.get("reason") or "").split())[:500]
+        if not reason:
+            return PlainTextResponse("say why in the reason field: it goes in the audit trail", status_code=400)
         change = flag.undo_rollback if form.get("undo") else flag.rollback
         await asyncio.to_thread(change, self.store, chosen, who, reason)
         await asyncio.to_thread(self.routes.refresh)
         back = str(form.get("back") or "")
         return RedirectResponse(back if back.startswith("/console") else "/console", status_code=303)
+
+
+def overview_charts(views: list[Any]) -> dict[str, str]:
+    """The overview's charts: traffic share, error rate and p95 old vs new per day, and cost per day."""
+    series = daily_series(views)
+
+    def points(values: list[float | None]) -> list[charts.Point]:
+        return [charts.Point(d, v) for d, v in zip(series.days, values, strict=True)]
+
+    return {
+        "share": charts.line_chart("New model's share of served traffic (%)", {"new": points(series.new_share)}, "%"),
+        "errors": charts.line_chart(
+            "Error rate (%), served and shadow calls", {a: points(v) for a, v in series.error_rate.items()}, "%"
+        ),
+        "p95": charts.line_chart("p95 latency (ms)", {a: points(v) for a, v in series.p95.items()}, "ms"),
+        "cost": charts.bar_chart("Cost per day (USD)", {a: points(v) for a, v in series.cost.items() if any(v)}),
+    }

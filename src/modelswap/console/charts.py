@@ -6,6 +6,7 @@ because everything user-controlled inside it went through ``escape``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -53,8 +54,8 @@ def line_chart(title: str, series: dict[str, Sequence[Point]], unit: str = "") -
     if not values:
         return f'<p class="empty">{escape(title)}: no data yet</p>'
     y_lo, y_hi = min(values), max(values)
-    pad = (y_hi - y_lo) * 0.1 or 1.0
-    y_lo, y_hi = y_lo - pad, y_hi + pad
+    pad = (y_hi - y_lo) * 0.1 or max(abs(y_hi) * 0.1, 1.0)
+    y_lo, y_hi = (max(0.0, y_lo - pad) if y_lo >= 0 else y_lo - pad), y_hi + pad  # rates and times are never negative
     labels = list(dict.fromkeys(p.label for pts in series.values() for p in pts))
     xs = {lab: _scale(i, 0, max(len(labels) - 1, 1), PAD_L + 10, W - PAD_R - 10) for i, lab in enumerate(labels)}
     parts = []
@@ -138,14 +139,17 @@ def bar_chart(title: str, series: dict[str, Sequence[Point]], unit: str = "") ->
 
 
 def _num(v: float) -> str:
-    """A short axis label: 3 significant digits, scientific only for tiny non-zero values."""
-    if v != 0 and abs(v) < 0.001:
-        return f"{v:.1e}"
+    """A short axis label: 3 significant digits; tiny non-zero values as plain decimals with 2 of them."""
+    if v != 0 and abs(v) < 0.001:  # small money: 0.00046, not 4.6e-04
+        return f"{v:.{min(9, 1 - math.floor(math.log10(abs(v))))}f}"
     return f"{v:.3g}"
 
 
 def _xlabel(x: float, text: str) -> str:
-    return f'<text x="{x:.1f}" y="{H - PAD_B + 16}" text-anchor="middle" class="tick">{escape(text)}</text>'
+    """An x-axis label centred under ``x``, or ending at it near the right edge (a date is not clipped there)."""
+    anchor = "end" if x > W - PAD_R - 40 else "middle"
+    x = min(x + 10, W - 2) if anchor == "end" else x
+    return f'<text x="{x:.1f}" y="{H - PAD_B + 16}" text-anchor="{anchor}" class="tick">{escape(text)}</text>'
 
 
 def _legend(names: list[str]) -> str:

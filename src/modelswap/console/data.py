@@ -29,15 +29,22 @@ class ArmFigures:
     errors: int = 0
     count: int = 0
     cost_by_day: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    count_by_day: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    errors_by_day: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    latencies_by_day: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, ts: datetime, latency_ms: float | None, cost: float | None, ok: bool) -> None:
+        day = ts.date().isoformat()
         self.count += 1
         self.errors += not ok
+        self.count_by_day[day] += 1
+        self.errors_by_day[day] += not ok
         if latency_ms is not None and ok:
             self.latencies.append(latency_ms)
+            self.latencies_by_day[day].append(latency_ms)
         if cost is not None:
             self.costs.append(cost)
-            self.cost_by_day[ts.date().isoformat()] += cost
+            self.cost_by_day[day] += cost
 
     @property
     def p95(self) -> float | None:
@@ -87,6 +94,8 @@ class WorkloadView:
     gates: list[dict[str, Any]] = field(default_factory=list)
     trend: list[dict[str, Any]] = field(default_factory=list)
     pairs: list[RecordedPair] = field(default_factory=list)
+    served_by_day: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Day → arm → requests that arm served (shadow calls not counted)."""
 
 
 def pass_rate(passed: int, total: int) -> PassRate | None:
@@ -139,6 +148,8 @@ def workload_view(
         if client_caused(r.status):  # the per-arm figures judge the models, not the apps' mistakes
             continue
         view.arms.setdefault(r.arm, ArmFigures()).add(r.ts, r.latency_ms, r.cost_usd, r.status == 200)
+        served = view.served_by_day.setdefault(r.ts.date().isoformat(), {})
+        served[r.arm] = served.get(r.arm, 0) + 1
     for p in pairs:
         s = p.shadow
         if client_caused(s.status):

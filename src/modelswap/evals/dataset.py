@@ -17,9 +17,9 @@ from pathlib import Path
 
 from modelswap.evals.case import Case, GoldenSet
 from modelswap.evals.errors import GoldenSetError, Problem
-from modelswap.evals.readers.csvfile import read_csv
-from modelswap.evals.readers.jsonl import read_jsonl
-from modelswap.evals.readers.promptfoo import read_promptfoo
+from modelswap.evals.golden_readers.csvfile import read_csv
+from modelswap.evals.golden_readers.jsonl import read_jsonl
+from modelswap.evals.golden_readers.promptfoo import read_promptfoo
 
 Reader = Callable[[str, str, str, Path], tuple[list[Case], list[Problem]]]
 

@@ -18,9 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from modelswap.config import Migration
+from modelswap.evals.batch import EvalBatch, run_workloads
 from modelswap.evals.ratelimit import RateLimit
 from modelswap.evals.targets import DEFAULT_CONCURRENCY, EvalSetupError
-from modelswap.evals.workloads import EvalBatch, run_workloads
 from modelswap.store import Store
 from modelswap.store.locks import StoreLock
 from modelswap.store.summaries import eval_runs

@@ -146,6 +146,12 @@ class _RecorderCollector(Collector):
         yield CounterMetricFamily(
             "modelswap_recorder_restarts", "Times the supervisor restarted the recorder's writer thread", s.restarts
         )
+        yield CounterMetricFamily(
+            "modelswap_recorder_redaction_failures",
+            "Batches the redaction worker process failed to answer (sent again to a new one, then redacted in the "
+            "gateway's process: no record lost)",
+            s.redaction_failures,
+        )
         yield GaugeMetricFamily(
             "modelswap_recorder_degraded",
             "1 while records are not being written as they should (/healthz says why)",

@@ -4,7 +4,9 @@ Requests hand rows over with an O(1) append; a writer thread flushes them in bat
 every ``flush_interval_s`` (≤ 1 s lost on a crash). Memory is bounded: past
 ``max_pending`` rows, new rows are dropped and counted instead of slowing requests.
 ``close`` flushes everything (a graceful stop loses nothing). Body policy (full,
-redacted, none) is applied in the writer thread, never on the serving path.
+redacted, none) is applied in the writer thread, never on the serving path; with
+``redact_in_worker`` (the gateway's choice) the redaction itself runs in a child process
+(``redact.worker``), so its CPU does not hold the GIL the event loop needs.
 
 No record can stop the others. A row whose body cannot be redacted, or that the store
 refuses, is stored reduced (without bodies, its ``error`` saying why) and counted; a refused
@@ -22,11 +24,12 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from modelswap.gateway.recorder_health import DROP_REASONS, RecorderHealth, RecorderState, judge
 from modelswap.gateway.records import error_text
 from modelswap.gateway.redact import Policy, keep, keep_request
+from modelswap.gateway.redact.worker import UNCHANGED, RedactionWorker
 from modelswap.providers.safe_text import MAX_ERROR_CHARS
 from modelswap.store import RequestRow, ShadowPairRow
 from modelswap.store.errors import driver_error as _inner
@@ -80,6 +83,7 @@ class Recorder:
         max_pending: int = 100_000,
         batch_max: int = 5_000,
         stall_s: float = 10.0,
+        redact_in_worker: bool = False,
     ) -> None:
         self.store = store
         self.policy: Policy = policy
@@ -87,6 +91,7 @@ class Recorder:
         self.max_pending = max_pending
         self.batch_max = batch_max
         self.stall_s = stall_s
+        self._worker = RedactionWorker() if redact_in_worker else None
         self._requests: deque[RequestRow] = deque()
         self._pairs: deque[ShadowPairRow] = deque()
         self._waiting: list[tuple[float, ShadowPairRow]] = []
@@ -155,6 +160,7 @@ class Recorder:
             written=self.written,
             reduced=self.reduced,
             restarts=self.restarts,
+            redaction_failures=0 if self._worker is None else self._worker.failures,
         )
         return judge(state, self.stall_s)
 
@@ -163,6 +169,8 @@ class Recorder:
     def start(self) -> None:
         """Start the writer, and a supervisor that restarts it whenever it stops."""
         if self._supervisor is None:
+            if self._worker is not None:
+                self._worker.start()
             self._last_ok = time.monotonic()
             self._start_writer()
             self._supervisor = threading.Thread(
@@ -244,12 +252,31 @@ class Recorder:
         requests = [(r, r) for r in raw_requests]
         pairs = [(p, p) for p in raw_pairs]
         try:
-            requests[:] = [(r, self._prepare(r)) for r in raw_requests]
-            pairs[:] = [(p, self._prepare(p)) for p in raw_pairs]
+            requests[:] = zip(raw_requests, self._prepare_all(raw_requests), strict=True)
+            pairs[:] = zip(raw_pairs, self._prepare_all(raw_pairs), strict=True)
             written = self._write(requests, pairs)
         finally:
             self._requeue([r for r, _ in requests], [p for p, _ in pairs])
         return written, not requests and not pairs
+
+    def _prepare_all(self, rows: list[Row]) -> list[Row]:
+        """``rows`` as stored under the body policy, their bodies redacted by the worker process if there
+        is one (what it cannot do, it leaves to ``_prepare`` here)."""
+        todo = [i for i, row in enumerate(rows) if _bodies(row) != [None, None]]
+        if self._worker is None or self.policy == "none" or not todo:
+            return [self._prepare(row) for row in rows]
+        try:
+            results = self._worker.keep_all([_bodies(rows[i]) for i in todo], pii=self.policy == "redacted")
+        except Exception as exc:  # a bug in the hand-over must not stop the records: redact them here
+            log.error("recorder: the redaction worker could not be used: %s", _reason(exc), exc_info=True)
+            return [self._prepare(row) for row in rows]
+        out = list(rows)
+        for i, kept in zip(todo, results, strict=True):
+            if kept is not UNCHANGED:
+                out[i] = (
+                    self._prepare(rows[i]) if kept is None or isinstance(kept, str) else _with_bodies(rows[i], kept)
+                )
+        return out
 
     def _prepare(self, row: Row) -> Row:
         """``row`` as stored under the body policy; reduced if its bodies cannot be redacted."""
@@ -409,6 +436,18 @@ class Recorder:
             log.warning("recorder: %d shadow pair(s) never matched a recorded request", len(self._waiting))
             self._drop("unmatched_pair", len(self._waiting))
             self._waiting = []
+        if self._worker is not None:
+            self._worker.close()
+
+
+def _bodies(row: RequestRow | ShadowPairRow) -> list[Any]:
+    return [row.request_body if isinstance(row, RequestRow) else None, row.response_body]
+
+
+def _with_bodies(row: Row, kept: list[Any]) -> Row:
+    if isinstance(row, RequestRow):
+        return replace(row, request_body=kept[0], response_body=kept[1])
+    return replace(row, response_body=kept[1])
 
 
 def _row_name(row: RequestRow | ShadowPairRow) -> str:

@@ -37,6 +37,8 @@ class RecorderState:
     written: int = 0
     reduced: int = 0
     restarts: int = 0
+    redaction_failures: int = 0
+    """Batches the redaction worker process failed (each sent again to a new one, then redacted in-process)."""
 
 
 @dataclass(frozen=True, slots=True)

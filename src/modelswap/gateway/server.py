@@ -14,7 +14,7 @@ from modelswap.gateway.app import GatewayApp
 from modelswap.gateway.http_protocol import Limits
 from modelswap.gateway.recorder import Recorder
 from modelswap.providers.http import HttpPool
-from modelswap.providers.wiring import Arms, SimUrls, needs_embedded_sim
+from modelswap.providers.wiring import PooledArms, SimUrls, needs_embedded_sim
 from modelswap.rollout.table import RoutingTable
 from modelswap.store import Store, open_store
 
@@ -93,12 +93,17 @@ def assemble_gateway(
         startup_nightly, shutdown_nightly = _nightly_hooks(migration, store)
         startup.append(startup_nightly)
         shutdown.append(shutdown_nightly)
-    arms = Arms(migration, HttpPool(), sim_urls)
+    arms = PooledArms(migration, HttpPool(), sim_urls)
     mirror = {w.name: w.rollout.mirror_old_when_full for w in migration.workloads}
     routes = RoutingTable(store, [w.name for w in migration.workloads], mirror)
     g = migration.gateway
     recorder = Recorder(
-        store, g.record_bodies, flush_interval_s=flush_interval_s, max_pending=g.record_queue, stall_s=g.record_stall_s
+        store,
+        g.record_bodies,
+        flush_interval_s=flush_interval_s,
+        max_pending=g.record_queue,
+        stall_s=g.record_stall_s,
+        redact_in_worker=g.record_bodies != "none",
     )
     return GatewayApp(
         migration,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from modelswap.config import Migration
 from modelswap.gateway.auth import MAKE_TOKEN, token_weakness
@@ -47,6 +48,23 @@ def weak_token_message(what: str, env: str, token: str) -> str | None:
     return f"the {what} in {env} is too weak: {reason}. Make a strong one with: {MAKE_TOKEN}"
 
 
+def missing_key_problems(migration: Migration) -> tuple[list[str], list[str]]:
+    """(refusals, warnings) for endpoints whose ``api_key_env`` is unset: a vendor beyond this machine would
+    get a request with no key (refused); a server on loopback may take none (a warning)."""
+    refusals: list[str] = []
+    warnings: list[str] = []
+    for name, env in migration.missing_env():
+        base_url = migration.endpoints[name].base_url
+        host = urlsplit(base_url).hostname if base_url else None
+        where = host or f"the {migration.endpoints[name].provider} API"
+        problem = f"endpoints.{name}.api_key_env: ${env} is not set, so calls to {where} would carry no API key"
+        if host is not None and is_loopback(host):
+            warnings.append(f"{problem} (a server on this machine may take none)")
+        else:
+            refusals.append(f"{problem}; export {env}=... before `modelswap serve`")
+    return refusals, warnings
+
+
 def check_start(
     migration: Migration,
     host: str,
@@ -59,6 +77,9 @@ def check_start(
     """What stands in the way of serving ``migration`` on ``host`` with these credentials."""
     g = migration.gateway
     check = StartCheck()
+    refusals, warnings = missing_key_problems(migration)
+    check.refusals.extend(refusals)
+    check.warnings.extend(warnings)
     if admin_token is not None and (problem := weak_token_message("admin token", g.admin_token_env, admin_token)):
         check.refusals.append(problem)
     if g.metrics_token_env:

@@ -23,6 +23,9 @@ from typing import Any
 from modelswap.gateway.errors import ClientError
 from modelswap.gateway.forwarded import TrustedProxies, client_address
 
+# TrustedProxies is re-exported: the gateway app takes the throttle and the proxies it trusts from here.
+__all__ = ["AuthGuard", "AuthThrottle", "TrustedProxies", "blocked_message", "client_bucket"]
+
 
 def client_bucket(address: str) -> str:
     """The unit throttled for ``address``: the address itself, or its /64 for IPv6."""

@@ -14,6 +14,7 @@ from modelswap.inventory.errors import FormatMismatch, InventoryError
 from modelswap.inventory.evidence import record_inventory
 from modelswap.inventory.figures import Percentiles, Period, WorkloadFigures, percentiles
 from modelswap.inventory.inventory import Inventory, build_inventory, take_inventory
+from modelswap.inventory.proposals import Proposal, fingerprint
 from modelswap.inventory.readers import ColumnMapping
 from modelswap.inventory.report import (
     inventory_dict,
@@ -26,7 +27,6 @@ from modelswap.inventory.report import (
 )
 from modelswap.inventory.sources import Format, Malformed, ReadReport, SkippedFile, Source
 from modelswap.inventory.spend import SpendDay, SpendReport, WorkloadSpend, spend_report
-from modelswap.inventory.workloads import Proposal, fingerprint
 from modelswap.inventory.writeback import Accepted, accepted_fingerprints, add_workloads, write_accepted
 
 __all__ = [

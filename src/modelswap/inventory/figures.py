@@ -27,8 +27,8 @@ from datetime import datetime
 import numpy as np
 
 from modelswap.catalog import Price
+from modelswap.inventory.proposals import Proposal
 from modelswap.inventory.scan import Slice
-from modelswap.inventory.workloads import Proposal
 
 PERCENTILES = (50.0, 95.0, 99.0)
 

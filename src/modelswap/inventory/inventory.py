@@ -21,13 +21,13 @@ from modelswap.config import Migration
 from modelswap.inventory.detect import resolve_inputs
 from modelswap.inventory.errors import InventoryError
 from modelswap.inventory.figures import Period, WorkloadFigures, period_of, workload_figures
+from modelswap.inventory.proposals import UNASSIGNED, Assignment, Proposal, canonical_model, cluster_untagged
 from modelswap.inventory.readers import READERS, ColumnMapping, ReaderOptions, RecordQuery
 from modelswap.inventory.readers._sql import LINE_BYTES, LONG_LINE_BYTES, MACROS
 from modelswap.inventory.readers.store import copy_requests, open_existing, store_records
 from modelswap.inventory.rules import RuleInputs, rule_inputs, rules_sql
 from modelswap.inventory.scan import CSV_REFUSED, Slice, locate_problems, scan, with_located
 from modelswap.inventory.sources import ReadReport, SkippedFile, Source
-from modelswap.inventory.workloads import UNASSIGNED, Assignment, Proposal, canonical_model, cluster_untagged
 from modelswap.inventory.writeback import accepted_fingerprints
 from modelswap.providers.wiring import price_overrides
 

@@ -16,9 +16,9 @@ from rich.text import Text
 
 from modelswap.inventory.figures import WorkloadFigures
 from modelswap.inventory.inventory import Inventory
+from modelswap.inventory.proposals import Proposal
 from modelswap.inventory.sources import ReadReport, SkippedFile
 from modelswap.inventory.spend import SpendReport, WorkloadSpend
-from modelswap.inventory.workloads import Proposal
 
 EXAMPLE_CHARS = 160
 
@@ -234,8 +234,8 @@ def _default(value: Any) -> Any:
 
 def inventory_dict(inv: Inventory) -> dict[str, Any]:
     """The inventory as plain JSON-able values (numbers unrounded)."""
-    data = asdict(inv)
-    return orjson.loads(orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS))
+    plain: dict[str, Any] = orjson.loads(orjson.dumps(asdict(inv), default=_default, option=orjson.OPT_NON_STR_KEYS))
+    return plain
 
 
 def to_json(inv: Inventory) -> str:
@@ -326,7 +326,7 @@ def spend_markdown(report: SpendReport) -> str:
 
 def spend_dict(report: SpendReport) -> dict[str, Any]:
     """The spend tracker as plain JSON-able values, with the derived totals."""
-    data = orjson.loads(orjson.dumps(asdict(report), default=_default))
+    data: dict[str, Any] = orjson.loads(orjson.dumps(asdict(report), default=_default))
     for w, wd in zip(report.workloads, data["workloads"], strict=True):
         wd["actual_usd"] = w.actual_usd
         wd["shadow_cost_usd"] = w.shadow_cost_usd

@@ -34,7 +34,8 @@ from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
-from modelswap.config import ConfigError, parse_migration
+from modelswap.config import parse_migration
+from modelswap.config_errors import ConfigError
 from modelswap.inventory.errors import InventoryError
 from modelswap.yamlsource import YamlError, load_round_trip
 

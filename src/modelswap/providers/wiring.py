@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from modelswap.catalog import Price as CatalogPrice
 from modelswap.catalog import lookup
@@ -61,7 +62,20 @@ def price_overrides(migration: Migration) -> dict[str, CatalogPrice]:
 DIALECTS: tuple[Dialect, ...] = ("openai", "anthropic")
 
 
-class Arms:
+class Arms(Protocol):
+    """Each endpoint's upstream in the dialect asked for: what the gateway needs of the wiring
+    (``PooledArms`` in service; tests pass fakes)."""
+
+    def get(self, name: str, dialect: Dialect) -> Upstream:
+        """The upstream behind endpoint ``name``, spoken to in ``dialect``."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close whatever the upstreams share (connections)."""
+        ...
+
+
+class PooledArms:
     """Every endpoint's upstream in both dialects, sharing one HTTP pool."""
 
     def __init__(self, migration: Migration, pool: HttpPool, sim: SimUrls | None = None) -> None:

@@ -9,7 +9,7 @@ fractions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from modelswap.rollout.routing import STAGES, RoutingState, Stage
@@ -81,8 +81,9 @@ def _apply(
             from_state=_as_json(before),
             to_state=_as_json(after),
         )
-        if store.set_rollout_state(workload, new, row.version if row else 0, event=event, now=now):
-            return Flip(workload, before, after)
+        expected = row.version if row else 0
+        if store.set_rollout_state(workload, new, expected, event=event, now=now):
+            return Flip(workload, before, replace(after, version=expected + 1))  # the version now stored
     raise FlagError(f"{workload}: the rollout state kept changing under us; try again")
 
 

@@ -82,7 +82,7 @@ def _parse_thinking(value: Any, max_tokens: int) -> bool:
     if kind not in ("enabled", "disabled", "adaptive"):
         raise _bad("thinking.type", "Input should be 'enabled', 'disabled' or 'adaptive'")
     if kind != "enabled":
-        return kind == "adaptive"
+        return bool(kind == "adaptive")
     budget = value.get("budget_tokens")
     if isinstance(budget, bool) or not isinstance(budget, int):
         raise _bad("thinking.enabled.budget_tokens", "Field required")

@@ -76,6 +76,9 @@ class TrafficSummary(BaseModel):
     latency_p50_ms: float | None
     latency_p95_ms: float | None
     ttft_p50_ms: float | None = Field(description="Median time to first chunk of streamed requests.")
+    first_errors: dict[str, str] = Field(
+        default_factory=dict, description="Each kind of error in ``errors`` → what the first one said (shortened)."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,23 @@ class _Outcome:
     latency_s: float
     ttft_s: float | None
     streamed: bool
+    detail: str | None = None
+
+
+ERROR_DETAIL_CHARS = 300
+"""How much of an error answer a summary keeps: enough to read the gateway's message."""
+
+
+def error_detail(raw: bytes) -> str:
+    """The message of an error answer (OpenAI's or Anthropic's shape), else its first characters."""
+    try:
+        doc = orjson.loads(raw)
+        message = doc["error"]["message"] if isinstance(doc, dict) and isinstance(doc.get("error"), dict) else None
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        message = None
+    text = message if isinstance(message, str) else raw.decode("utf-8", "replace")
+    text = " ".join(text.split())
+    return text if len(text) <= ERROR_DETAIL_CHARS else text[: ERROR_DETAIL_CHARS - 1] + "…"
 
 
 def arrivals(spec: TrafficSpec) -> Iterator[float]:
@@ -125,6 +145,7 @@ async def _send(
     """Send one request and read it to the end (the whole stream, if streamed)."""
     start = time.perf_counter()
     ttft: float | None = None
+    detail: str | None = None
     try:
         async with session.post(url, data=orjson.dumps(body), headers=headers) as resp:
             if resp.status == 200 and body.get("stream"):
@@ -132,15 +153,16 @@ async def _send(
                     if ttft is None and line.startswith(b"data: "):
                         ttft = time.perf_counter() - start
             else:
-                await resp.read()
+                raw = await resp.read()
+                detail = None if resp.status == 200 else error_detail(raw)
             status = "200" if resp.status == 200 else str(resp.status)
     except TimeoutError:
-        status = "timeout"
-    except (aiohttp.ClientError, OSError):
-        status = "connection"
+        status, detail = "timeout", "no answer within the request timeout"
+    except (aiohttp.ClientError, OSError) as exc:
+        status, detail = "connection", error_detail(str(exc).encode())
     except Exception as exc:  # a load generator reports every failure rather than dying mid-run
-        status = type(exc).__name__
-    return _Outcome(workload, status, time.perf_counter() - start, ttft, bool(body.get("stream")))
+        status, detail = type(exc).__name__, error_detail(str(exc).encode())
+    return _Outcome(workload, status, time.perf_counter() - start, ttft, bool(body.get("stream")), detail)
 
 
 async def run_traffic(base_url: str, spec: TrafficSpec, session: aiohttp.ClientSession | None = None) -> TrafficSummary:
@@ -208,6 +230,10 @@ def _summarise(outcomes: list[_Outcome], late: int, elapsed: float, window: floa
     latencies = sorted(o.latency_s for o in ok)
     ttfts = sorted(o.ttft_s for o in ok if o.ttft_s is not None)
     errors = Counter(o.status for o in outcomes if o.status != "200")
+    first: dict[str, str] = {}
+    for o in outcomes:
+        if o.status != "200" and o.detail:
+            first.setdefault(o.status, o.detail)
     return TrafficSummary(
         sent=len(outcomes),
         ok=len(ok),
@@ -217,6 +243,7 @@ def _summarise(outcomes: list[_Outcome], late: int, elapsed: float, window: floa
         late=late,
         elapsed_s=round(elapsed, 3),
         achieved_rate=len(outcomes) / window if window > 0 else float(len(outcomes)),
+        first_errors=dict(sorted(first.items())),
         latency_p50_ms=_ms(_percentile(latencies, 0.5)),
         latency_p95_ms=_ms(_percentile(latencies, 0.95)),
         ttft_p50_ms=_ms(_percentile(ttfts, 0.5)),

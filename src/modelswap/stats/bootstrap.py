@@ -132,7 +132,7 @@ def _leave_one_out_quantiles(x: FloatArray, p: float) -> FloatArray:
 
 
 def _leave_one_out_means(x: FloatArray) -> FloatArray:
-    return (x.sum() - x) / (x.size - 1)
+    return np.asarray((x.sum() - x) / (x.size - 1), dtype=np.float64)
 
 
 def _acceleration(groups: Sequence[FloatArray]) -> float:
@@ -152,7 +152,7 @@ def _acceleration(groups: Sequence[FloatArray]) -> float:
         den += float(np.sum(infl**2)) / n**2
     if den <= 0.0:
         return 0.0
-    return num / (6.0 * den**1.5)
+    return float(num / (6.0 * den**1.5))
 
 
 # --- intervals from replicates -------------------------------------------------------------

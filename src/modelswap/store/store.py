@@ -114,6 +114,18 @@ class Store:
         return self.rollout.states_since(change_seq)
 
 
+DRIVER_EXTRAS = {"psycopg": "postgres"}
+"""Database driver module → the modelswap extra that installs it."""
+
+
+def missing_driver(display: str, exc: ModuleNotFoundError) -> str:
+    """What to install when the store's database driver is missing (one line, no traceback)."""
+    module = (exc.name or "").split(".")[0]
+    extra = DRIVER_EXTRAS.get(module)
+    how = f"pip install 'modelswap[{extra}]'" if extra else f"pip install {module}"
+    return f"the store at {display} needs the {module or 'database'} driver, which is not installed: {how}"
+
+
 def open_store(url: str | URL = DEFAULT_URL, *, connect_args: Mapping[str, Any] | None = None) -> Store:
     """Open the store at ``url``: create it if empty, upgrade it if older, refuse it if newer.
 
@@ -122,7 +134,10 @@ def open_store(url: str | URL = DEFAULT_URL, *, connect_args: Mapping[str, Any] 
     """
     normalized = normalize_url(url)
     display = display_url(normalized)
-    engine = create_store_engine(normalized, connect_args=connect_args)
+    try:
+        engine = create_store_engine(normalized, connect_args=connect_args)
+    except ModuleNotFoundError as exc:
+        raise StoreError(missing_driver(display, exc)) from exc
     try:
         status = ensure_schema(engine, display=display)
     except sa.exc.OperationalError as exc:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from modelswap.providers.base import UpstreamError
-from modelswap.providers.h1 import ConnectFailed, H1Client, Proxy, ProxyRules
+from modelswap.providers.h1 import ConnectFailed, H1Client, OutboundProxy, ProxyRules
 from modelswap.providers.h1.proxy import parse_proxy
 from modelswap.providers.http import HttpPool
 
@@ -33,14 +33,14 @@ def rules(**env: str) -> ProxyRules:
 
 def test_each_scheme_takes_its_own_variable_and_all_proxy_fills_the_gaps() -> None:
     r = rules(HTTPS_PROXY="http://secure:3128", ALL_PROXY="proxy.corp:8080")
-    assert r.for_origin("https", "api.openai.com", 443) == Proxy("secure", 3128)
-    assert r.for_origin("http", "api.openai.com", 80) == Proxy("proxy.corp", 8080)
+    assert r.for_origin("https", "api.openai.com", 443) == OutboundProxy("secure", 3128)
+    assert r.for_origin("http", "api.openai.com", 80) == OutboundProxy("proxy.corp", 8080)
     assert rules().for_origin("https", "api.openai.com", 443) is None
 
 
 def test_lower_case_variables_win_as_in_curl() -> None:
     r = rules(https_proxy="http://lower:1", HTTPS_PROXY="http://upper:2")
-    assert r.for_origin("https", "api.anthropic.com", 443) == Proxy("lower", 1)
+    assert r.for_origin("https", "api.anthropic.com", 443) == OutboundProxy("lower", 1)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from modelswap.evals.scorers.base import Score, spec_of
 from modelswap.evals.scorers.registry import scorer
@@ -36,7 +36,7 @@ def resolve_function(ref: str) -> Callable[..., Any]:
         target = getattr(target, part)
     if not callable(target):
         raise ValueError(f"{ref!r} is not callable")
-    return target
+    return cast("Callable[..., Any]", target)
 
 
 @scorer("python")

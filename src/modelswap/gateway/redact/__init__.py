@@ -16,11 +16,13 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from modelswap.gateway.redact._secrets import SECRET, SECRET_FIELD_SUFFIXES
 from modelswap.gateway.redact._text import find_spans, scrub, scrub_many
-from modelswap.store import RequestRow
+
+if TYPE_CHECKING:  # not at run time: the redaction worker process starts without the store's imports
+    from modelswap.store import RequestRow
 
 __all__ = ["MAX_DEPTH", "Policy", "find_spans", "keep", "keep_request", "redact", "scrub"]
 

@@ -42,7 +42,7 @@ _ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 def personal_spans(views: Views) -> Iterator[Span]:
     """Where ``views``' text holds personal data: (start, end, ``[email]``/``[card]``/``[phone]``/``[iban]``)."""
     ab = views.ab
-    if b"@" in views.rare and b"." in views.rare:
+    if b"@" in ab and b"." in ab:
         yield from _emails(ab)
     if views.digits < 9:  # fewer than any card, phone number or IBAN has
         return

@@ -7,8 +7,17 @@ list positions as numbers: ``messages.0.content``) holds each field; see
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from modelswap.inventory.errors import InventoryError
-from modelswap.inventory.readers._sql import Access, layout_scan, lazy_of, named_workload, path_of, record_select
+from modelswap.inventory.readers._access import (
+    Access,
+    file_records,
+    header_value,
+    lazy_of,
+    named_workload,
+    path_of,
+)
 from modelswap.inventory.readers.base import ReaderOptions, RecordQuery
 from modelswap.inventory.readers.registry import log_format
 from modelswap.inventory.rules import RuleInputs
@@ -25,21 +34,7 @@ def _keys(spec: str, layout: str) -> tuple[str | int, ...]:
 @log_format("jsonl", "a JSON Lines log read through a column mapping", layouts=("jsonl", "json-array"))
 def generic_records(source: Source, inputs: RuleInputs, options: ReaderOptions) -> RecordQuery:
     """Records of a CSV or JSONL log through the column mapping in ``options``."""
-    mapping = options.mapping
-    if mapping is None:
-        raise InventoryError(
-            f"{source.location}: a generic {source.layout.upper()} log needs a column mapping, e.g. "
-            "--column timestamp=created_at --column model=model --column prompt_tokens=input_tokens "
-            "--column completion_tokens=output_tokens"
-        )
-    cols = mapping.columns
-    if source.layout == "csv":
-        missing = [f"{field}={col}" for field, col in cols.items() if col not in source.columns]
-        if missing:
-            raise InventoryError(
-                f"{source.location}: the column mapping names column(s) the file does not have: "
-                f"{', '.join(missing)}; its columns are: {', '.join(source.columns)}"
-            )
+    cols = _mapped_columns(source, options)
     acc = Access(source.layout, source.columns, present=source.sample_paths, safe=options.safe)
     lz = Access(source.layout, source.columns, present=source.sample_paths, prefix="_lz", safe=options.safe)
 
@@ -75,6 +70,31 @@ def generic_records(source: Source, inputs: RuleInputs, options: ReaderOptions) 
             "request_id": get("request_id", lz),
         },
     )
+    extra = _rule_columns(inputs, cols, get)
+    return file_records(source, options, acc, fields, extra=extra, lazy=lazy)
+
+
+def _mapped_columns(source: Source, options: ReaderOptions) -> Mapping[str, str]:
+    """The column mapping (field → column), checked against the file's columns when it is a CSV."""
+    if options.mapping is None:
+        raise InventoryError(
+            f"{source.location}: a generic {source.layout.upper()} log needs a column mapping, e.g. "
+            "--column timestamp=created_at --column model=model --column prompt_tokens=input_tokens "
+            "--column completion_tokens=output_tokens"
+        )
+    cols = options.mapping.columns
+    if source.layout == "csv":
+        missing = [f"{field}={col}" for field, col in cols.items() if col not in source.columns]
+        if missing:
+            raise InventoryError(
+                f"{source.location}: the column mapping names column(s) the file does not have: "
+                f"{', '.join(missing)}; its columns are: {', '.join(source.columns)}"
+            )
+    return cols
+
+
+def _rule_columns(inputs: RuleInputs, cols: Mapping[str, str], get: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The ``meta_N`` / ``hdr_N`` columns the rules read, from mapped ``metadata.KEY``, ``metadata`` or ``headers``."""
     extra = []
     for key in inputs.metadata_keys:
         if f"metadata.{key}" in cols:
@@ -85,22 +105,9 @@ def generic_records(source: Source, inputs: RuleInputs, options: ReaderOptions) 
             expr = "NULL"
         extra.append((inputs.meta_column(key), expr))
     for name in inputs.header_names:
-        expr = "NULL"
-        if "headers" in cols:
-            from modelswap.inventory.readers._sql import header_value
-
-            expr = header_value(get("headers"), name)
+        expr = header_value(get("headers"), name) if "headers" in cols else "NULL"
         extra.append((inputs.header_column(name), expr))
-    scan = layout_scan(
-        source.location,
-        source.layout,
-        acc,
-        f"{options.name}_rejects",
-        numbered=options.numbered,
-        max_line=options.max_line,
-    )
-    sql = record_select(scan.from_sql, fields, extra=extra, flags=scan.flags, carry=lazy.carry)
-    return RecordQuery(sql, scan.where, scan.rejects, lazy, options.numbered)
+    return extra
 
 
 def _quoted_key(key: str) -> str:

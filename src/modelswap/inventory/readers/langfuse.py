@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from modelswap.inventory.readers._sql import Access, layout_scan, lazy_of, named_workload, record_select, rule_columns
+from modelswap.inventory.readers._access import Access, file_records, lazy_of, named_workload, rule_columns
 from modelswap.inventory.readers.base import ReaderOptions, RecordQuery
 from modelswap.inventory.readers.registry import log_format
 from modelswap.inventory.rules import RuleInputs
@@ -98,13 +98,4 @@ def langfuse_records(source: Source, inputs: RuleInputs, options: ReaderOptions)
         fields["user_id"] = acc.first(("userId",), ("user_id",))
     extra = rule_columns(acc, inputs, metadata=[("metadata",)])
     skip = f"CASE WHEN upper(coalesce({kind}, 'GENERATION')) <> 'GENERATION' THEN 'not an LLM call' END"
-    scan = layout_scan(
-        source.location,
-        source.layout,
-        acc,
-        f"{options.name}_rejects",
-        numbered=options.numbered,
-        max_line=options.max_line,
-    )
-    sql = record_select(scan.from_sql, fields, extra=extra, skip=skip, flags=scan.flags, carry=lazy.carry)
-    return RecordQuery(sql, scan.where, scan.rejects, lazy, options.numbered)
+    return file_records(source, options, acc, fields, extra=extra, lazy=lazy, skip=skip)

@@ -17,14 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from modelswap.inventory.readers._sql import (
-    Access,
-    layout_scan,
-    lazy_of,
-    named_workload,
-    record_select,
-    rule_columns,
-)
+from modelswap.inventory.readers._access import Access, file_records, lazy_of, named_workload, rule_columns
 from modelswap.inventory.readers.base import ReaderOptions, RecordQuery
 from modelswap.inventory.readers.registry import log_format
 from modelswap.inventory.rules import RuleInputs
@@ -97,13 +90,4 @@ def litellm_records(source: Source, inputs: RuleInputs, options: ReaderOptions) 
         metadata=[("metadata", "requester_metadata"), ("metadata", "spend_logs_metadata"), (*request, "metadata")],
         headers=[("metadata", "headers"), (*request, "headers")],
     )
-    scan = layout_scan(
-        source.location,
-        source.layout,
-        acc,
-        f"{options.name}_rejects",
-        numbered=options.numbered,
-        max_line=options.max_line,
-    )
-    sql = record_select(scan.from_sql, fields, extra=extra, flags=scan.flags, carry=lazy.carry)
-    return RecordQuery(sql, scan.where, scan.rejects, lazy, options.numbered)
+    return file_records(source, options, acc, fields, extra=extra, lazy=lazy)

@@ -26,17 +26,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from modelswap.inventory.readers._sql import (
+from modelswap.inventory.readers._access import (
     Access,
-    jsonl_lines,
     layout_scan,
     lazy_of,
     named_workload,
     no_rule_columns,
     path_of,
-    record_select,
     rule_columns,
 )
+from modelswap.inventory.readers._sql import jsonl_lines, record_select
 from modelswap.inventory.readers.base import Lazy, ReaderOptions, RecordQuery
 from modelswap.inventory.readers.registry import log_format
 from modelswap.inventory.rules import RuleInputs

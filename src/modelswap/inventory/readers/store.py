@@ -14,7 +14,8 @@ import duckdb
 import numpy as np
 
 from modelswap.inventory.errors import InventoryError
-from modelswap.inventory.readers._sql import no_rule_columns, record_select
+from modelswap.inventory.readers._access import no_rule_columns
+from modelswap.inventory.readers._sql import record_select
 from modelswap.inventory.readers.base import RecordQuery
 from modelswap.inventory.rules import RuleInputs
 from modelswap.store import Store, StoreError, open_store

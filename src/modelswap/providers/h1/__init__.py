@@ -27,7 +27,7 @@ from modelswap.providers.h1.errors import (
     TooLarge,
 )
 from modelswap.providers.h1.limits import Limits
-from modelswap.providers.h1.proxy import Proxy, ProxyRules
+from modelswap.providers.h1.proxy import OutboundProxy, ProxyRules
 from modelswap.providers.h1.response import Headers, Response
 
 __all__ = [
@@ -38,7 +38,7 @@ __all__ = [
     "H1Client",
     "Headers",
     "Limits",
-    "Proxy",
+    "OutboundProxy",
     "ProxyRules",
     "ReadTimeout",
     "Response",

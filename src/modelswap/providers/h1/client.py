@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from modelswap.providers.h1.connection import Connection
 from modelswap.providers.h1.errors import ConnectFailed, ConnectTimeout, os_reason
 from modelswap.providers.h1.limits import Limits
-from modelswap.providers.h1.proxy import Proxy, ProxyRules
+from modelswap.providers.h1.proxy import OutboundProxy, ProxyRules
 from modelswap.providers.h1.response import Response
 from modelswap.providers.h1.url import Origin, split_url
 
@@ -24,7 +24,7 @@ class OriginPool:
     """Idle connections to one ``scheme://host:port``, newest first, and the count of open ones."""
 
     def __init__(
-        self, client: H1Client, host: str, port: int, tls: ssl.SSLContext | None, proxy: Proxy | None = None
+        self, client: H1Client, host: str, port: int, tls: ssl.SSLContext | None, proxy: OutboundProxy | None = None
     ) -> None:
         self.client = client
         self.host = host
@@ -83,7 +83,7 @@ class OriginPool:
             await self._tunnel(conn, proxy, tls, loop)
 
     async def _tunnel(
-        self, conn: Connection, proxy: Proxy, tls: ssl.SSLContext, loop: asyncio.AbstractEventLoop
+        self, conn: Connection, proxy: OutboundProxy, tls: ssl.SSLContext, loop: asyncio.AbstractEventLoop
     ) -> None:
         """Open a ``CONNECT`` tunnel through ``proxy`` and run TLS with the origin inside it."""
         tunnel = _Tunnel(loop)
@@ -111,7 +111,16 @@ class OriginPool:
             )
         conn.connection_made(transport)
 
-    def _release(self, conn: Connection, *, reusable: bool) -> None:
+    @property
+    def max_head_bytes(self) -> int:
+        return self.client.limits.max_head_bytes
+
+    def lost_while_idle(self, conn: Connection) -> None:
+        if conn in self.idle:
+            self.idle.remove(conn)
+            self.client._discard(conn)
+
+    def release(self, conn: Connection, *, reusable: bool) -> None:
         conn.resp = None
         conn._cancel_timer()
         if reusable and conn.keep_alive and not conn.closed and not conn.paused and not self.closed:
@@ -292,7 +301,7 @@ class H1Client:
                     raise resp._error
                 await resp._wait()
         except BaseException:
-            pool._release(conn, reusable=False)
+            pool.release(conn, reusable=False)
             raise
         return resp
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import select
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httptools
 
@@ -12,12 +12,26 @@ from modelswap.providers.h1.errors import BadResponse, Disconnected, ReadTimeout
 from modelswap.providers.h1.limits import size_text
 from modelswap.providers.h1.response import Response
 
-if TYPE_CHECKING:
-    from modelswap.providers.h1.client import OriginPool
-
-__all__ = ["Connection"]
+__all__ = ["Connection", "ConnectionHome"]
 
 _POLL = getattr(select, "poll", None)
+
+
+class ConnectionHome(Protocol):
+    """What a connection needs from the pool that opened it (``client.OriginPool``)."""
+
+    @property
+    def max_head_bytes(self) -> int:
+        """The most header, trailer and framing bytes an answer may send in a row."""
+        ...
+
+    def release(self, conn: Connection, *, reusable: bool) -> None:
+        """Take ``conn`` back once its answer is done: idle for reuse, or closed."""
+        ...
+
+    def lost_while_idle(self, conn: Connection) -> None:
+        """The server closed ``conn`` while it sat idle: forget it."""
+        ...
 
 
 class Connection(asyncio.Protocol):
@@ -28,7 +42,7 @@ class Connection(asyncio.Protocol):
     flood costs at most that much memory and parsing time.
     """
 
-    def __init__(self, pool: OriginPool, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, pool: ConnectionHome, loop: asyncio.AbstractEventLoop) -> None:
         self.pool = pool
         self.loop = loop
         self.transport: asyncio.Transport | None = None
@@ -46,7 +60,7 @@ class Connection(asyncio.Protocol):
         self.timeout_s = 0.0
         self.last_read = 0.0
         self.timer: asyncio.TimerHandle | None = None
-        self.max_head = pool.client.limits.max_head_bytes
+        self.max_head = pool.max_head_bytes
         self.head_bytes = 0  # header and trailer bytes of the current answer
         self.gap = 0  # bytes received since the last body byte
         self.poller: select.poll | None = None
@@ -80,9 +94,8 @@ class Connection(asyncio.Protocol):
         self.closed = True
         self._cancel_timer()
         resp = self.resp
-        if resp is None and self in self.pool.idle:  # the server closed an idle connection
-            self.pool.idle.remove(self)
-            self.pool.client._discard(self)
+        if resp is None:  # the server closed an idle connection
+            self.pool.lost_while_idle(self)
         if resp is None or resp._complete:
             return
         if not resp._started:
@@ -150,6 +163,11 @@ class Connection(asyncio.Protocol):
     def _refuse(self, resp: Response, message: str) -> None:
         resp._fail(TooLarge(message))
         self.close()
+
+    def give_back(self, resp: Response, *, reusable: bool) -> None:
+        """``resp`` is done with this connection: back to the pool (if it is still the current answer)."""
+        if self.resp is resp:
+            self.pool.release(self, reusable=reusable)
 
     # flow control and timers
     def pause(self) -> None:

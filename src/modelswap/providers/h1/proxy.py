@@ -24,13 +24,13 @@ from urllib.parse import unquote, urlsplit
 
 from modelswap.providers.h1.url import split_url
 
-__all__ = ["Proxy", "ProxyRules"]
+__all__ = ["OutboundProxy", "ProxyRules"]
 
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
 @dataclass(frozen=True, slots=True)
-class Proxy:
+class OutboundProxy:
     """One ``http://`` proxy; ``authorization`` is the ``Proxy-Authorization`` value, if any."""
 
     host: str
@@ -43,7 +43,7 @@ class Proxy:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
 
-def parse_proxy(url: str, variable: str) -> Proxy:
+def parse_proxy(url: str, variable: str) -> OutboundProxy:
     """A proxy from ``url`` (``host:port`` alone means ``http://``); a ``ValueError`` naming
     ``variable`` when it is not one this client can use. The message never repeats credentials."""
     text = url.strip()
@@ -65,7 +65,7 @@ def parse_proxy(url: str, variable: str) -> Proxy:
     if parts.username is not None:
         pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
         authorization = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
-    return Proxy(parts.hostname, port or 80, authorization)
+    return OutboundProxy(parts.hostname, port or 80, authorization)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +111,8 @@ def _bypass(entry: str) -> _Bypass | None:
 class ProxyRules:
     """Which proxy, if any, an origin goes through."""
 
-    http: Proxy | None = None
-    https: Proxy | None = None
+    http: OutboundProxy | None = None
+    https: OutboundProxy | None = None
     bypass: tuple[_Bypass, ...] = ()
     bypass_all: bool = False
 
@@ -127,7 +127,7 @@ class ProxyRules:
                     return variable, value
             return None
 
-        proxies: dict[str, Proxy | None] = {}
+        proxies: dict[str, OutboundProxy | None] = {}
         for scheme in ("http", "https"):
             found = read(f"{scheme}_proxy") or read("all_proxy")
             proxies[scheme] = parse_proxy(found[1], found[0]) if found else None
@@ -142,7 +142,7 @@ class ProxyRules:
         """Whether any proxy is configured at all."""
         return self.http is not None or self.https is not None
 
-    def for_url(self, url: str) -> Proxy | None:
+    def for_url(self, url: str) -> OutboundProxy | None:
         """The proxy for a URL's origin (``None``: direct, or not an http(s) URL)."""
         try:
             origin = split_url(url)[0]
@@ -150,7 +150,7 @@ class ProxyRules:
             return None
         return self.for_origin(*origin)
 
-    def for_origin(self, scheme: str, host: str, port: int) -> Proxy | None:
+    def for_origin(self, scheme: str, host: str, port: int) -> OutboundProxy | None:
         """The proxy for ``scheme://host:port``, or ``None`` to connect directly."""
         proxy = self.https if scheme == "https" else self.http
         if proxy is None or self.bypass_all:

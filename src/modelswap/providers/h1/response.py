@@ -11,15 +11,12 @@ import asyncio
 import sys
 import zlib
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from modelswap.providers.h1.errors import BadResponse, TooLarge
 from modelswap.providers.h1.limits import size_text
 
-if TYPE_CHECKING:
-    from modelswap.providers.h1.connection import Connection
-
-__all__ = ["Headers", "Response"]
+__all__ = ["Headers", "Response", "ResponseConnection"]
 
 _HIGH_WATER = 1 << 20  # stop reading a stream when this much is buffered and unread
 _UNBOUNDED = sys.maxsize
@@ -36,6 +33,21 @@ class Headers(dict[str, str]):
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and dict.__contains__(self, key.lower())
+
+
+class ResponseConnection(Protocol):
+    """What a response drives on the connection it arrives on (``connection.Connection``)."""
+
+    loop: asyncio.AbstractEventLoop
+    flow: bool  # pause reading when the reader falls behind
+    streaming: bool
+    progress_on_body: bool  # a stream's silence clock restarts on body bytes
+    last_read: float
+
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    def close(self) -> None: ...
+    def give_back(self, resp: Response, *, reusable: bool) -> None: ...
 
 
 class Response:
@@ -58,7 +70,7 @@ class Response:
         "status",
     )
 
-    def __init__(self, conn: Connection, max_body: int, *, streaming: bool) -> None:
+    def __init__(self, conn: ResponseConnection, max_body: int, *, streaming: bool) -> None:
         self.status = 0
         self._conn = conn
         self._raw_headers: list[tuple[bytes, bytes]] = []
@@ -234,6 +246,4 @@ class Response:
 
     def release(self) -> None:
         """Give the connection back: to the pool when the answer was read whole, else closed."""
-        conn = self._conn
-        if conn.resp is self:
-            conn.pool._release(conn, reusable=self._complete and self._error is None)
+        self._conn.give_back(self, reusable=self._complete and self._error is None)

@@ -80,7 +80,8 @@ def _node(schema: Any, where: str, depth: int) -> Json:
 
 def openai_strict_schema(schema: Json, where: str = "output_config.format.schema") -> Json:
     """``schema`` with every object closed and all its properties required (OpenAI strict mode)."""
-    return _strict(schema, where, 0)
+    strict: Json = _strict(schema, where, 0)
+    return strict
 
 
 def _strict(schema: Any, where: str, depth: int) -> Any:

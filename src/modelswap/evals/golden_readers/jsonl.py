@@ -6,7 +6,7 @@ import json
 
 from modelswap.evals.case import Case
 from modelswap.evals.errors import Problem
-from modelswap.evals.readers.records import RecordError, Where, case_from_record
+from modelswap.evals.golden_readers.records import RecordError, Where, case_from_record
 
 
 def read_jsonl(text: str, source: str, workload: str) -> tuple[list[Case], list[Problem]]:

@@ -18,8 +18,8 @@ from typing import Any
 
 from modelswap.evals.case import Case, Json
 from modelswap.evals.errors import Problem
-from modelswap.evals.readers.promptfoo_asserts import map_assertion, parse_expected
-from modelswap.evals.readers.records import RecordError, Where, case_from_record
+from modelswap.evals.golden_readers.promptfoo_asserts import map_assertion, parse_expected
+from modelswap.evals.golden_readers.records import RecordError, Where, case_from_record
 
 NATIVE = frozenset({"id", "workload", "prompt", "messages", "tools", "expected", "assert", "tags", "description"})
 JSON_COLUMNS = frozenset({"messages", "tools", "assert"})

@@ -20,11 +20,11 @@ import yaml
 
 from modelswap.evals.case import Case, Json
 from modelswap.evals.errors import Problem, ScorerSpecError
-from modelswap.evals.readers.csvfile import SPECIAL_COLUMN as _CSV_SPECIAL
-from modelswap.evals.readers.csvfile import csv_rows
-from modelswap.evals.readers.promptfoo_asserts import map_assertion, parse_expected
-from modelswap.evals.readers.promptfoo_files import Prompt, load_var, prompt_entries
-from modelswap.evals.readers.records import RecordError, Where, case_from_record
+from modelswap.evals.golden_readers.csvfile import SPECIAL_COLUMN as _CSV_SPECIAL
+from modelswap.evals.golden_readers.csvfile import csv_rows
+from modelswap.evals.golden_readers.promptfoo_asserts import map_assertion, parse_expected
+from modelswap.evals.golden_readers.promptfoo_files import Prompt, load_var, prompt_entries
+from modelswap.evals.golden_readers.records import RecordError, Where, case_from_record
 from modelswap.evals.scorers.registry import check_spec
 
 TEST_KEYS = frozenset({"vars", "assert", "description", "metadata", "options", "id", "providers", "threshold"})

@@ -194,6 +194,32 @@ class _Cluster:
     lead: Slice
 
 
+def _clusters(
+    slices: Sequence[Slice], by_fp: Mapping[str, list[int]], open_fps: Sequence[str], volume: Mapping[str, int]
+) -> list[_Cluster]:
+    """The open fingerprints grouped by model, tools and a nearly identical system prompt, largest first."""
+    clusters: list[_Cluster] = []
+    for fp in open_fps[:MAX_FINGERPRINTS]:
+        lead = slices[by_fp[fp][0]]
+        model = canonical_model(lead.model)
+        words = _words(normalize_prompt(lead.example_system))
+        home = next(
+            (
+                c
+                for c in clusters
+                if c.model == model and c.tools == lead.tools and _jaccard(c.words, words) >= SIMILARITY
+            ),
+            None,
+        )
+        if home is None:
+            clusters.append(_Cluster(model, lead.tools, words, [fp], volume[fp], lead))
+        else:
+            home.fingerprints.append(fp)
+            home.requests += volume[fp]
+    clusters.sort(key=lambda c: (-c.requests, c.fingerprints[0]))
+    return clusters
+
+
 def cluster_untagged(
     slices: Sequence[Slice],
     *,
@@ -224,25 +250,7 @@ def cluster_untagged(
         else:
             open_fps.append(fp)
 
-    clusters: list[_Cluster] = []
-    for fp in open_fps[:MAX_FINGERPRINTS]:
-        lead = slices[by_fp[fp][0]]
-        model = canonical_model(lead.model)
-        words = _words(normalize_prompt(lead.example_system))
-        home = next(
-            (
-                c
-                for c in clusters
-                if c.model == model and c.tools == lead.tools and _jaccard(c.words, words) >= SIMILARITY
-            ),
-            None,
-        )
-        if home is None:
-            clusters.append(_Cluster(model, lead.tools, words, [fp], volume[fp], lead))
-        else:
-            home.fingerprints.append(fp)
-            home.requests += volume[fp]
-    clusters.sort(key=lambda c: (-c.requests, c.fingerprints[0]))
+    clusters = _clusters(slices, by_fp, open_fps, volume)
 
     used = set(taken)
     listed = clusters[:MAX_PROPOSALS]

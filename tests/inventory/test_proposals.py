@@ -10,7 +10,7 @@ import pytest
 
 from modelswap.config import Migration
 from modelswap.inventory import fingerprint, take_inventory
-from modelswap.inventory.workloads import normalize_prompt, propose_name
+from modelswap.inventory.proposals import normalize_prompt, propose_name
 
 from .conftest import openai_record, spread, write_jsonl
 
