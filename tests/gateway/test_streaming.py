@@ -12,7 +12,7 @@ import orjson
 import pytest
 from aiohttp import web
 
-from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of
+from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of, without_usage
 from modelswap.rollout import flag
 from modelswap.sim import ProfileOverride, RunningSim, SimConfig, start_sim
 from modelswap.store import Store
@@ -95,6 +95,46 @@ def test_anthropic_tally_counts_cache_reads_in_the_prompt() -> None:
     assert tally.response()["finish_reason"] == "tool_use"
 
 
+def test_anthropic_tally_takes_the_prompt_from_the_final_usage_when_given() -> None:
+    """A translated stream (or today's Messages API) reports input tokens again in message_delta."""
+    tally = StreamTally(assemble=False)
+    tally.anthropic({"type": "message_start", "message": {"usage": {"input_tokens": 0, "output_tokens": 0}}})
+    final = {"input_tokens": 30, "cache_read_input_tokens": 12, "cache_creation_input_tokens": 0, "output_tokens": 9}
+    tally.anthropic({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": final})
+    assert (tally.prompt_tokens, tally.completion_tokens, tally.cached_tokens) == (42, 9, 12)
+
+
+def test_estimated_usage_of_a_stream_cut_short() -> None:
+    tally = StreamTally(assemble=False)
+    tally.openai(chunk({"content": "Hello there, "}))  # 13 characters
+    tally.openai(chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"a":1}'}}]}))  # 7 more
+    body = {"messages": [{"role": "user", "content": "x" * 100}]}  # 143 characters of JSON
+    assert tally.estimate(body) == (36, 5)
+    tally.prompt_tokens = 40  # a reported prompt count wins over the estimate
+    assert tally.estimate({})[0] == 40
+
+
+def test_openai_tally_assembles_the_first_choice_of_several() -> None:
+    tally = StreamTally(assemble=True)
+    for index, text in ((0, "Hi"), (1, "Yo"), (0, " there"), (1, "!")):
+        tally.openai({"choices": [{"index": index, "delta": {"content": text}, "finish_reason": None}]})
+    tally.openai({"choices": [{"index": 1, "delta": {}, "finish_reason": "length"}]})
+    tally.openai({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    assert tally.response()["content"] == "Hi there" and tally.response()["finish_reason"] == "stop"
+    assert tally.out_chars == len("HiYo there!"), "every choice was generated (and billed)"
+
+
+def test_without_usage_cuts_the_key_from_the_raw_frame_or_re_encodes() -> None:
+    event = {"id": "c", "choices": [{"index": 0, "delta": {"content": 'say ,"usage":null'}}], "usage": None}
+    compact = encode_event(event, "openai")
+    cut = without_usage(compact, event)
+    assert json.loads(cut[6:]) == {k: v for k, v in event.items() if k != "usage"}
+    spaced = b"data: " + json.dumps(event).encode() + b"\n\n"
+    assert json.loads(without_usage(spaced, event)[6:]) == json.loads(cut[6:])
+    first = b'data: {"usage":null,"id":"c","choices":[]}\n\n'
+    assert json.loads(without_usage(first, {"usage": None, "id": "c", "choices": []})[6:]) == {"id": "c", "choices": []}
+
+
 def test_tally_without_assembly_keeps_no_text() -> None:
     tally = StreamTally(assemble=False)
     tally.openai(chunk({"content": "secret text"}))
@@ -141,6 +181,9 @@ async def test_a_client_that_goes_away_stops_the_stream(
     (row,) = gw.requests()
     assert (row.status, row.error_kind) == (499, "client_closed")
     assert time.monotonic() - started < 1.0, "the gateway stopped reading a stream nobody receives"
+    assert row.tokens_estimated, "the vendor never reported usage: what was consumed is an estimate, flagged"
+    assert row.prompt_tokens is not None and row.prompt_tokens >= len(orjson.dumps(ask)) // 4
+    assert row.completion_tokens is not None and row.cost_usd is not None and row.cost_usd > 0
 
 
 # -- same dialect: the upstream's frames are relayed as they came ----------------------------------------

@@ -156,9 +156,11 @@ async def test_openai_sdk_sees_untranslatable_request_as_bad_request(serve: Serv
     script = Script([json_reply(ANTHROPIC_MESSAGE)])
     async with await openai_client_over_claude(serve, pool, script) as client:
         try:
-            await client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Hi"}], n=2)
+            await client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "Hi"}], logprobs=True
+            )
         except openai.BadRequestError as exc:
-            assert "n=2 is not supported" in str(exc)
+            assert "log probabilities are not available from Anthropic models" in str(exc)
         else:
             raise AssertionError("expected BadRequestError")
 

@@ -86,14 +86,56 @@ async def test_untranslatable_request_is_a_bad_request_and_sends_nothing(serve: 
     script = Script([json_reply(ANTHROPIC_TOOL_MESSAGE)])
     up = await claude(serve, pool, script)
     with pytest.raises(UpstreamError) as info:
-        await up.complete({**OPENAI_BODY, "n": 3})
+        await up.complete({**OPENAI_BODY, "logprobs": True})
     err = info.value
     assert (err.kind, err.status, err.provider) == ("bad_request", 400, "new")
-    assert err.body is not None and err.body["error"]["param"] == "n"
+    assert err.body is not None and err.body["error"]["param"] == "logprobs"
+    assert "not available from Anthropic models" in err.body["error"]["message"]
     with pytest.raises(UpstreamError):
-        async for _ in up.stream({**OPENAI_BODY, "n": 3}):
+        async for _ in up.stream({**OPENAI_BODY, "logprobs": True}):
             pass
     assert script.seen == []
+
+
+async def test_n_fans_out_and_merges_choices_and_usage(serve: Serve, pool: HttpPool) -> None:
+    script = Script([json_reply(ANTHROPIC_TOOL_MESSAGE)])
+    up = await claude(serve, pool, script)
+    one = await up.complete(OPENAI_BODY)
+    result = await up.complete({**OPENAI_BODY, "n": 3})
+    assert len(script.seen) == 4 and all("n" not in seen.body for seen in script.seen)
+    assert [c["index"] for c in result["choices"]] == [0, 1, 2]
+    assert all(c["message"] == one["choices"][0]["message"] for c in result["choices"])
+    assert result["usage"]["prompt_tokens"] == 3 * one["usage"]["prompt_tokens"]
+    assert result["usage"]["completion_tokens"] == 3 * one["usage"]["completion_tokens"]
+
+
+@pytest.mark.parametrize("include_usage", [True, False])
+async def test_streamed_n_interleaves_choices_by_index(serve: Serve, pool: HttpPool, include_usage: bool) -> None:
+    script = Script([sse_reply(anthropic_sse(anthropic_events_text()))])
+    up = await claude(serve, pool, script)
+    body = {**OPENAI_BODY, "n": 2, "stream_options": {"include_usage": include_usage}}
+    chunks = [c async for c in up.stream(body)]
+    assert len(script.seen) == 2
+    texts = {0: "", 1: ""}
+    for chunk in chunks:
+        for choice in chunk["choices"]:
+            texts[choice["index"]] += choice["delta"].get("content") or ""
+    assert texts == {0: "Hello!", 1: "Hello!"}
+    assert len({c["id"] for c in chunks}) == 1
+    if include_usage:
+        assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] == 30
+    else:
+        assert all("usage" not in c for c in chunks)
+
+
+async def test_max_tokens_defaults_to_the_models_output_limit(serve: Serve, pool: HttpPool) -> None:
+    script = Script([json_reply(ANTHROPIC_TOOL_MESSAGE)])
+    up = await claude(serve, pool, script)  # claude-sonnet-4-20250514: 64000 in the catalog
+    body = {k: v for k, v in OPENAI_BODY.items() if k != "max_tokens"}
+    await up.complete(body)
+    assert script.seen[0].body["max_tokens"] == 64000
+    unknown = OpenAIOverAnthropic(AnthropicUpstream("n", "claude-unreleased", "http://127.0.0.1:1", "k", pool))
+    assert unknown.default_max_tokens == 4096
 
 
 async def test_inner_errors_pass_through(serve: Serve, pool: HttpPool) -> None:

@@ -144,6 +144,8 @@ SESSION = {"x-session-id": "sess-1"}
     [
         ("user", {}, {"user": "alice"}, "alice"),
         ("user", {}, {"metadata": {"user_id": "bob"}}, "bob"),  # Anthropic Messages
+        ("user", {}, {"safety_identifier": "h-42", "user": "alice"}, "h-42"),  # OpenAI's successor to user
+        ("user", {}, {"safety_identifier": "", "user": "alice"}, "alice"),
         ("user", SESSION, {"user": "alice"}, "alice"),
         ("user", SESSION, {}, "sess-1"),
         ("user", SESSION, {"user": ""}, "sess-1"),

@@ -29,10 +29,22 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
     assert read_evidence(store, "inventory", workload="extraction") == []
 
 
-def write_v3_database(url: str, *, version: int = 3) -> None:
-    """A v3 database: today's schema less what v4 added (``requests.error``, secrets, sessions)
-    and what v5 added (``stored_responses``)."""
+def write_v5_database(url: str, *, version: int = 5) -> None:
+    """A v5 database: today's schema less what v6 added (``requests.tokens_estimated``)."""
     open_store(url).close()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN tokens_estimated")
+            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
+    finally:
+        engine.dispose()
+
+
+def write_v3_database(url: str, *, version: int = 3) -> None:
+    """A v3 database: a v5 one less what v5 added (``stored_responses``) and what v4 added
+    (``requests.error``, secrets, sessions)."""
+    write_v5_database(url, version=version)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -79,5 +91,28 @@ def test_upgrade_from_v3_adds_error_text_secrets_and_sessions(store_url: str, ot
     write_v3_database(store_url)
     with open_store(store_url) as store:
         assert store.schema_status.upgraded_from == 3 and store.schema_status.version == SCHEMA_VERSION
+    open_store(other_url).close()
+    assert describe(store_url) == describe(other_url)
+
+
+def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, other_url: str) -> None:
+    assert SCHEMA_VERSION == 6
+    write_v5_database(store_url)
+    engine = sa.create_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO requests (id, ts, workload, arm, endpoint, model, stream, status, latency_ms,"
+                    " fallback) VALUES ('r1', :ts, 'w', 'old', 'old', 'm', false, 200, 1.5, false)"
+                ),
+                {"ts": T0.replace(tzinfo=None) if store_url.startswith("sqlite") else T0},
+            )
+    finally:
+        engine.dispose()
+    with open_store(store_url) as store:
+        assert store.schema_status.upgraded_from == 5
+        (row,) = store.requests.recent("w")
+        assert row.id == "r1" and row.tokens_estimated is False
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)

@@ -86,6 +86,9 @@ class ModelInfo(BaseModel):
     display_name: str = Field(min_length=1)
     price: Price
     context_window: int | None = Field(default=None, gt=0, description="Tokens; None when not recorded.")
+    max_output_tokens: int | None = Field(
+        default=None, gt=0, description="Most tokens one answer may have; None when not recorded."
+    )
     source: str = Field(pattern=_URL, description="Vendor page the price was read from.")
     checked: date = Field(description="Date the price was last compared with the source.")
     aliases: tuple[str, ...] = Field(default=(), description="Other ids (dated snapshots, -0 aliases).")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.root import app, err, fail, out, proxies_or_exit
+from modelswap.cli.root import app, err, fail, out, proxies_or_exit, store_or_exit
 
 if TYPE_CHECKING:
     from modelswap.config import Migration
@@ -73,6 +73,43 @@ def check(
     for line in golden:
         out.print(f"  {line}", highlight=False, soft_wrap=True)
     _print_proxy_routes(migration, proxies)
+    _print_untranslatable(file, migration)
+
+
+def _print_untranslatable(file: Path, migration: Migration) -> None:
+    """Warn how much recorded traffic uses fields the new model's dialect refuses (cross-vendor only)."""
+    from modelswap.inventory.untranslatable import untranslatable_usage
+    from modelswap.providers.registry import wire_of_kind
+    from modelswap.store import StoreURLError, store_may_hold_records
+
+    old, new = migration.endpoints.get("old"), migration.endpoints.get("new")
+    if old is None or new is None:
+        return
+    old_wire, new_wire = wire_of_kind(old.provider), wire_of_kind(new.provider)
+    try:
+        if new_wire is None or old_wire == new_wire or not store_may_hold_records(migration.store):
+            return
+    except StoreURLError:
+        return  # config validation reports a bad store URL
+    with store_or_exit(migration) as store:
+        found = untranslatable_usage(store, [w.name for w in migration.workloads], new_wire)
+    for usage in found:
+        if usage.refused:
+            fields = ", ".join(f"{name} ({count})" for name, count in usage.fields.most_common())
+            err.print(
+                f"[yellow]![/] {file}: workload {usage.workload}: {usage.refused} of {usage.with_body} recorded "
+                f"requests use fields the new model ({new.model}) cannot honour: {fields}; they will get a 400 "
+                "once it serves",
+                highlight=False,
+                soft_wrap=True,
+            )
+        elif usage.recorded and not usage.with_body:
+            err.print(
+                f"[yellow]![/] {file}: workload {usage.workload}: {usage.recorded} recorded requests kept no body "
+                "(gateway.record_bodies: none), so untranslatable fields cannot be counted",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def _print_proxy_routes(migration: Migration, proxies: ProxyRules) -> None:

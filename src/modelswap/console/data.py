@@ -59,6 +59,13 @@ class ArmFigures:
         return self.errors / self.count if self.count else None
 
 
+def client_caused(status: int | None) -> bool:
+    """A 4xx the app caused (bad request, auth, not found, too large): not the model's error.
+
+    408 (timeout) and 429 (rate limit) are the vendor's doing and stay errors."""
+    return status is not None and 400 <= status < 500 and status not in (408, 429)
+
+
 @dataclass(slots=True)
 class PassRate:
     """A pass rate with its Wilson interval, as fractions."""
@@ -138,11 +145,15 @@ def workload_view(
     rows, pairs = _records(store, workload)
     view.requests = len(rows)
     for r in rows:
+        if client_caused(r.status):  # the per-arm figures judge the models, not the apps' mistakes
+            continue
         view.arms.setdefault(r.arm, ArmFigures()).add(r.ts, r.latency_ms, r.cost_usd, r.status == 200)
         served = view.served_by_day.setdefault(r.ts.date().isoformat(), {})
         served[r.arm] = served.get(r.arm, 0) + 1
     for p in pairs:
         s = p.shadow
+        if client_caused(s.status):
+            continue
         view.arms.setdefault(s.arm, ArmFigures()).add(s.ts, s.latency_ms, s.cost_usd, s.status == 200)
     view.pairs = pairs[:pairs_shown]
     if migration is not None:

@@ -31,7 +31,7 @@ from modelswap.gateway.model_names import ModelNames
 from modelswap.gateway.pseudonym import sticky_pseudonym
 from modelswap.gateway.records import error_text, log_failure, rejection_row
 from modelswap.gateway.shadow import ShadowRunner
-from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of
+from modelswap.gateway.streaming import DONE, StreamTally, encode_event, error_event, usage_of, without_usage
 from modelswap.gateway.validate import check_body
 from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamError
 from modelswap.providers.fallback import Fallback
@@ -97,6 +97,7 @@ class Outcome:
     completion_tokens: int | None = None
     cached_tokens: int | None = None
     response: Json | None = None
+    tokens_estimated: bool = False
 
 
 def _json_headers(extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -328,8 +329,10 @@ class Proxy:
                 for raw, event in batch:
                     if take(event) and ttft is None:
                         ttft = time.perf_counter() - call.started
-                    if strip_usage and not event.get("choices") and event.get("usage"):
-                        continue
+                    if strip_usage and "usage" in event:  # asked upstream for the record; OpenAI omits it
+                        if not event.get("choices"):
+                            continue
+                        raw = without_usage(raw, event)
                     frames.append(encode_event(event, dialect) if raw is None else raw)
                 if frames:
                     chunk = frames[0] if len(frames) == 1 else b"".join(frames)
@@ -363,6 +366,9 @@ class Proxy:
             tally.completion_tokens,
             tally.cached_tokens,
         )
+        if out.status != 200 and out.completion_tokens is None:  # cut short: the vendor still billed it
+            out.prompt_tokens, out.completion_tokens = tally.estimate(call.body)
+            out.tokens_estimated = True
         out.response = tally.response() if tally.assemble else None
         return out, tail
 
@@ -474,6 +480,7 @@ class Proxy:
             sticky_key_hash=call.sticky_hash,
             fallback=fallback,
             replica_id=self.replica_id,
+            tokens_estimated=out.tokens_estimated,
         )
         if out.error_kind is not None:
             self.metrics.errors.labels(name, arm, out.error_kind).inc()

@@ -14,6 +14,8 @@ DONE = b"data: [DONE]\n\n"
 _RESPONSES_TOKENS = frozenset(
     {"response.output_text.delta", "response.function_call_arguments.delta", "response.reasoning_summary_text.delta"}
 )
+CHARS_PER_TOKEN = 4
+"""The usual rule of thumb for English text and JSON; estimates are flagged as such wherever stored."""
 
 
 def encode_event(event: Json, dialect: Dialect) -> bytes:
@@ -21,6 +23,18 @@ def encode_event(event: Json, dialect: Dialect) -> bytes:
     if dialect == "openai":
         return b"data: " + orjson.dumps(event) + b"\n\n"
     return b"event: " + str(event.get("type", "message")).encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
+
+
+def without_usage(raw: bytes | None, event: Json) -> bytes:
+    """An OpenAI chunk's frame without the ``"usage": null`` that the gateway's own request for
+    usage added (OpenAI omits the key when the app did not ask). The raw frame is cut where it
+    can be (a JSON string cannot hold an unescaped ``"usage"`` key), else re-encoded."""
+    if raw is not None:
+        for key in (b',"usage":null', b', "usage": null'):
+            cut = raw.replace(key, b"", 1)
+            if len(cut) != len(raw):
+                return cut
+    return encode_event({k: v for k, v in event.items() if k != "usage"}, "openai")
 
 
 def error_event(message: str, kind: str, dialect: Dialect) -> bytes:
@@ -51,6 +65,7 @@ class StreamTally:
         "final",
         "finish",
         "first_token",
+        "out_chars",
         "prompt_tokens",
         "text",
         "tools",
@@ -66,6 +81,8 @@ class StreamTally:
         self.final: Json | None = None
         self.text: list[str] = []
         self.tools: dict[int, dict[str, Any]] = {}
+        self.out_chars = 0
+        """Characters of output seen (text, tool arguments, thinking): the basis of an estimate."""
 
     def openai(self, chunk: Json) -> bool:
         """Take one OpenAI chunk; ``True`` when it carries the first token."""
@@ -80,8 +97,14 @@ class StreamTally:
             delta = choice.get("delta") or {}
             content = delta.get("content")
             calls = delta.get("tool_calls")
+            if content:
+                self.out_chars += len(content)
+            for call in calls or ():
+                self.out_chars += len((call.get("function") or {}).get("arguments") or "")
             if (content or calls) and not self.first_token:
                 self.first_token = first = True
+            if choice.get("index", 0) != 0:  # with n > 1 the record keeps the first choice
+                continue
             if choice.get("finish_reason"):
                 self.finish = choice["finish_reason"]
             if self.assemble:
@@ -109,7 +132,12 @@ class StreamTally:
             )
             self.cached_tokens = cached
         elif kind == "message_delta":
-            self.completion_tokens = (event.get("usage") or {}).get("output_tokens")
+            usage = event.get("usage") or {}
+            self.completion_tokens = usage.get("output_tokens")
+            if usage.get("input_tokens") is not None:  # the final count, when the stream gives one
+                cached = usage.get("cache_read_input_tokens") or 0
+                self.prompt_tokens = usage["input_tokens"] + cached + (usage.get("cache_creation_input_tokens") or 0)
+                self.cached_tokens = cached
             self.finish = (event.get("delta") or {}).get("stop_reason") or self.finish
         elif kind == "content_block_start":
             block = event.get("content_block") or {}
@@ -121,6 +149,8 @@ class StreamTally:
                 }
         elif kind == "content_block_delta":
             delta = event.get("delta") or {}
+            piece = delta.get("text") or delta.get("partial_json") or delta.get("thinking") or ""
+            self.out_chars += len(piece) if isinstance(piece, str) else 0
             first = not self.first_token
             self.first_token = True
             if self.assemble:
@@ -145,6 +175,15 @@ class StreamTally:
             if self.assemble:
                 self.final = response
         return False
+
+    def estimate(self, request: Json) -> tuple[int, int]:
+        """(prompt, completion) tokens of a stream that ended before the vendor reported usage.
+
+        The prompt counts as the request body's length (the vendor read it all), the completion
+        as what was streamed before the end; both at ``CHARS_PER_TOKEN`` characters a token. A
+        prompt count the stream did report (a non-zero ``message_start``) is kept."""
+        prompt = self.prompt_tokens or -(-len(orjson.dumps(request)) // CHARS_PER_TOKEN)
+        return prompt, -(-self.out_chars // CHARS_PER_TOKEN)
 
     def response(self) -> Json:
         """The streamed answer as one compact object (what a record stores)."""

@@ -1,7 +1,9 @@
 """Upstreams that speak one dialect to their caller and the other to the model behind them.
 
 ``OpenAIOverAnthropic`` lets an app written for OpenAI's chat completions be served by a
-Claude model; ``AnthropicOverOpenAI`` is the reverse. A request that cannot be
+Claude model (``n`` > 1 fans out to ``n`` parallel calls whose choices and usage are merged;
+``max_tokens`` defaults to the model's output limit from the catalog); ``AnthropicOverOpenAI``
+is the reverse. A request that cannot be
 translated fails as ``bad_request`` (400) naming the field; a response that cannot be
 translated fails as ``protocol``. Errors from the inner upstream pass through unchanged.
 """
@@ -11,9 +13,12 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 
+from modelswap.catalog.models import lookup as catalog_lookup
 from modelswap.providers.base import Dialect, Json, Upstream, UpstreamError
 from modelswap.providers.closing import aclosing_iter
+from modelswap.providers.fanout import gather_all, merge_completions, merge_streams
 from modelswap.providers.translate import (
+    DEFAULT_MAX_TOKENS,
     AnthropicStreamToOpenAI,
     OpenAIStreamToAnthropic,
     TranslationError,
@@ -22,6 +27,7 @@ from modelswap.providers.translate import (
     openai_request_to_anthropic,
     openai_response_to_anthropic,
 )
+from modelswap.providers.translate.request_to_anthropic import requested_n
 
 __all__ = ["AnthropicOverOpenAI", "OpenAIOverAnthropic"]
 
@@ -59,27 +65,46 @@ class OpenAIOverAnthropic:
         self.name = inner.name
         self.model = inner.model
         self._clock = clock
+        info = catalog_lookup(str(inner.model or ""))
+        self.default_max_tokens = (info.max_output_tokens if info else None) or DEFAULT_MAX_TOKENS
+        """``max_tokens`` when the app sends none: the model's own output limit when the catalog has it."""
 
-    def _request(self, body: Json) -> Json:
+    def _request(self, body: Json) -> tuple[Json, int]:
         try:
-            return openai_request_to_anthropic(body)
+            return openai_request_to_anthropic(body, default_max_tokens=self.default_max_tokens), requested_n(body)
         except TranslationError as exc:
             raise _bad_request(exc, self.name) from None
 
     async def complete(self, body: Json) -> Json:
-        """Translate, call the inner upstream, translate the message back to a ``chat.completion``."""
-        message = await self.inner.complete(self._request(body))
+        """Translate, call the inner upstream (``n`` times at once), translate back to a ``chat.completion``."""
+        request, n = self._request(body)
+        messages = await gather_all([self.inner.complete(request) for _ in range(n)])
         try:
-            return anthropic_response_to_openai(message, created=int(self._clock()))
+            created = int(self._clock())
+            return merge_completions([anthropic_response_to_openai(m, created=created) for m in messages])
         except TranslationError as exc:
             raise _untranslatable(exc, self.name) from None
 
     async def stream(self, body: Json) -> AsyncIterator[Json]:
         """Yield OpenAI chunks translated from the inner upstream's events (no ``[DONE]`` object)."""
-        request = self._request(body)
+        request, n = self._request(body)
         options = body.get("stream_options")
         include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        translator = AnthropicStreamToOpenAI(created=int(self._clock()), include_usage=include_usage)
+        created = int(self._clock())
+        if n == 1:
+            async for chunk in self._one_stream(
+                request, AnthropicStreamToOpenAI(created=created, include_usage=include_usage)
+            ):
+                yield chunk
+            return
+        streams = [
+            self._one_stream(request, AnthropicStreamToOpenAI(created=created, include_usage=True)) for _ in range(n)
+        ]
+        async with aclosing_iter(merge_streams(streams, include_usage=include_usage)) as merged:
+            async for chunk in merged:
+                yield chunk
+
+    async def _one_stream(self, request: Json, translator: AnthropicStreamToOpenAI) -> AsyncIterator[Json]:
         async with aclosing_iter(self.inner.stream(request)) as events:
             async for event in events:
                 for chunk in translator.feed(event):

@@ -108,17 +108,19 @@ def choose_arm(state: RoutingState, sticky_key: str | None, salt: str, random_va
 def sticky_key_of(spec: str, headers: Mapping[str, str], body: Mapping[str, Any]) -> str | None:
     """The value that keeps a user on one arm, per the workload's ``sticky_key`` spec.
 
-    ``user``: the body's ``user`` field (OpenAI), else ``metadata.user_id`` (Anthropic
-    Messages). ``header:NAME``: that header. ``metadata:KEY``: that string in the body's
-    ``metadata``. When the value is absent or empty, the ``x-session-id`` header is used;
-    without that either, ``None`` (the caller then splits per request at random).
+    ``user``: the body's ``safety_identifier`` (OpenAI's successor to ``user``), else its
+    ``user`` field, else ``metadata.user_id`` (Anthropic Messages). ``header:NAME``: that
+    header. ``metadata:KEY``: that string in the body's ``metadata``. When the value is
+    absent or empty, the ``x-session-id`` header is used; without that either, ``None``
+    (the caller then splits per request at random).
     """
     kind, _, name = spec.partition(":")
     value: Any
     if kind == "user":
-        value = body.get("user")
-        if not (isinstance(value, str) and value):
-            value = _metadata_value(body, "user_id")
+        value = next(
+            (v for v in (body.get("safety_identifier"), body.get("user")) if isinstance(v, str) and v),
+            _metadata_value(body, "user_id"),
+        )
     elif kind == "header":
         value = headers.get(name.lower())
     elif kind == "metadata":

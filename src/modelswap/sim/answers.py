@@ -12,8 +12,11 @@ import string
 from collections.abc import Callable
 from dataclasses import replace
 
+import orjson
+
 from modelswap.sim.conversation import CHARS_PER_TOKEN, Answer, Conversation, ToolCall
 from modelswap.sim.profiles import ModelProfile
+from modelswap.sim.schema_values import example_value
 from modelswap.sim.seeding import rng, unit
 from modelswap.sim.tasks import Task, recognise_arithmetic, recognise_extraction, recognise_triage
 from modelswap.sim.tool_tasks import recognise_tool_call, recognise_tool_results
@@ -40,27 +43,77 @@ def recognise(conv: Conversation) -> Task | None:
 
 
 def answer(conv: Conversation, key: bytes, profile: ModelProfile, max_tokens: int | None = None) -> Answer:
-    """The model's answer to ``conv``; ``key`` is the request digest (seed, model, request)."""
+    """The model's answer to ``conv``; ``key`` is the request digest (seed, model, request).
+
+    Request fields are honoured as the real APIs do: a forced ``tool_choice`` always gets a
+    tool call (arguments valid under the tool's schema), a JSON schema or JSON mode gets
+    JSON text, ``parallel_tool_calls: false`` keeps one call, stop sequences end the text,
+    thinking adds a thinking block first.
+    """
     task = recognise(conv)
     if task is not None:
         correct = unit(key, "quality") < profile.quality_for(task.kind)
         result = replace(task.right() if correct else task.wrong(rng(key, "wrong")), correct=correct)
-    elif conv.tool_choice == "required" or conv.forced_tool is not None:
-        name = conv.forced_tool or conv.tools[0].name
-        result = Answer(text="", tool_calls=(ToolCall("", name, {}),), kind="tools")
     else:
         result = Answer(text=free_chat(rng(key, "chat")), kind="default")
-    return _finish(result, key, max_tokens)
+    result = _honour_request(conv, result, key)
+    return _finish(result, key, max_tokens, conv.stop)
 
 
-def _finish(result: Answer, key: bytes, max_tokens: int | None) -> Answer:
-    """Give tool calls deterministic ids and cut text longer than ``max_tokens``."""
+def _honour_request(conv: Conversation, result: Answer, key: bytes) -> Answer:
+    forced = conv.tool_choice == "required" or conv.forced_tool is not None
+    if result.tool_calls and conv.forced_tool is not None:
+        kept = tuple(c for c in result.tool_calls if c.name == conv.forced_tool)
+        result = replace(result, tool_calls=kept)
+    if forced and conv.tools and not result.tool_calls:
+        name = conv.forced_tool or conv.tools[0].name
+        spec = conv.tool(name)
+        args = example_value(spec.schema if spec is not None else None, rng(key, "arguments"))
+        call = ToolCall("", name, args if isinstance(args, dict) else {"value": args})
+        result = Answer(text="", tool_calls=(call,), kind="tools")
+    if not conv.parallel_tool_calls and len(result.tool_calls) > 1:
+        result = replace(result, tool_calls=result.tool_calls[:1])
+    if not result.tool_calls and conv.output_schema is not None:
+        text = orjson.dumps(example_value(conv.output_schema, rng(key, "structured"))).decode()
+        result = replace(result, text=text)
+    elif not result.tool_calls and conv.json_mode:
+        result = replace(result, text=_as_json_object(result.text))
+    if conv.thinking:
+        result = replace(result, thinking=_thinking(conv))
+    return result
+
+
+def _as_json_object(text: str) -> str:
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        value = None
+    return text if isinstance(value, dict) else orjson.dumps({"answer": text}).decode()
+
+
+def _thinking(conv: Conversation) -> str:
+    question = conv.last_user_text().strip().splitlines()[0][:120] if conv.last_user_text().strip() else "this"
+    return f"The user asks: {question}. I will answer directly and check the answer before replying."
+
+
+def _cut_at_stop(result: Answer, stop: tuple[str, ...]) -> Answer:
+    hits = [(result.text.find(s), s) for s in stop if s and s in result.text]
+    if not hits or result.tool_calls:
+        return result
+    at, seq = min(hits)
+    return replace(result, text=result.text[:at], stop_sequence=seq)
+
+
+def _finish(result: Answer, key: bytes, max_tokens: int | None, stop: tuple[str, ...] = ()) -> Answer:
+    """Give tool calls deterministic ids, end text at a stop sequence, cut text longer than ``max_tokens``."""
     if result.tool_calls:
         ids = rng(key, "ids")
         calls = tuple(replace(c, id="".join(ids.choices(_ID_ALPHABET, k=24))) for c in result.tool_calls)
         result = replace(result, tool_calls=calls)
+    result = _cut_at_stop(result, stop)
     if max_tokens is not None and not result.tool_calls and result.completion_tokens() > max_tokens:
-        result = replace(result, text=result.text[: max_tokens * CHARS_PER_TOKEN], truncated=True)
+        room = max(0, max_tokens * CHARS_PER_TOKEN - len(result.thinking))
+        result = replace(result, text=result.text[:room], truncated=True, stop_sequence=None)
     return result
 
 

@@ -10,6 +10,8 @@ the stop reason and usage, and ``message_stop`` — so ``client.messages.stream(
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import random
 import string
 from collections.abc import Iterator
@@ -73,10 +75,16 @@ def error_response(err: SimError) -> web.Response:
 
 
 def stop_reason(answer: Answer) -> str:
-    """``tool_use``, ``max_tokens`` (cut short) or ``end_turn``."""
+    """``tool_use``, ``max_tokens`` (cut short), ``stop_sequence`` or ``end_turn``."""
     if answer.tool_calls:
         return "tool_use"
+    if answer.stop_sequence is not None:
+        return "stop_sequence"
     return "max_tokens" if answer.truncated else "end_turn"
+
+
+def _signature(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode()).digest() * 2).decode()
 
 
 def _usage(input_tokens: int, output_tokens: int) -> dict[str, Any]:
@@ -92,6 +100,8 @@ def _usage(input_tokens: int, output_tokens: int) -> dict[str, Any]:
 def content_blocks(answer: Answer) -> list[dict[str, Any]]:
     """The answer's final content: a text block and/or ``tool_use`` blocks."""
     blocks: list[dict[str, Any]] = []
+    if answer.thinking:
+        blocks.append({"type": "thinking", "thinking": answer.thinking, "signature": _signature(answer.thinking)})
     if answer.text or not answer.tool_calls:
         blocks.append({"type": "text", "text": answer.text})
     blocks.extend(
@@ -109,7 +119,7 @@ def message_body(plan: Plan, message_id: str) -> dict[str, Any]:
         "model": plan.model,
         "content": content_blocks(plan.answer),
         "stop_reason": stop_reason(plan.answer),
-        "stop_sequence": None,
+        "stop_sequence": plan.answer.stop_sequence,
         "usage": _usage(plan.prompt_tokens, plan.completion_tokens),
     }
 
@@ -123,6 +133,8 @@ def stream_events(plan: Plan, message_id: str) -> Iterator[tuple[str, dict[str, 
         head: dict[str, Any]
         if block["type"] == "text":
             head, deltas = {"type": "text", "text": ""}, _text_deltas(block["text"])
+        elif block["type"] == "thinking":
+            head, deltas = {"type": "thinking", "thinking": "", "signature": ""}, _thinking_deltas(block)
         else:
             head = {**block, "input": {}}
             deltas = _json_deltas(orjson.dumps(block["input"]).decode())
@@ -133,7 +145,7 @@ def stream_events(plan: Plan, message_id: str) -> Iterator[tuple[str, dict[str, 
             data = {"type": "content_block_delta", "index": index, "delta": delta}
             yield "content_block_delta", data, tokens
         yield "content_block_stop", {"type": "content_block_stop", "index": index}, 0
-    delta = {"stop_reason": stop_reason(plan.answer), "stop_sequence": None}
+    delta = {"stop_reason": stop_reason(plan.answer), "stop_sequence": plan.answer.stop_sequence}
     usage = {"output_tokens": plan.completion_tokens}
     yield "message_delta", {"type": "message_delta", "delta": delta, "usage": usage}, 0
     yield "message_stop", {"type": "message_stop"}, 0
@@ -142,6 +154,12 @@ def stream_events(plan: Plan, message_id: str) -> Iterator[tuple[str, dict[str, 
 def _text_deltas(text: str) -> Iterator[tuple[dict[str, Any], int]]:
     for piece in text_pieces(text):
         yield {"type": "text_delta", "text": piece}, 1
+
+
+def _thinking_deltas(block: dict[str, Any]) -> Iterator[tuple[dict[str, Any], int]]:
+    for piece in text_pieces(block["thinking"]):
+        yield {"type": "thinking_delta", "thinking": piece}, 1
+    yield {"type": "signature_delta", "signature": block["signature"]}, 0
 
 
 def _json_deltas(text: str) -> Iterator[tuple[dict[str, Any], int]]:

@@ -56,14 +56,70 @@ def parse_request(body: Any) -> MessagesRequest:
         raise _bad("stream", "Input should be a valid boolean")
     tools = _parse_tools(body.get("tools"))
     choice, forced = _parse_tool_choice(body.get("tool_choice"), tools)
+    thinking = _parse_thinking(body.get("thinking"), max_tokens)
+    if thinking and choice == "required":
+        raise SimError.bad_request("Thinking may not be enabled when tool_choice forces tool use.", param="tool_choice")
+    raw_choice = body.get("tool_choice")
     conv = Conversation(
         system=_system_text(body.get("system")),
         turns=_parse_messages(messages),
         tools=tools,
         tool_choice=choice,
         forced_tool=forced,
+        output_schema=_parse_output_format(body),
+        stop=_parse_stop_sequences(body.get("stop_sequences")),
+        parallel_tool_calls=not (isinstance(raw_choice, dict) and raw_choice.get("disable_parallel_tool_use")),
+        thinking=thinking,
     )
     return MessagesRequest(model, conv, stream, max_tokens)
+
+
+def _parse_thinking(value: Any, max_tokens: int) -> bool:
+    """Whether extended thinking is on; Anthropic's errors for a bad ``thinking`` object."""
+    if value is None:
+        return False
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind not in ("enabled", "disabled", "adaptive"):
+        raise _bad("thinking.type", "Input should be 'enabled', 'disabled' or 'adaptive'")
+    if kind != "enabled":
+        return bool(kind == "adaptive")
+    budget = value.get("budget_tokens")
+    if isinstance(budget, bool) or not isinstance(budget, int):
+        raise _bad("thinking.enabled.budget_tokens", "Field required")
+    if budget < 1024:
+        raise _bad("thinking.enabled.budget_tokens", "Input should be greater than or equal to 1024")
+    if max_tokens <= budget:
+        raise SimError.bad_request(
+            "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at "
+            "https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size",
+            param="max_tokens",
+        )
+    return True
+
+
+def _parse_stop_sequences(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _bad("stop_sequences", "Input should be a valid list of strings")
+    return tuple(value)
+
+
+def _parse_output_format(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema of ``output_config.format`` (or the beta ``output_format``), if any."""
+    config = body.get("output_config")
+    if config is not None and not isinstance(config, dict):
+        raise _bad("output_config", "Input should be a valid dictionary")
+    fmt, path = (config or {}).get("format"), "output_config.format"
+    if fmt is None and body.get("output_format") is not None:
+        fmt, path = body["output_format"], "output_format"
+    if fmt is None:
+        return None
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        raise _bad(f"{path}.type", "Input should be 'json_schema'")
+    if not isinstance(fmt.get("schema"), dict):
+        raise _bad(f"{path}.schema", "Field required")
+    return dict(fmt["schema"])
 
 
 def _system_text(value: Any) -> str:
@@ -187,7 +243,8 @@ def _parse_tools(value: Any) -> tuple[ToolSpec, ...]:
             raise _bad(f"tools.{i}.name", "Field required")
         if "input_schema" not in tool:
             raise _bad(f"tools.{i}.input_schema", "Field required")
-        specs.append(ToolSpec(tool["name"], tool_params(tool["input_schema"]), len(orjson.dumps(tool))))
+        schema = tool["input_schema"] if isinstance(tool["input_schema"], dict) else None
+        specs.append(ToolSpec(tool["name"], tool_params(schema), len(orjson.dumps(tool)), schema))
     return tuple(specs)
 
 

@@ -7,7 +7,7 @@ came through (a cross-vendor translation can be tested end to end).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
@@ -45,6 +45,8 @@ class ToolSpec:
     name: str
     params: tuple[str, ...] = ()
     schema_chars: int = 0
+    schema: dict[str, Any] | None = field(default=None, compare=False)
+    """The tool's JSON schema (forced calls fill it with valid arguments)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,16 @@ class Conversation:
     tools: tuple[ToolSpec, ...] = ()
     tool_choice: ToolChoice = "auto"
     forced_tool: str | None = None
+    output_schema: dict[str, Any] | None = field(default=None, compare=False)
+    """A JSON schema the answer text must match (``response_format`` json_schema, ``output_config.format``)."""
+    json_mode: bool = False
+    """The answer text must be a JSON object (``response_format: json_object``)."""
+    stop: tuple[str, ...] = ()
+    """Stop sequences: the answer ends before the first one it would contain."""
+    parallel_tool_calls: bool = True
+    """Whether several tool calls may come in one answer."""
+    thinking: bool = False
+    """Extended thinking (Anthropic): a thinking block comes before the answer."""
 
     def canonical(self) -> list[Any]:
         """JSON-able form used for hashing; ignores ids, which differ between vendors and runs."""
@@ -100,8 +112,12 @@ class Answer:
     kind: str = "default"
     correct: bool | None = None
     truncated: bool = False
+    stop_sequence: str | None = None
+    """The stop sequence that ended the text, if one did."""
+    thinking: str = ""
 
     def completion_tokens(self) -> int:
         """Approximate output tokens (at least 1)."""
-        chars = len(self.text) + sum(len(c.name) + len(c.arguments_json) for c in self.tool_calls)
+        chars = len(self.text) + len(self.thinking)
+        chars += sum(len(c.name) + len(c.arguments_json) for c in self.tool_calls)
         return max(1, -(-chars // CHARS_PER_TOKEN))

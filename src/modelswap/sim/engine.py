@@ -38,6 +38,13 @@ class Plan:
     latency_s: float
     ttft_s: float
     s_per_token: float
+    more: tuple[Answer, ...] = ()
+    """Further choices when the request asked for several (OpenAI's ``n``)."""
+
+    @property
+    def answers(self) -> tuple[Answer, ...]:
+        """Every choice, the first being ``answer``."""
+        return (self.answer, *self.more)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +88,7 @@ class SimEngine:
         max_tokens: int | None,
         server_statuses: tuple[int, int],
         forced_status: int | None = None,
+        choices: int = 1,
     ) -> Plan:
         """Decide this attempt: raise the fault it suffers, or return the answer and its timings."""
         profile = self.profile(model)
@@ -89,12 +97,14 @@ class SimEngine:
         attempt_key = key + attempt.to_bytes(8, "big")
         self._fault(profile, attempt_key, server_statuses, forced_status)
         result = answer(conv, key, profile, max_tokens)
+        more = tuple(answer(conv, key + i.to_bytes(2, "big"), profile, max_tokens) for i in range(1, choices))
         scale = self.config.time_scale
         return Plan(
             model=model,
             answer=result,
+            more=more,
             prompt_tokens=conv.prompt_tokens(),
-            completion_tokens=result.completion_tokens(),
+            completion_tokens=sum(a.completion_tokens() for a in (result, *more)),
             latency_s=profile.latency_ms(normal(attempt_key, "latency")) / 1000 * scale,
             ttft_s=profile.ttft_ms(normal(attempt_key, "ttft")) / 1000 * scale,
             s_per_token=scale / profile.tokens_per_s,

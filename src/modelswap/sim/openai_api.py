@@ -21,6 +21,7 @@ from aiohttp import web
 from modelswap.sim.conversation import Answer, ToolCall
 from modelswap.sim.engine import ENGINE, WORKLOAD_HEADER, Plan, SimEngine, forced_status, retry_after_headers
 from modelswap.sim.errors import SimError
+from modelswap.sim.logprobs import logprobs_of
 from modelswap.sim.openai_wire import ChatRequest, parse_request
 from modelswap.sim.sse import PacedWriter, data_event, json_pieces, open_stream, text_pieces
 
@@ -114,9 +115,7 @@ def _tool_call(call: ToolCall) -> dict[str, Any]:
     return {"id": "call_" + call.id, "type": "function", "function": function}
 
 
-def completion_body(plan: Plan, completion_id: str, created: int) -> dict[str, Any]:
-    """A non-streamed ``chat.completion``."""
-    answer = plan.answer
+def _choice(index: int, answer: Answer, top_logprobs: int | None) -> dict[str, Any]:
     message: dict[str, Any] = {
         "role": "assistant",
         "content": answer.text if answer.text or not answer.tool_calls else None,
@@ -125,12 +124,18 @@ def completion_body(plan: Plan, completion_id: str, created: int) -> dict[str, A
     }
     if answer.tool_calls:
         message["tool_calls"] = [_tool_call(c) for c in answer.tool_calls]
+    logprobs = None if top_logprobs is None else logprobs_of(list(text_pieces(answer.text)), top_logprobs)
+    return {"index": index, "message": message, "logprobs": logprobs, "finish_reason": finish_reason(answer)}
+
+
+def completion_body(plan: Plan, completion_id: str, created: int, top_logprobs: int | None = None) -> dict[str, Any]:
+    """A non-streamed ``chat.completion`` (``top_logprobs``: None unless the request asked for logprobs)."""
     return {
         "id": completion_id,
         "object": "chat.completion",
         "created": created,
         "model": plan.model,
-        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason(answer)}],
+        "choices": [_choice(i, a, top_logprobs) for i, a in enumerate(plan.answers)],
         "usage": usage(plan),
         "service_tier": "default",
         "system_fingerprint": fingerprint(plan.model),
@@ -166,6 +171,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             max_tokens=parsed.max_tokens,
             server_statuses=SERVER_STATUSES,
             forced_status=forced_status(request.headers),
+            choices=parsed.n,
         )
     except SimError as err:
         model = parsed.model if parsed else ""
@@ -173,16 +179,17 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         return error_response(err)
     engine.record("openai", parsed.model, 200, parsed.stream, workload)
     completion_id, created = _new_id("chatcmpl-", 29), int(time.time())
+    top = parsed.top_logprobs if parsed.logprobs else None
     if parsed.stream:
-        return await _stream(request, plan, parsed.include_usage, completion_id, created)
+        return await _stream(request, plan, parsed.include_usage, completion_id, created, top)
     if plan.latency_s > 0:
         await asyncio.sleep(plan.latency_s)
-    body = orjson.dumps(completion_body(plan, completion_id, created))
+    body = orjson.dumps(completion_body(plan, completion_id, created, top))
     return web.Response(body=body, content_type="application/json")
 
 
 async def _stream(
-    request: web.Request, plan: Plan, include_usage: bool, completion_id: str, created: int
+    request: web.Request, plan: Plan, include_usage: bool, completion_id: str, created: int, top: int | None
 ) -> web.StreamResponse:
     """SSE chunks paced by the plan, a final chunk with the finish reason, usage, ``[DONE]``."""
     base = {
@@ -198,11 +205,14 @@ async def _stream(
     writer = PacedWriter(response, plan.ttft_s, plan.s_per_token)
     try:
         await writer.first_token()
-        for delta, tokens in stream_deltas(plan.answer):
-            choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}
-            await writer.send(data_event({**base, "choices": [choice], **extra}), tokens)
-        last = {"index": 0, "delta": {}, "logprobs": None, "finish_reason": finish_reason(plan.answer)}
-        await writer.send(data_event({**base, "choices": [last], **extra}))
+        for index, answer in enumerate(plan.answers):
+            for delta, tokens in stream_deltas(answer):
+                piece = delta.get("content")
+                logprobs = logprobs_of([piece], top) if top is not None and piece else None
+                choice = {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": None}
+                await writer.send(data_event({**base, "choices": [choice], **extra}), tokens)
+            last = {"index": index, "delta": {}, "logprobs": None, "finish_reason": finish_reason(answer)}
+            await writer.send(data_event({**base, "choices": [last], **extra}))
         if include_usage:
             await writer.send(data_event({**base, "choices": [], "usage": usage(plan)}))
         await writer.send(b"data: [DONE]\n\n")

@@ -27,6 +27,9 @@ class ChatRequest:
     stream: bool
     include_usage: bool
     max_tokens: int | None
+    n: int = 1
+    logprobs: bool = False
+    top_logprobs: int = 0
 
 
 def parse_request(body: Any) -> ChatRequest:
@@ -49,8 +52,109 @@ def parse_request(body: Any) -> ChatRequest:
     tools = _parse_tools(body.get("tools"))
     choice, forced = _parse_tool_choice(body.get("tool_choice"), tools)
     system, turns = _parse_messages(messages)
-    conv = Conversation(system=system, turns=turns, tools=tools, tool_choice=choice, forced_tool=forced)
-    return ChatRequest(model, conv, stream, bool(options.get("include_usage")), max_tokens)
+    schema, json_mode = _parse_response_format(body.get("response_format"), messages)
+    n = _bounded_int(body, "n", 1, 128, 1)
+    logprobs = body.get("logprobs") or False
+    if not isinstance(logprobs, bool):
+        raise _invalid_type("logprobs", "a boolean", logprobs)
+    top = _bounded_int(body, "top_logprobs", 0, 20, 0)
+    if body.get("top_logprobs") is not None and not logprobs:
+        raise SimError.bad_request(
+            "Invalid value for 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used.",
+            param="top_logprobs",
+        )
+    parallel = body.get("parallel_tool_calls", True)
+    if not isinstance(parallel, bool):
+        raise _invalid_type("parallel_tool_calls", "a boolean", parallel)
+    if "parallel_tool_calls" in body and not tools:
+        raise SimError.bad_request(
+            "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are "
+            "specified.",
+            param="parallel_tool_calls",
+        )
+    conv = Conversation(
+        system=system,
+        turns=turns,
+        tools=tools,
+        tool_choice=choice,
+        forced_tool=forced,
+        output_schema=schema,
+        json_mode=json_mode,
+        stop=_parse_stop(body.get("stop")),
+        parallel_tool_calls=parallel,
+    )
+    return ChatRequest(model, conv, stream, bool(options.get("include_usage")), max_tokens, n, logprobs, top)
+
+
+def _bounded_int(body: dict[str, Any], name: str, low: int, high: int, default: int) -> int:
+    value = body.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _invalid_type(name, "an integer", value)
+    if value < low:
+        raise SimError.bad_request(
+            f"Invalid '{name}': integer below minimum value. Expected a value >= {low}, but got {value} instead.",
+            param=name,
+            code="integer_below_min_value",
+        )
+    if value > high:
+        raise SimError.bad_request(
+            f"Invalid '{name}': integer above maximum value. Expected a value <= {high}, but got {value} instead.",
+            param=name,
+            code="integer_above_max_value",
+        )
+    return value
+
+
+def _parse_stop(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _invalid_type("stop", "one of a string or array of strings", value)
+    if len(value) > 4:
+        raise SimError.bad_request(
+            "Invalid 'stop': array too long. Expected an array with maximum length 4, but got an array with "
+            f"length {len(value)} instead.",
+            param="stop",
+            code="array_above_max_length",
+        )
+    return tuple(value)
+
+
+def _parse_response_format(value: Any, messages: list[Any]) -> tuple[dict[str, Any] | None, bool]:
+    """(schema the answer must match, JSON-object mode) from ``response_format``."""
+    if value is None:
+        return None, False
+    if not isinstance(value, dict):
+        raise _invalid_type("response_format", "an object", value)
+    kind = value.get("type")
+    if kind == "text":
+        return None, False
+    if kind == "json_object":
+        if "json" not in orjson.dumps(messages).decode().lower():
+            raise SimError.bad_request(
+                "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+                param="messages",
+            )
+        return None, True
+    if kind != "json_schema":
+        raise SimError.bad_request(
+            f"Invalid value: '{kind}'. Supported values are: 'json_object', 'json_schema', and 'text'.",
+            param="response_format.type",
+            code="invalid_value",
+        )
+    spec = value.get("json_schema")
+    if not isinstance(spec, dict):
+        raise _missing("response_format.json_schema")
+    if not isinstance(spec.get("name"), str) or not spec["name"]:
+        raise _missing("response_format.json_schema.name")
+    schema = spec.get("schema")
+    if schema is not None and not isinstance(schema, dict):
+        raise _invalid_type("response_format.json_schema.schema", "an object", schema)
+    return schema or {"type": "object"}, False
 
 
 def _require_array(body: dict[str, Any], name: str) -> list[Any]:
@@ -219,7 +323,7 @@ def _parse_tools(value: Any) -> tuple[ToolSpec, ...]:
         if not isinstance(fn.get("name"), str) or not fn["name"]:
             raise _missing(f"tools[{i}].function.name")
         schema = fn.get("parameters") or {}
-        specs.append(ToolSpec(fn["name"], tool_params(schema), len(orjson.dumps(tool))))
+        specs.append(ToolSpec(fn["name"], tool_params(schema), len(orjson.dumps(tool)), schema))
     return tuple(specs)
 
 

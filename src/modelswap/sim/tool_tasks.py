@@ -29,6 +29,8 @@ class CallTool:
     value: str
     alternatives: tuple[str, ...]
     kind: str = KIND
+    more: tuple[str, ...] = ()
+    """Further values the question names: called in parallel, one call each."""
 
     def right(self) -> Answer:
         return self._call(self.value)
@@ -39,7 +41,8 @@ class CallTool:
         return self._call(_change_a_digit(self.value, rng))
 
     def _call(self, value: str) -> Answer:
-        return Answer(text="", tool_calls=(ToolCall("", self.tool, {self.param: value}),), kind=self.kind)
+        calls = tuple(ToolCall("", self.tool, {self.param: v}) for v in (value, *self.more))
+        return Answer(text="", tool_calls=calls, kind=self.kind)
 
 
 def _change_a_digit(value: str, rng: random.Random) -> str:
@@ -68,9 +71,10 @@ def recognise_tool_call(conv: Conversation) -> CallTool | None:
         return None
     data, text = task_data(), conv.last_user_text()
     order_tool = _offered(conv, data.order_tools)
-    order_id = ORDER_ID.search(text)
-    if order_tool is not None and order_id is not None:
-        return CallTool(order_tool.name, _param(order_tool, data.order_param), order_id[0], ())
+    order_ids = list(dict.fromkeys(ORDER_ID.findall(text)))
+    if order_tool is not None and order_ids:
+        param = _param(order_tool, data.order_param)
+        return CallTool(order_tool.name, param, order_ids[0], (), more=tuple(order_ids[1:4]))
     weather_tool = _offered(conv, data.weather_tools)
     city = data.city_pattern.search(text)
     if weather_tool is not None and city is not None:

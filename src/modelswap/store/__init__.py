@@ -4,7 +4,7 @@ SQLite by default (``sqlite:///modelswap.db``); PostgreSQL (psycopg 3) when seve
 replicas share state. ``open_store(url)`` creates, upgrades or refuses the schema.
 """
 
-from modelswap.store.engine import DEFAULT_URL, display_url, normalize_url
+from modelswap.store.engine import DEFAULT_URL, display_url, normalize_url, store_may_hold_records
 from modelswap.store.errors import (
     DuplicateRowError,
     MigrationError,
@@ -88,4 +88,5 @@ __all__ = [
     "purge_expired_sessions",
     "read_evidence",
     "record_evidence",
+    "store_may_hold_records",
 ]

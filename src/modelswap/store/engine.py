@@ -82,6 +82,16 @@ def normalize_url(url: str | URL) -> URL:
     )
 
 
+def store_may_hold_records(url: str | URL) -> bool:
+    """Whether there may be records to read at ``url``: a SQLite file that does not exist holds none
+    (and reading it must not create it); a server database may."""
+    parsed = normalize_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return True
+    database = parsed.database
+    return database is not None and database not in ("", ":memory:") and Path(database).is_file()
+
+
 def display_url(url: URL) -> str:
     """The URL as safe to print or log: password and secret-looking query values masked."""
     masked = url

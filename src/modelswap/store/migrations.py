@@ -175,11 +175,18 @@ def _v4_to_v5(conn: sa.Connection) -> None:
     ).create(conn)
 
 
+def _v5_to_v6(conn: sa.Connection) -> None:
+    """v6: ``requests.tokens_estimated`` (token counts of a stream cut short are estimates)."""
+    false = sa.false().compile(dialect=conn.dialect)  # as create_all writes the default: 0 in SQLite
+    conn.execute(sa.text(f"ALTER TABLE requests ADD COLUMN tokens_estimated BOOLEAN NOT NULL DEFAULT {false}"))
+
+
 MIGRATIONS: tuple[Step, ...] = (
     Step(1, "rollout change feed, review verdicts, red-team results", _v1_to_v2),
     Step(2, "evidence for the plan (inventory snapshots, drills, probes)", _v2_to_v3),
     Step(3, "request error text, store secrets, console sessions", _v3_to_v4),
     Step(4, "stored Responses API answers", _v4_to_v5),
+    Step(5, "estimated token counts flagged on requests", _v5_to_v6),
 )
 """``MIGRATIONS[v - 1]`` upgrades version ``v`` to ``v + 1``; the last one reaches SCHEMA_VERSION."""
 

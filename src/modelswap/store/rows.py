@@ -53,6 +53,8 @@ class RequestRow:
     sticky_key_hash: str | None = None
     fallback: bool = False
     replica_id: str | None = None
+    tokens_estimated: bool = False
+    """The token counts (and cost) are estimates: the stream ended before the vendor reported usage."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from modelswap.store.types import FreeText, UTCDateTime, json_column
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
 
 NAMING_CONVENTION = {
@@ -78,6 +78,7 @@ requests = sa.Table(
     sa.Column("fallback", sa.Boolean, nullable=False),
     sa.Column("replica_id", sa.String),
     sa.Column("error", FreeText),
+    sa.Column("tokens_estimated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index(None, "workload", "ts"),
 )
 """One served request, whichever arm served it."""

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from modelswap.providers.translate import DEFAULT_MAX_TOKENS, TranslationError, openai_request_to_anthropic
+from modelswap.providers.translate.request_to_anthropic import requested_n, untranslatable_fields
 
 WEATHER_SCHEMA = {
     "type": "object",
@@ -225,11 +226,48 @@ def test_json_response_formats_become_a_system_note() -> None:
     )
 
 
+def test_strict_json_schema_becomes_claude_structured_output() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "integer"}},
+        "required": ["a"],
+        "additionalProperties": False,
+    }
+    fmt = {"type": "json_schema", "json_schema": {"name": "x", "strict": True, "schema": schema}}
+    out = openai_request_to_anthropic({"messages": [{"role": "user", "content": "x"}], "response_format": fmt})
+    assert out["output_config"] == {"format": {"type": "json_schema", "schema": schema}}
+    assert "system" not in out, "no prompt instruction when decoding is constrained"
+
+
+def test_max_tokens_default_is_the_callers_and_n_is_left_to_the_fan_out() -> None:
+    body = {"messages": [{"role": "user", "content": "x"}], "n": 3}
+    out = openai_request_to_anthropic(body, default_max_tokens=64000)
+    assert out["max_tokens"] == 64000 and "n" not in out
+    assert requested_n(body) == 3 and requested_n({}) == 1
+
+
+def test_safety_identifier_is_the_user_id_before_user() -> None:
+    body = {"messages": [{"role": "user", "content": "x"}], "user": "u-1", "safety_identifier": "s-9"}
+    assert openai_request_to_anthropic(body)["metadata"] == {"user_id": "s-9"}
+
+
+def test_untranslatable_fields_lists_what_a_claude_model_cannot_do() -> None:
+    assert untranslatable_fields({"logprobs": True, "top_logprobs": 2, "functions": [{}]}) == [
+        "logprobs",
+        "top_logprobs",
+        "functions",
+    ]
+    assert untranslatable_fields({"logprobs": False, "n": 2, "modalities": ["text"]}) == []
+
+
 @pytest.mark.parametrize(
     ("patch", "where", "words"),
     [
-        ({"n": 2}, "n", "n=2 is not supported"),
-        ({"logprobs": True}, "logprobs", "logprobs"),
+        ({"n": 0}, "n", "from 1 to 128"),
+        ({"n": 129}, "n", "from 1 to 128"),
+        ({"logprobs": True}, "logprobs", "log probabilities are not available"),
+        ({"top_logprobs": 3}, "top_logprobs", "log probabilities are not available"),
+        ({"modalities": ["text", "audio"]}, "modalities", "audio output"),
         ({"max_tokens": 0}, "max_tokens", "positive integer"),
         ({"temperature": "hot"}, "temperature", "number"),
         ({"functions": [{"name": "f"}]}, "functions", "use 'tools'"),

@@ -206,3 +206,46 @@ def test_untranslatable_requests_name_the_field(patch: dict[str, Any], where: st
     with pytest.raises(TranslationError) as info:
         anthropic_request_to_openai(body)
     assert info.value.where == where and words in str(info.value)
+
+
+def test_structured_output_becomes_a_strict_json_schema() -> None:
+    schema = {
+        "title": "Order",
+        "type": "object",
+        "properties": {"id": {"type": "string"}},
+        "required": ["id"],
+        "additionalProperties": False,
+    }
+    body = {
+        "model": "m",
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": "x"}],
+        "output_config": {"format": {"type": "json_schema", "schema": schema}, "effort": "high"},
+    }
+    out = anthropic_request_to_openai(body)
+    assert out["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "Order", "strict": True, "schema": schema},
+    }
+    assert "reasoning_effort" not in out
+    beta = anthropic_request_to_openai(
+        {**body, "output_config": None, "output_format": {"type": "json_schema", "schema": {"type": "object"}}}
+    )
+    strict_empty = {"type": "object", "additionalProperties": False, "required": []}
+    assert beta["response_format"]["json_schema"] == {"name": "output", "strict": True, "schema": strict_empty}
+
+
+@pytest.mark.parametrize("config", [{"format": {"type": "json_object"}}, {"format": {"type": "json_schema"}}, "json"])
+def test_malformed_output_config_names_the_field(config: Any) -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}], "output_config": config}
+    with pytest.raises(TranslationError) as info:
+        anthropic_request_to_openai(body)
+    assert info.value.where.startswith("output_config")
+
+
+def test_untranslatable_fields_lists_what_a_gpt_model_cannot_do() -> None:
+    from modelswap.providers.translate.request_to_openai import untranslatable_fields
+
+    server_tool = {"type": "web_search_20250305", "name": "web_search"}
+    assert untranslatable_fields({"mcp_servers": [{}], "tools": [server_tool]}) == ["mcp_servers", "tools"]
+    assert untranslatable_fields({"tools": [{"name": "f", "input_schema": {}}]}) == []

@@ -215,3 +215,34 @@ def test_text_then_tool_call_in_one_stream() -> None:
 
 def test_empty_openai_stream_still_makes_a_valid_message() -> None:
     assert [e["type"] for e in to_anthropic([])] == ["message_start", "message_delta", "message_stop"]
+
+
+def test_a_tool_call_without_arguments_streams_an_empty_object_as_openai_does() -> None:
+    events: list[Json] = [
+        {"type": "message_start", "message": {"id": "msg_1", "model": "claude", "usage": {"input_tokens": 5}}},
+        {
+            "type": "content_block_start",
+            "index": 0,
+            "content_block": {"type": "tool_use", "id": "toolu_1", "name": "now", "input": {}},
+        },
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": ""}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 3}},
+        {"type": "message_stop"},
+    ]
+    got = deltas(to_openai(events))
+    arguments = "".join(
+        call["function"].get("arguments") or "" for delta, _ in got for call in delta.get("tool_calls") or ()
+    )
+    assert arguments == "{}"
+    assert json.loads(arguments) == {}
+    assert got[-1] == ({}, "tool_calls")
+
+
+def test_a_tool_call_with_arguments_gets_no_extra_text_at_its_end() -> None:
+    chunks = to_openai(anthropic_events_tools())
+    args = {0: "", 1: ""}
+    for delta, _ in deltas(chunks):
+        for call in delta.get("tool_calls") or ():
+            args[call["index"]] += call["function"].get("arguments") or ""
+    assert json.loads(args[0]) == {"location": "San Francisco, CA"} and json.loads(args[1]) == {"tz": "PST"}

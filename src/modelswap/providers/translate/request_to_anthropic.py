@@ -6,13 +6,20 @@ Decisions worth knowing:
 - ``role: tool`` messages become ``tool_result`` blocks in a user turn; consecutive
   same-role turns merge (Anthropic requires alternation) and a user turn lists its
   ``tool_result`` blocks first, as Anthropic requires.
-- ``response_format`` JSON modes are approximated by an instruction appended to the
-  system prompt (Anthropic has no JSON mode); the schema, if any, is quoted in it.
-- ``temperature`` is clamped to Anthropic's 0..1 range; ``max_tokens`` defaults to 4096.
+- ``response_format`` ``json_schema`` with ``strict: true`` becomes Claude's structured
+  output (``output_config.format``, the schema rewritten by ``claude_schema``), which
+  constrains decoding to the schema; a non-strict
+  schema and ``json_object`` are approximated by an instruction appended to the system
+  prompt (the schema, if any, quoted in it).
+- ``temperature`` is clamped to Anthropic's 0..1 range; ``max_tokens`` defaults to the
+  caller's ``default_max_tokens`` (the model's own output limit, from the catalog).
+- ``n`` is checked (1..128) but not sent: ``OpenAIOverAnthropic`` fans out ``n`` calls.
+- ``safety_identifier`` (else ``user``) becomes ``metadata.user_id``.
 - Ignored (no Anthropic equivalent, output shape unchanged): ``frequency_penalty``,
   ``presence_penalty``, ``logit_bias``, ``seed``, ``service_tier``, ``store``,
-  ``metadata``, ``prediction``, ``reasoning_effort``, message ``name``.
-- Refused with a ``TranslationError``: ``n`` > 1, ``logprobs``, audio, legacy ``functions``.
+  ``metadata``, ``prediction``, ``reasoning_effort``, ``verbosity``, message ``name``.
+- Refused with a ``TranslationError`` (see ``untranslatable_fields``): ``logprobs``/``top_logprobs``,
+  audio output, legacy ``functions``.
 """
 
 from __future__ import annotations
@@ -28,22 +35,31 @@ from modelswap.providers.translate.common import (
     parse_arguments,
     parse_data_url,
 )
+from modelswap.providers.translate.schema import claude_schema
 
-__all__ = ["DEFAULT_MAX_TOKENS", "openai_request_to_anthropic"]
+__all__ = ["DEFAULT_MAX_TOKENS", "MAX_N", "openai_request_to_anthropic", "requested_n", "untranslatable_fields"]
 
 DEFAULT_MAX_TOKENS = 4096
+"""``max_tokens`` when the app sends none and the model's limit is not in the catalog."""
+MAX_N = 128
+"""OpenAI's own upper bound for ``n``."""
 
 _JSON_NOTE = "Respond with a single valid JSON object and nothing else: no prose, no code fences."
 
 
-def openai_request_to_anthropic(body: Json) -> Json:
+def openai_request_to_anthropic(body: Json, *, default_max_tokens: int = DEFAULT_MAX_TOKENS) -> Json:
     """Translate an OpenAI ``/chat/completions`` body into an Anthropic ``/v1/messages`` body."""
     _refuse_unsupported(body)
+    requested_n(body)
     system, messages = _messages(body.get("messages"))
-    note = _response_format_note(body.get("response_format"))
+    fmt = body.get("response_format")
+    output_format = _structured_output(fmt)
+    note = None if output_format is not None else _response_format_note(fmt)
     if note:
         system.append(note)
-    out: Json = {"model": body.get("model"), "max_tokens": _max_tokens(body), "messages": messages}
+    out: Json = {"model": body.get("model"), "max_tokens": _max_tokens(body, default_max_tokens), "messages": messages}
+    if output_format is not None:
+        out["output_config"] = {"format": output_format}
     if system:
         out["system"] = "\n\n".join(system)
     temperature = body.get("temperature")
@@ -55,9 +71,14 @@ def openai_request_to_anthropic(body: Json) -> Json:
         out["top_p"] = body["top_p"]
     stop = body.get("stop")
     if stop:
+        if not isinstance(stop, (str, list)) or not all(
+            isinstance(s, str) for s in ([stop] if isinstance(stop, str) else stop)
+        ):
+            raise TranslationError("must be a string or a list of strings", "stop")
         out["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
-    if isinstance(body.get("user"), str) and body["user"]:
-        out["metadata"] = {"user_id": body["user"]}
+    user = next((v for v in (body.get("safety_identifier"), body.get("user")) if isinstance(v, str) and v), None)
+    if user is not None:
+        out["metadata"] = {"user_id": user}
     if body.get("tools"):
         out["tools"] = [_tool(tool, f"tools[{i}]") for i, tool in enumerate(expect_list(body["tools"], "tools"))]
         choice = _tool_choice(body.get("tool_choice"), body.get("parallel_tool_calls"))
@@ -66,25 +87,48 @@ def openai_request_to_anthropic(body: Json) -> Json:
     return out
 
 
-def _refuse_unsupported(body: Json) -> None:
+def requested_n(body: Json) -> int:
+    """How many choices the app asked for (``n``, default 1); a TranslationError if out of range."""
     n = body.get("n")
-    if n is not None and n != 1:
-        raise TranslationError(f"n={n} is not supported by Anthropic models; send n=1 (or omit it)", "n")
-    if body.get("logprobs") or body.get("top_logprobs"):
-        raise TranslationError("logprobs are not available from Anthropic models; remove it", "logprobs")
-    if body.get("audio") or "audio" in (body.get("modalities") or ()):
-        raise TranslationError("audio output is not available from Anthropic models", "modalities")
-    if body.get("functions") or body.get("function_call"):
-        raise TranslationError("legacy 'functions' are not supported; use 'tools'", "functions")
+    if n is None:
+        return 1
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_N:
+        raise TranslationError(f"must be an integer from 1 to {MAX_N}", "n")
+    return n
 
 
-def _max_tokens(body: Json) -> int:
+_REFUSALS: dict[str, str] = {
+    "logprobs": "token log probabilities are not available from Anthropic models; remove logprobs/top_logprobs",
+    "top_logprobs": "token log probabilities are not available from Anthropic models; remove logprobs/top_logprobs",
+    "audio": "audio output is not available from Anthropic models",
+    "modalities": "audio output is not available from Anthropic models",
+    "functions": "legacy 'functions' are not supported; use 'tools'",
+    "function_call": "legacy 'function_call' is not supported; use 'tool_choice'",
+}
+
+
+def untranslatable_fields(body: Json) -> list[str]:
+    """The request fields an Anthropic model cannot honour, in a fixed order (empty: translatable)."""
+    used = [key for key in ("logprobs", "top_logprobs", "audio", "functions", "function_call") if body.get(key)]
+    modalities = body.get("modalities")
+    if isinstance(modalities, list) and "audio" in modalities:
+        used.append("modalities")
+    return used
+
+
+def _refuse_unsupported(body: Json) -> None:
+    used = untranslatable_fields(body)
+    if used:
+        raise TranslationError(_REFUSALS[used[0]], used[0])
+
+
+def _max_tokens(body: Json, default: int) -> int:
     value = body.get("max_completion_tokens")
     key = "max_completion_tokens"
     if value is None:
         value, key = body.get("max_tokens"), "max_tokens"
     if value is None:
-        return DEFAULT_MAX_TOKENS
+        return default
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise TranslationError("must be a positive integer", key)
     return value
@@ -264,6 +308,19 @@ def _tool_choice(choice: Any, parallel: Any) -> Json | None:
     if result is not None and parallel is False and result["type"] != "none":
         result["disable_parallel_tool_use"] = True
     return result
+
+
+def _structured_output(fmt: Any) -> Json | None:
+    """A strict ``json_schema`` response format → Claude's ``output_config.format``; else None."""
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        return None
+    spec = fmt.get("json_schema")
+    if not isinstance(spec, dict) or spec.get("strict") is not True:
+        return None
+    schema = spec.get("schema")
+    if not isinstance(schema, dict):
+        raise TranslationError("a strict json_schema needs a schema object", "response_format.json_schema.schema")
+    return {"type": "json_schema", "schema": claude_schema(schema)}
 
 
 def _response_format_note(fmt: Any) -> str | None:

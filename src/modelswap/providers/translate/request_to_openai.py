@@ -5,6 +5,12 @@ Decisions worth knowing:
 - ``tool_result`` blocks become ``role: tool`` messages placed right after the assistant
   turn that called them, ahead of any other content of the same user turn; an
   ``is_error`` result is prefixed with ``[tool error]`` since OpenAI has no such flag.
+- Structured output (``output_config.format``, or the older beta ``output_format``, with a
+  ``json_schema``) becomes ``response_format: {type: json_schema, json_schema: {name, strict: true,
+  schema}}``, the schema made strict-valid by ``openai_strict_schema`` (every property
+  required, no additional properties).
+- ``output_config.effort`` is dropped: ``reasoning_effort`` would be refused by OpenAI's
+  non-reasoning models.
 - ``max_tokens`` is sent as ``max_completion_tokens`` (OpenAI's current name; required
   by its reasoning models).
 - Dropped (no OpenAI chat equivalent): ``top_k``, ``thinking`` and thinking blocks,
@@ -19,8 +25,18 @@ from typing import Any
 
 from modelswap.providers.base import Json
 from modelswap.providers.translate.common import TranslationError, dump_arguments, expect_list
+from modelswap.providers.translate.schema import openai_strict_schema
 
-__all__ = ["anthropic_request_to_openai"]
+__all__ = ["anthropic_request_to_openai", "untranslatable_fields"]
+
+
+def untranslatable_fields(body: Json) -> list[str]:
+    """The request fields an OpenAI chat model cannot honour: MCP servers, server tools."""
+    used = ["mcp_servers"] if body.get("mcp_servers") else []
+    tools = body.get("tools")
+    if isinstance(tools, list) and any(isinstance(t, dict) and t.get("type") not in (None, "custom") for t in tools):
+        used.append("tools")
+    return used
 
 
 def anthropic_request_to_openai(body: Json) -> Json:
@@ -40,14 +56,44 @@ def anthropic_request_to_openai(body: Json) -> Json:
         if body.get(key) is not None:
             out[key] = body[key]
     if body.get("stop_sequences"):
-        out["stop"] = list(body["stop_sequences"])
+        stops = body["stop_sequences"]
+        if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
+            raise TranslationError("must be a list of strings", "stop_sequences")
+        out["stop"] = list(stops)
     metadata = body.get("metadata")
     if isinstance(metadata, dict) and metadata.get("user_id"):
         out["user"] = str(metadata["user_id"])
     if body.get("tools"):
         out["tools"] = [_tool(tool, f"tools[{i}]") for i, tool in enumerate(expect_list(body["tools"], "tools"))]
         _apply_tool_choice(out, body.get("tool_choice"))
+    _apply_output_config(out, body)
     return out
+
+
+def _apply_output_config(out: Json, body: Json) -> None:
+    """``output_config.format`` → ``response_format`` json_schema."""
+    config = body.get("output_config")
+    where = "output_config"
+    if config is not None and not isinstance(config, dict):
+        raise TranslationError("must be an object", where)
+    config = config or {}
+    fmt, where = (config.get("format"), "output_config.format")
+    if fmt is None and body.get("output_format") is not None:
+        fmt, where = body["output_format"], "output_format"
+    if fmt is not None:
+        if not isinstance(fmt, dict) or fmt.get("type") != "json_schema" or not isinstance(fmt.get("schema"), dict):
+            raise TranslationError("must be {type: json_schema, schema: {...}}", where)
+        schema = openai_strict_schema(fmt["schema"], f"{where}.schema")
+        spec = {"name": _schema_name(fmt["schema"]), "strict": True, "schema": schema}
+        out["response_format"] = {"type": "json_schema", "json_schema": spec}
+
+
+def _schema_name(schema: Json) -> str:
+    """OpenAI wants a name (``^[a-zA-Z0-9_-]{1,64}$``): the schema's title when it fits, else ``output``."""
+    title = schema.get("title")
+    if isinstance(title, str) and title and len(title) <= 64 and all(c.isalnum() or c in "_-" for c in title):
+        return title if title.isascii() else "output"
+    return "output"
 
 
 def _system_text(system: Any) -> str:

@@ -36,10 +36,12 @@ class AnthropicStreamToOpenAI:
         self.model = ""
         self._usage: Json = {}
         self._tool_index: dict[int, int] = {}  # Anthropic block index → OpenAI tool_calls index
+        self._argued: set[int] = set()  # OpenAI tool_calls indexes that received argument text
         self._handlers: dict[str, Callable[[Json], list[Json]]] = {
             "message_start": self._message_start,
             "content_block_start": self._block_start,
             "content_block_delta": self._block_delta,
+            "content_block_stop": self._block_stop,
             "message_delta": self._message_delta,
             "message_stop": self._message_stop,
         }
@@ -92,9 +94,18 @@ class AnthropicStreamToOpenAI:
             index = self._tool_index.get(int(event.get("index", 0)))
             if index is None:
                 return []
+            self._argued.add(index)
             call = {"index": index, "function": {"arguments": delta["partial_json"]}}
             return [self._chunk({"tool_calls": [call]})]
         return []
+
+    def _block_stop(self, event: Json) -> list[Json]:
+        """A tool call that got no argument text gets ``"{}"``, as OpenAI sends for no arguments."""
+        index = self._tool_index.get(int(event.get("index", 0)))
+        if index is None or index in self._argued:
+            return []
+        self._argued.add(index)
+        return [self._chunk({"tool_calls": [{"index": index, "function": {"arguments": "{}"}}]})]
 
     def _message_delta(self, event: Json) -> list[Json]:
         usage = event.get("usage") or {}
