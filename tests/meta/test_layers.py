@@ -25,7 +25,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"__init__", "stats", "catalog"}),  # __init__: the root package, only ``__version__``
     frozenset(
         {"config", "config_errors", "config_prepare", "yamlsource", "yamlguard", "starter"}
-        | {"workload_match", "sim_profile", "config_base", "config_gateway"}
+        | {"workload_match", "sim_profile", "config_base", "config_gateway", "config_rollout"}
     ),
     frozenset({"store"}),
     frozenset({"providers", "sim"}),  # sim: a tool beside providers, see SIM_USERS

@@ -29,9 +29,21 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
     assert read_evidence(store, "inventory", workload="extraction") == []
 
 
-def write_v3_database(url: str, *, version: int = 3) -> None:
-    """A v3 database: today's schema less what v4 added (``requests.error``, secrets, sessions)."""
+def write_v4_database(url: str) -> None:
+    """A v4 database: today's schema less what v5 added (the feedback table)."""
     open_store(url).close()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE feedback")
+            conn.execute(sa.text("UPDATE schema_meta SET version = 4"))
+    finally:
+        engine.dispose()
+
+
+def write_v3_database(url: str, *, version: int = 3) -> None:
+    """A v3 database: today's schema less what v4 added (``requests.error``, secrets, sessions) and v5 (feedback)."""
+    write_v4_database(url)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -74,9 +86,17 @@ def test_upgrade_from_v2_adds_evidence_and_keeps_every_row(store_url: str, other
 
 
 def test_upgrade_from_v3_adds_error_text_secrets_and_sessions(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 4
     write_v3_database(store_url)
     with open_store(store_url) as store:
-        assert store.schema_status.upgraded_from == 3 and store.schema_status.version == 4
+        assert store.schema_status.upgraded_from == 3 and store.schema_status.version == SCHEMA_VERSION
+    open_store(other_url).close()
+    assert describe(store_url) == describe(other_url)
+
+
+def test_upgrade_from_v4_adds_feedback(store_url: str, other_url: str) -> None:
+    assert SCHEMA_VERSION == 5
+    write_v4_database(store_url)
+    with open_store(store_url) as store:
+        assert store.schema_status.upgraded_from == 4 and store.schema_status.version == 5
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from modelswap.store.types import FreeText, UTCDateTime, json_column
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
 
 NAMING_CONVENTION = {
@@ -291,6 +291,19 @@ console_sessions = sa.Table(
 )
 """Server-side console sessions and one-time login links: only a hash of each random token is
 kept; a row is deleted at logout, on first use (login links) or once expired."""
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    _serial_id(),
+    sa.Column("request_id", sa.String, nullable=False),
+    sa.Column("ts", UTCDateTime, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Index(None, "request_id"),
+)
+"""Users' feedback on served answers (``POST /v1/modelswap/feedback``): a score from 0 (bad) to 1
+(good) per request id. No foreign key: feedback may arrive before the request's record is flushed;
+the rollout analysis joins it to the request's workload and arm."""
 
 MODELSWAP_TABLES: frozenset[str] = frozenset(metadata.tables)
 """Every table name the store owns at the current version."""
