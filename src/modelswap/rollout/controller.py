@@ -26,6 +26,7 @@ from modelswap.rollout.history import APPROVE, PAUSE, RESUME, Approval, rollout_
 from modelswap.rollout.machine import NOT_STARTED, Decision, Evidence, RolloutState, next_step
 from modelswap.rollout.quality import live_check
 from modelswap.rollout.routing import RoutingState
+from modelswap.rollout.status import status_json
 from modelswap.rollout.webhook import Notify
 from modelswap.store import EvidenceRow, RolloutEventRow, Store, read_evidence, record_evidence
 from modelswap.store.canary_repo import ArmWindow
@@ -148,6 +149,12 @@ class Controller:
             )
         decision = next_step(self.migration.workload(workload).rollout, state, evidence, now)
         return Look(workload, now, routing, state, decision, found)
+
+    def status(self, workload: str) -> dict[str, object]:
+        """The workload's rollout as JSON (headline, verdict, share, decision, trigger figures)."""
+        look = self.look(workload)
+        schedule = self.migration.workload(workload).rollout
+        return status_json(workload, schedule, look.state, look.analysis, look.decision, look.at)
 
     def tick(self, workload: str) -> Look:
         """Look, then carry the decision out."""
