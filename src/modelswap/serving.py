@@ -29,9 +29,10 @@ def build_gateway(
     poll_interval_s: float = 0.2,
     flush_interval_s: float = 0.25,
     admin_token: str | None = None,
+    rollout_controller: bool = False,
 ) -> GatewayApp:
     """A ready-to-serve gateway with the console at ``/console``; starts an embedded simulator in its
-    lifespan when needed."""
+    lifespan when needed, and the rollout controller with ``rollout_controller`` (``modelswap serve``)."""
     app = assemble_gateway(
         migration,
         store=store,
@@ -42,7 +43,29 @@ def build_gateway(
         admin_token=admin_token,
     )
     app.mount("/console", Console(migration, app.routes, app.admin_token, app.guard))
+    if rollout_controller:
+        _run_controller(app, migration)
     return app
+
+
+def _run_controller(app: GatewayApp, migration: Migration) -> None:
+    """The rollout controller in the gateway's lifespan; among replicas on one store, the lock holder leads."""
+    import asyncio
+
+    from modelswap.rollout.readiness import live_controller
+
+    controller = live_controller(migration, app.routes.store)
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+
+    async def start() -> None:
+        tasks.append(asyncio.create_task(controller.run(stop), name="rollout-controller"))
+
+    async def halt() -> None:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    app.add_lifespan(start, halt)
 
 
 def serve(
@@ -73,7 +96,7 @@ def serve(
             slowest,
         )
     raise_file_limit(migration)
-    app = build_gateway(migration)
+    app = build_gateway(migration, rollout_controller=True)
     config = uvicorn.Config(
         app,
         host=host or g.host,

@@ -46,7 +46,10 @@ ALLOWED_MODULE_CYCLES: tuple[frozenset[str], ...] = (
     # own module, and app.py registering the commands.
     frozenset(
         {f"modelswap.cli.{m}" for m in ("app", "baseline_cmd", "check_cmd", "demo_cmd", "eval_cmd", "gate_cmd")}
-        | {f"modelswap.cli.{m}" for m in ("init_cmd", "inventory_cmd", "plan_cmd", "serve_cmd", "sim_cmd")}
+        | {
+            f"modelswap.cli.{m}"
+            for m in ("init_cmd", "inventory_cmd", "plan_cmd", "rollout_cmd", "serve_cmd", "sim_cmd")
+        }
     ),
     frozenset(
         {"modelswap.providers.h1.client", "modelswap.providers.h1.connection", "modelswap.providers.h1.response"}

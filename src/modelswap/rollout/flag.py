@@ -140,7 +140,7 @@ def set_stage(
     An active rollback is never cleared as a side effect: undo it first (``undo_rollback``), or
     pass ``clear_rollback`` with a reason, which is recorded as a ``clear_rollback`` event.
     """
-    _check_stage(stage, share)
+    check_stage(stage, share)
     if clear_rollback and not (reason and reason.strip()):
         raise FlagError("clearing a rollback needs a reason (--reason): it goes in the audit trail")
     pct = {"shadow": 0.0, "full": 100.0, "rolled_back": 0.0}.get(stage, share or 0.0)
@@ -165,7 +165,8 @@ def _stage_action(before: RoutingState, after: RoutingState) -> str:
     return "clear_rollback" if before.rollback and not after.rollback else "set_stage"
 
 
-def _check_stage(stage: str, share: float | None) -> None:
+def check_stage(stage: str, share: float | None) -> None:
+    """Refuse an unknown stage, a split without a share, or a share outside 0–100 (``FlagError``)."""
     if stage not in STAGES:
         raise FlagError(f"unknown stage {stage!r}; expected one of: {', '.join(sorted(STAGES))}")
     if stage == "split" and share is None:

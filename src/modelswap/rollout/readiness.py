@@ -13,7 +13,7 @@ from modelswap.config import Migration
 from modelswap.evals.gating import judge_workloads
 from modelswap.rollout.controller import Controller
 from modelswap.rollout.history import serving_share
-from modelswap.rollout.machine import NOT_STARTED
+from modelswap.rollout.webhook import slack_webhook
 from modelswap.store import Store
 from modelswap.store.summaries import shadow_spans
 
@@ -40,16 +40,26 @@ def canary_blockers(migration: Migration, store: Store) -> Callable[[str], tuple
     return blockers
 
 
+def live_controller(migration: Migration, store: Store) -> Controller:
+    """The controller as ``serve`` and ``rollout run`` drive it: gates and shadow days gate the canary,
+    the webhook (if ``rollout.webhook_url_env`` names one) hears of every move."""
+    url = migration.webhook_url()
+    return Controller(
+        migration, store, readiness=canary_blockers(migration, store), notify=slack_webhook(url) if url else None
+    )
+
+
 def stage_change_blockers(controller: Controller, workload: str, stage: str, share: float | None) -> tuple[str, ...]:
     """Why moving ``workload`` to ``stage`` (at ``share`` percent) goes past the evidence; empty: it does not.
 
     Moving traffic back to the old model is always allowed; moving it forward is allowed to the
     next step of the schedule once the controller itself would promote (or only awaits approval).
+    Ending a rollback is the flag's own rule (undo it, or clear it with a reason, audited).
     """
     target = serving_share({"stage": stage, "share": share or 0.0, "rollback": stage == "rolled_back"})
     routing, state = controller.state(workload)
     current = serving_share({"stage": routing.stage, "share": routing.share, "rollback": routing.rollback})
-    if target <= current + EPS:
+    if target <= current + EPS or routing.rollback:
         return ()
     schedule = controller.migration.workload(workload).rollout.schedule
     look = controller.look(workload)
@@ -57,8 +67,6 @@ def stage_change_blockers(controller: Controller, workload: str, stage: str, sha
     if look.decision.action not in ("promote", "await_approval"):
         reasons.extend(look.decision.reasons)
     nxt = state.step + 1
-    if state.step != NOT_STARTED and routing.rollback:
-        reasons.append(f"{workload} is rolled back")
     if nxt < len(schedule) and target > schedule[nxt].share + EPS:
         reasons.append(f"{target:g} % skips steps: the next step of the schedule is {schedule[nxt].share:g} %")
     return tuple(reasons)
