@@ -52,6 +52,32 @@ class ManualClock:
 
 
 @dataclass
+class SteppedClock:
+    """A clock that stands still and jumps when advanced, for runs against a live gateway (the demo):
+    it remembers the wall time of each jump, so records stamped by the gateway map back to it."""
+
+    moment: datetime
+    _jumps: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._jumps.append((self.moment, datetime.now(UTC)))
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.moment += delta
+        self._jumps.append((self.moment, datetime.now(UTC)))
+
+    def wall_of(self, moment: datetime) -> datetime:
+        """The wall time at which this clock first showed ``moment`` or later."""
+        for shown, wall in self._jumps:
+            if shown >= moment:
+                return wall
+        return datetime.now(UTC)
+
+
+@dataclass
 class CompressedClock:
     """A clock that shows ``start`` when made and then runs ``speed`` times faster than the wall clock."""
 

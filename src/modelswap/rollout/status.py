@@ -43,7 +43,7 @@ def headline(
         return "shadow · " + ("rolled back" if state.rolled_back else "; ".join(decision.reasons) or "ready")
     step = schedule.schedule[state.step]
     parts = [f"{step_name(schedule, state.step)} {_num(step.share)} %"]
-    if state.started_at is not None and step.hold_hours > 0:
+    if state.started_at is not None and step.hold_hours > 0 and not state.rolled_back:
         held = (now - state.started_at).total_seconds() / 3600
         parts.append(f"{_num(held)} h of {_num(step.hold_hours)}")
     parts.append(v.replace("_", " "))
