@@ -167,3 +167,49 @@ async def test_one_leader_among_controllers_sharing_a_store(migration: Migration
     await asyncio.gather(*tasks)
     b.store.close()
     assert len(set(ticks)) == 1, "only the lock holder ticks"
+
+
+async def test_one_leader_among_replicas_on_postgresql(pg_schema_url: str, tmp_path: Path) -> None:
+    m = parse_migration(YAML.replace("endpoints:", f"store: '{pg_schema_url}'\nendpoints:", 1), "m.yaml", tmp_path)
+    stores = [open_store(m.store) for _ in range(3)]
+    ticks: list[str] = []
+
+    class Counting(Controller):
+        def tick_all(self) -> list:  # type: ignore[type-arg]
+            ticks.append(self.actor)
+            return []
+
+    stop = asyncio.Event()
+    controllers = [Counting(m, s, clock=ManualClock(T0), actor=f"r{i}") for i, s in enumerate(stores)]
+    tasks = [asyncio.create_task(c.run(stop, interval_s=0.01)) for c in controllers]
+    while len(ticks) < 20:
+        await asyncio.sleep(0.01)
+    leader, seen = ticks[0], len(ticks)
+    tasks[int(leader[1:])].cancel()  # the leader dies: its lock goes with it, another takes over
+    await asyncio.gather(tasks[int(leader[1:])], return_exceptions=True)
+    while len(ticks) < seen + 20:
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for s in stores:
+        s.close()
+    assert set(ticks[:seen]) == {leader} and leader not in ticks[seen + 5 :]
+    assert len(set(ticks[seen:])) == 1
+
+
+async def test_serve_runs_the_controller_in_the_gateway_lifespan(migration: Migration, store: Store) -> None:
+    from modelswap.serving import build_gateway
+
+    app = build_gateway(migration, store=store, rollout_controller=True)
+    await app.startup()
+    try:
+        for _ in range(200):  # the first round runs at start-up: with no golden-set run, it holds
+            if flag.states(store, [GOOD])[GOOD].stage == "shadow" and any(
+                t.get_name() == "rollout-controller" for t in asyncio.all_tasks()
+            ):
+                break
+            await asyncio.sleep(0.01)
+        assert any(t.get_name() == "rollout-controller" for t in asyncio.all_tasks())
+    finally:
+        await app.shutdown()
+    assert not any(t.get_name() == "rollout-controller" and not t.done() for t in asyncio.all_tasks())
