@@ -162,3 +162,23 @@ def drill(
     out.print(f"[{color}]{result.summary}[/]", highlight=False)
     if not result.met:
         raise typer.Exit(1)
+
+
+@rollout_app.command("probe")
+def probe(config: ConfigOpt = Path("migration.yaml")) -> None:
+    """Ask the old model its golden sets for every workload at 100 % (run daily in the retention window)."""
+    import asyncio
+
+    from modelswap.rollout.retention import probe_old
+
+    migration = load_or_exit(config)
+    with store_or_exit(migration) as store:
+        rows = asyncio.run(probe_old(migration, store))
+    if not rows:
+        out.print("no workload at 100 %: nothing to probe")
+    for row in rows:
+        summary = row.figures.get("summary") if isinstance(row.figures, dict) else ""
+        mark = "[green]✓[/]" if row.ok else "[red]✗[/]"
+        out.print(f"{mark} {row.workload}: {summary}", highlight=False, soft_wrap=True)
+    if any(not r.ok for r in rows):
+        raise typer.Exit(1)
