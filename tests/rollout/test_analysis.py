@@ -89,3 +89,15 @@ def test_any_window_gives_an_analysis(n_old: int, n_new: int, errors: float, lat
     a = analyse(control, canary, [ERRORS, P95, COST])
     assert all(0 <= t.p_value <= 1 for t in a.triggers)
     a.as_json()
+
+
+def test_the_python_example_in_the_docs_runs_and_prints_what_it_says(capsys: object) -> None:
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "rollout.md").read_text(encoding="utf-8")
+    (code,) = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
+    exec(compile(code, "docs/rollout.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()  # type: ignore[attr-defined]
+    assert printed[0].startswith("error_rate: new 9.25 % vs old 0.98 %") and printed[0].endswith("→ fired")
+    assert printed[1:] == ["rollback", "('31 h of 48 h held at 1 %',)"]
