@@ -56,6 +56,8 @@ async def test_demo_runs_the_process_and_catches_the_regression(tmp_path: Path) 
     # ticked by evidence the demo produced: baselines, gates and triggers written, the timed drill
     assert {"baseline", "quality-gate", "go-no-go", "rollback-drill"} <= done, done
     states = {s.item.key: s.state for s in plan.items}
+    retention = plan.item("retention").evidence
+    assert states["retention"] == "in_progress" and "probes of the old model, all healthy" in retention.figures[0]
     # promotions held through 100 % for two workloads of three: the third was rolled back
     assert states["canary"] in ("done", "in_progress") and states["promote"] == "in_progress"
     promote = plan.item("promote").evidence

@@ -30,6 +30,7 @@ from modelswap.evals.gating import WorkloadGates, judge_workloads
 from modelswap.evals.workloads import run_workloads
 from modelswap.gateway.server import free_port
 from modelswap.rollout.drill import DrillResult, run_drill
+from modelswap.rollout.retention import probe_old
 from modelswap.serving import build_gateway
 from modelswap.sim import TrafficSpec, TrafficSummary, run_traffic
 from modelswap.starter import write_starter
@@ -215,6 +216,11 @@ async def run_demo(
             progress("week 4 · cutover: the controller runs canary 10 % 48 h → 50 % 24 h → 100 % on a stepped clock")
             cutover = await run_cutover(
                 migration, store, base_url, MIX, per_round=cutover_per_round, start=week4, progress=progress
+            )
+            probes = await probe_old(migration, store, concurrency=EVAL_CONCURRENCY)
+            healthy = sum(p.ok for p in probes)
+            progress(
+                f"week 4+ · retention: the old model probed for the {len(probes)} workloads at 100 %: {healthy} healthy"
             )
             reports = await asyncio.to_thread(summarise, store, migration)
             gates = await asyncio.to_thread(judge_workloads, migration, store)
