@@ -17,7 +17,7 @@ from modelswap.gateway.server import free_port
 from modelswap.rollout import flag
 from modelswap.serving import build_gateway
 from modelswap.starter import write_starter
-from modelswap.store import RequestRow, Store, create_session, open_store
+from modelswap.store import EvidenceRow, RequestRow, Store, create_session, open_store, record_evidence
 
 CHROMIUM = "/usr/bin/chromium"
 TOKEN = "console-Vb7Nq2Xr9Kd4Wm6Tz3Hp8Ls1"
@@ -51,6 +51,9 @@ async def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
     started = datetime.now(UTC) - timedelta(hours=31)
     flag.set_stage(store, W, "split", 1, "ana", "canary", at=started)
     store.insert_records(rows("old", 3000, 30, started) + rows("new", 300, 30, started), [])
+    probe = {"summary": "not probed: the old endpoint refused the connection"}
+    failed = EvidenceRow(kind="retention_probe", ts=started, source="probe", ok=False, workload=W, figures=probe)
+    record_evidence(store, failed)
     app = build_gateway(migration, store=store)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on"))
@@ -82,6 +85,7 @@ async def test_the_rollout_page_shows_the_canary_and_records_who_paused_it(conso
         triggers = await page.inner_text("#triggers")
         assert "FIRED error_rate: new 10.00 % vs old 1.00 %" in triggers
         assert "hold ends" in await page.inner_text("#steps")
+        assert "refused the connection" in await page.inner_text("#probe-alert")
 
         await page.fill("#rollout-reason", "marketing launch")
         await page.click("#pause")

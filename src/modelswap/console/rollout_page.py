@@ -15,8 +15,9 @@ from modelswap.config import Migration
 from modelswap.rollout.controller import Controller
 from modelswap.rollout.flag import FlagError
 from modelswap.rollout.history import serving_share
+from modelswap.rollout.readiness import canary_blockers
 from modelswap.rollout.status import status_json
-from modelswap.store import Store
+from modelswap.store import Store, read_evidence
 
 
 class Console(Protocol):
@@ -49,7 +50,7 @@ class StepRow:
 
 def rollout_context(migration: Migration, store: Store, name: str) -> dict[str, Any]:
     """Everything the page shows for one workload (blocking: run it in a thread)."""
-    controller = Controller(migration, store)
+    controller = Controller(migration, store, readiness=canary_blockers(migration, store))
     look = controller.look(name)
     schedule = migration.workload(name).rollout
     status = status_json(name, schedule, look.state, look.analysis, look.decision, look.at)
@@ -76,6 +77,7 @@ def rollout_context(migration: Migration, store: Store, name: str) -> dict[str, 
         "approvals": controller.approvals(name),
         "events": events,
         "approval_rule": schedule.approval,
+        "probes": read_evidence(store, "retention_probe", workload=name)[-5:],
     }
 
 

@@ -36,6 +36,7 @@ from modelswap.gateway.validate import parse_body
 from modelswap.providers.base import Dialect
 from modelswap.providers.wiring import Arms
 from modelswap.rollout.controller import Controller
+from modelswap.rollout.readiness import canary_blockers
 from modelswap.rollout.table import RoutingTable
 from modelswap.store import STICKY_KEY_SECRET, get_or_create_secret
 
@@ -98,7 +99,9 @@ class GatewayApp:
         self.max_depth = g.max_body_depth
         self._routes = self._route_table()
         self._mounts: list[tuple[str, bool, Endpoint]] = [("/admin", False, self.admin)]
-        self.rollout_api = RolloutApi(Controller(migration, routes.store))
+        self.rollout_api = RolloutApi(
+            Controller(migration, routes.store, readiness=canary_blockers(migration, routes.store))
+        )
 
     def _route_table(self) -> dict[tuple[str, str], Endpoint]:
         """(method, path) → endpoint; serving and model paths are matched after the workload prefix is stripped."""
