@@ -49,10 +49,12 @@ def build_gateway(
 
 
 def _run_controller(app: GatewayApp, migration: Migration) -> None:
-    """The rollout controller in the gateway's lifespan; among replicas on one store, the lock holder leads."""
+    """The rollout controller and the daily retention probe in the gateway's lifespan; among replicas
+    on one store, the lock holders lead."""
     import asyncio
 
     from modelswap.rollout.readiness import live_controller
+    from modelswap.rollout.retention import probe_daily
 
     controller = live_controller(migration, app.routes.store)
     stop = asyncio.Event()
@@ -60,6 +62,7 @@ def _run_controller(app: GatewayApp, migration: Migration) -> None:
 
     async def start() -> None:
         tasks.append(asyncio.create_task(controller.run(stop), name="rollout-controller"))
+        tasks.append(asyncio.create_task(probe_daily(migration, controller.store, stop), name="retention-probe"))
 
     async def halt() -> None:
         stop.set()

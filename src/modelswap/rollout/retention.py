@@ -9,14 +9,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from datetime import UTC, date, datetime, timedelta
 
 from modelswap.catalog.deprecations import lifecycle_messages
 from modelswap.catalog.models import default_catalog
 from modelswap.config import Migration
 from modelswap.rollout import flag
-from modelswap.store import EvidenceRow, Store, record_evidence
+from modelswap.rollout.history import serving_share
+from modelswap.store import EvidenceRow, Store, read_evidence, record_evidence
+from modelswap.store.locks import StoreLock
 from modelswap.store.summaries import pass_counts
+
+log = logging.getLogger("modelswap.rollout")
 
 TARGETS = ("new",)
 """Endpoints a migration moves traffic to."""
@@ -50,7 +57,7 @@ async def probe_old(
     from modelswap.evals.workloads import run_workloads
 
     now = at or datetime.now(UTC)
-    due = list(due_workloads(migration, store))
+    due = due_workloads(migration, store, now)
     if not due:
         return []
     batch = await run_workloads(migration, store, workloads=due, arms=["old"], fresh=True, concurrency=concurrency)
@@ -72,7 +79,40 @@ async def probe_old(
     return rows
 
 
-def due_workloads(migration: Migration, store: Store) -> list[str]:
-    """Workloads whose old model should be probed now (at 100 %, not rolled back)."""
+def due_workloads(migration: Migration, store: Store, now: datetime | None = None) -> list[str]:
+    """Workloads whose old model should be probed: at 100 %, not rolled back, inside ``retain_old_days``."""
+    now = now or datetime.now(UTC)
     states = flag.states(store, [w.name for w in migration.workloads])
-    return [n for n, s in states.items() if s.stage == "full" and not s.rollback]
+    due = []
+    for w in migration.workloads:
+        s = states[w.name]
+        if s.stage != "full" or s.rollback:
+            continue
+        since = None  # the start of the current, uninterrupted stay at 100 %
+        for e in store.rollout_events(w.name, limit=1000):  # newest first
+            if not isinstance(e.to_state, dict):
+                continue
+            if serving_share(e.to_state) < 100:
+                break
+            since = e.ts
+        if since is None or now - since <= timedelta(days=w.rollout.retain_old_days):
+            due.append(w.name)
+    return due
+
+
+async def probe_daily(migration: Migration, store: Store, stop: asyncio.Event, *, every_s: float = 86_400) -> None:
+    """Probe once a day while holding the store's ``retention-probe`` lock (one replica probes), until ``stop``."""
+    lock = StoreLock(store, "retention-probe")
+    try:
+        while not stop.is_set():
+            try:
+                last = await asyncio.to_thread(read_evidence, store, "retention_probe")
+                fresh = last and (datetime.now(UTC) - last[-1].ts).total_seconds() < every_s
+                if not fresh and await asyncio.to_thread(lock.try_acquire):
+                    await probe_old(migration, store)
+            except Exception:
+                log.exception("retention probe failed; retrying at the next round")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=min(every_s, 3600))
+    finally:
+        await asyncio.to_thread(lock.release)
