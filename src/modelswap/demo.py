@@ -213,7 +213,10 @@ async def run_demo(
             drill = await run_drill(store, names, [base_url.removesuffix("/v1")], "demo", at=week4 - timedelta(hours=1))
             traffic.append(("during the drill", await live))
             progress(f"  {drill.summary}")
-            progress("week 4 · cutover: the controller runs canary 10 % 48 h → 50 % 24 h → 100 % on a stepped clock")
+            progress(
+                "week 4 · cutover: the controller runs canary 10 % 48 h → 50 % 24 h → 100 % on a stepped clock "
+                "(the demo starts every canary, extraction's too despite its failed gate, to show a live trigger)"
+            )
             cutover = await run_cutover(
                 migration, store, base_url, MIX, per_round=cutover_per_round, start=week4, progress=progress
             )

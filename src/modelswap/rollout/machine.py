@@ -113,7 +113,7 @@ def next_step(schedule: Rollout, state: RolloutState, evidence: Evidence, now: d
     if state.step == NOT_STARTED:
         if evidence.blockers:
             return Decision("hold", evidence.blockers)
-        return _promote(schedule, state, 0, ("shadow complete, gates passed",))
+        return _promote(schedule, state, 0, ("nothing holds the canary back",))
     current = steps[state.step]
     started = state.started_at or now
     held = _hours(now - started)
