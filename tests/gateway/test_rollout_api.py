@@ -7,17 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import openai
+import orjson
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from modelswap.gateway.errors import ClientError
 from modelswap.gateway.rollout_api import parse_feedback
+from modelswap.gateway.server import assemble_gateway
 from modelswap.rollout import flag
 from modelswap.sim import RunningSim
+from modelswap.store import Store
 
 from .conftest import NEW, OLD, WORKLOAD, StartGateway, migration_of, openai_endpoint
+from .test_route_table import _migration, call
 
 DOC = Path(__file__).parents[2] / "docs" / "rollout.md"
 METRICS_TOKEN = "mt-0123456789abcdef0123456789"
@@ -143,3 +147,13 @@ def test_any_feedback_body_is_accepted_or_refused_clearly(raw: bytes) -> None:
         assert exc.status == 400 and exc.message
     else:
         assert request_id and 0 <= score <= 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
+async def test_any_workload_path_gets_the_verdict_or_a_404_never_a_5xx(tmp_path: Path, store: Store, name: str) -> None:
+    app = assemble_gateway(_migration(tmp_path), store=store)
+    status, body = await call(app, "GET", f"/modelswap/rollout/{name}")
+    assert status in (200, 404), (status, body)
+    data = orjson.loads(body)
+    assert data["verdict"] == "waiting" if status == 200 else "no workload" in data["error"]["message"]
