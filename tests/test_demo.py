@@ -13,17 +13,34 @@ from modelswap.store import open_store
 
 async def test_demo_runs_the_process_and_catches_the_regression(tmp_path: Path) -> None:
     seen = []
-    result = await run_demo(tmp_path / "demo", requests=60, rate=400.0, time_scale=0.0, nights=2, on_result=seen.append)
+    result = await run_demo(
+        tmp_path / "demo",
+        requests=60,
+        rate=400.0,
+        time_scale=0.0,
+        nights=2,
+        cutover_per_round=80,
+        on_result=seen.append,
+    )
     assert seen == [result]
-    assert [phase for phase, _ in result.traffic] == ["shadow", "canary 10 %", "rolled back"]
+    assert [phase for phase, _ in result.traffic] == ["shadow", "during the drill"]
     for _, summary in result.traffic:
-        assert summary.ok == summary.sent  # the gateway served every request
-    assert result.rollback_served_old
+        assert summary.ok == summary.sent  # the gateway served every request, the drill included
+    assert result.drill.met, result.drill.summary
     by_name = {r.name: r for r in result.reports}
     assert set(by_name) == {"ticket-triage", "extraction", "order-tools"}
-    assert sum(r.requests for r in result.reports) == 60 + 60 + 20
+    assert sum(r.requests for r in result.reports) == 60 + 30 + result.cutover.requests
     assert all(r.pairs > 0 for r in result.reports)  # shadow phase mirrored every workload
-    assert by_name["extraction"].served_new == 0  # only ticket-triage went to canary
+
+    # week 4: canary and promotions step by step where the new model is as good; the extraction
+    # canary is rolled back by the users' feedback trigger, with its figures
+    decisions = result.cutover.decisions
+    triage = [d.split(": ", 1)[1] for d in decisions if " ticket-triage: " in d]
+    assert [t.split(" (")[0] for t in triage] == ["promote to 10 %", "promote to 50 %", "promote to 100 %"]
+    (rollback,) = [d for d in decisions if " extraction: rollback" in d]
+    assert "feedback: new" in rollback and "always-valid p" in rollback
+    assert result.cutover.final["extraction"].endswith(" % · rolled back")
+    assert result.cutover.final["ticket-triage"].startswith("full 100 %")
     assert "/console/login?link=" in result.console_url and "token=" not in result.console_url
 
     # the new model is weaker at extraction: its pass-rate gate fails, the others do not
@@ -36,8 +53,15 @@ async def test_demo_runs_the_process_and_catches_the_regression(tmp_path: Path) 
         assert len(nightly_trend(store, "extraction")) == 2
         plan = load_checklist(store, migration)
     done = {s.item.key for s in plan.items if s.done}
-    # ticked by evidence the demo produced: baselines, gates and triggers written, the drill
+    # ticked by evidence the demo produced: baselines, gates and triggers written, the timed drill
     assert {"baseline", "quality-gate", "go-no-go", "rollback-drill"} <= done, done
+    states = {s.item.key: s.state for s in plan.items}
+    retention = plan.item("retention").evidence
+    assert states["retention"] == "in_progress" and "probes of the old model, all healthy" in retention.figures[0]
+    # promotions held through 100 % for two workloads of three: the third was rolled back
+    assert states["canary"] in ("done", "in_progress") and states["promote"] == "in_progress"
+    promote = plan.item("promote").evidence
+    assert promote.summary == "2 of 3 workloads promoted through every step; 2 at 100 %", promote.summary
 
 
 def test_the_demo_says_what_a_rerun_with_the_same_seed_changes() -> None:

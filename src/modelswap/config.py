@@ -270,6 +270,11 @@ class Migration(_Model):
         env = self.gateway.metrics_token_env
         return (os.environ.get(env) or None) if env else None
 
+    def webhook_url(self, workload: str | None = None) -> str | None:
+        """The rollout webhook URL from the variable ``rollout.webhook_url_env`` names (the workload's own first)."""
+        env = (self.workload(workload).rollout if workload else self.rollout).webhook_url_env
+        return (os.environ.get(env) or None) if env else None
+
     def env_gateway_keys(self) -> tuple[GatewayKey, ...]:
         """Gateway keys from ``gateway.keys_env`` (``name:sha256,…``)."""
         raw = os.environ.get(self.gateway.keys_env, "") if self.gateway.keys_env else ""

@@ -3,16 +3,28 @@ before cutover, the triggers that roll its canary back, and its rollout schedule
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
 from modelswap.config_base import SLUG
 from modelswap.config_base import SettingsModel as _Model
+from modelswap.config_rollout import RollbackTrigger, Rollout, Step
+
+__all__ = [
+    "ErrorRateGate",
+    "Gates",
+    "MatchRule",
+    "PassRateGate",
+    "RatioGate",
+    "RollbackTrigger",
+    "Rollout",
+    "Step",
+    "Workload",
+]
 
 
 class MatchRule(_Model):
@@ -74,62 +86,6 @@ class Gates(_Model):
     """P95 latency ratio new/old."""
     cost_per_request: RatioGate | None = None
     """Mean cost per request ratio new/old."""
-
-
-class RollbackTrigger(_Model):
-    """A live canary condition that rolls the workload back to the old model."""
-
-    metric: Literal["error_rate", "p95_latency", "ttft_p95", "pass_rate", "cost_per_request"]
-    """What is compared between the canary (new) and the control (old)."""
-    max_increase_points: float | None = Field(default=None, ge=0)
-    """For rates: the largest increase in percentage points tolerated."""
-    max_ratio: float | None = Field(default=None, gt=0)
-    """For latencies and cost: the largest new/old ratio tolerated."""
-    min_samples: int = Field(default=200, ge=1)
-    """Requests per arm before the trigger may fire."""
-
-    @model_validator(mode="after")
-    def _one_threshold(self) -> RollbackTrigger:
-        if (self.max_increase_points is None) == (self.max_ratio is None):
-            raise ValueError("give exactly one of max_increase_points or max_ratio")
-        return self
-
-
-class Step(_Model):
-    """One rollout stage: the new model's traffic share and how long to hold it."""
-
-    share: float = Field(gt=0, le=100)
-    """Percent of the workload's traffic served by the new model."""
-    hold_hours: float = Field(ge=0)
-    """Hours to hold with stable metrics before promoting further."""
-
-
-def _default_steps() -> tuple[Step, ...]:
-    return (Step(share=10, hold_hours=24), Step(share=50, hold_hours=24), Step(share=100, hold_hours=0))
-
-
-class Rollout(_Model):
-    """The cutover schedule; the defaults are the process's (shadow 14 d, canary 1 % 48 h, …)."""
-
-    shadow_min_days: float = Field(default=14, ge=0)
-    """Days of shadow traffic (both models run, only the old serves) before a canary."""
-    canary: Step = Step(share=1, hold_hours=48)
-    """The first split: 1 % for 48 hours by default."""
-    steps: tuple[Step, ...] = Field(default_factory=_default_steps)
-    """Promotion stages after the canary: 10 % → 50 % → 100 % with 24 h pauses by default."""
-    retain_old_days: float = Field(default=30, ge=0)
-    """Days the old model stays deployable (and health-probed) after 100 %."""
-    mirror_old_when_full: bool = False
-    """At 100 %, keep mirroring requests to the old model as a shadow."""
-
-    @model_validator(mode="after")
-    def _increasing(self) -> Rollout:
-        shares = [self.canary.share, *(s.share for s in self.steps)]
-        if any(b <= a for a, b in itertools.pairwise(shares)):
-            raise ValueError(f"shares must increase stage by stage, got {shares}")
-        if shares[-1] != 100:
-            raise ValueError(f"the last step must reach share 100, got {shares[-1]}")
-        return self
 
 
 class Workload(_Model):

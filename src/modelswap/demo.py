@@ -3,7 +3,9 @@
 It writes a migration (three workloads; the new model is weaker at one of them),
 starts the gateway and console with an embedded simulator on loopback, and runs the
 process on a compressed clock: golden-set evals and baselines (week 1), shadow traffic
-and a week of nightly scoring (weeks 2–3), a 10 % canary and a rollback drill (week 4).
+and a week of nightly scoring (weeks 2–3), then week 4: a timed rollback drill under live
+traffic, and the rollout controller on a stepped clock (``demo_cutover``) taking each
+workload through canary, 50 % and 100 %, or rolling it back when a trigger fires.
 It reports what the store recorded and the gate verdicts; the console shows the rest.
 """
 
@@ -22,11 +24,13 @@ import uvicorn
 
 from modelswap.config import Migration, load_migration
 from modelswap.console.data import answer_text
+from modelswap.demo_cutover import CutoverResult, run_cutover
 from modelswap.evals.baseline import take_baseline
 from modelswap.evals.batch import run_workloads
 from modelswap.evals.gating import WorkloadGates, judge_workloads
 from modelswap.gateway.server import free_port
-from modelswap.rollout import flag
+from modelswap.rollout.drill import DrillResult, run_drill
+from modelswap.rollout.retention import probe_old
 from modelswap.serving import build_gateway
 from modelswap.sim import TrafficSpec, TrafficSummary, run_traffic
 from modelswap.starter import write_starter
@@ -67,7 +71,8 @@ class DemoResult:
     store_url: str
     console_url: str
     traffic: list[tuple[str, TrafficSummary]]
-    rollback_served_old: bool
+    drill: DrillResult
+    cutover: CutoverResult
     reports: list[WorkloadReport]
     gates: list[WorkloadGates]
     time_scale: float = 1.0
@@ -82,7 +87,17 @@ def write_demo_migration(directory: Path, time_scale: float = 0.05) -> Path:
         "  # models:                     # per-model overrides, e.g. make the new model weaker at extraction\n"
         "  #   gpt-5: {quality: {extraction: 0.80}}",
         "  models:                       # the demo's new model is weaker at extraction: the gates must catch it\n"
-        "    gpt-5: {quality: {extraction: 0.70}}",
+        "    gpt-5: {quality: {extraction: 0.60}}",
+    )
+    text = text.replace(
+        "  canary: {share: 1, hold_hours: 48}\n  steps:\n    - {share: 10, hold_hours: 24}\n",
+        "  canary: {share: 10, hold_hours: 48}   # the demo's traffic is small: 10 % so the canary sees enough\n"
+        "  min_requests_per_arm: 30\n  steps:\n",
+    )
+    text = text.replace(
+        "      - {metric: p95_latency, max_ratio: 1.5}\n",
+        "      - {metric: p95_latency, max_ratio: 1.5}\n"
+        "      - {metric: feedback, max_increase_points: 5, min_samples: 30}   # users' ratings of the answers\n",
     )
     target.write_text(text, encoding="utf-8")
     for suffix in ("", "-wal", "-shm"):
@@ -156,6 +171,7 @@ async def run_demo(
     rate: float = 80.0,
     time_scale: float = 0.02,
     nights: int = 7,
+    cutover_per_round: int = 120,
     port: int | None = None,
     admin_token: str | None = None,
     serve: bool = False,
@@ -190,23 +206,30 @@ async def run_demo(
                 await run_workloads(
                     migration, store, arms=["old", "new"], nightly=True, started_at=today - timedelta(days=k)
                 )
-            progress("week 4 · canary: ticket-triage at 10 % on the new model")
-            await asyncio.to_thread(flag.set_stage, store, "ticket-triage", "split", 10, "demo", "canary")
-            await asyncio.sleep(0.5)
-            traffic.append(("canary 10 %", await run_traffic(base_url, spec.model_copy(update={"seed": 2}))))
-            progress("week 4 · rollback drill: one flag, every workload back on the old model, then undone")
-            await asyncio.to_thread(flag.rollback, store, names, "demo", "rollback drill")
-            await asyncio.sleep(0.5)
-            small = spec.model_copy(update={"seed": 3, "count": max(20, requests // 10)})
-            before = await asyncio.to_thread(_served_new_count, store, names)
-            traffic.append(("rolled back", await run_traffic(base_url, small)))
-            await asyncio.sleep(0.5)
-            served_old = await asyncio.to_thread(_served_new_count, store, names) == before
-            await asyncio.to_thread(flag.undo_rollback, store, names, "demo", "drill over")
+            week4 = datetime.now(UTC) - timedelta(days=4)  # the stepped clock ends before today
+            progress("week 4 · rollback drill: one flag, every workload on the old model and back, under live traffic")
+            live = asyncio.create_task(
+                run_traffic(base_url, spec.model_copy(update={"seed": 2, "count": requests // 2}))
+            )
+            drill = await run_drill(store, names, [base_url.removesuffix("/v1")], "demo", at=week4 - timedelta(hours=1))
+            traffic.append(("during the drill", await live))
+            progress(f"  {drill.summary}")
+            progress(
+                "week 4 · cutover: the controller runs canary 10 % 48 h → 50 % 24 h → 100 % on a stepped clock "
+                "(the demo starts every canary, extraction's too despite its failed gate, to show a live trigger)"
+            )
+            cutover = await run_cutover(
+                migration, store, base_url, MIX, per_round=cutover_per_round, start=week4, progress=progress
+            )
+            probes = await probe_old(migration, store, concurrency=EVAL_CONCURRENCY)
+            healthy = sum(p.ok for p in probes)
+            progress(
+                f"week 4+ · retention: the old model probed for the {len(probes)} workloads at 100 %: {healthy} healthy"
+            )
             reports = await asyncio.to_thread(summarise, store, migration)
             gates = await asyncio.to_thread(judge_workloads, migration, store)
             result = DemoResult(
-                directory, path, migration.store, console, traffic, served_old, reports, gates, time_scale
+                directory, path, migration.store, console, traffic, drill, cutover, reports, gates, time_scale
             )
             on_result(result)
             if serve:
@@ -225,7 +248,3 @@ def login_link(store: Store, port: int) -> str:
     """A one-time console login link for the demo's gateway (the admin token never goes in a URL)."""
     link = create_session(store, "login_link", "demo", timedelta(minutes=LOGIN_LINK_MINUTES))
     return f"http://127.0.0.1:{port}/console/login?link={link}"
-
-
-def _served_new_count(store: Store, names: list[str]) -> int:
-    return sum(1 for n in names for r in store.requests.recent(n, limit=100_000) if r.arm == "new")

@@ -29,9 +29,10 @@ def build_gateway(
     poll_interval_s: float = 0.2,
     flush_interval_s: float = 0.25,
     admin_token: str | None = None,
+    rollout_controller: bool = False,
 ) -> GatewayApp:
     """A ready-to-serve gateway with the console at ``/console``; starts an embedded simulator in its
-    lifespan when needed."""
+    lifespan when needed, and the rollout controller with ``rollout_controller`` (``modelswap serve``)."""
     app = assemble_gateway(
         migration,
         store=store,
@@ -42,7 +43,32 @@ def build_gateway(
         admin_token=admin_token,
     )
     app.mount("/console", Console(migration, app.routes, app.admin_token, app.guard))
+    if rollout_controller:
+        _run_controller(app, migration)
     return app
+
+
+def _run_controller(app: GatewayApp, migration: Migration) -> None:
+    """The rollout controller and the daily retention probe in the gateway's lifespan; among replicas
+    on one store, the lock holders lead."""
+    import asyncio
+
+    from modelswap.rollout.readiness import live_controller
+    from modelswap.rollout.retention import probe_daily
+
+    controller = live_controller(migration, app.routes.store)
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+
+    async def start() -> None:
+        tasks.append(asyncio.create_task(controller.run(stop), name="rollout-controller"))
+        tasks.append(asyncio.create_task(probe_daily(migration, controller.store, stop), name="retention-probe"))
+
+    async def halt() -> None:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    app.add_lifespan(start, halt)
 
 
 def serve(
@@ -73,7 +99,7 @@ def serve(
             slowest,
         )
     raise_file_limit(migration)
-    app = build_gateway(migration)
+    app = build_gateway(migration, rollout_controller=True)
     config = uvicorn.Config(
         app,
         host=host or g.host,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ from typer.testing import CliRunner
 
 from modelswap.catalog import scenarios
 from modelswap.cli.app import app
+from modelswap.config import load_migration
+from modelswap.rollout.retention import lifecycle_issues
 
 runner = CliRunner()
 
@@ -30,6 +33,10 @@ def test_init_writes_a_file_check_accepts(tmp_path: Path, slug: str) -> None:
         "tool-call.jsonl",
     ]
     code, output = _run("check", str(tmp_path / "migration.yaml"))
+    if lifecycle_issues(load_migration(tmp_path / "migration.yaml"), date.today())[0]:
+        # a preset whose target the catalog says is retired: check must fail, not pass with a warning
+        assert code == 1 and "target is retired" in output, output
+        return
     assert code == 0, output
     assert "3 workloads" in output
 
@@ -134,7 +141,7 @@ def test_check_says_which_endpoints_go_through_the_proxy(tmp_path: Path, monkeyp
     config.write_text(
         "endpoints:\n"
         "  old: {provider: openai, model: gpt-4o, api_key_env: OPENAI_API_KEY}\n"
-        "  new: {provider: anthropic, model: claude-sonnet-4-5, api_key_env: ANTHROPIC_API_KEY,\n"
+        "  new: {provider: anthropic, model: claude-sonnet-4-6, api_key_env: ANTHROPIC_API_KEY,\n"
         "        base_url: 'https://llm.internal.example'}\n"
         "workloads:\n"
         "  - name: chat\n"

@@ -12,6 +12,7 @@ from modelswap.config import load_migration
 from modelswap.store import open_store
 
 runner = CliRunner()
+FORCE = ("--force", "--reason", "test set-up: no golden set run")
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def _run(*args: str) -> tuple[int, str]:
 
 def test_rollback_then_undo_restores_the_stage(migration_file: Path) -> None:
     c = str(migration_file)
-    assert _run("stage", "set", "ticket-triage", "split", "--share", "10", "-c", c)[0] == 0
+    assert _run("stage", "set", "ticket-triage", "split", "--share", "10", "-c", c, *FORCE)[0] == 0
     code, out = _run("rollback", "-c", c, "--reason", "p95 doubled", "--by", "alice")
     assert code == 0
     assert "ticket-triage: split 10% → split 10% (rolled back: old model serves)" in out
@@ -72,7 +73,7 @@ def test_broken_migration_file_is_reported_not_traced(tmp_path: Path) -> None:
 
 def test_stage_set_refuses_to_end_a_rollback_silently(migration_file: Path) -> None:
     c = str(migration_file)
-    assert _run("stage", "set", "ticket-triage", "split", "--share", "10", "-c", c)[0] == 0
+    assert _run("stage", "set", "ticket-triage", "split", "--share", "10", "-c", c, *FORCE)[0] == 0
     assert _run("rollback", "-c", c, "-w", "ticket-triage", "--reason", "p95 doubled")[0] == 0
     code, out = _run("stage", "set", "ticket-triage", "full", "-c", c)
     assert code == 1 and "ticket-triage is rolled back" in out and "rollback --undo -w ticket-triage" in out
@@ -89,3 +90,36 @@ def test_stage_set_refuses_to_end_a_rollback_silently(migration_file: Path) -> N
     assert "rollback of ticket-triage cleared by bob (audited as clear_rollback: fix deployed)" in out
     code, out = _run("stage", "show", "-c", c)
     assert "ticket-triage full 100% no" in out and "ticket-triage: clear_rollback by bob — fix deployed" in out
+
+
+def test_stage_set_past_the_evidence_is_refused_with_reasons_unless_forced(migration_file: Path) -> None:
+    c = str(migration_file)
+    code, out = _run("stage", "set", "ticket-triage", "split", "--share", "10", "-c", c)
+    assert code == 1 and "the evidence does not support split 10 % yet" in out
+    assert "no golden-set run" in out and "shadow days" in out and "--force --reason" in out
+    code, out = _run("stage", "set", "ticket-triage", "split", "--share", "10", "-c", c, "--force")
+    assert code == 1 and "--force needs --reason" in out
+    code, _ = _run(
+        "stage",
+        "set",
+        "ticket-triage",
+        "split",
+        "--share",
+        "10",
+        "-c",
+        c,
+        "--force",
+        "--reason",
+        "incident 4411",
+        "--by",
+        "bo",
+    )
+    assert code == 0
+    with open_store(load_migration(migration_file).store) as store:
+        (event,) = store.rollout_events("ticket-triage")
+    assert event.actor == "bo" and event.reason is not None
+    assert event.reason.startswith("FORCED past: ticket-triage: no golden-set run") and event.reason.endswith(
+        "incident 4411"
+    )
+    # back towards the old model is always allowed
+    assert _run("stage", "set", "ticket-triage", "shadow", "-c", c)[0] == 0

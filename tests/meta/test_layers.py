@@ -25,18 +25,28 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"__init__", "stats", "catalog"}),  # __init__: the root package, only ``__version__``
     frozenset(
         {"config", "config_errors", "config_prepare", "yamlsource", "yamlguard", "starter"}
-        | {"workload_match", "sim_profile", "config_base", "config_gateway", "config_workload", "config_upstream"}
+        | {
+            "workload_match",
+            "sim_profile",
+            "config_base",
+            "config_gateway",
+            "config_workload",
+            "config_upstream",
+            "config_rollout",
+        }
     ),
     frozenset({"store"}),
     frozenset({"providers", "sim"}),  # sim: a tool beside providers, see SIM_USERS
     frozenset({"rollout", "evals", "inventory", "gates", "review", "redteam", "plan"}),
     frozenset({"gateway", "console"}),
-    frozenset({"serving", "demo"}),  # serving: the composition root that mounts the console beside the gateway
+    frozenset(
+        {"serving", "demo", "demo_cutover"}
+    ),  # serving: the composition root that mounts the console beside the gateway
     frozenset({"cli", "__main__"}),
 )
 """Lowest layer first."""
 
-SIM_USERS = frozenset({"sim", "cli", "gateway", "demo", "serving", "__main__"} | {"evals"})
+SIM_USERS = frozenset({"sim", "cli", "gateway", "demo", "demo_cutover", "serving", "__main__"} | {"evals"})
 """Who may import the simulator. ``evals`` is an exception on the current tree: ``evals/targets.py``
 starts the embedded simulator for ``provider: sim`` endpoints (a function-level import)."""
 

@@ -242,17 +242,31 @@ def test_promote_needs_every_step_held_and_100_now(migration: Migration) -> None
     assert judge(migration, "promote").state == "not_started"
 
 
-def test_rollback_drill_is_a_rollback_then_its_undo(migration: Migration) -> None:
+def test_rollback_drill_ticks_from_a_recorded_drill_that_met_its_target(migration: Migration) -> None:
     drill = (event("w", at(), "rollback", "shadow", 0, True), event("w", at(hours=0.1), "undo_rollback", "shadow", 0))
-    partial = judge(migration, "rollback-drill", rollout={"ticket-triage": drill})
-    assert partial.state == "in_progress"
-    assert partial.figures[0] == "ticket-triage: rolled back by ops at 2025-03-01 12:00 UTC, restored after 6 min"
-    only_rollback = judge(migration, "rollback-drill", rollout=for_all(lambda w: drill[:1]))
-    assert only_rollback.state == "not_started"
-    recorded = EvidenceRow(
-        kind="rollback_drill", ts=at(5), source="modelswap drill", figures={"summary": "12 replicas in 0.4 s"}
+    untimed = judge(migration, "rollback-drill", rollout={"ticket-triage": drill})
+    assert untimed.state == "not_started", "a flip and its undo prove the flag exists, not that it was rehearsed"
+    assert untimed.figures[0].startswith(
+        "ticket-triage: rolled back by ops at 2025-03-01 12:00 UTC, restored after 6 min"
     )
-    done = judge(migration, "rollback-drill", rollout={"ticket-triage": drill}, evidence=(recorded,))
+    assert "not a timed drill" in untimed.figures[0]
+    missed = EvidenceRow(
+        kind="rollback_drill",
+        ts=at(4),
+        source="modelswap rollout drill",
+        ok=False,
+        workload="ticket-triage",
+        figures={"summary": "2 replicas in 1.80 s", "met": False},
+    )
+    slow = judge(migration, "rollback-drill", rollout={"ticket-triage": drill}, evidence=(missed,))
+    assert slow.state == "not_started" and slow.figures[0].endswith("target missed")
+    recorded = EvidenceRow(
+        kind="rollback_drill",
+        ts=at(5),
+        source="modelswap drill",
+        figures={"summary": "12 replicas in 0.4 s", "met": True},
+    )
+    done = judge(migration, "rollback-drill", rollout={"ticket-triage": drill}, evidence=(missed, recorded))
     assert done.state == "done" and done.done_at == at(5)
 
 

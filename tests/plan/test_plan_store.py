@@ -117,6 +117,10 @@ def test_records_in_the_store_drive_the_shadow_eval_and_cutover_items(store: Sto
     store.review.add_verdicts([ReviewVerdictRow(pair_id=i, reviewer="ana", verdict="tie", ts=at(days=16)) for i in ids])
     flag.rollback(store, WORKLOADS, "ops", "drill")
     flag.undo_rollback(store, WORKLOADS, "ops")
+    drill = {"summary": "2 replicas in 0.21 s and back in 0.19 s", "met": True}
+    record_evidence(
+        store, EvidenceRow(kind="rollback_drill", ts=at(days=15), source="modelswap rollout drill", figures=drill)
+    )
     record_evidence(store, EvidenceRow(kind="inventory", ts=at(), source="modelswap inventory", figures={"rps": 4}))
 
     plan = load_checklist(store, migration, now=at(days=20))

@@ -29,9 +29,21 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
     assert read_evidence(store, "inventory", workload="extraction") == []
 
 
-def write_v5_database(url: str, *, version: int = 5) -> None:
-    """A v5 database: today's schema less what v6 added (``requests.tokens_estimated``)."""
+def write_v6_database(url: str, *, version: int = 6) -> None:
+    """A v6 database: today's schema less what v7 added (the feedback table)."""
     open_store(url).close()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE feedback")
+            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
+    finally:
+        engine.dispose()
+
+
+def write_v5_database(url: str, *, version: int = 5) -> None:
+    """A v5 database: a v6 one less what v6 added (``requests.tokens_estimated``)."""
+    write_v6_database(url, version=version)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -96,7 +108,7 @@ def test_upgrade_from_v3_adds_error_text_secrets_and_sessions(store_url: str, ot
 
 
 def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 6
+    assert SCHEMA_VERSION == 7
     write_v5_database(store_url)
     engine = sa.create_engine(store_url)
     try:
@@ -114,5 +126,15 @@ def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, oth
         assert store.schema_status.upgraded_from == 5
         (row,) = store.requests.recent("w")
         assert row.id == "r1" and row.tokens_estimated is False
+
+    open_store(other_url).close()
+    assert describe(store_url) == describe(other_url)
+
+
+def test_upgrade_from_v6_adds_feedback(store_url: str, other_url: str) -> None:
+    assert SCHEMA_VERSION == 7
+    write_v6_database(store_url)
+    with open_store(store_url) as store:
+        assert store.schema_status.upgraded_from == 6 and store.schema_status.version == 7
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)

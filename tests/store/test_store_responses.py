@@ -47,6 +47,7 @@ def test_upgrade_from_v4_adds_stored_responses(store_url: str, other_url: str) -
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE stored_responses")
             conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN tokens_estimated")  # what v6 added
+            conn.exec_driver_sql("DROP TABLE feedback")  # what v7 added
             conn.execute(sa.text("UPDATE schema_meta SET version = 4"))
     finally:
         engine.dispose()

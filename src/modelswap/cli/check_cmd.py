@@ -63,8 +63,15 @@ def check(
     golden = _golden_sets_or_exit(file, migration)
     for endpoint, var in migration.missing_env():
         err.print(f"[yellow]![/] {file}: endpoints.{endpoint}.api_key_env: ${var} is not set in this environment")
-    for warning in catalog_warnings(migration, date.today()):
+    from modelswap.rollout.retention import lifecycle_issues
+
+    retired, retiring = lifecycle_issues(migration, date.today())
+    for warning in [*catalog_warnings(migration, date.today()), *retiring]:
         err.print(f"[yellow]![/] {file}: {warning}", highlight=False, soft_wrap=True)
+    for problem in retired:
+        err.print(f"[red]✗[/] {file}: {problem}", highlight=False, soft_wrap=True)
+    if retired:
+        raise fail(f"{file}: the migration's target model is retired; choose a current one (modelswap init picks them)")
     names = ", ".join(w.name for w in migration.workloads)
     out.print(
         f"[green]✓[/] {file}: {len(migration.endpoints)} endpoints, {len(migration.workloads)} workloads ({names})",

@@ -129,8 +129,13 @@ def _report(result: DemoResult, cmd: str = "modelswap", served: bool = True) -> 
         gates.add_row(item.workload, *(by_gate.get(g, "–") for g in ("pass_rate", "p95_latency", "cost_per_request")))
     out.print(fit(gates))
     out.print(f"[dim]{reproducibility_note(result.time_scale)}[/]", highlight=False, soft_wrap=True)
-    verdict = "[green]held[/]: no request reached the new model" if result.rollback_served_old else "[red]FAILED[/]"
-    out.print(f"rollback drill {verdict}")
+    color = "green" if result.drill.met else "red"
+    out.print(f"rollback drill: [{color}]{result.drill.summary}[/]", highlight=False, soft_wrap=True)
+    out.print("[bold]Cutover[/] (the rollout controller's decisions, on the demo's stepped clock):", highlight=False)
+    for line in result.cutover.decisions:
+        out.print(f"  {line}", highlight=False, soft_wrap=True)
+    for name, headline in result.cutover.final.items():
+        out.print(f"  [bold]{name}[/]: {headline}", highlight=False, soft_wrap=True)
     out.print(f"\nmigration file: {result.migration}\nstore: {result.store_url}", highlight=False, soft_wrap=True)
     if served:
         out.print(f"console: {result.console_url}", highlight=False, soft_wrap=True)
@@ -150,7 +155,7 @@ def demo(
         bool | None, typer.Option("--serve/--no-serve", help="Keep the console up afterwards (default: on a terminal).")
     ] = None,
 ) -> None:
-    """Run a sample migration on simulated vendors: shadow, canary, rollback drill, report."""
+    """Run a sample migration on simulated vendors: shadow, drill, canary → 100 % or rollback, report."""
     from modelswap.demo import run_demo
 
     keep = sys.stdout.isatty() if serve is None else serve

@@ -122,6 +122,14 @@ def actor(by: str | None) -> str:
         return "unknown"
 
 
+def console_base_url(migration: Migration) -> str:
+    """Where a browser on this machine reaches the console by default (wildcard binds → loopback)."""
+    host = migration.gateway.host
+    host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{migration.gateway.port}"
+
+
 def _print_version(value: bool) -> None:
     if value:
         out.print(__version__)

@@ -7,7 +7,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.root import ConfigOpt, actor, app, err, fail, load_or_exit, out, port_free_or_exit, store_or_exit
+from modelswap.cli.root import (
+    ConfigOpt,
+    actor,
+    app,
+    console_base_url,
+    err,
+    fail,
+    load_or_exit,
+    out,
+    port_free_or_exit,
+    store_or_exit,
+)
 from modelswap.cli.tables import fit
 
 if TYPE_CHECKING:  # the library is imported when a command runs, so start-up stays light
@@ -59,14 +70,6 @@ def store_reachable_or_exit(migration: Migration) -> None:
     """One line, not a traceback, when the store cannot be opened (PostgreSQL down, driver missing)."""
     with store_or_exit(migration):
         pass
-
-
-def console_base_url(migration: Migration) -> str:
-    """Where a browser on this machine reaches the console by default (wildcard binds → loopback)."""
-    host = migration.gateway.host
-    host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
-    host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{migration.gateway.port}"
 
 
 @app.command("console-link")
@@ -179,15 +182,38 @@ def stage_set(
             "Without it, a rolled-back workload is refused: undo with `modelswap rollback --undo`.",
         ),
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Move past what the evidence supports (needs --reason; audited).")
+    ] = False,
 ) -> None:
-    """Put a workload in a routing stage by hand (the rollout controller does this in a migration)."""
+    """Put a workload in a routing stage by hand (the rollout controller does this in a migration).
+
+    Moving traffic to the new model faster than the evidence supports (gates not PASS, shadow days
+    short, the current step's hold or sample not done, a step skipped) is refused with the reasons,
+    unless ``--force --reason "…"``, which goes in the audit trail with who and why.
+    """
     from modelswap.rollout import flag
+    from modelswap.rollout.readiness import live_controller, stage_change_blockers
     from modelswap.store import StoreError, open_store
 
     migration = load_or_exit(config)
     name = _workloads(migration, workload)[0]
+    if force and not (reason and reason.strip()):
+        raise fail("--force needs --reason '...': it goes in the audit trail")
     try:
         with open_store(migration.store) as store:
+            flag.check_stage(stage, share)
+            blockers = stage_change_blockers(live_controller(migration, store), name, stage, share)
+            if blockers and not force:
+                listed = "\n  ".join(blockers)
+                raise fail(
+                    f"{name}: the evidence does not support {stage}"
+                    + (f" {share:g} %" if share is not None else "")
+                    + f" yet:\n  {listed}\nwait for the controller (modelswap rollout status), or override with "
+                    "--force --reason '...'"
+                )
+            if blockers:
+                reason = f"FORCED past: {'; '.join(blockers)} — {reason}"
             f = flag.set_stage(store, name, stage, share, actor(by), reason, clear_rollback=clear_rollback)
     except (StoreError, flag.FlagError) as exc:
         raise fail(str(exc)) from None

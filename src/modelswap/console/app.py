@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,6 +27,7 @@ from modelswap.config import Migration
 from modelswap.console import charts
 from modelswap.console.access import COOKIE, ConsoleAccess, FormRefused, Visitor, read_form
 from modelswap.console.data import answer_text, overview, question_text, workload_view
+from modelswap.console.rollout_page import rollout_action, rollout_page
 from modelswap.console.status import daily_series, migration_status, workload_status
 from modelswap.gateway.throttle import AuthGuard
 from modelswap.plan import UnknownItem, load_checklist, tick, to_markdown, untick
@@ -93,6 +95,8 @@ class Console:
                 Route("/console/plan/tick", self.plan_tick, methods=["POST"]),
                 Route("/console/plan/export.md", self.plan_export),
                 Route("/console/workloads/{name}", self.workload_page),
+                Route("/console/workloads/{name}/rollout", partial(rollout_page, self)),
+                Route("/console/workloads/{name}/rollout", partial(rollout_action, self), methods=["POST"]),
                 Route("/console/rollback", self.rollback, methods=["POST"]),
                 Mount("/console/static", StaticFiles(directory=HERE / "static"), name="static"),
             ]

@@ -32,11 +32,14 @@ from modelswap.gateway.passthrough import Relay, dialect_of, request_id_headers
 from modelswap.gateway.proxy import Proxy
 from modelswap.gateway.recorder import Recorder
 from modelswap.gateway.responses_api import ResponsesApi
+from modelswap.gateway.rollout_api import FEEDBACK_PATH, STATUS_PREFIX, RolloutApi
 from modelswap.gateway.shadow import ShadowRunner
 from modelswap.gateway.throttle import THROTTLED, AuthGuard, AuthThrottle, TrustedProxies
 from modelswap.gateway.validate import parse_body
 from modelswap.providers.base import Dialect
 from modelswap.providers.wiring import Arms
+from modelswap.rollout.controller import Controller
+from modelswap.rollout.readiness import canary_blockers
 from modelswap.rollout.table import RoutingTable
 from modelswap.store import STICKY_KEY_SECRET, get_or_create_secret
 
@@ -108,6 +111,9 @@ class GatewayApp:
         self.max_depth = g.max_body_depth
         self._routes = self._route_table()
         self._mounts: list[tuple[str, bool, Endpoint]] = [("/admin", False, self.admin)]
+        self.rollout_api = RolloutApi(
+            Controller(migration, routes.store, readiness=canary_blockers(migration, routes.store))
+        )
 
     def _route_table(self) -> dict[tuple[str, str], Endpoint]:
         """(method, path) → endpoint; serving and model paths are matched after the workload prefix is stripped."""
@@ -116,7 +122,13 @@ class GatewayApp:
             table[("POST", path)] = self._app_key(partial(self._serve, dialect=dialect))
         for path in ("/v1/models", "/models"):
             table[("GET", path)] = self._app_key(self._models)
+        table[("POST", FEEDBACK_PATH)] = self._app_key(self._feedback)
         return table
+
+    def add_lifespan(self, start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]) -> None:
+        """Run ``start`` when the gateway starts and ``stop`` when it stops (e.g. the rollout controller)."""
+        self._on_startup.append(start)
+        self._on_shutdown.insert(0, stop)
 
     def mount(self, prefix: str, app: Endpoint) -> None:
         """Serve ``prefix`` and everything under it with ``app`` (e.g. the console at ``/console``)."""
@@ -221,6 +233,8 @@ class GatewayApp:
             return self._health
         if path == "/metrics":
             return self._metrics
+        if method == "GET" and path.startswith(STATUS_PREFIX + "/"):
+            return self._rollout_status
         for prefix, exact, app in self._mounts:
             if path.startswith(prefix) and (path[len(prefix) : len(prefix) + 1] == "/" or (exact and path == prefix)):
                 return app
@@ -240,6 +254,13 @@ class GatewayApp:
         self._metrics_auth(scope)
         self.metrics.set_routing(self.routes.snapshot())
         await respond(send, 200, self.metrics.render(), [(b"content-type", CONTENT_TYPE_LATEST.encode())])
+
+    async def _feedback(self, scope: Scope, receive: Receive, send: Send, headers: object, identity: object) -> None:
+        await self.rollout_api.feedback(receive, send)
+
+    async def _rollout_status(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._metrics_auth(scope)  # read-only figures: the same token as /metrics
+        await self.rollout_api.status(scope["path"], send)
 
     def _identify(self, scope: Scope, headers: dict[str, str]) -> str | None:
         """The name of the app key presented (``None`` in open mode); a 401 when refused, a 429

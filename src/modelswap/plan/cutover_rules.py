@@ -147,54 +147,63 @@ def promote(ctx: Context) -> Evidence:
     return Evidence("in_progress", summary, tuple(figures), progress / n, source=source, data=dump)
 
 
+def _met(e: EvidenceRow) -> bool:
+    """A recorded drill counts when it went well and, if it was timed, met its target."""
+    figures = e.figures if isinstance(e.figures, dict) else {}
+    return e.ok and figures.get("met", True) is True
+
+
 @plan_item(
     11,
     "rollback-drill",
     "cutover",
     "Rollback plan rehearsed and wired (one-click flag)",
-    "a rollback followed by its undo (a drill) recorded for every workload",
+    "a recorded rollback drill (modelswap rollout drill) that met its target, for every workload",
 )
 def rollback_drill(ctx: Context) -> Evidence:
-    per: dict[str, tuple[datetime, str]] = {}
+    per: dict[str, datetime] = {}
     latest: dict[str, str] = {}
     for w in ctx.names:
-        found = [(d.restored_at, d) for d in drills(ctx.facts.rollout.get(w, ()))]
-        recorded = [e for e in ctx.facts.evidence if e.kind == "rollback_drill" and e.ok and e.workload in (w, None)]
+        recorded = [e for e in ctx.facts.evidence if e.kind == "rollback_drill" and e.workload in (w, None)]
+        passed = [e for e in recorded if _met(e)]
+        if passed:
+            per[w] = passed[0].ts
+        if recorded:
+            e = recorded[-1]
+            verdict = "" if _met(e) else " — target missed"
+            latest[w] = (
+                f"{w}: drill recorded by {e.source} at {when(e.ts)}"
+                + (f": {evidence_figures(e.figures)}" if e.figures else "")
+                + verdict
+            )
+            continue
+        found = drills(ctx.facts.rollout.get(w, ()))
         if found:
-            first_at = found[0][0]
-            d = found[-1][1]
+            d = found[-1]
             minutes = (d.restored_at - d.rolled_back_at).total_seconds() / 60
             latest[w] = (
                 f"{w}: rolled back by {d.actor} at {when(d.rolled_back_at)}, restored after {num(minutes)} min"
                 + (f" ({d.reason})" if d.reason else "")
+                + "; not a timed drill (modelswap rollout drill times every replica)"
             )
-            per[w] = (first_at, latest[w])
-        if recorded:
-            e = recorded[-1]
-            text = f"{w}: drill recorded by {e.source} at {when(e.ts)}" + (
-                f": {evidence_figures(e.figures)}" if e.figures else ""
-            )
-            if w not in per or recorded[0].ts < per[w][0]:
-                per[w] = (recorded[0].ts, text)
-            latest.setdefault(w, text)
     k, n = len(per), len(ctx.names)
     state = by_count(k, n)
     figures = tuple(latest.get(w, f"{w}: no drill yet") for w in ctx.names)
     summary = (
-        f"rollback flag flipped and restored for all {n} workloads"
+        f"rollback drills met their target for all {n} workloads"
         if state == "done"
-        else f"drills for {k} of {n} workloads{missing(w for w in ctx.names if w not in per)}"
+        else f"timed drills for {k} of {n} workloads{missing(w for w in ctx.names if w not in per)}"
         if k
-        else "no rollback drill yet (modelswap rollback, then modelswap rollback --undo)"
+        else "no timed rollback drill yet (modelswap rollout drill, with the gateway serving)"
     )
     return Evidence(
         state,
         summary,
         figures,
         k / n,
-        max(p[0] for p in per.values()) if state == "done" else None,
-        "rollback and undo events in the store, drills recorded as evidence",
-        data={"workloads": {w: {"first_drill": p[0]} for w, p in per.items()}},
+        max(per.values()) if state == "done" else None,
+        "rollback drills recorded as evidence (modelswap rollout drill)",
+        data={"workloads": {w: {"first_drill": ts} for w, ts in per.items()}},
     )
 
 

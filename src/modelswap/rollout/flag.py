@@ -57,7 +57,13 @@ ActionFn = Callable[[RoutingState, RoutingState], str]
 
 
 def _apply(
-    store: Store, workload: str, action: str | ActionFn, actor: str, reason: str | None, change: ChangeFn
+    store: Store,
+    workload: str,
+    action: str | ActionFn,
+    actor: str,
+    reason: str | None,
+    change: ChangeFn,
+    at: datetime | None = None,
 ) -> Flip | None:
     """Write ``change`` of the freshly read state, with its event, retrying on a concurrent write."""
     for _ in range(_MAX_TRIES):
@@ -71,7 +77,7 @@ def _apply(
         new = RolloutChange(
             stage=after.stage, share=after.share / 100, rollback=after.rollback, previous=previous, actor=actor
         )
-        now = datetime.now(UTC)
+        now = at or datetime.now(UTC)
         event = RolloutEventRow(
             workload=workload,
             ts=now,
@@ -87,18 +93,25 @@ def _apply(
     raise FlagError(f"{workload}: the rollout state kept changing under us; try again")
 
 
-def rollback(store: Store, workloads: Iterable[str], actor: str, reason: str | None = None) -> list[Flip]:
-    """Flip serving to the old model for each workload (already rolled back: unchanged)."""
+def rollback(
+    store: Store, workloads: Iterable[str], actor: str, reason: str | None = None, *, at: datetime | None = None
+) -> list[Flip]:
+    """Flip serving to the old model for each workload (already rolled back: unchanged).
+
+    ``at`` stamps the audit event (default: now; the rollout controller passes its own clock's time).
+    """
 
     def change(before: RoutingState, _: RolloutStateRow | None) -> RoutingState | None:
         if before.rollback:
             return None
         return RoutingState(stage=before.stage, share=before.share, rollback=True)
 
-    return [f for w in workloads if (f := _apply(store, w, "rollback", actor, reason, change))]
+    return [f for w in workloads if (f := _apply(store, w, "rollback", actor, reason, change, at))]
 
 
-def undo_rollback(store: Store, workloads: Iterable[str], actor: str, reason: str | None = None) -> list[Flip]:
+def undo_rollback(
+    store: Store, workloads: Iterable[str], actor: str, reason: str | None = None, *, at: datetime | None = None
+) -> list[Flip]:
     """Restore the state each workload had before its rollback."""
 
     def change(before: RoutingState, row: RolloutStateRow | None) -> RoutingState | None:
@@ -109,7 +122,7 @@ def undo_rollback(store: Store, workloads: Iterable[str], actor: str, reason: st
         share = float(prev.get("share", before.share))
         return RoutingState(stage=stage if stage in STAGES else DEFAULT_STAGE, share=share, rollback=False)
 
-    return [f for w in workloads if (f := _apply(store, w, "undo_rollback", actor, reason, change))]
+    return [f for w in workloads if (f := _apply(store, w, "undo_rollback", actor, reason, change, at))]
 
 
 def set_stage(
@@ -121,13 +134,14 @@ def set_stage(
     reason: str | None = None,
     *,
     clear_rollback: bool = False,
+    at: datetime | None = None,
 ) -> Flip:
     """Put a workload in a routing stage (``split`` needs a share in percent).
 
     An active rollback is never cleared as a side effect: undo it first (``undo_rollback``), or
     pass ``clear_rollback`` with a reason, which is recorded as a ``clear_rollback`` event.
     """
-    _check_stage(stage, share)
+    check_stage(stage, share)
     if clear_rollback and not (reason and reason.strip()):
         raise FlagError("clearing a rollback needs a reason (--reason): it goes in the audit trail")
     pct = {"shadow": 0.0, "full": 100.0, "rolled_back": 0.0}.get(stage, share or 0.0)
@@ -142,7 +156,7 @@ def set_stage(
             )
         return RoutingState(stage=stage, share=pct, rollback=False)  # type: ignore[arg-type]
 
-    flip = _apply(store, workload, _stage_action, actor, reason, change)
+    flip = _apply(store, workload, _stage_action, actor, reason, change, at)
     assert flip is not None
     return flip
 
@@ -152,7 +166,8 @@ def _stage_action(before: RoutingState, after: RoutingState) -> str:
     return "clear_rollback" if before.rollback and not after.rollback else "set_stage"
 
 
-def _check_stage(stage: str, share: float | None) -> None:
+def check_stage(stage: str, share: float | None) -> None:
+    """Refuse an unknown stage, a split without a share, or a share outside 0–100 (``FlagError``)."""
     if stage not in STAGES:
         raise FlagError(f"unknown stage {stage!r}; expected one of: {', '.join(sorted(STAGES))}")
     if stage == "split" and share is None:

@@ -181,12 +181,27 @@ def _v5_to_v6(conn: sa.Connection) -> None:
     conn.execute(sa.text(f"ALTER TABLE requests ADD COLUMN tokens_estimated BOOLEAN NOT NULL DEFAULT {false}"))
 
 
+def _v6_to_v7(conn: sa.Connection) -> None:
+    """v7: users' feedback on served answers, for the rollout analysis."""
+    md = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    sa.Table(
+        "feedback",
+        md,
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+        sa.Column("request_id", sa.String, nullable=False),
+        sa.Column("ts", UTCDateTime, nullable=False),
+        sa.Column("score", sa.Float, nullable=False),
+        sa.Index(None, "request_id"),
+    ).create(conn)
+
+
 MIGRATIONS: tuple[Step, ...] = (
     Step(1, "rollout change feed, review verdicts, red-team results", _v1_to_v2),
     Step(2, "evidence for the plan (inventory snapshots, drills, probes)", _v2_to_v3),
     Step(3, "request error text, store secrets, console sessions", _v3_to_v4),
     Step(4, "stored Responses API answers", _v4_to_v5),
     Step(5, "estimated token counts flagged on requests", _v5_to_v6),
+    Step(6, "user feedback on served answers", _v6_to_v7),
 )
 """``MIGRATIONS[v - 1]`` upgrades version ``v`` to ``v + 1``; the last one reaches SCHEMA_VERSION."""
 

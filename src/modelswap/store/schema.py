@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from modelswap.store.types import FreeText, UTCDateTime, json_column
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
 
 NAMING_CONVENTION = {
@@ -304,6 +304,19 @@ stored_responses = sa.Table(
 )
 """Responses API answers kept for ``GET /v1/responses/{id}`` and ``previous_response_id``
 (``store`` not false), with the whole input that produced each; pruned by age and count."""
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    _serial_id(),
+    sa.Column("request_id", sa.String, nullable=False),
+    sa.Column("ts", UTCDateTime, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Index(None, "request_id"),
+)
+"""Users' feedback on served answers (``POST /v1/modelswap/feedback``): a score from 0 (bad) to 1
+(good) per request id. No foreign key: feedback may arrive before the request's record is flushed;
+the rollout analysis joins it to the request's workload and arm."""
 
 MODELSWAP_TABLES: frozenset[str] = frozenset(metadata.tables)
 """Every table name the store owns at the current version."""

@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL
 
 from modelswap.store.baselines_repo import BaselinesRepo
 from modelswap.store.cache_repo import ResponseCacheRepo
+from modelswap.store.canary_repo import CanaryRepo
 from modelswap.store.connections import Connections
 from modelswap.store.engine import DEFAULT_URL, create_store_engine, display_url, normalize_url
 from modelswap.store.errors import StoreError
@@ -53,6 +54,8 @@ class Store:
         self.rollout = RolloutRepo(self._db)
         self.review = ReviewRepo(self._db)
         self.responses = StoredResponsesRepo(self._db)
+        self.canary = CanaryRepo(self._db)
+        """Per-arm windows of requests and users' feedback, for the rollout analysis."""
 
     @property
     def url_for_display(self) -> str:
