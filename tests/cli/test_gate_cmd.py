@@ -130,7 +130,7 @@ async def test_new_model_failing_exactly_where_only_the_old_one_is_right_fails_t
     assert code == 1, out
     assert "overall: FAIL" in out and "PASS" not in out.split("overall")[0].split("pass_rate")[1][:40]
     assert "on 1,000 paired cases" in out and "difference −3.0 points" in out
-    kind = "HTTP 500 server_error" if failure[0] == 500 else "HTTP 400 invalid_request_error"
+    kind = "HTTP 500 server_error" if failure[0] == 500 else "HTTP 400 invalid_request_error context_length_exceeded"
     assert f"New: 30 failed calls ({kind} ×30) — each counts as a failed case for that model" in out
 
     code, text = await cli("gate", "-c", config, "-f", "json")

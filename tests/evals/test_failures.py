@@ -13,6 +13,9 @@ def outcome(case: str, arm: str, passed: bool | None, error: str | None = None) 
 
 def test_error_kinds_from_provider_messages() -> None:
     assert error_kind("openai: HTTP 500 server_error: boom") == "HTTP 500 server_error"
+    assert error_kind("openai: HTTP 400 invalid_request_error context_length_exceeded: too long") == (
+        "HTTP 400 invalid_request_error context_length_exceeded"
+    )
     assert error_kind("openai: HTTP 400 invalid_request_error: This model's maximum context length is 8192") == (
         "HTTP 400 invalid_request_error"
     )

@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-_HTTP = re.compile(r"\bHTTP (\d{3})(?: ([A-Za-z][\w.-]{0,60}):)?")
+_HTTP = re.compile(r"\bHTTP (\d{3})(?: ([A-Za-z][\w.-]{0,60}(?: [A-Za-z][\w.-]{0,60})?):)?")
+"""The status and the vendor's error ``type`` (and ``code`` when it gave one): ``HTTP 400
+invalid_request_error context_length_exceeded``."""
 _KINDS = (
     ("timeout", re.compile(r"within [\d.]+s|timed? ?out", re.I)),
     ("connection", re.compile(r"could not connect|connection|refused|reset by peer", re.I)),
