@@ -54,7 +54,7 @@ async def probe_old(
     migration: Migration, store: Store, *, at: datetime | None = None, concurrency: int = 16
 ) -> list[EvidenceRow]:
     """Probe the old model for every workload at 100 % within its retention window; record and return."""
-    from modelswap.evals.workloads import run_workloads
+    from modelswap.evals.batch import run_workloads
 
     now = at or datetime.now(UTC)
     due = due_workloads(migration, store, now)
