@@ -32,6 +32,7 @@ from modelswap.config_gateway import GatewayKey as GatewayKey
 from modelswap.config_prepare import prepare
 from modelswap.config_workload import ErrorRateGate as ErrorRateGate
 from modelswap.config_workload import Gates as Gates
+from modelswap.config_workload import HumanReviewGate as HumanReviewGate
 from modelswap.config_workload import MatchRule as MatchRule
 from modelswap.config_workload import PassRateGate as PassRateGate
 from modelswap.config_workload import RatioGate as RatioGate
