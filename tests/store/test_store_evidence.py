@@ -29,9 +29,24 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
     assert read_evidence(store, "inventory", workload="extraction") == []
 
 
-def write_v3_database(url: str, *, version: int = 3) -> None:
-    """A v3 database: today's schema less what v4 added (``requests.error``, secrets, sessions)."""
+def write_v4_database(url: str, *, version: int = 4) -> None:
+    """A v4 database: today's schema less what v5 added (review sets, verdict columns)."""
     open_store(url).close()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE review_sample_pairs")
+            conn.exec_driver_sql("DROP TABLE review_samples")
+            for column in ("sample_id", "judgement", "tags", "new_side"):
+                conn.exec_driver_sql(f"ALTER TABLE review_verdicts DROP COLUMN {column}")
+            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
+    finally:
+        engine.dispose()
+
+
+def write_v3_database(url: str, *, version: int = 3) -> None:
+    """A v3 database: a v4 one less what v4 added (``requests.error``, secrets, sessions)."""
+    write_v4_database(url, version=version)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -74,9 +89,17 @@ def test_upgrade_from_v2_adds_evidence_and_keeps_every_row(store_url: str, other
 
 
 def test_upgrade_from_v3_adds_error_text_secrets_and_sessions(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 4
+    assert SCHEMA_VERSION == 5
     write_v3_database(store_url)
     with open_store(store_url) as store:
-        assert store.schema_status.upgraded_from == 3 and store.schema_status.version == 4
+        assert store.schema_status.upgraded_from == 3 and store.schema_status.version == 5
+    open_store(other_url).close()
+    assert describe(store_url) == describe(other_url)
+
+
+def test_upgrade_from_v4_adds_review_sets_and_verdict_columns(store_url: str, other_url: str) -> None:
+    write_v4_database(store_url)
+    with open_store(store_url) as store:
+        assert store.schema_status.upgraded_from == 4 and store.schema_status.version == 5
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)
