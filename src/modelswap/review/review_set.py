@@ -12,6 +12,7 @@ from datetime import datetime
 
 from modelswap.review.answers import Answer, answer_of
 from modelswap.review.diffscore import diff_score
+from modelswap.review.exchange import VERDICT_OF, ImportedVerdict
 from modelswap.review.sampling import DEFAULT_BOOST, Candidate, SampleSet, draw_sample
 from modelswap.store import Store
 from modelswap.store.review_repo import ReviewSample, SamplePair
@@ -117,3 +118,37 @@ def reviewed(store: Store, sample_id: int | None = None) -> Reviewed | None:
     for v in store.review.sample_verdicts(sample.id):
         latest[v.pair_id][v.reviewer] = v  # oldest first, so the last one written wins
     return Reviewed(sample, dict(latest))
+
+
+def export_table(done: Reviewed) -> list[dict[str, object]]:
+    """One row per verdict (one per pair with none yet), for a spreadsheet or a labelling tool."""
+    rows: list[dict[str, object]] = []
+    for p in done.sample.pairs:
+        base = {"pair_id": p.pair_id, "workload": p.workload, "weight": p.weight, "score": p.score}
+        by = done.verdicts.get(p.pair_id, {})
+        if not by:
+            rows.append({**base, "reviewer": "", "judgement": "", "verdict": "", "tags": [], "note": ""})
+        for reviewer, v in sorted(by.items()):
+            rows.append(
+                {**base, "reviewer": reviewer, "judgement": v.judgement or "", "verdict": v.verdict,
+                 "tags": list(v.tags or []), "note": v.note or ""}
+            )  # fmt: skip
+    return rows
+
+
+def record_imported(store: Store, sample: ReviewSample, verdicts: Sequence[ImportedVerdict], now: datetime) -> int:
+    """Store verdicts made elsewhere on this review set's pairs; every pair id must belong to it."""
+    known = {p.pair_id for p in sample.pairs}
+    strangers = sorted({v.pair_id for v in verdicts} - known)
+    if strangers:
+        shown = ", ".join(str(i) for i in strangers[:10])
+        raise ValueError(f"pair ids not in review set {sample.id}: {shown}{' …' if len(strangers) > 10 else ''}")
+    rows = [
+        ReviewVerdictRow(
+            pair_id=v.pair_id, reviewer=v.reviewer, verdict=VERDICT_OF[v.judgement], ts=now,  # type: ignore[arg-type]
+            note=v.note, sample_id=sample.id, judgement=v.judgement, tags=list(v.tags) or None,
+        )
+        for v in verdicts
+    ]  # fmt: skip
+    store.review.add_verdicts(rows)
+    return len(rows)
