@@ -78,7 +78,7 @@ def sample(
         f"review set {sample_id}: {len(drawn.pairs)} pairs drawn from {sum(drawn.population.values())} reviewable"
     )
     for w in sorted(drawn.population):
-        out.print(f"  {w}: {drawn.allocation.get(w, 0)} of {drawn.population[w]}")
+        out.print(f"  {w}: {drawn.allocation.get(w, 0)} of {drawn.population[w]:,}")
     if drawn.excluded_no_body:
         out.print(
             f"  {drawn.excluded_no_body} shadow pairs left out: their bodies were not recorded (record_bodies: none)"

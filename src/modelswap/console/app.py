@@ -26,6 +26,7 @@ from modelswap.config import Migration
 from modelswap.console import charts
 from modelswap.console.access import COOKIE, ConsoleAccess, FormRefused, Visitor, read_form
 from modelswap.console.data import answer_text, overview, question_text, workload_view
+from modelswap.console.review_pages import review_routes
 from modelswap.gateway.throttle import AuthGuard
 from modelswap.plan import UnknownItem, load_checklist, tick, to_markdown, untick
 from modelswap.rollout import flag
@@ -80,6 +81,7 @@ class Console:
                 Route("/console/plan/export.md", self.plan_export),
                 Route("/console/workloads/{name}", self.workload_page),
                 Route("/console/rollback", self.rollback, methods=["POST"]),
+                *review_routes(self),
                 Mount("/console/static", StaticFiles(directory=HERE / "static"), name="static"),
             ]
         )

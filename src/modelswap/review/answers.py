@@ -43,3 +43,16 @@ def answer_of(body: Any) -> Answer | None:
         return None
     redacted = REDACTED_MARK in text or any(REDACTED_MARK in str(c) for c in calls)
     return Answer(text, tuple(calls), redacted)
+
+
+def question_of(body: Any) -> str:
+    """The last user message of a stored request body ("" when none was recorded)."""
+    if not isinstance(body, dict):
+        return ""
+    for message in reversed(body.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):
+                return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+            return str(content or "")
+    return ""
