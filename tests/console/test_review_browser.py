@@ -111,6 +111,10 @@ async def test_two_reviewers_disagree_and_the_gate_shows(console: tuple[str, Sto
         # XSS payloads in the question, answers, JSON and tool calls are shown as text.
         await ana.goto(f"{base}/console/review/pairs/0")
         assert EVIL in await ana.inner_text("#question")
+        await ana.goto(f"{base}/console/review/pairs/2")
+        assert EVIL in await ana.inner_text("#side-a") and EVIL in await ana.inner_text("#side-b")
+        assert await ana.locator("#pair img").count() == 0
+        await ana.goto(f"{base}/console/review/pairs/0")
         assert await ana.locator("#pair img").count() == 0 and await ana.locator("main script").count() == 1
         assert await ana.evaluate("window.__pwned === undefined")
         await ana.keyboard.press("d")  # the word diff view

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from modelswap.review.answers import Answer, question_of
 from modelswap.review.blind import Side, new_side
+from modelswap.review.markdown import render_markdown
 from modelswap.review.review_set import pair_answers
 from modelswap.review.worddiff import Run, word_diff
 from modelswap.store.rows import RecordedPair
@@ -23,6 +24,8 @@ class ToolCallRow:
 @dataclass(frozen=True)
 class SideView:
     text: str
+    html: str
+    """The text rendered as Markdown, every character of the answer escaped (``review.markdown``)."""
     pretty_json: str | None
     tool_calls: tuple[ToolCallRow, ...]
     redacted: bool
@@ -62,7 +65,9 @@ def _rows(answer: Answer) -> tuple[ToolCallRow, ...]:
 
 
 def _side(answer: Answer, model: str, arm: str) -> SideView:
-    return SideView(answer.text, _pretty(answer.text), _rows(answer), answer.redacted, model, arm)
+    pretty = _pretty(answer.text)
+    rendered = "" if pretty is not None else render_markdown(answer.text)
+    return SideView(answer.text, rendered, pretty, _rows(answer), answer.redacted, model, arm)
 
 
 def pair_view(pair: RecordedPair, reviewer: str) -> PairView | None:
