@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from modelswap.review.answers import answer_of
-from modelswap.review.estimate import worse_share
 from modelswap.review.review_set import create_review_set, reviewed
+from modelswap.stats.weighted import worse_share
 from modelswap.store import Store, open_store
 from modelswap.store.rows import RequestRow, ReviewVerdictRow, ShadowPairRow
 

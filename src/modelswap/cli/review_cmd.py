@@ -102,6 +102,7 @@ def report(
             "sample": r.sample_id, "pairs": r.pairs, "reviewed": r.reviewed, "progress": r.progress,
             "kappa": r.agreement.kappa, "kappa_method": r.agreement.method, "kappa_pairs": r.agreement.pairs,
             "conflicts": r.conflicts, "excluded_no_body": r.excluded_no_body,
+            "judge_kappa": r.judge_kappa, "judge_pairs": r.judge_pairs,
             "new_worse": {"estimate": r.overall.estimate, "lower": r.overall.lower, "upper": r.overall.upper,
                           "effective_pairs": r.overall.n_effective},
         }  # fmt: skip
@@ -114,6 +115,8 @@ def report(
     out.print(f"agreement: {kappa} ({r.agreement.method}; {r.agreement.pairs} pairs)")
     if r.conflicts:
         out.print(f"conflicts for a third opinion: {', '.join(map(str, r.conflicts[:20]))}")
+    if r.judge_kappa is not None:
+        out.print(f"LLM judge vs people: κ = {r.judge_kappa:.2f} on {r.judge_pairs} pairs")
     o = r.overall
     out.print(
         f"new worse on {100 * o.estimate:.1f} % of traffic [{100 * o.lower:.1f}, {100 * o.upper:.1f}] at 95 % "
@@ -197,3 +200,34 @@ def import_(
         except ValueError as exc:
             raise fail(f"nothing imported: {exc}") from None
     out.print(f"imported {count} verdicts into review set {done.sample.id}")
+
+
+@review_app.command("judge")
+def judge(
+    judge_endpoint: Annotated[str, typer.Option("--judge", help="Endpoint of the migration file that judges.")],
+    config: ConfigOpt = DEFAULT_CONFIG,
+    sample: SampleOpt = None,
+    concurrency: Annotated[int, typer.Option(help="Judge calls in flight at once.")] = 8,
+) -> None:
+    """Optional LLM-judge pre-screen: the judge rates every pair of the review set (not counted as review)."""
+    import asyncio
+
+    from modelswap.evals.targets import migration_endpoints
+    from modelswap.review.judge_screen import judge_pairs, judge_rows
+
+    migration = load_or_exit(config)
+    if judge_endpoint not in migration.endpoints:
+        raise fail(f"no endpoint named {judge_endpoint!r}; the migration file has {', '.join(migration.endpoints)}")
+    if concurrency < 1:
+        raise fail("--concurrency must be at least 1")
+    with store_or_exit(migration) as store:
+        done = _reviewed(store, sample)
+        found = store.review.pairs_by_id([p.pair_id for p in done.sample.pairs])
+
+        async def rate() -> dict[int, str]:
+            async with migration_endpoints(migration, [], judge=judge_endpoint, concurrency=concurrency) as eps:
+                return await judge_pairs(list(found.values()), eps[judge_endpoint], concurrency=concurrency)
+
+        ratings = asyncio.run(rate())
+        store.review.add_verdicts(judge_rows(ratings, done.sample.id, datetime.now(UTC)))
+    out.print(f"the judge rated {len(ratings)} of {len(done.sample.pairs)} pairs of review set {done.sample.id}")

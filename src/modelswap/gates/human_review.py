@@ -14,7 +14,7 @@ import numpy.typing as npt
 from modelswap.config import HumanReviewGate
 from modelswap.gates import _format as fmt
 from modelswap.gates.result import GateResult, Verdict
-from modelswap.review.estimate import METHOD, WorseShare, effective_size_to_decide, worse_share
+from modelswap.stats.weighted import METHOD, WorseShare, effective_size_to_decide, worse_share
 
 METRIC = "share of traffic where new is worse (%)"
 

@@ -7,7 +7,6 @@ Pure decisions over values; reading pairs from the store and writing verdicts ha
 from modelswap.review.agreement import cohen_kappa, conflicts, fleiss_kappa
 from modelswap.review.blind import Side, new_side
 from modelswap.review.diffscore import diff_score
-from modelswap.review.estimate import WorseShare, worse_share
 from modelswap.review.sampling import Candidate, Drawn, SampleSet, allocate, draw_sample
 
 __all__ = [
@@ -15,7 +14,6 @@ __all__ = [
     "Drawn",
     "SampleSet",
     "Side",
-    "WorseShare",
     "allocate",
     "cohen_kappa",
     "conflicts",
@@ -23,5 +21,4 @@ __all__ = [
     "draw_sample",
     "fleiss_kappa",
     "new_side",
-    "worse_share",
 ]

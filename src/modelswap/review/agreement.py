@@ -53,3 +53,20 @@ def fleiss_kappa(counts: npt.ArrayLike) -> float:
 def conflicts(verdicts: Mapping[int, Mapping[str, str]]) -> list[int]:
     """Pairs whose reviewers gave different verdicts (pair id → reviewer → verdict), ascending."""
     return sorted(pair for pair, by in verdicts.items() if len(set(by.values())) > 1)
+
+
+def judge_human_agreement(
+    judge: Mapping[int, str], humans: Mapping[int, Mapping[str, str]]
+) -> tuple[int, float | None]:
+    """Pairs rated by both, and Cohen's kappa between the judge and the people's majority (ties
+    between people and ``both_bad`` read as ``same``); None when no pair has both."""
+    a, b = [], []
+    for pid, label in judge.items():
+        votes = [("same" if v == "both_bad" else v) for v in humans.get(pid, {}).values()]
+        if not votes:
+            continue
+        top = max(set(votes), key=votes.count)
+        majority = top if votes.count(top) * 2 > len(votes) else "same"
+        a.append(label)
+        b.append(majority)
+    return len(a), (cohen_kappa(a, b) if a else None)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modelswap.review.agreement import cohen_kappa, conflicts, fleiss_kappa
-from modelswap.review.estimate import WorseShare, worse_share
+from modelswap.review.agreement import cohen_kappa, conflicts, fleiss_kappa, judge_human_agreement
 from modelswap.review.review_set import Reviewed
+from modelswap.stats.weighted import WorseShare, worse_share
 from modelswap.store.rows import ReviewVerdictRow
 
 JUDGEMENT_ORDER = ("old_better", "new_better", "same", "both_bad")
@@ -34,6 +34,10 @@ class ReviewReport:
     overall: WorseShare
     by_workload: dict[str, WorseShare]
     excluded_no_body: int
+    judge_pairs: int = 0
+    """Pairs rated by both the LLM judge and people."""
+    judge_kappa: float | None = None
+    """Cohen's kappa between the judge and the people's majority verdict; None without a pre-screen."""
 
 
 def _label(v: ReviewVerdictRow) -> str:
@@ -65,6 +69,7 @@ def build_report(done: Reviewed, confidence: float = 0.95) -> ReviewReport:
     workloads = sorted({p.workload for p in done.sample.pairs})
     by_workload = {w: worse_share(*done.worse_and_weights(w), confidence) for w in workloads}
     labels = {p: {r: _label(v) for r, v in by.items()} for p, by in done.verdicts.items()}
+    judged, judge_kappa = judge_human_agreement(done.judge, labels)
     return ReviewReport(
         sample_id=done.sample.id,
         pairs=len(done.sample.pairs),
@@ -75,4 +80,6 @@ def build_report(done: Reviewed, confidence: float = 0.95) -> ReviewReport:
         overall=worse_share(worse, weights, confidence),
         by_workload=by_workload,
         excluded_no_body=int(done.sample.spec.get("excluded_no_body", 0)),
+        judge_pairs=judged,
+        judge_kappa=judge_kappa,
     )

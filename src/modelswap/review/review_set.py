@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from modelswap.review.answers import Answer, answer_of
@@ -81,13 +81,19 @@ def create_review_set(
     return store.review.add_sample(now, actor, spec, rows), drawn
 
 
+JUDGE = "llm-judge"
+"""The reviewer name of the LLM-judge pre-screen; its verdicts are never counted as human review."""
+
+
 @dataclass(frozen=True)
 class Reviewed:
     """A review set's verdicts, pair by pair: the share of reviewers finding new worse, with weights."""
 
     sample: ReviewSample
     verdicts: dict[int, dict[str, ReviewVerdictRow]]
-    """pair id → reviewer → that reviewer's latest verdict."""
+    """pair id → reviewer → that reviewer's latest verdict (people only)."""
+    judge: dict[int, str] = field(default_factory=dict)
+    """pair id → the LLM judge's latest four-way verdict, when a pre-screen ran."""
 
     def worse_and_weights(self, workload: str | None = None) -> tuple[list[float], list[float]]:
         """Per reviewed pair: the share of its reviewers who found new worse, and its weight."""
@@ -115,9 +121,13 @@ def reviewed(store: Store, sample_id: int | None = None) -> Reviewed | None:
     if sample is None:
         return None
     latest: dict[int, dict[str, ReviewVerdictRow]] = defaultdict(dict)
-    for v in store.review.sample_verdicts(sample.id):
-        latest[v.pair_id][v.reviewer] = v  # oldest first, so the last one written wins
-    return Reviewed(sample, dict(latest))
+    judge: dict[int, str] = {}
+    for v in store.review.sample_verdicts(sample.id):  # oldest first, so the last one written wins
+        if v.reviewer == JUDGE:
+            judge[v.pair_id] = v.judgement or v.verdict
+        else:
+            latest[v.pair_id][v.reviewer] = v
+    return Reviewed(sample, dict(latest), judge)
 
 
 def export_table(done: Reviewed) -> list[dict[str, object]]:

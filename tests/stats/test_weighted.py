@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from modelswap.review.estimate import effective_size_to_decide, kish_effective_size, worse_share
+from modelswap.stats.weighted import effective_size_to_decide, kish_effective_size, worse_share
 
 
 def test_equal_weights_give_the_published_wilson_interval() -> None:

@@ -1,4 +1,5 @@
-"""The share of traffic where the new model is worse, from weighted verdicts, with a 95 % interval.
+"""A weighted share with its interval: the share of traffic where the new model is worse, from review
+verdicts weighted by their sampling weights.
 
 Point estimate: the Hájek (ratio) form of the Horvitz–Thompson estimator, ``Σ w·y / Σ w``, where
 ``y`` is the share of a pair's reviewers who found the new answer worse and ``w`` its sampling
