@@ -111,6 +111,7 @@ async def test_two_reviewers_disagree_and_the_gate_shows(console: tuple[str, Sto
         # XSS payloads in the question, answers, JSON and tool calls are shown as text.
         await ana.goto(f"{base}/console/review/pairs/0")
         assert EVIL in await ana.inner_text("#question")
+        assert "recorded redacted" in await ana.inner_text("#redacted-policy")  # the starter's record_bodies
         await ana.goto(f"{base}/console/review/pairs/2")
         assert EVIL in await ana.inner_text("#side-a") and EVIL in await ana.inner_text("#side-b")
         assert await ana.locator("#pair img").count() == 0

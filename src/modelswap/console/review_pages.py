@@ -109,6 +109,7 @@ class ReviewPages:
             "total": len(done.sample.pairs),
             "mine": done.verdicts.get(entry.pair_id, {}).get(me),
             "tags": TAGS,
+            "policy": self.c.migration.gateway.record_bodies,
         }
         return self.c._html(request, "review_pair.html", context)
 

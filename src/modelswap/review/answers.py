@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-REDACTED_MARK = "[REDACTED"
-"""What the gateway's redaction leaves in place of a secret or personal datum."""
+PLACEHOLDERS = ("[secret]", "[email]", "[card]", "[phone]", "[iban]", "[nested too deep]")
+"""What the gateway's redaction (``gateway/redact``) leaves in place of a secret or personal datum."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ def answer_of(body: Any) -> Answer | None:
                 calls.append({"name": block.get("name", ""), "arguments": block.get("input")})
     else:
         return None
-    redacted = REDACTED_MARK in text or any(REDACTED_MARK in str(c) for c in calls)
+    shown = text + "".join(str(c) for c in calls)
+    redacted = any(mark in shown for mark in PLACEHOLDERS)
     return Answer(text, tuple(calls), redacted)
 
 
