@@ -81,8 +81,6 @@ def test_a_judgement_must_match_its_verdict(store: Store) -> None:
 
 
 def test_answers_from_both_wire_formats() -> None:
-    a = answer_of(
-        {"content": [{"type": "text", "text": "hi [email]"}, {"type": "tool_use", "name": "f", "input": {}}]}
-    )
+    a = answer_of({"content": [{"type": "text", "text": "hi [email]"}, {"type": "tool_use", "name": "f", "input": {}}]})
     assert a is not None and a.redacted and a.tool_calls == ({"name": "f", "arguments": {}},)
     assert answer_of(None) is None and answer_of({"weird": 1}) is None
