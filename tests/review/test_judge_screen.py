@@ -91,3 +91,39 @@ def test_agreement_with_the_majority() -> None:
     humans = {1: {"a": "new_better", "b": "new_better"}, 2: {"a": "old_better"}, 3: {"a": "both_bad"}}
     assert judge_human_agreement(judge, humans) == (3, 1.0)
     assert judge_human_agreement(judge, {}) == (0, None)
+
+
+async def test_console_lists_pairs_by_judge_rating(store: Store, tmp_path: Path) -> None:
+    import httpx
+    import yaml
+
+    from modelswap.config import parse_migration
+    from modelswap.serving import build_gateway
+
+    sample_id, drawn = create_review_set(store, ["w"], size=4, floor=4, seed=0, actor="a", now=T0)
+    ids = [d.pair_id for d in drawn.pairs]
+    store.review.add_verdicts(judge_rows({ids[0]: "new_better", ids[1]: "old_better"}, sample_id, T0))
+    endpoint = {"provider": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key_env": "MS_JUDGE_TEST_KEY"}
+    doc = {
+        "store": f"sqlite:///{tmp_path / 'm.db'}",
+        "endpoints": {"old": {**endpoint, "model": "o"}, "new": {**endpoint, "model": "n"}},
+        "workloads": [{"name": "w"}],
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MODELSWAP_ADMIN_TOKEN", "judge-Vb7Nq2Xr9Kd4Wm6Tz3Hp8Ls1")
+        mp.setenv("MS_JUDGE_TEST_KEY", "unused")
+        migration = parse_migration(yaml.safe_dump(doc), str(tmp_path / "migration.yaml"), tmp_path)
+        app = build_gateway(migration, store=store)
+        await app.startup()
+        try:
+            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+                page = await client.get(
+                    "/console/review", headers={"authorization": "Bearer judge-Vb7Nq2Xr9Kd4Wm6Tz3Hp8Ls1"}
+                )
+        finally:
+            await app.shutdown()
+    assert page.status_code == 200, page.text
+    listed = page.text.split('id="by-judge"')[1]
+    assert listed.index(f"pair {ids[1]}") < listed.index(f"pair {ids[0]}")  # new worse first
+    assert "judge: old better" in listed

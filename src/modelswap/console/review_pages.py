@@ -36,6 +36,8 @@ class Console(Protocol):
     def _html(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse: ...
 
 
+JUDGE_ORDER = {"old_better": 0, "same": 1, "new_better": 2}
+"""Pairs the judge found worse for the new model first."""
 TAGS = ("format", "facts", "tone", "refusal", "tools", "safety")
 MAX_NOTE = 2_000
 
@@ -84,6 +86,7 @@ class ReviewPages:
             "mine": sum(mine),
             "next_index": next_index,
             "positions": {p.pair_id: i for i, p in enumerate(done.sample.pairs)},
+            "by_judge": sorted(done.judge.items(), key=lambda kv: (JUDGE_ORDER.get(kv[1], 9), kv[0])),
         }
         return self.c._html(request, "review.html", context)
 
