@@ -34,6 +34,7 @@ from modelswap.config_upstream import RetryBudgetSettings as RetryBudgetSettings
 from modelswap.config_upstream import UpstreamSettings as UpstreamSettings
 from modelswap.config_workload import ErrorRateGate as ErrorRateGate
 from modelswap.config_workload import Gates as Gates
+from modelswap.config_workload import HumanReviewGate as HumanReviewGate
 from modelswap.config_workload import MatchRule as MatchRule
 from modelswap.config_workload import PassRateGate as PassRateGate
 from modelswap.config_workload import RatioGate as RatioGate

@@ -75,6 +75,21 @@ class ErrorRateGate(_Model):
     """Confidence level of the paired interval the decision is based on."""
 
 
+class HumanReviewGate(_Model):
+    """People judged a weighted sample of shadow pairs; the new model may be worse on at most a share of traffic."""
+
+    max_worse_percent: float = Field(default=5.0, gt=0, lt=100)
+    """The largest share of traffic (percent) on which the new answer may be worse than the old one."""
+    confidence: float = Field(default=0.95, ge=0.5, le=0.999)
+    """Confidence level of the interval for that share."""
+    sample_size: int = Field(default=200, ge=1, le=100_000)
+    """Shadow pairs drawn for review from this workload (``modelswap review sample``)."""
+    floor: int = Field(default=20, ge=0, le=100_000)
+    """Pairs drawn from this workload however little traffic it has, when a sample covers several workloads."""
+    min_reviewed: int = Field(default=30, ge=1)
+    """Reviewed pairs below which the gate never passes."""
+
+
 class Gates(_Model):
     """The non-regression gates a workload must pass before cutover."""
 
@@ -86,6 +101,8 @@ class Gates(_Model):
     """P95 latency ratio new/old."""
     cost_per_request: RatioGate | None = None
     """Mean cost per request ratio new/old."""
+    human_review: HumanReviewGate | None = None
+    """Share of traffic where reviewers found the new model worse (off unless written)."""
 
 
 class Workload(_Model):

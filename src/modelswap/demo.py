@@ -29,6 +29,7 @@ from modelswap.evals.baseline import take_baseline
 from modelswap.evals.batch import run_workloads
 from modelswap.evals.gating import WorkloadGates, judge_workloads
 from modelswap.gateway.server import free_port
+from modelswap.review.demo_verdicts import simulate_review
 from modelswap.rollout.drill import DrillResult, run_drill
 from modelswap.rollout.retention import probe_old
 from modelswap.serving import build_gateway
@@ -41,6 +42,8 @@ EVAL_CONCURRENCY = 128
 LOGIN_LINK_MINUTES = 15
 """How long each console login link the demo prints works (once)."""
 MIX = {"ticket-triage": 0.4, "extraction": 0.3, "order-tools": 0.3}
+DEMO_WORSE = {"ticket-triage": 0.02, REGRESSING: 0.4, "order-tools": 0.03}
+"""The simulated reviewers' chance of finding the new answer worse on a differing pair."""
 
 
 @dataclass(slots=True)
@@ -206,6 +209,8 @@ async def run_demo(
                 await run_workloads(
                     migration, store, arms=["old", "new"], nightly=True, started_at=today - timedelta(days=k)
                 )
+            progress("weeks 2–3 · human review: a weighted sample of shadow pairs, SIMULATED reviewer verdicts")
+            await asyncio.to_thread(simulate_review, store, names, datetime.now(UTC), worse_chance=DEMO_WORSE)
             week4 = datetime.now(UTC) - timedelta(days=4)  # the stepped clock ends before today
             progress("week 4 · rollback drill: one flag, every workload on the old model and back, under live traffic")
             live = asyncio.create_task(

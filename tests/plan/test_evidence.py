@@ -11,6 +11,7 @@ import pytest
 from modelswap.catalog import scenario
 from modelswap.config import Migration
 from modelswap.plan import Evidence, NightlyGates, NightlyScore, PlanFacts, evaluate, requirements
+from modelswap.plan.facts import ReviewGate
 from modelswap.store import BaselineRow, EvalRunRow, EvidenceRow, RolloutEventRow
 from modelswap.store.summaries import ArmPassCount, RedteamTally, ShadowSpan, VerdictTally
 
@@ -170,17 +171,22 @@ def test_nightly_scoring_is_not_done_unless_the_gates_pass(migration: Migration,
         assert any(f"gates {verdict}: pass_rate {verdict}" in f for f in ev.figures)
 
 
-def test_diff_review_needs_the_review_sample(migration: Migration) -> None:
-    tallies = {"ticket-triage": VerdictTally(30, 100, 20, 150, 2, at())}
-    partial = judge(migration, "diff-review", verdicts=tallies)
-    assert partial.state == "in_progress" and partial.summary == "150 of 200 shadow pairs reviewed"
-    assert partial.figures[0].startswith("150 verdicts on 150 pairs: new wins 20.0 % [14.4, 27.1], ties 66.7 %")
-    firsts = tuple(at(hours=h) for h in range(250))
-    enough = {"ticket-triage": VerdictTally(50, 150, 50, 250, 3, at(249))}
-    done = judge(migration, "diff-review", verdicts=enough, first_verdicts=firsts)
-    assert done.state == "done" and done.done_at == at(hours=199)
-    high_risk = judge(migration, "diff-review", preset="gpt-5-to-sonnet", verdicts=enough, first_verdicts=firsts)
-    assert high_risk.state == "in_progress" and high_risk.summary == "250 of 400 shadow pairs reviewed"
+def test_diff_review_ticks_from_the_human_review_gate_not_a_count(migration: Migration) -> None:
+    many = {w: VerdictTally(50, 150, 50, 250, 3, at(249)) for w in migration_names(migration)}
+    loose = judge(migration, "diff-review", verdicts=many)
+    assert loose.state == "in_progress" and "not from a review set" in loose.summary
+    names = migration_names(migration)
+    passing = {w: ReviewGate(1, "PASS", "new worse on 1.0 % …", 200, at(300)) for w in names}
+    done = judge(migration, "diff-review", verdicts=many, review_gates=passing)
+    assert done.state == "done" and done.done_at == at(300)
+    one_fails = {**passing, names[0]: ReviewGate(1, "FAIL", "new worse on 12.0 % …", 200, at(300))}
+    failing = judge(migration, "diff-review", verdicts=many, review_gates=one_fails)
+    assert failing.state == "in_progress" and f"FAIL: {names[0]}" in failing.summary
+    assert any(f.startswith(f"{names[0]}: human_review FAIL") for f in failing.figures)
+
+
+def migration_names(migration: Migration) -> list[str]:
+    return [w.name for w in migration.workloads]
 
 
 def test_red_team_is_manual_until_results_exist(migration: Migration) -> None:

@@ -126,7 +126,7 @@ def test_records_in_the_store_drive_the_shadow_eval_and_cutover_items(store: Sto
     plan = load_checklist(store, migration, now=at(days=20))
     states = {s.item.key: s.state for s in plan.items}
     assert states["shadow"] == "done" and states["inventory"] == "done" and states["rollback-drill"] == "done"
-    assert states["diff-review"] == "in_progress"  # 6 of 200 pairs
+    assert states["diff-review"] == "in_progress"  # verdicts, but no review set
     nightly = plan.item("nightly-scoring").evidence
     assert "new pass rate 80.0 % [49.0, 94.3] vs old 90.0 % [59.6, 98.2]" in nightly.figures[0]
     assert plan.item("shadow").done_at == at(days=14)

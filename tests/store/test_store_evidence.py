@@ -29,9 +29,24 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
     assert read_evidence(store, "inventory", workload="extraction") == []
 
 
-def write_v6_database(url: str, *, version: int = 6) -> None:
-    """A v6 database: today's schema less what v7 added (the feedback table)."""
+def write_v7_database(url: str, *, version: int = 7) -> None:
+    """A v7 database: today's schema less what v8 added (review sets, verdict columns)."""
     open_store(url).close()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE review_sample_pairs")
+            conn.exec_driver_sql("DROP TABLE review_samples")
+            for column in ("sample_id", "judgement", "tags", "new_side"):
+                conn.exec_driver_sql(f"ALTER TABLE review_verdicts DROP COLUMN {column}")
+            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
+    finally:
+        engine.dispose()
+
+
+def write_v6_database(url: str, *, version: int = 6) -> None:
+    """A v6 database: a v7 one less what v7 added (the feedback table)."""
+    write_v7_database(url, version=version)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -108,7 +123,7 @@ def test_upgrade_from_v3_adds_error_text_secrets_and_sessions(store_url: str, ot
 
 
 def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 7
+    assert SCHEMA_VERSION == 8
     write_v5_database(store_url)
     engine = sa.create_engine(store_url)
     try:
@@ -132,9 +147,17 @@ def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, oth
 
 
 def test_upgrade_from_v6_adds_feedback(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 7
+    assert SCHEMA_VERSION == 8
     write_v6_database(store_url)
     with open_store(store_url) as store:
-        assert store.schema_status.upgraded_from == 6 and store.schema_status.version == 7
+        assert store.schema_status.upgraded_from == 6 and store.schema_status.version == 8
+    open_store(other_url).close()
+    assert describe(store_url) == describe(other_url)
+
+
+def test_upgrade_from_v7_adds_review_sets_and_verdict_columns(store_url: str, other_url: str) -> None:
+    write_v7_database(store_url)
+    with open_store(store_url) as store:
+        assert store.schema_status.upgraded_from == 7 and store.schema_status.version == SCHEMA_VERSION
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)

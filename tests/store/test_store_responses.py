@@ -48,6 +48,10 @@ def test_upgrade_from_v4_adds_stored_responses(store_url: str, other_url: str) -
             conn.exec_driver_sql("DROP TABLE stored_responses")
             conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN tokens_estimated")  # what v6 added
             conn.exec_driver_sql("DROP TABLE feedback")  # what v7 added
+            conn.exec_driver_sql("DROP TABLE review_sample_pairs")  # what v8 added
+            conn.exec_driver_sql("DROP TABLE review_samples")
+            for column in ("sample_id", "judgement", "tags", "new_side"):
+                conn.exec_driver_sql(f"ALTER TABLE review_verdicts DROP COLUMN {column}")
             conn.execute(sa.text("UPDATE schema_meta SET version = 4"))
     finally:
         engine.dispose()

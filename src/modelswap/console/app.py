@@ -27,6 +27,7 @@ from modelswap.config import Migration
 from modelswap.console import charts
 from modelswap.console.access import COOKIE, ConsoleAccess, FormRefused, Visitor, read_form
 from modelswap.console.data import answer_text, overview, question_text, workload_view
+from modelswap.console.review_pages import review_routes
 from modelswap.console.rollout_page import rollout_action, rollout_page
 from modelswap.console.status import daily_series, migration_status, workload_status
 from modelswap.gateway.throttle import AuthGuard
@@ -98,6 +99,7 @@ class Console:
                 Route("/console/workloads/{name}/rollout", partial(rollout_page, self)),
                 Route("/console/workloads/{name}/rollout", partial(rollout_action, self), methods=["POST"]),
                 Route("/console/rollback", self.rollback, methods=["POST"]),
+                *review_routes(self),
                 Mount("/console/static", StaticFiles(directory=HERE / "static"), name="static"),
             ]
         )

@@ -5,6 +5,7 @@ Pure decisions over measured values; loading the data and storing the results ha
 
 from modelswap.gates.error_rate import decide_error_rate
 from modelswap.gates.evaluate import GateData, evaluate
+from modelswap.gates.human_review import decide_human_review
 from modelswap.gates.pass_rate import decide_pass_rate
 from modelswap.gates.ratio import decide_ratio, min_cases_for
 from modelswap.gates.report import estimate_cell, interval_cell, limit_cell, render_junit, render_markdown, to_json
@@ -15,6 +16,7 @@ __all__ = [
     "GateResult",
     "Verdict",
     "decide_error_rate",
+    "decide_human_review",
     "decide_pass_rate",
     "decide_ratio",
     "estimate_cell",

@@ -61,6 +61,18 @@ class NightlyGates:
     """Each gate's verdict, and for INCONCLUSIVE the cases still needed, e.g. ``pass_rate INCONCLUSIVE (…)``."""
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewGate:
+    """A workload's ``human_review`` gate judged on the latest review set (5 % at 95 % unless configured)."""
+
+    sample_id: int
+    verdict: str
+    """``PASS``, ``FAIL`` or ``INCONCLUSIVE``: only PASS proves the item."""
+    reason: str
+    reviewed: int
+    last_verdict: datetime | None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanFacts:
     """What the store holds that bears on the plan, keyed by workload; ``now`` is when it was read."""
@@ -77,6 +89,8 @@ class PlanFacts:
     verdicts: Mapping[str, VerdictTally] = field(default_factory=dict)
     first_verdicts: tuple[datetime, ...] = ()
     """When each reviewed pair got its first verdict, oldest first."""
+    review_gates: Mapping[str, ReviewGate] = field(default_factory=dict)
+    """The human-review gate per workload on the latest review set (absent: no review set)."""
     redteam: Mapping[tuple[str | None, str], RedteamTally] = field(default_factory=dict)
     """(workload or None, arm) → probes and successful attacks."""
     rollout: Mapping[str, tuple[RolloutEventRow, ...]] = field(default_factory=dict)
@@ -104,6 +118,23 @@ def _gates_on(store: Store, migration: Migration, run: EvalRunRow) -> NightlyGat
     return NightlyGates(run.id, judged.verdict.value, detail or "no gates configured")
 
 
+def _review_gates(store: Store, migration: Migration) -> dict[str, ReviewGate]:
+    from modelswap.config import HumanReviewGate
+    from modelswap.gates.human_review import decide_human_review
+    from modelswap.review.review_set import reviewed
+
+    done = reviewed(store)
+    if done is None:
+        return {}
+    last = max((v.ts for by in done.verdicts.values() for v in by.values()), default=None)
+    out = {}
+    for w in migration.workloads:
+        worse, weights = done.worse_and_weights(w.name)
+        result = decide_human_review(worse, weights, w.gates.human_review or HumanReviewGate())
+        out[w.name] = ReviewGate(done.sample.id, result.verdict.value, result.reason, result.n, last)
+    return out
+
+
 def read_facts(store: Store, migration: Migration, now: datetime) -> PlanFacts:
     """Read everything the evidence rules need for ``migration``'s workloads from ``store``."""
     names = [w.name for w in migration.workloads]
@@ -121,6 +152,7 @@ def read_facts(store: Store, migration: Migration, now: datetime) -> PlanFacts:
         nightly_gates={name: _gates_on(store, migration, r) for name, r in latest.items()},
         verdicts=verdict_tallies(store, names),
         first_verdicts=tuple(first_verdict_times(store, names)),
+        review_gates=_review_gates(store, migration),
         redteam=redteam_tallies(store),
         rollout={name: tuple(events) for name, events in rollout_history(store, names).items()},
         evidence=tuple(sorted(evidence, key=lambda e: (e.ts, e.id or 0))),

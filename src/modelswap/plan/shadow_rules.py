@@ -163,51 +163,43 @@ def nightly_scoring(ctx: Context) -> Evidence:
     "diff-review",
     "shadow",
     "Diff outputs on 200 real requests with human review",
-    "human verdicts on at least the review sample of shadow pairs",
+    "the human_review gate PASSes for every workload on the latest review set",
 )
 def diff_review(ctx: Context) -> Evidence:
-    need = ctx.reqs.review_sample
     empty = VerdictTally(0, 0, 0, 0, 0, None)
     tallies = {w: ctx.facts.verdicts.get(w, empty) for w in ctx.names}
-    pairs = sum(t.pairs for t in tallies.values())
-    win, tie, loss = (sum(getattr(t, f) for t in tallies.values()) for f in ("win", "tie", "loss"))
-    verdicts = win + tie + loss
-    figures = []
-    if verdicts:
-        figures.append(
-            f"{verdicts} verdicts on {pairs} pairs: new wins {rate_with_interval(win, verdicts)}, "
-            f"ties {pct(tie / verdicts)}, loses {rate_with_interval(loss, verdicts)}"
-        )
-        figures.extend(
-            f"{w}: {t.pairs} pairs reviewed by {t.reviewers} ({t.win} win / {t.tie} tie / {t.loss} loss)"
-            if t.pairs
-            else f"{w}: no pairs reviewed yet"
-            for w, t in tallies.items()
-        )
+    gates = ctx.facts.review_gates
+    passed = [w for w in ctx.names if w in gates and gates[w].verdict == "PASS"]
+    figures = [f"{w}: human_review {gates[w].verdict} — {gates[w].reason}" for w in ctx.names if w in gates]
+    figures.extend(
+        f"{w}: {t.pairs} pairs reviewed by {t.reviewers} ({t.win} win / {t.tie} tie / {t.loss} loss)"
+        for w, t in tallies.items()
+        if t.pairs
+    )
     data = {
-        "required_pairs": need,
-        "pairs": pairs,
-        "verdicts": {"win": win, "tie": tie, "loss": loss},
+        "required_pairs": ctx.reqs.review_sample,
+        "gates": {w: {"verdict": g.verdict, "reviewed": g.reviewed, "sample": g.sample_id} for w, g in gates.items()},
         "workloads": {w: {"pairs": t.pairs, "win": t.win, "tie": t.tie, "loss": t.loss} for w, t in tallies.items()},
     }
-    source = "review verdicts on shadow pairs in the store"
-    if pairs >= need:
-        firsts = ctx.facts.first_verdicts
-        done_at = (
-            firsts[need - 1] if len(firsts) >= need else max((t.last for t in tallies.values() if t.last), default=None)
-        )
-        summary = f"{pairs} shadow pairs reviewed by people (≥ {need})"
+    source = "human_review gate on the latest review set (weighted verdicts in the store)"
+    n = len(ctx.names)
+    if len(passed) == n:
+        done_at = max((t for w in passed if (t := gates[w].last_verdict) is not None), default=None)
+        summary = f"human review PASSes for all {n} workloads"
         return Evidence("done", summary, tuple(figures), 1.0, done_at, source, data=data)
-    if pairs == 0:
-        return Evidence("not_started", f"no shadow pair reviewed yet (needs {need})", source=source, data=data)
-    return Evidence(
-        "in_progress",
-        f"{pairs} of {need} shadow pairs reviewed",
-        tuple(figures),
-        pairs / need,
-        source=source,
-        data=data,
+    reviewed = sum(g.reviewed for g in gates.values())
+    if not gates or reviewed == 0:
+        loose = sum(t.pairs for t in tallies.values())
+        if loose:  # verdicts, but not on a weighted review set: they cannot speak for the traffic
+            summary = f"{loose} pairs reviewed, but not from a review set (draw one with `modelswap review sample`)"
+            return Evidence("in_progress", summary, tuple(figures), 0.0, source=source, data=data)
+        summary = "no review set reviewed yet (draw one with `modelswap review sample`)"
+        return Evidence("not_started", summary, tuple(figures), source=source, data=data)
+    failing = [w for w in ctx.names if w in gates and gates[w].verdict == "FAIL"]
+    summary = f"human review PASSes for {len(passed)} of {n} workloads" + (
+        f"; FAIL: {', '.join(failing)}" if failing else missing(w for w in ctx.names if w not in passed)
     )
+    return Evidence("in_progress", summary, tuple(figures), len(passed) / n, source=source, data=data)
 
 
 @plan_item(

@@ -195,6 +195,38 @@ def _v6_to_v7(conn: sa.Connection) -> None:
     ).create(conn)
 
 
+def _v7_to_v8(conn: sa.Connection) -> None:
+    """v8: review sets (sampled shadow pairs with weights) and four-way, tagged, blind verdicts."""
+    md = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    for ddl in ("sample_id INTEGER", "judgement VARCHAR", "tags JSON", "new_side VARCHAR"):
+        conn.execute(sa.text(f"ALTER TABLE review_verdicts ADD COLUMN {ddl}"))
+    sa.Table(
+        "review_samples",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_by", sa.String, nullable=False),
+        sa.Column("spec", json_column(), nullable=False),
+    ).create(conn)
+    sa.Table("shadow_pairs", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "review_sample_pairs",
+        md,
+        sa.Column("sample_id", sa.Integer, sa.ForeignKey("review_samples.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "pair_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            sa.ForeignKey("shadow_pairs.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("workload", sa.String, nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("score", sa.Float, nullable=False),
+        sa.Column("probability", sa.Float, nullable=False),
+        sa.Column("weight", sa.Float, nullable=False),
+    ).create(conn)
+
+
 MIGRATIONS: tuple[Step, ...] = (
     Step(1, "rollout change feed, review verdicts, red-team results", _v1_to_v2),
     Step(2, "evidence for the plan (inventory snapshots, drills, probes)", _v2_to_v3),
@@ -202,6 +234,7 @@ MIGRATIONS: tuple[Step, ...] = (
     Step(4, "stored Responses API answers", _v4_to_v5),
     Step(5, "estimated token counts flagged on requests", _v5_to_v6),
     Step(6, "user feedback on served answers", _v6_to_v7),
+    Step(7, "review sets with weights; four-way, tagged, blind verdicts", _v7_to_v8),
 )
 """``MIGRATIONS[v - 1]`` upgrades version ``v`` to ``v + 1``; the last one reaches SCHEMA_VERSION."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -68,6 +69,15 @@ class ShadowDay:
     cost_usd: float
 
 
+def pair_from_row(row: sa.Row[Any]) -> RecordedPair:
+    """A served request and its shadow answer from a row selecting ``requests`` and ``shadow_pairs``."""
+    r, s = t.requests, t.shadow_pairs
+    return RecordedPair(
+        request=RequestRow(**{c.name: row._mapping[c] for c in r.c}),
+        shadow=ShadowPairRow(**{c.name: row._mapping[c] for c in s.c}),
+    )
+
+
 class RequestsRepo:
     """Served requests and shadow pairs."""
 
@@ -108,13 +118,7 @@ class RequestsRepo:
             query = query.where(r.c.ts >= since)
         query = query.order_by(r.c.ts.desc(), s.c.id.desc()).limit(limit)
         with self._db.read() as conn:
-            return [
-                RecordedPair(
-                    request=RequestRow(**{c.name: row._mapping[c] for c in r.c}),
-                    shadow=ShadowPairRow(**{c.name: row._mapping[c] for c in s.c}),
-                )
-                for row in conn.execute(query)
-            ]
+            return [pair_from_row(row) for row in conn.execute(query)]
 
     def served(self, workload: str, arm: str, *, since: datetime | None = None) -> list[ServedSample]:
         """The successful (2xx) requests ``arm`` served for ``workload``, since ``since``, in no order."""

@@ -227,6 +227,12 @@ class ReviewVerdictRow:
     verdict: Verdict
     ts: datetime
     note: str | None = None
+    sample_id: int | None = None
+    judgement: str | None = None
+    """old_better, new_better, same or both_bad; ``verdict`` is its win/tie/loss reading."""
+    tags: list[str] | None = None
+    new_side: str | None = None
+    """Where the new answer was shown to the reviewer: left or right."""
     id: int | None = None
 
 

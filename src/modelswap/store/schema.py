@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from modelswap.store.types import FreeText, UTCDateTime, json_column
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
 
 NAMING_CONVENTION = {
@@ -234,10 +234,44 @@ review_verdicts = sa.Table(
     sa.Column("verdict", sa.String, nullable=False),
     sa.Column("note", FreeText),
     sa.Column("ts", UTCDateTime, nullable=False),
+    sa.Column("sample_id", sa.Integer),
+    sa.Column("judgement", sa.String),
+    sa.Column("tags", json_column()),
+    sa.Column("new_side", sa.String),
     sa.CheckConstraint("verdict IN ('win', 'tie', 'loss')", name="verdict"),
     sa.Index(None, "pair_id"),
 )
-"""A person's judgement of the new arm against the old on one shadow pair."""
+"""A person's judgement of the new arm against the old on one shadow pair. ``judgement`` is the
+four-way verdict (old_better, new_better, same, both_bad; ``verdict`` its win/tie/loss reading),
+``new_side`` where the new answer was shown to the reviewer, ``sample_id`` the review set."""
+
+review_samples = sa.Table(
+    "review_samples",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String, nullable=False),
+    sa.Column("spec", json_column(), nullable=False),
+)
+"""A drawn review set: its seed, sizes, strata and the pairs left out (``spec``)."""
+
+review_sample_pairs = sa.Table(
+    "review_sample_pairs",
+    metadata,
+    sa.Column("sample_id", sa.Integer, sa.ForeignKey("review_samples.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "pair_id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        sa.ForeignKey("shadow_pairs.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("workload", sa.String, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("probability", sa.Float, nullable=False),
+    sa.Column("weight", sa.Float, nullable=False),
+)
+"""The pairs of a review set with their diff score, inclusion probability and weight."""
 
 redteam_results = sa.Table(
     "redteam_results",
