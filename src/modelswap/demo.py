@@ -26,6 +26,7 @@ from modelswap.evals.baseline import take_baseline
 from modelswap.evals.batch import run_workloads
 from modelswap.evals.gating import WorkloadGates, judge_workloads
 from modelswap.gateway.server import free_port
+from modelswap.redteam.demo import demo_redteam, weaken
 from modelswap.rollout import flag
 from modelswap.serving import build_gateway
 from modelswap.sim import TrafficSpec, TrafficSummary, run_traffic
@@ -82,7 +83,7 @@ def write_demo_migration(directory: Path, time_scale: float = 0.05) -> Path:
         "  # models:                     # per-model overrides, e.g. make the new model weaker at extraction\n"
         "  #   gpt-5: {quality: {extraction: 0.80}}",
         "  models:                       # the demo's new model is weaker at extraction: the gates must catch it\n"
-        "    gpt-5: {quality: {extraction: 0.70}}",
+        f"    gpt-5: {{quality: {weaken('{extraction: 0.70}')}}}",
     )
     target.write_text(text, encoding="utf-8")
     for suffix in ("", "-wal", "-shm"):
@@ -190,6 +191,8 @@ async def run_demo(
                 await run_workloads(
                     migration, store, arms=["old", "new"], nightly=True, started_at=today - timedelta(days=k)
                 )
+            progress("weeks 2–3 · red-team: every probe family on each workload, old vs new")
+            await demo_redteam(migration, store)
             progress("week 4 · canary: ticket-triage at 10 % on the new model")
             await asyncio.to_thread(flag.set_stage, store, "ticket-triage", "split", 10, "demo", "canary")
             await asyncio.sleep(0.5)
