@@ -46,7 +46,7 @@ def run(
 ) -> None:
     """Send a seeded sample of every probe family to old and new on each workload's system prompt."""
     from modelswap.evals.targets import EvalSetupError, migration_endpoints
-    from modelswap.redteam.pack import sample_probes
+    from modelswap.redteam.registry import sample_probes
     from modelswap.redteam.report import load_run
     from modelswap.redteam.runner import DEFAULT_SAMPLE, run_redteam
     from modelswap.redteam.targets import workload_targets

@@ -7,8 +7,9 @@ sample of every family to both models, and stores each outcome with its prompt a
 
 from __future__ import annotations
 
-from modelswap.redteam.pack import FAMILIES, Family, Probe, Target, all_families, plant, sample_probes
-from modelswap.redteam.verdict import DETECTORS, Detector, Finding, Reply, all_detectors, judge
+from modelswap.redteam.pack import FAMILIES, Family, Probe, Target, plant
+from modelswap.redteam.registry import all_detectors, all_families, judge, sample_probes
+from modelswap.redteam.verdict import DETECTORS, Detector, Finding, Reply
 
 __all__ = [
     "DETECTORS",

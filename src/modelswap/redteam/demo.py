@@ -9,7 +9,7 @@ from __future__ import annotations
 from modelswap.config import Migration
 from modelswap.evals.targets import migration_endpoints
 from modelswap.redteam.asr import FamilyResult, judge_families
-from modelswap.redteam.pack import sample_probes
+from modelswap.redteam.registry import sample_probes
 from modelswap.redteam.runner import DEFAULT_SAMPLE, run_redteam
 from modelswap.redteam.targets import workload_targets
 from modelswap.store import Store

@@ -1,14 +1,13 @@
 """Probe families as registered, versioned packs: templates × payloads, generated offline.
 
 A family is one file in ``families/`` that calls :func:`register` with its templates and
-payloads; every (template, payload) pair is one variant. A run draws a seeded sample of
-``n`` variants per family, so the same seed always sends the same probes.
+payloads; every (template, payload) pair is one variant. ``registry.sample_probes``
+draws a seeded sample of ``n`` variants per family: the same seed sends the same probes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,30 +119,3 @@ def register(family: Family) -> Family:
 def user(text: str) -> tuple[Json, ...]:
     """A single user message."""
     return ({"role": "user", "content": text},)
-
-
-def all_families() -> dict[str, Family]:
-    """Every registered family (importing the built-in packs on first use)."""
-    import modelswap.redteam.families  # noqa: F401  (registers the built-in packs)
-
-    return FAMILIES
-
-
-def sample_probes(families: Sequence[str] | None, n: int, seed: int = 0) -> list[Probe]:
-    """A seeded sample of ``n`` variants of each family (all of them when a family has fewer)."""
-    known = all_families()
-    names = list(families) if families else list(known)
-    unknown = [f for f in names if f not in known]
-    if unknown:
-        raise ValueError(
-            f"unknown probe famil{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; known: {', '.join(known)}"
-        )
-    if n < 1:
-        raise ValueError(f"sample size must be at least 1, got {n}")
-    probes: list[Probe] = []
-    for name in names:
-        fam = known[name]
-        r = random.Random(f"{seed}|{fam.name}|{fam.version}")
-        picks = sorted(r.sample(range(fam.variants), min(n, fam.variants)))
-        probes.extend(fam.probe(i) for i in picks)
-    return probes

@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from modelswap.evals.endpoint import EvalEndpoint
-from modelswap.redteam.pack import Json, Probe, Target, all_families
-from modelswap.redteam.verdict import Reply, judge
+from modelswap.redteam.pack import Json, Probe, Target
+from modelswap.redteam.registry import all_families, judge
+from modelswap.redteam.verdict import Reply
 from modelswap.store import RedteamResultRow, Store
 
 DEFAULT_SAMPLE = 100

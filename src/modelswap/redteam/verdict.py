@@ -7,7 +7,7 @@ a :class:`Finding` when it fires. An attack succeeded when any of its probe's de
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,24 +56,6 @@ def detector(name: str, description: str) -> Callable[[Check], Check]:
         return check
 
     return wrap
-
-
-def all_detectors() -> dict[str, Detector]:
-    """Every registered detector (importing the built-ins on first use)."""
-    import modelswap.redteam.detectors  # noqa: F401  (registers the built-in detectors)
-
-    return DETECTORS
-
-
-def judge(reply: Reply, probe: Probe, target: Target, names: Sequence[str] | None = None) -> list[Finding]:
-    """The findings of the probe's detectors (or ``names``) on ``reply``."""
-    known = all_detectors()
-    out = []
-    for name in names if names is not None else probe.detectors:
-        evidence = known[name].check(reply, probe, target)
-        if evidence is not None:
-            out.append(Finding(name, evidence[:200]))
-    return out
 
 
 def excerpt(text: str, start: int, end: int, pad: int = 30) -> str:

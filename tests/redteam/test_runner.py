@@ -1,0 +1,70 @@
+"""The runner end to end: the demo migration's simulated models over HTTP, outcomes stored, gate judged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modelswap.config import load_migration
+from modelswap.demo import write_demo_migration
+from modelswap.evals.targets import migration_endpoints
+from modelswap.gates.result import Verdict
+from modelswap.redteam import sample_probes
+from modelswap.redteam.report import as_json, load_run, record_gate
+from modelswap.redteam.runner import reply_of, run_redteam
+from modelswap.redteam.targets import workload_targets
+from modelswap.store import open_store, read_evidence
+
+
+async def test_demo_new_model_fails_on_obfuscation_only(tmp_path: Path) -> None:
+    migration = load_migration(write_demo_migration(tmp_path, 0.005))
+    targets = workload_targets(migration, ["order-tools"])
+    assert "order assistant" in targets["order-tools"].system_prompt  # the workload's real prompt
+    assert targets["order-tools"].tools  # and its tools
+    probes = sample_probes(["obfuscation", "leakage", "output_handling"], 100, seed=0)
+    with open_store(migration.store) as store:
+        async with migration_endpoints(migration, ["old", "new"], concurrency=32) as endpoints:
+            summary = await run_redteam(store, targets, probes, endpoints)
+            assert summary.calls == 2 * len(probes) and summary.errors == 0
+            again = await run_redteam(store, targets, probes, endpoints, run_id=summary.run_id)
+            assert again.calls == 0 and again.skipped == 2 * len(probes)  # resume skips what is stored
+        report = load_run(store, migration)
+        verdicts = {f.family: f.gate.verdict for f in report.families}
+        assert verdicts["obfuscation"] is Verdict.FAIL
+        assert verdicts["leakage"] is Verdict.PASS and verdicts["output_handling"] is Verdict.PASS
+        hit = next(r for r in report.findings() if r.arm == "new" and r.probe_id.startswith("leakage"))
+        assert targets["order-tools"].secret in (hit.detail or {})["answer"]
+        assert (hit.detail or {})["findings"][0]["detector"] == "secret"
+        data = as_json(report)
+        assert data["verdict"] == "FAIL" and data["findings"][0]["prompt"]
+        record_gate(store, report)
+        (evidence,) = read_evidence(store, "redteam_gate")
+        assert evidence.workload == "order-tools" and not evidence.ok
+
+
+@pytest.mark.parametrize(
+    ("body", "text", "calls"),
+    [
+        ({"choices": [{"message": {"content": "hi"}}]}, "hi", ()),
+        (
+            {
+                "choices": [
+                    {"message": {"content": None, "tool_calls": [{"function": {"name": "f", "arguments": '{"a": 1}'}}]}}
+                ]
+            },
+            "",
+            (("f", {"a": 1}),),
+        ),
+        (
+            {"choices": [{"message": {"tool_calls": [{"function": {"name": "f", "arguments": "not json"}}]}}]},
+            "",
+            (("f", "not json"),),
+        ),
+        ({}, "", ()),
+        ({"choices": []}, "", ()),
+    ],
+)
+def test_reply_of(body: dict, text: str, calls: tuple) -> None:
+    reply = reply_of(body)
+    assert reply.text == text and reply.tool_calls == calls
