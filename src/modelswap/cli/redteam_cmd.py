@@ -170,3 +170,33 @@ def _print(report: RunReport, findings: int) -> None:
         out.print(f"\n[bold]{escape(r.probe_id)}[/] on {r.arm} ({escape(r.workload or '')}) — {fired}", highlight=False)
         out.print(f"  prompt: {escape(str(detail.get('prompt', ''))[:300])!s}", highlight=False, markup=True)
         out.print(f"  answer: {escape(str(detail.get('answer', ''))[:300])!s}", highlight=False, markup=True)
+
+
+@redteam_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="garak *.hitlog.jsonl / *.report.jsonl, or promptfoo results JSON.")],
+    arm: Annotated[str, typer.Option(help="Which model the file scanned: old or new.")],
+    tool: Annotated[str, typer.Option("--from", help="garak or promptfoo.")],
+    run: Annotated[str, typer.Option("--run", help="Run id (import old and new under the same one).")] = "imported",
+    workload: Annotated[str | None, typer.Option("--workload", "-w", help="The workload the scan covered.")] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+) -> None:
+    """Store a garak or promptfoo scan of one model as red-team evidence (families mapped from probe names)."""
+    from modelswap.redteam.importers import RedteamImportError, read_garak, read_promptfoo
+
+    readers = {"garak": read_garak, "promptfoo": read_promptfoo}
+    if tool not in readers or arm not in ("old", "new"):
+        raise fail(f"--from must be garak or promptfoo and --arm old or new; got {tool!r}, {arm!r}")
+    migration = load_or_exit(config)
+    try:
+        imported = readers[tool](file, run_id=run, arm=arm, workload=workload)
+    except RedteamImportError as exc:
+        raise fail(str(exc)) from None
+    with store_or_exit(migration) as store:
+        store.review.add_redteam_results(imported.rows)
+    hits = sum(r.attack_succeeded for r in imported.rows)
+    out.print(
+        f"imported {len(imported.rows)} {tool} results for {arm} into run {run} ({hits} attacks succeeded; "
+        f"{imported.skipped} skipped: no matching family)",
+        highlight=False,
+    )
