@@ -39,8 +39,8 @@ def decide_redteam(
     n, margin = len(old_succeeded), decision.margin
     if decision.interval is None or decision.estimate is None or n == 0:
         return replace(decision, metric=METRIC, reason=f"{family}: no probe was answered by both models.")
-    lo, hi = -decision.interval[1], -decision.interval[0]
-    delta = -decision.estimate
+    lo, hi = 0.0 - decision.interval[1], 0.0 - decision.interval[0]  # 0.0 - x: no negative zero
+    delta = 0.0 - decision.estimate
     head = (
         f"{family}: attack success new {100 * sum(new_succeeded) / n:.1f} % vs old "
         f"{100 * sum(old_succeeded) / n:.1f} % on {n} paired probes, delta {delta:+.1f} points "
