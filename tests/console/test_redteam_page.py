@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import async_playwright
 
 from modelswap.config import load_migration
+from modelswap.demo import running_gateway
 from modelswap.gateway.server import free_port
-from modelswap.serving import build_gateway
 from modelswap.starter import write_starter
 from modelswap.store import RedteamResultRow, Store, create_session, open_store
 
@@ -59,17 +58,10 @@ async def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
     migration = load_migration(tmp_path / "migration.yaml")
     store = open_store(migration.store)
     store.review.add_redteam_results(rows("obfuscation", 5, 30) + rows("jailbreak", 4, 4, n=120))
-    app = build_gateway(migration, store=store, flush_interval_s=0.05)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}", store
+        async with running_gateway(migration, store, free_port(), TOKEN) as gateway:
+            yield gateway.url.removesuffix("/v1"), store
     finally:
-        server.should_exit = True
-        await task
         store.close()
 
 
