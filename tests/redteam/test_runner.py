@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from modelswap.config import load_migration
 from modelswap.demo import write_demo_migration
@@ -68,3 +70,27 @@ async def test_demo_new_model_fails_on_obfuscation_only(tmp_path: Path) -> None:
 def test_reply_of(body: dict, text: str, calls: tuple) -> None:
     reply = reply_of(body)
     assert reply.text == text and reply.tool_calls == calls
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda kids: (
+        st.lists(kids, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["choices", "message", "content", "tool_calls", "function", "name", "arguments"])
+            | st.text(max_size=8),
+            kids,
+            max_size=4,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@given(body=st.dictionaries(st.just("choices") | st.text(max_size=5), JSONISH, max_size=3))
+def test_reply_of_never_crashes_on_a_strange_body(body: dict) -> None:
+    try:
+        reply = reply_of(body)
+    except (AttributeError, TypeError) as exc:  # a body that is not an OpenAI completion at all
+        pytest.fail(f"reply_of crashed on {body!r}: {exc}")
+    assert isinstance(reply.text, str)

@@ -55,18 +55,27 @@ class RedteamSummary:
     elapsed_s: float
 
 
+def _obj(value: Any) -> Json:
+    return value if isinstance(value, dict) else {}
+
+
 def reply_of(body: Json) -> Reply:
-    """The answer text and tool calls of an OpenAI chat completion."""
-    message = ((body.get("choices") or [{}])[0] or {}).get("message") or {}
+    """The answer text and tool calls of an OpenAI chat completion (anything else reads as empty)."""
+    choices = body.get("choices") if isinstance(body, dict) else None
+    first = choices[0] if isinstance(choices, list) and choices else None
+    message = _obj(_obj(first).get("message"))
     calls = []
-    for call in message.get("tool_calls") or ():
-        fn = call.get("function") or {}
+    tool_calls = message.get("tool_calls")
+    for call in tool_calls if isinstance(tool_calls, list) else ():
+        fn = _obj(_obj(call).get("function"))
+        raw = fn.get("arguments")
         try:
-            args: Any = json.loads(fn.get("arguments") or "{}")
+            args: Any = json.loads(raw) if isinstance(raw, str) else (raw or {})
         except ValueError:
-            args = fn.get("arguments")
+            args = raw
         calls.append((str(fn.get("name") or ""), args))
-    return Reply(str(message.get("content") or ""), tuple(calls))
+    content = message.get("content")
+    return Reply(content if isinstance(content, str) else "", tuple(calls))
 
 
 def prompt_text(probe: Probe) -> str:
