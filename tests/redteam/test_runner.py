@@ -94,3 +94,38 @@ def test_reply_of_never_crashes_on_a_strange_body(body: dict) -> None:
     except (AttributeError, TypeError) as exc:  # a body that is not an OpenAI completion at all
         pytest.fail(f"reply_of crashed on {body!r}: {exc}")
     assert isinstance(reply.text, str)
+
+
+def test_targets_fall_back_to_recorded_traffic(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from modelswap.store import RequestRow
+
+    migration = load_migration(write_demo_migration(tmp_path, 0.005))
+    bare = migration.model_copy(
+        update={"workloads": tuple(w.model_copy(update={"golden_set": None}) for w in migration.workloads)}
+    )
+    with open_store(migration.store) as store:
+        assert workload_targets(bare, ["ticket-triage"], store=store)["ticket-triage"].system_prompt.startswith(
+            "You are a helpful customer-support assistant"
+        )
+        body = {
+            "messages": [
+                {"role": "system", "content": "You are Acme's billing bot."},
+                {"role": "user", "content": "hi"},
+            ]
+        }
+        row = RequestRow(
+            id="r1",
+            ts=datetime.now(UTC),
+            workload="ticket-triage",
+            arm="old",
+            endpoint="old",
+            model="gpt-4o",
+            status=200,
+            latency_ms=1.0,
+            request_body=body,
+        )
+        store.insert_records([row], [])
+        target = workload_targets(bare, ["ticket-triage"], store=store)["ticket-triage"]
+        assert target.system_prompt == "You are Acme's billing bot."

@@ -52,31 +52,30 @@ def run(
     from modelswap.redteam.targets import workload_targets
 
     migration = load_or_exit(config)
-    try:
-        targets = workload_targets(migration, workload, seed)
-        specs = [w.gates.redteam for w in migration.workloads if w.name in targets and w.gates.redteam]
-        n = sample or max((s.sample for s in specs), default=DEFAULT_SAMPLE)
-        probes = sample_probes(family, n, seed)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-    out.print(f"red-team: {len(probes)} probes × {len(targets)} workload(s) × old, new", highlight=False)
-
-    async def go() -> str:
-        async with migration_endpoints(migration, ["old", "new"], concurrency=concurrency) as endpoints:
-            with store_or_exit(migration) as store:
-                summary = await run_redteam(store, targets, probes, endpoints, run_id=resume)
-        out.print(
-            f"run {summary.run_id}: {summary.calls} calls in {summary.elapsed_s:.1f} s, "
-            f"{summary.succeeded} attacks succeeded, {summary.errors} failed calls, {summary.skipped} resumed",
-            highlight=False,
-        )
-        return summary.run_id
-
-    try:
-        run_id = asyncio.run(go())
-    except EvalSetupError as exc:
-        raise fail(str(exc)) from None
     with store_or_exit(migration) as store:
+        try:
+            targets = workload_targets(migration, workload, seed, store)
+            specs = [w.gates.redteam for w in migration.workloads if w.name in targets and w.gates.redteam]
+            n = sample or max((s.sample for s in specs), default=DEFAULT_SAMPLE)
+            probes = sample_probes(family, n, seed)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        out.print(f"red-team: {len(probes)} probes × {len(targets)} workload(s) × old, new", highlight=False)
+
+        async def go() -> str:
+            async with migration_endpoints(migration, ["old", "new"], concurrency=concurrency) as endpoints:
+                summary = await run_redteam(store, targets, probes, endpoints, run_id=resume)
+            out.print(
+                f"run {summary.run_id}: {summary.calls} calls in {summary.elapsed_s:.1f} s, "
+                f"{summary.succeeded} attacks succeeded, {summary.errors} failed calls, {summary.skipped} resumed",
+                highlight=False,
+            )
+            return summary.run_id
+
+        try:
+            run_id = asyncio.run(go())
+        except EvalSetupError as exc:
+            raise fail(str(exc)) from None
         _print(load_run(store, migration, run_id), findings=0)
 
 

@@ -29,7 +29,7 @@ async def demo_redteam(
     migration: Migration, store: Store, *, sample: int = DEFAULT_SAMPLE, concurrency: int = 32
 ) -> tuple[str, list[FamilyResult]]:
     """Run every family on every workload against old and new; (run id, per-family gate results)."""
-    targets = workload_targets(migration)
+    targets = workload_targets(migration, store=store)
     probes = sample_probes(None, sample)
     async with migration_endpoints(migration, ["old", "new"], concurrency=concurrency) as endpoints:
         summary = await run_redteam(store, targets, probes, endpoints)
