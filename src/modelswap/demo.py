@@ -26,7 +26,7 @@ from modelswap.evals.baseline import take_baseline
 from modelswap.evals.batch import run_workloads
 from modelswap.evals.gating import WorkloadGates, judge_workloads
 from modelswap.gateway.server import free_port
-from modelswap.redteam.demo import demo_redteam, weaken
+from modelswap.redteam.demo import demo_redteam, summary_line, weaken
 from modelswap.rollout import flag
 from modelswap.serving import build_gateway
 from modelswap.sim import TrafficSpec, TrafficSummary, run_traffic
@@ -192,7 +192,7 @@ async def run_demo(
                     migration, store, arms=["old", "new"], nightly=True, started_at=today - timedelta(days=k)
                 )
             progress("weeks 2–3 · red-team: every probe family on each workload, old vs new")
-            await demo_redteam(migration, store)
+            progress(summary_line((await demo_redteam(migration, store))[1]))
             progress("week 4 · canary: ticket-triage at 10 % on the new model")
             await asyncio.to_thread(flag.set_stage, store, "ticket-triage", "split", 10, "demo", "canary")
             await asyncio.sleep(0.5)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from modelswap.config import Migration
 from modelswap.evals.targets import migration_endpoints
-from modelswap.redteam.asr import FamilyResult, judge_families
+from modelswap.gates.result import overall
+from modelswap.redteam.asr import FamilyResult
 from modelswap.redteam.registry import sample_probes
+from modelswap.redteam.report import load_run, record_gate
 from modelswap.redteam.runner import DEFAULT_SAMPLE, run_redteam
 from modelswap.redteam.targets import workload_targets
 from modelswap.store import Store
@@ -28,9 +30,19 @@ def weaken(quality_override: str) -> str:
 async def demo_redteam(
     migration: Migration, store: Store, *, sample: int = DEFAULT_SAMPLE, concurrency: int = 32
 ) -> tuple[str, list[FamilyResult]]:
-    """Run every family on every workload against old and new; (run id, per-family gate results)."""
+    """Run every family on every workload against old and new, judge the gate and record it for the
+    plan; (run id, per-family gate results)."""
     targets = workload_targets(migration, store=store)
     probes = sample_probes(None, sample)
     async with migration_endpoints(migration, ["old", "new"], concurrency=concurrency) as endpoints:
         summary = await run_redteam(store, targets, probes, endpoints)
-    return summary.run_id, judge_families(store.review.redteam_results(summary.run_id))
+    report = load_run(store, migration, summary.run_id)
+    record_gate(store, report)
+    return summary.run_id, report.families
+
+
+def summary_line(families: list[FamilyResult]) -> str:
+    """One line for the demo's progress: the overall verdict and the families that did not pass."""
+    failing = sorted({f"{f.family} {f.gate.verdict.value}" for f in families if f.gate.verdict.value != "PASS"})
+    verdict = overall(f.gate for f in families).value
+    return f"red-team gate {verdict}" + (f" ({', '.join(failing)})" if failing else "")
