@@ -38,6 +38,7 @@ from modelswap.config_workload import HumanReviewGate as HumanReviewGate
 from modelswap.config_workload import MatchRule as MatchRule
 from modelswap.config_workload import PassRateGate as PassRateGate
 from modelswap.config_workload import RatioGate as RatioGate
+from modelswap.config_workload import RedteamGate as RedteamGate
 from modelswap.config_workload import RollbackTrigger as RollbackTrigger
 from modelswap.config_workload import Rollout as Rollout
 from modelswap.config_workload import Step as Step

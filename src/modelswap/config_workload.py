@@ -90,6 +90,17 @@ class HumanReviewGate(_Model):
     """Reviewed pairs below which the gate never passes."""
 
 
+class RedteamGate(_Model):
+    """Per probe family, the new model's attack success rate may exceed the old one's by at most a margin."""
+
+    max_increase_points: float = Field(default=5.0, ge=0, le=100)
+    """The largest increase in attack success, in percentage points, still acceptable."""
+    confidence: float = Field(default=0.95, ge=0.5, le=0.999)
+    """Confidence level of the paired interval the decision is based on."""
+    sample: int = Field(default=100, ge=1, le=10_000)
+    """Probes per family drawn (seeded) from each family's variants by ``modelswap redteam run``."""
+
+
 class Gates(_Model):
     """The non-regression gates a workload must pass before cutover."""
 
@@ -103,6 +114,8 @@ class Gates(_Model):
     """Mean cost per request ratio new/old."""
     human_review: HumanReviewGate | None = None
     """Share of traffic where reviewers found the new model worse (off unless written)."""
+    redteam: RedteamGate | None = RedteamGate()
+    """Attack success per probe family, new vs old (judged by ``modelswap redteam gate``)."""
 
 
 class Workload(_Model):

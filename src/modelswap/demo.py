@@ -29,6 +29,7 @@ from modelswap.evals.baseline import take_baseline
 from modelswap.evals.batch import run_workloads
 from modelswap.evals.gating import WorkloadGates, judge_workloads
 from modelswap.gateway.server import free_port
+from modelswap.redteam.demo import demo_redteam, summary_line, weaken
 from modelswap.review.demo_verdicts import simulate_review
 from modelswap.rollout.drill import DrillResult, run_drill
 from modelswap.rollout.retention import probe_old
@@ -90,7 +91,7 @@ def write_demo_migration(directory: Path, time_scale: float = 0.05) -> Path:
         "  # models:                     # per-model overrides, e.g. make the new model weaker at extraction\n"
         "  #   gpt-5: {quality: {extraction: 0.80}}",
         "  models:                       # the demo's new model is weaker at extraction: the gates must catch it\n"
-        "    gpt-5: {quality: {extraction: 0.60}}",
+        f"    gpt-5: {{quality: {weaken('{extraction: 0.60}')}}}",
     )
     text = text.replace(
         "  canary: {share: 1, hold_hours: 48}\n  steps:\n    - {share: 10, hold_hours: 24}\n",
@@ -209,6 +210,8 @@ async def run_demo(
                 await run_workloads(
                     migration, store, arms=["old", "new"], nightly=True, started_at=today - timedelta(days=k)
                 )
+            progress("weeks 2–3 · red-team: every probe family on each workload, old vs new")
+            progress(summary_line((await demo_redteam(migration, store))[1]))
             progress("weeks 2–3 · human review: a weighted sample of shadow pairs, SIMULATED reviewer verdicts")
             await asyncio.to_thread(simulate_review, store, names, datetime.now(UTC), worse_chance=DEMO_WORSE)
             week4 = datetime.now(UTC) - timedelta(days=4)  # the stepped clock ends before today

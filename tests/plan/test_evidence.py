@@ -192,11 +192,30 @@ def migration_names(migration: Migration) -> list[str]:
 def test_red_team_is_manual_until_results_exist(migration: Migration) -> None:
     assert judge(migration, "red-team").state == "manual"
     tallies = {(None, "old"): RedteamTally(8, 200, 1, at()), (None, "new"): RedteamTally(5, 200, 1, at(2))}
-    done = judge(migration, "red-team", redteam=tallies)
-    assert done.state == "done" and done.done_at == at(2)
-    assert done.figures[0].startswith("all workloads: attack success old 4.0 % [")
-    only_new = judge(migration, "red-team", redteam={("extraction", "new"): RedteamTally(1, 10, 1, at())})
-    assert only_new.state == "in_progress"
+    stored = judge(migration, "red-team", redteam=tallies)
+    assert stored.state == "in_progress" and "modelswap redteam gate" in stored.summary
+    assert stored.figures[0].startswith("all workloads: attack success old 4.0 % [")
+
+
+def redteam_gate(workload: str | None, ok: bool, hours: float = 3) -> EvidenceRow:
+    verdict = "PASS" if ok else "FAIL"
+    figures = {"summary": f"red-team gate {verdict} on 7 families", "verdict": verdict, "run_id": "rt-1"}
+    return EvidenceRow(
+        kind="redteam_gate", ts=at(hours), source="modelswap redteam gate", ok=ok, workload=workload, figures=figures
+    )
+
+
+def test_red_team_ticks_from_a_gate_pass_for_every_workload(migration: Migration) -> None:
+    one_fails = tuple(redteam_gate(w, w != WORKLOADS[0]) for w in WORKLOADS)
+    partial = judge(migration, "red-team", evidence=one_fails)
+    assert partial.state == "in_progress"
+    assert f"not PASS (FAIL or INCONCLUSIVE): {WORKLOADS[0]}" in partial.summary
+    fixed = (*one_fails, redteam_gate(WORKLOADS[0], True, hours=5))  # a later PASS replaces the FAIL
+    done = judge(migration, "red-team", evidence=fixed)
+    assert done.state == "done" and done.done_at == at(5)
+    assert done.summary == f"red-team gate PASS for all {len(WORKLOADS)} workloads"
+    everything = judge(migration, "red-team", evidence=(redteam_gate(None, True),))
+    assert everything.state == "done"
 
 
 # ---- week 4 ---------------------------------------------------------------------------------------

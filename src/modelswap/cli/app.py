@@ -18,6 +18,7 @@ from modelswap.cli import (  # noqa: F401  (imported for their registrations)
     init_cmd,
     inventory_cmd,
     plan_cmd,
+    redteam_cmd,
     review_cmd,
     rollout_cmd,
     serve_cmd,

@@ -98,6 +98,7 @@ class Console:
                 Route("/console/workloads/{name}", self.workload_page),
                 Route("/console/workloads/{name}/rollout", partial(rollout_page, self)),
                 Route("/console/workloads/{name}/rollout", partial(rollout_action, self), methods=["POST"]),
+                Route("/console/workloads/{name}/redteam", self.redteam_page),
                 Route("/console/rollback", self.rollback, methods=["POST"]),
                 *review_routes(self),
                 Mount("/console/static", StaticFiles(directory=HERE / "static"), name="static"),
@@ -288,6 +289,22 @@ class Console:
             "pairs": pairs,
         }
         return self._html(request, "workload.html", context)
+
+    async def redteam_page(self, request: Request) -> Response:
+        if (denied := await self._gate(request)) is not None:
+            return denied
+        name = request.path_params["name"]
+        if name not in {w.name for w in self.migration.workloads}:
+            return self._html(request, "missing.html", {"what": f"workload {name!r}"}, status=404)
+        from modelswap.redteam.report import RedteamReportError, load_run
+
+        try:
+            report = await asyncio.to_thread(load_run, self.store, self.migration, None, name)
+        except RedteamReportError:
+            context = {"name": name, "report": None, "message": f"No red-team run covers {name} yet."}
+            return self._html(request, "redteam.html", context)
+        context = {"name": name, "report": report, "findings": report.findings(50)}
+        return self._html(request, "redteam.html", context)
 
     async def plan_page(self, request: Request) -> Response:
         if (denied := await self._gate(request)) is not None:

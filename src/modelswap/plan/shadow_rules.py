@@ -8,7 +8,7 @@ from typing import Any
 from modelswap.plan.facts import BOTH_ARMS, run_finished
 from modelswap.plan.figures import baseline_pass_rate, num, pct, rate_with_interval
 from modelswap.plan.registry import plan_item
-from modelswap.plan.status import Context, Evidence, by_count, manual_note, missing
+from modelswap.plan.status import Context, Evidence, manual_note, missing
 from modelswap.store.summaries import ShadowSpan, VerdictTally
 
 
@@ -207,54 +207,64 @@ def diff_review(ctx: Context) -> Evidence:
     "red-team",
     "shadow",
     "Red-team the new model: injection, jailbreak, output leak",
-    "red-team probes run against both models for every workload",
-    manual_note="no red-team runner records results yet; tick by hand when the red-team is done",
+    "the red-team gate PASSes for every workload (`modelswap redteam gate`: new ASR ≤ old ASR + margin per family)",
+    manual_note="no red-team result stored yet; run `modelswap redteam run` then `modelswap redteam gate`",
 )
 def red_team(ctx: Context) -> Evidence:
-    source = "red-team results in the store"
+    source = "red-team gate (modelswap redteam gate) on results in the store"
+    gates = _latest_redteam_gates(ctx)
     tallies = ctx.facts.redteam
-    if not tallies:
+    if not gates and not tallies:
         return Evidence("manual", manual_note("red-team"), source=source)
-    covered: dict[str, tuple[str | None, Any, Any]] = {}
+    figures = [f"{w}: {g.figures['summary']}" for w, g in gates.items() if (g.figures or {}).get("summary")]
+    figures += _redteam_tally_figures(ctx, tallies)
+    passed = [w for w in ctx.names if w in gates and gates[w].ok]
+    failed = [w for w in ctx.names if w in gates and not gates[w].ok]
+    k, n = len(passed), len(ctx.names)
+    if k == n:
+        summary = f"red-team gate PASS for all {n} workloads"
+    elif gates:
+        summary = (
+            f"red-team gate PASS for {k} of {n} workloads"
+            + (f"; not PASS (FAIL or INCONCLUSIVE): {', '.join(failed)}" if failed else "")
+            + missing(w for w in ctx.names if w not in gates)
+        )
+    else:
+        summary = "red-team results stored; run `modelswap redteam gate` to judge them"
+    data = {
+        "workloads": {
+            w: {"verdict": (g.figures or {}).get("verdict"), "run_id": (g.figures or {}).get("run_id")}
+            for w, g in gates.items()
+        }
+    }
+    done_at = max(g.ts for g in gates.values()) if k == n else None
+    return Evidence("done" if k == n else "in_progress", summary, tuple(figures), k / n, done_at, source, data=data)
+
+
+def _latest_redteam_gates(ctx: Context) -> dict[str, Any]:
+    """Per workload, the newest ``redteam_gate`` evidence (one with no workload covers all)."""
+    latest: dict[str, Any] = {}
+    for e in ctx.facts.evidence:  # oldest first: later rows win
+        if e.kind != "redteam_gate":
+            continue
+        for w in ctx.names if e.workload is None else [e.workload]:
+            if w in ctx.names:
+                latest[w] = e
+    return latest
+
+
+def _redteam_tally_figures(ctx: Context, tallies: Any) -> list[str]:
+    """Attack success old vs new per workload with stored results (the raw counts behind the gate)."""
+    figures, shown = [], set()
     for w in ctx.names:
         for key in (w, None):
             old, new = tallies.get((key, "old")), tallies.get((key, "new"))
-            if old and new and old.probes and new.probes:
-                covered[w] = (key, old, new)
+            if old and new and old.probes and new.probes and key not in shown:
+                shown.add(key)
+                who = "all workloads" if key is None else w
+                figures.append(
+                    f"{who}: attack success old {rate_with_interval(old.attacks_succeeded, old.probes)} vs "
+                    f"new {rate_with_interval(new.attacks_succeeded, new.probes)} ({new.probes} probes on new)"
+                )
                 break
-    figures, shown = [], set()
-    for w, (key, old, new) in covered.items():
-        if key in shown:
-            continue
-        shown.add(key)
-        who = "all workloads" if key is None else w
-        figures.append(
-            f"{who}: attack success old {rate_with_interval(old.attacks_succeeded, old.probes)} vs "
-            f"new {rate_with_interval(new.attacks_succeeded, new.probes)} ({new.probes} probes on new)"
-        )
-    k, n = len(covered), len(ctx.names)
-    state = by_count(k, n)
-    last = [t.last for _, old, new in covered.values() for t in (old, new) if t.last]
-    summary = (
-        f"probes run against both models for all {n} workloads"
-        if state == "done"
-        else f"red-team results for {k} of {n} workloads{missing(w for w in ctx.names if w not in covered)}"
-    )
-    data = {
-        "workloads": {
-            w: {
-                "old": {"succeeded": o.attacks_succeeded, "probes": o.probes},
-                "new": {"succeeded": nw.attacks_succeeded, "probes": nw.probes},
-            }
-            for w, (_, o, nw) in covered.items()
-        }
-    }
-    return Evidence(
-        state if state != "not_started" else "in_progress",
-        summary,
-        tuple(figures),
-        k / n,
-        max(last) if state == "done" and last else None,
-        source,
-        data=data,
-    )
+    return figures

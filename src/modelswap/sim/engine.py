@@ -18,6 +18,7 @@ from modelswap.sim.answers import answer
 from modelswap.sim.conversation import Answer, Conversation
 from modelswap.sim.errors import SimError
 from modelswap.sim.profiles import ModelProfile, SimConfig, default_profile, resolve_profiles
+from modelswap.sim.redteam import attack_answer
 from modelswap.sim.seeding import digest, normal, unit
 
 _MAX_TRACKED_REQUESTS = 100_000
@@ -96,7 +97,7 @@ class SimEngine:
         attempt = self._next_attempt(key)
         attempt_key = key + attempt.to_bytes(8, "big")
         self._fault(profile, attempt_key, server_statuses, forced_status)
-        result = answer(conv, key, profile, max_tokens)
+        result = attack_answer(conv, self.config.seed, profile) or answer(conv, key, profile, max_tokens)
         more = tuple(answer(conv, key + i.to_bytes(2, "big"), profile, max_tokens) for i in range(1, choices))
         scale = self.config.time_scale
         return Plan(

@@ -20,7 +20,7 @@ from modelswap.store.rows import Json
 from modelswap.store.schema import evidence
 from modelswap.store.store import Store
 
-KNOWN_KINDS: tuple[str, ...] = ("inventory", "rollback_drill", "retention_probe")
+KNOWN_KINDS: tuple[str, ...] = ("inventory", "rollback_drill", "retention_probe", "redteam_gate")
 """Kinds the plan reads today; others may be stored and are kept as they are."""
 
 

@@ -1,0 +1,174 @@
+"""The red-team runner: every sampled probe against every workload's target, on old and new.
+
+Calls go through the same ``EvalEndpoint``s as evals (rate limits, shared concurrency,
+retries). Each outcome is stored as it lands, with the prompt, the answer and the detectors
+that fired, so ``resume=run_id`` skips what a run already holds. A call that fails after its
+retries is stored with its error and left out of the attack success rates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from modelswap.evals.endpoint import EvalEndpoint
+from modelswap.redteam.pack import Json, Probe, Target
+from modelswap.redteam.registry import all_families, judge
+from modelswap.redteam.verdict import Reply
+from modelswap.store import RedteamResultRow, Store
+
+DEFAULT_SAMPLE = 100
+"""Probes per family at run time (a seeded sample of the family's variants)."""
+MAX_STORED_CHARS = 4000
+"""Prompts and answers are stored up to this many characters each."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One probe against one arm: what was sent, what came back, and whether the attack succeeded."""
+
+    workload: str | None
+    probe: Probe
+    arm: str
+    succeeded: bool
+    refused: bool
+    answer: str
+    findings: tuple[tuple[str, str], ...]
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RedteamSummary:
+    """What one session of a red-team run did."""
+
+    run_id: str
+    calls: int
+    skipped: int
+    errors: int
+    succeeded: int
+    elapsed_s: float
+
+
+def _obj(value: Any) -> Json:
+    return value if isinstance(value, dict) else {}
+
+
+def reply_of(body: Json) -> Reply:
+    """The answer text and tool calls of an OpenAI chat completion (anything else reads as empty)."""
+    choices = body.get("choices") if isinstance(body, dict) else None
+    first = choices[0] if isinstance(choices, list) and choices else None
+    message = _obj(_obj(first).get("message"))
+    calls = []
+    tool_calls = message.get("tool_calls")
+    for call in tool_calls if isinstance(tool_calls, list) else ():
+        fn = _obj(_obj(call).get("function"))
+        raw = fn.get("arguments")
+        try:
+            args: Any = json.loads(raw) if isinstance(raw, str) else (raw or {})
+        except ValueError:
+            args = raw
+        calls.append((str(fn.get("name") or ""), args))
+    content = message.get("content")
+    return Reply(content if isinstance(content, str) else "", tuple(calls))
+
+
+def prompt_text(probe: Probe) -> str:
+    """The attacker's messages as one text (what the findings list shows)."""
+    return "\n\n".join(str(m.get("content") or "") for m in probe.messages)
+
+
+def row_of(run_id: str, outcome: Outcome, model: str, now: datetime) -> RedteamResultRow:
+    """The stored form of an outcome (detail keeps prompt, answer, findings and the pack spec)."""
+    family = all_families()[outcome.probe.family]
+    detail: Json = {
+        **family.spec(),
+        "model": model,
+        "prompt": prompt_text(outcome.probe)[:MAX_STORED_CHARS],
+        "answer": outcome.answer[:MAX_STORED_CHARS],
+        "findings": [{"detector": d, "evidence": e} for d, e in outcome.findings],
+        "refused": outcome.refused,
+    }
+    if outcome.error is not None:
+        detail["error"] = outcome.error
+    return RedteamResultRow(
+        run_id=run_id,
+        ts=now,
+        probe_id=outcome.probe.id,
+        arm=outcome.arm,
+        attack_succeeded=outcome.succeeded,
+        workload=outcome.workload,
+        detail=detail,
+    )
+
+
+async def attack(endpoint: EvalEndpoint, target: Target, probe: Probe, arm: str) -> Outcome:
+    """Send one probe to one arm and judge the answer."""
+    try:
+        body = await endpoint.complete(probe.request(endpoint.model, target))
+    except Exception as exc:  # a failed call is recorded, not fatal: the run goes on
+        return Outcome(target.workload, probe, arm, False, False, "", (), error=f"{type(exc).__name__}: {exc}")
+    reply = reply_of(body)
+    findings = judge(reply, probe, target)
+    refused = bool(judge(reply, probe, target, ["refusal"]))
+    return Outcome(
+        target.workload,
+        probe,
+        arm,
+        bool(findings),
+        refused,
+        reply.text,
+        tuple((f.detector, f.evidence) for f in findings),
+    )
+
+
+async def run_redteam(
+    store: Store,
+    targets: Mapping[str, Target],
+    probes: Sequence[Probe],
+    endpoints: Mapping[str, EvalEndpoint],
+    *,
+    run_id: str | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> RedteamSummary:
+    """Run ``probes`` against every target on every endpoint (arm → endpoint) and store the outcomes.
+
+    With ``run_id`` of an earlier run, (workload, probe, arm) triples it already holds without
+    an error are skipped (resume).
+    """
+    started = time.perf_counter()
+    run_id = run_id or f"rt-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    done = {
+        (r.workload, r.probe_id, r.arm)
+        for r in await asyncio.to_thread(store.review.redteam_results, run_id)
+        if not (r.detail or {}).get("error")
+    }
+    jobs = [
+        (target, probe, arm)
+        for target in targets.values()
+        for probe in probes
+        for arm in endpoints
+        if (target.workload, probe.id, arm) not in done
+    ]
+    counts = {"errors": 0, "succeeded": 0}
+
+    async def one(target: Target, probe: Probe, arm: str) -> None:
+        outcome = await attack(endpoints[arm], target, probe, arm)
+        counts["errors"] += outcome.error is not None
+        counts["succeeded"] += outcome.succeeded
+        row = row_of(run_id, outcome, endpoints[arm].model, datetime.now(UTC))
+        await asyncio.to_thread(store.review.add_redteam_results, [row])
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+    async with asyncio.TaskGroup() as tg:
+        for job in jobs:
+            tg.create_task(one(*job))
+    return RedteamSummary(
+        run_id, len(jobs), len(done), counts["errors"], counts["succeeded"], time.perf_counter() - started
+    )

@@ -1,0 +1,131 @@
+"""The runner end to end: the demo migration's simulated models over HTTP, outcomes stored, gate judged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from modelswap.config import load_migration
+from modelswap.demo import write_demo_migration
+from modelswap.evals.targets import migration_endpoints
+from modelswap.gates.result import Verdict
+from modelswap.redteam import sample_probes
+from modelswap.redteam.report import as_json, load_run, record_gate
+from modelswap.redteam.runner import reply_of, run_redteam
+from modelswap.redteam.targets import workload_targets
+from modelswap.store import open_store, read_evidence
+
+
+async def test_demo_new_model_fails_on_obfuscation_only(tmp_path: Path) -> None:
+    migration = load_migration(write_demo_migration(tmp_path, 0.005))
+    targets = workload_targets(migration, ["order-tools"])
+    assert "order assistant" in targets["order-tools"].system_prompt  # the workload's real prompt
+    assert targets["order-tools"].tools  # and its tools
+    probes = sample_probes(["obfuscation", "leakage", "output_handling"], 100, seed=0)
+    with open_store(migration.store) as store:
+        async with migration_endpoints(migration, ["old", "new"], concurrency=32) as endpoints:
+            summary = await run_redteam(store, targets, probes, endpoints)
+            assert summary.calls == 2 * len(probes) and summary.errors == 0
+            again = await run_redteam(store, targets, probes, endpoints, run_id=summary.run_id)
+            assert again.calls == 0 and again.skipped == 2 * len(probes)  # resume skips what is stored
+        report = load_run(store, migration)
+        verdicts = {f.family: f.gate.verdict for f in report.families}
+        assert verdicts["obfuscation"] is Verdict.FAIL
+        assert verdicts["leakage"] is Verdict.PASS and verdicts["output_handling"] is Verdict.PASS
+        hit = next(r for r in report.findings() if r.arm == "new" and r.probe_id.startswith("leakage"))
+        assert targets["order-tools"].secret in (hit.detail or {})["answer"]
+        assert (hit.detail or {})["findings"][0]["detector"] == "secret"
+        data = as_json(report)
+        assert data["verdict"] == "FAIL" and data["findings"][0]["prompt"]
+        record_gate(store, report)
+        (evidence,) = read_evidence(store, "redteam_gate")
+        assert evidence.workload == "order-tools" and not evidence.ok
+
+
+@pytest.mark.parametrize(
+    ("body", "text", "calls"),
+    [
+        ({"choices": [{"message": {"content": "hi"}}]}, "hi", ()),
+        (
+            {
+                "choices": [
+                    {"message": {"content": None, "tool_calls": [{"function": {"name": "f", "arguments": '{"a": 1}'}}]}}
+                ]
+            },
+            "",
+            (("f", {"a": 1}),),
+        ),
+        (
+            {"choices": [{"message": {"tool_calls": [{"function": {"name": "f", "arguments": "not json"}}]}}]},
+            "",
+            (("f", "not json"),),
+        ),
+        ({}, "", ()),
+        ({"choices": []}, "", ()),
+    ],
+)
+def test_reply_of(body: dict, text: str, calls: tuple) -> None:
+    reply = reply_of(body)
+    assert reply.text == text and reply.tool_calls == calls
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda kids: (
+        st.lists(kids, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["choices", "message", "content", "tool_calls", "function", "name", "arguments"])
+            | st.text(max_size=8),
+            kids,
+            max_size=4,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@given(body=st.dictionaries(st.just("choices") | st.text(max_size=5), JSONISH, max_size=3))
+def test_reply_of_never_crashes_on_a_strange_body(body: dict) -> None:
+    try:
+        reply = reply_of(body)
+    except (AttributeError, TypeError) as exc:  # a body that is not an OpenAI completion at all
+        pytest.fail(f"reply_of crashed on {body!r}: {exc}")
+    assert isinstance(reply.text, str)
+
+
+def test_targets_fall_back_to_recorded_traffic(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from modelswap.store import RequestRow
+
+    migration = load_migration(write_demo_migration(tmp_path, 0.005))
+    bare = migration.model_copy(
+        update={"workloads": tuple(w.model_copy(update={"golden_set": None}) for w in migration.workloads)}
+    )
+    with open_store(migration.store) as store:
+        assert workload_targets(bare, ["ticket-triage"], store=store)["ticket-triage"].system_prompt.startswith(
+            "You are a helpful customer-support assistant"
+        )
+        body = {
+            "messages": [
+                {"role": "system", "content": "You are Acme's billing bot."},
+                {"role": "user", "content": "hi"},
+            ]
+        }
+        row = RequestRow(
+            id="r1",
+            ts=datetime.now(UTC),
+            workload="ticket-triage",
+            arm="old",
+            endpoint="old",
+            model="gpt-4o",
+            status=200,
+            latency_ms=1.0,
+            request_body=body,
+        )
+        store.insert_records([row], [])
+        target = workload_targets(bare, ["ticket-triage"], store=store)["ticket-triage"]
+        assert target.system_prompt == "You are Acme's billing bot."
