@@ -172,4 +172,7 @@ def test_no_input_gives_a_5xx(live: Live, data: st.DataObject) -> None:
     }
     status = live.loop.run_until_complete(call(live.app, scope, [body[:split], body[split:]]))
     event(f"{status}")
-    assert status < 500, f"{scope['method']} {path} -> {status}"
+    # a /v1/* request modelswap does not serve itself (POST /v1/models, ...) is passed to the vendor,
+    # which this test leaves unreachable: that 502 is the vendor's absence reported, not a gateway fault
+    passed_through = path.startswith("/v1/") and status == 502
+    assert status < 500 or passed_through, f"{scope['method']} {path} -> {status}"

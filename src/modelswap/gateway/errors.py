@@ -177,6 +177,16 @@ def error_frame(exc: UpstreamError, dialect: Dialect) -> bytes:
     """The error event that ends a stream whose status already went out: the vendor's own error
     (its ``type`` and ``code`` kept, as for a status) or modelswap's words for a failed exchange."""
     body = from_upstream(exc, None, answering=False).body(dialect)
+    if dialect == "responses":  # the Responses API's own error event (``ResponseErrorEvent``), not a body
+        error = orjson.loads(body)["error"]
+        event = {
+            "type": "error",
+            "code": error.get("code") or error.get("type"),
+            "message": error.get("message"),
+            "param": error.get("param"),
+            "sequence_number": 0,
+        }
+        return b"event: error\ndata: " + orjson.dumps(event) + b"\n\n"
     if dialect == "anthropic":
         return b"event: error\ndata: " + body + b"\n\n"
     return b"data: " + body + b"\n\n"

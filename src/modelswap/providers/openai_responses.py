@@ -75,13 +75,13 @@ class OpenAIResponsesUpstream:
             streaming=False,
             provider=self.name,
         ) as resp:
-            data = await read_json(resp, provider=self.name)
+            data = await read_json(resp, provider=self.name, wire=self.dialect)
         if "error" in data and data.get("error") and not isinstance(data.get("output"), list):
-            raise stream_error(data, provider=self.name)
+            raise stream_error(data, provider=self.name, wire=self.dialect)
         if not isinstance(data.get("output"), list):
             raise protocol_error(self.name, "response has no 'output' list", repr(data).encode())
         if data.get("status") == "failed":
-            raise stream_error({"error": _error_of(data.get("error"))}, provider=self.name)
+            raise stream_error({"error": _error_of(data.get("error"))}, provider=self.name, wire=self.dialect)
         return self._echo(data, body)
 
     async def stream(self, body: Json) -> AsyncIterator[Json]:
@@ -101,9 +101,13 @@ class OpenAIResponsesUpstream:
             if not isinstance(etype, str):
                 raise protocol_error(self.name, "stream event has no type", event.data.encode())
             if etype == "error":
-                raise stream_error({"error": _error_of(data)}, provider=self.name)
+                raise stream_error({"error": _error_of(data)}, provider=self.name, wire=self.dialect)
             if etype == "response.failed":
-                raise stream_error({"error": _error_of((data.get("response") or {}).get("error"))}, provider=self.name)
+                raise stream_error(
+                    {"error": _error_of((data.get("response") or {}).get("error"))},
+                    provider=self.name,
+                    wire=self.dialect,
+                )
             return data, etype in _ENDS
 
         exchange = self._pool.post(
@@ -117,6 +121,7 @@ class OpenAIResponsesUpstream:
         return checked_frames(
             exchange,
             provider=self.name,
+            wire=self.dialect,
             take=take,
             ended_anyway=lambda: False,
             unfinished="stream ended before response.completed",

@@ -11,6 +11,7 @@ import random
 import string
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import orjson
 
@@ -74,13 +75,58 @@ def _honour_request(conv: Conversation, result: Answer, key: bytes) -> Answer:
     if not conv.parallel_tool_calls and len(result.tool_calls) > 1:
         result = replace(result, tool_calls=result.tool_calls[:1])
     if not result.tool_calls and conv.output_schema is not None:
-        text = orjson.dumps(example_value(conv.output_schema, rng(key, "structured"))).decode()
+        text = orjson.dumps(_structured(conv.output_schema, result.text, key)).decode()
         result = replace(result, text=text)
     elif not result.tool_calls and conv.json_mode:
         result = replace(result, text=_as_json_object(result.text))
     if conv.thinking:
         result = replace(result, thinking=_thinking(conv))
     return result
+
+
+def _structured(schema: dict[str, Any], text: str, key: bytes) -> Any:
+    """A value valid under ``schema`` that keeps what the task's answer says: a recognised task
+    answered in JSON (an extraction's ``name``, ``email``, ``amount``) fills the schema's
+    properties of the same names, as a real model fills its schema from what it found."""
+    value = example_value(schema, rng(key, "structured"))
+    try:
+        found = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return value
+    if isinstance(value, dict) and isinstance(found, dict):
+        properties = schema.get("properties")
+        names = properties.keys() if isinstance(properties, dict) else value.keys()
+        for name in names:
+            if name in found and _fits(found[name], properties.get(name) if isinstance(properties, dict) else None):
+                value[name] = found[name]
+    return value
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "null": (type(None),),
+    "object": (dict,),
+    "array": (list,),
+}
+
+
+def _fits(value: Any, schema: Any) -> bool:
+    """Whether ``value`` has a type ``schema`` allows (``type``, or any of ``anyOf``'s; no schema: any)."""
+    if not isinstance(schema, dict):
+        return True
+    options = schema.get("anyOf")
+    if isinstance(options, list):
+        return any(_fits(value, option) for option in options)
+    kinds = schema.get("type")
+    if kinds is None:
+        return True
+    allowed = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+    if isinstance(value, bool):
+        return "boolean" in allowed
+    return any(isinstance(value, _JSON_TYPES.get(k, ())) for k in allowed if isinstance(k, str))
 
 
 def _as_json_object(text: str) -> str:
