@@ -129,3 +129,22 @@ def test_targets_fall_back_to_recorded_traffic(tmp_path: Path) -> None:
         store.insert_records([row], [])
         target = workload_targets(bare, ["ticket-triage"], store=store)["ticket-triage"]
         assert target.system_prompt == "You are Acme's billing bot."
+
+
+async def test_a_second_run_reads_answers_already_paid_for_unless_fresh(tmp_path: Path) -> None:
+    migration = load_migration(write_demo_migration(tmp_path, 0.005))
+    targets = workload_targets(migration, ["order-tools"])
+    probes = sample_probes(["direct_injection", "obfuscation"], 20, seed=1)
+    with open_store(migration.store) as store:
+        async with migration_endpoints(migration, ["old", "new"], concurrency=16) as endpoints:
+            first = await run_redteam(store, targets, probes, endpoints)
+            assert first.calls == 2 * len(probes) and first.cached == 0
+            second = await run_redteam(store, targets, probes, endpoints)  # a new run, same probes
+            assert second.calls == 2 * len(probes) and second.cached == second.calls
+            fresh = await run_redteam(store, targets, probes, endpoints, fresh=True)
+            assert fresh.cached == 0
+        runs = [
+            {(r.probe_id, r.arm): r.attack_succeeded for r in store.review.redteam_results(s.run_id)}
+            for s in (first, second, fresh)
+        ]
+    assert runs[0] == runs[1] == runs[2]  # the same answers judged the same way, cached or not

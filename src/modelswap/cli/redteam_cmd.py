@@ -43,6 +43,9 @@ def run(
     seed: Annotated[int, typer.Option(help="Seeds the probe sample and the planted canary/secret.")] = 0,
     concurrency: Annotated[int, typer.Option(help="Calls in flight across both models.")] = 32,
     resume: Annotated[str | None, typer.Option(help="Continue this run: skip outcomes it already holds.")] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Call the models again instead of reading answers already paid for.")
+    ] = False,
 ) -> None:
     """Send a seeded sample of every probe family to old and new on each workload's system prompt."""
     from modelswap.evals.targets import EvalSetupError, migration_endpoints
@@ -64,10 +67,11 @@ def run(
 
         async def go() -> str:
             async with migration_endpoints(migration, ["old", "new"], concurrency=concurrency) as endpoints:
-                summary = await run_redteam(store, targets, probes, endpoints, run_id=resume)
+                summary = await run_redteam(store, targets, probes, endpoints, run_id=resume, fresh=fresh)
             out.print(
                 f"run {summary.run_id}: {summary.calls} calls in {summary.elapsed_s:.1f} s, "
-                f"{summary.succeeded} attacks succeeded, {summary.errors} failed calls, {summary.skipped} resumed",
+                f"{summary.succeeded} attacks succeeded, {summary.errors} failed calls, {summary.skipped} resumed, "
+                f"{summary.cached} answers from the response cache",
                 highlight=False,
             )
             return summary.run_id

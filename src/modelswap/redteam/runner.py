@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from modelswap.evals.cache import cache_key, from_entry, to_entry
 from modelswap.evals.endpoint import EvalEndpoint
 from modelswap.redteam.pack import Json, Probe, Target
 from modelswap.redteam.registry import all_families, judge
@@ -41,6 +42,8 @@ class Outcome:
     answer: str
     findings: tuple[tuple[str, str], ...]
     error: str | None = None
+    cached: bool = False
+    """The answer came from the response cache."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,8 @@ class RedteamSummary:
     errors: int
     succeeded: int
     elapsed_s: float
+    cached: int = 0
+    """Answers read from the response cache (already paid for) instead of calling the model."""
 
 
 def _obj(value: Any) -> Json:
@@ -107,10 +112,30 @@ def row_of(run_id: str, outcome: Outcome, model: str, now: datetime) -> RedteamR
     )
 
 
-async def attack(endpoint: EvalEndpoint, target: Target, probe: Probe, arm: str) -> Outcome:
-    """Send one probe to one arm and judge the answer."""
+CACHE_SCOPE = "redteam"
+"""Red-team answers are cached apart from golden-set answers (same request, same model: same answer)."""
+
+
+async def ask(endpoint: EvalEndpoint, request: Json, store: Store | None) -> tuple[Json, bool]:
+    """The model's answer to ``request`` and whether it came from the response cache.
+
+    With ``store``, an answer already paid for (an earlier run of the same probe on the same model)
+    is read back, and a new one is kept, as evals do; without it, the model is always called."""
+    if store is None:
+        return (await endpoint.answer(request)).body, False
+    key = cache_key(endpoint.model, request, CACHE_SCOPE)
+    entry = await asyncio.to_thread(store.cache.get, key)
+    if entry is not None:
+        return from_entry(entry).body, True
+    answer = await endpoint.answer(request)
+    await asyncio.to_thread(store.cache.put, to_entry(key, endpoint.model, answer, datetime.now(UTC)))
+    return answer.body, False
+
+
+async def attack(endpoint: EvalEndpoint, target: Target, probe: Probe, arm: str, cache: Store | None = None) -> Outcome:
+    """Send one probe to one arm (through the response cache in ``cache``) and judge the answer."""
     try:
-        body = await endpoint.complete(probe.request(endpoint.model, target))
+        body, cached = await ask(endpoint, probe.request(endpoint.model, target), cache)
     except Exception as exc:  # a failed call is recorded, not fatal: the run goes on
         return Outcome(target.workload, probe, arm, False, False, "", (), error=f"{type(exc).__name__}: {exc}")
     reply = reply_of(body)
@@ -124,6 +149,7 @@ async def attack(endpoint: EvalEndpoint, target: Target, probe: Probe, arm: str)
         refused,
         reply.text,
         tuple((f.detector, f.evidence) for f in findings),
+        cached=cached,
     )
 
 
@@ -135,11 +161,13 @@ async def run_redteam(
     *,
     run_id: str | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    fresh: bool = False,
 ) -> RedteamSummary:
     """Run ``probes`` against every target on every endpoint (arm → endpoint) and store the outcomes.
 
     With ``run_id`` of an earlier run, (workload, probe, arm) triples it already holds without
-    an error are skipped (resume).
+    an error are skipped (resume). Answers go through the response cache (a probe already sent to
+    the same model is not paid for again) unless ``fresh``.
     """
     started = time.perf_counter()
     run_id = run_id or f"rt-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
@@ -155,11 +183,12 @@ async def run_redteam(
         for arm in endpoints
         if (target.workload, probe.id, arm) not in done
     ]
-    counts = {"errors": 0, "succeeded": 0}
+    counts = {"errors": 0, "succeeded": 0, "cached": 0}
 
     async def one(target: Target, probe: Probe, arm: str) -> None:
-        outcome = await attack(endpoints[arm], target, probe, arm)
+        outcome = await attack(endpoints[arm], target, probe, arm, None if fresh else store)
         counts["errors"] += outcome.error is not None
+        counts["cached"] += outcome.cached
         counts["succeeded"] += outcome.succeeded
         row = row_of(run_id, outcome, endpoints[arm].model, datetime.now(UTC))
         await asyncio.to_thread(store.review.add_redteam_results, [row])
@@ -170,5 +199,11 @@ async def run_redteam(
         for job in jobs:
             tg.create_task(one(*job))
     return RedteamSummary(
-        run_id, len(jobs), len(done), counts["errors"], counts["succeeded"], time.perf_counter() - started
+        run_id,
+        len(jobs),
+        len(done),
+        counts["errors"],
+        counts["succeeded"],
+        time.perf_counter() - started,
+        counts["cached"],
     )
