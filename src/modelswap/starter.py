@@ -12,7 +12,7 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from modelswap.catalog import Scenario, scenario
+from modelswap.catalog import Scenario, catalog_saving, scenario
 from modelswap.catalog.current import Pick, preset_models
 
 DEFAULT_SCENARIO = "gpt-4o-to-gpt-5"
@@ -68,6 +68,9 @@ def render(preset_slug: str = DEFAULT_SCENARIO, today: date | None = None) -> st
     preset = scenario(preset_slug)
     day = today or date.today()
     old, new = preset_models(preset, day)
+    picked = preset.model_copy(update={"from_model": old.model, "to_model": new.model})
+    listed = catalog_saving(picked, target_share=1.0)
+    price = "the same as" if round(listed, 2) == 0 else f"{abs(listed):.0%} {'less' if listed > 0 else 'more'} than"
     notes = "".join(f"#   - {n}\n" for n in preset.plan.plan_notes)
     return f"""\
 # modelswap migration file, written by `modelswap init` on {day.isoformat()}.
@@ -79,6 +82,8 @@ def render(preset_slug: str = DEFAULT_SCENARIO, today: date | None = None) -> st
 # Models picked from the catalog for {day.isoformat()}:
 #   old: {old.reason}
 #   new: {new.reason}
+#   at list prices {new.model} costs {price} {old.model}
+#   (same tokens, 3:1 input:output, no cache; the gates judge recorded cost, not this figure)
 #
 # It runs as is against the built-in simulator (provider: sim). To migrate real traffic,
 # set each endpoint's provider to openai (any OpenAI-compatible server) or anthropic, and
