@@ -85,13 +85,14 @@ class DemoResult:
 
 def write_demo_migration(directory: Path, time_scale: float = 0.05) -> Path:
     """The starter migration, tuned for the demo: faster clock, one regressing workload."""
-    target = write_starter(directory, force=True).migration
+    written = write_starter(directory, force=True)
+    target, new_model = written.migration, written.picks[-1].model
     text = target.read_text(encoding="utf-8").replace("  time_scale: 1.0 ", f"  time_scale: {time_scale:g} ")
     text = text.replace(
         "  # models:                     # per-model overrides, e.g. make the new model weaker at extraction\n"
-        "  #   gpt-5: {quality: {extraction: 0.80}}",
+        f"  #   {new_model}: {{quality: {{extraction: 0.80}}}}",
         "  models:                       # the demo's new model is weaker at extraction: the gates must catch it\n"
-        f"    gpt-5: {{quality: {weaken('{extraction: 0.60}')}}}",
+        f"    {new_model}: {{quality: {weaken('{extraction: 0.60}')}}}",
     )
     text = text.replace(
         "  canary: {share: 1, hold_hours: 48}\n  steps:\n    - {share: 10, hold_hours: 24}\n",

@@ -12,7 +12,8 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from modelswap.catalog import Scenario, scenario
+from modelswap.catalog import Scenario, catalog_saving, scenario
+from modelswap.catalog.current import Pick, preset_models
 
 DEFAULT_SCENARIO = "gpt-4o-to-gpt-5"
 
@@ -30,6 +31,7 @@ class Written:
 
     migration: Path
     golden: tuple[Path, ...]
+    picks: tuple[Pick, ...] = ()
 
 
 def _gates(preset: Scenario) -> str:
@@ -62,15 +64,27 @@ def _workloads(preset: Scenario) -> str:
 
 
 def render(preset_slug: str = DEFAULT_SCENARIO, today: date | None = None) -> str:
-    """The migration file text for a scenario preset."""
+    """The migration file text for a scenario preset, with the models current on ``today``."""
     preset = scenario(preset_slug)
+    day = today or date.today()
+    old, new = preset_models(preset, day)
+    picked = preset.model_copy(update={"from_model": old.model, "to_model": new.model})
+    listed = catalog_saving(picked, target_share=1.0)
+    price = "the same as" if round(listed, 2) == 0 else f"{abs(listed):.0%} {'less' if listed > 0 else 'more'} than"
     notes = "".join(f"#   - {n}\n" for n in preset.plan.plan_notes)
     return f"""\
-# modelswap migration file, written by `modelswap init` on {(today or date.today()).isoformat()}.
+# modelswap migration file, written by `modelswap init` on {day.isoformat()}.
 #
 # Scenario: {preset.title}
 #   risk: {preset.risk}; typical saving: {preset.typical_saving.text}
+#   (stated for the preset's reference models {preset.from_model} -> {preset.to_model})
 {notes}#
+# Models picked from the catalog for {day.isoformat()}:
+#   old: {old.reason}
+#   new: {new.reason}
+#   at list prices {new.model} costs {price} {old.model}
+#   (same tokens, 3:1 input:output, no cache; the gates judge recorded cost, not this figure)
+#
 # It runs as is against the built-in simulator (provider: sim). To migrate real traffic,
 # set each endpoint's provider to openai (any OpenAI-compatible server) or anthropic, and
 # name the environment variable holding its key in api_key_env; never the key itself.
@@ -88,12 +102,12 @@ store: sqlite:///modelswap.db
 endpoints:
   old:                          # the model serving production today
     provider: sim               # openai | anthropic | sim
-    model: {preset.from_model}
+    model: {old.model}
     # base_url: https://api.openai.com/v1
     # api_key_env: OPENAI_API_KEY
   new:                          # the model it moves to
     provider: sim
-    model: {preset.to_model}
+    model: {new.model}
     # price: {{input: 1.25, output: 10.0, cached_input: 0.125}}   # USD per 1M tokens; overrides the catalog
 
 # Each workload is a slice of traffic with its own golden set, gates and rollout stage.
@@ -127,16 +141,20 @@ simulator:
   seed: 7
   time_scale: 1.0               # 0 answers instantly; 1 is realistic vendor latency
   # models:                     # per-model overrides, e.g. make the new model weaker at extraction
-  #   {preset.to_model}: {{quality: {{extraction: 0.80}}}}
+  #   {new.model}: {{quality: {{extraction: 0.80}}}}
 """
 
 
-def write_starter(directory: Path, preset_slug: str = DEFAULT_SCENARIO, *, force: bool = False) -> Written:
+def write_starter(
+    directory: Path, preset_slug: str = DEFAULT_SCENARIO, *, force: bool = False, today: date | None = None
+) -> Written:
     """Write ``migration.yaml`` and the sample golden sets into ``directory``."""
     target = directory / "migration.yaml"
     if target.exists() and not force:
         raise FileExistsError(f"{target} already exists; pass --force to overwrite it")
-    text = render(preset_slug)
+    day = today or date.today()
+    picks = preset_models(scenario(preset_slug), day)
+    text = render(preset_slug, day)
     directory.mkdir(parents=True, exist_ok=True)
     golden_dir = directory / "golden"
     golden_dir.mkdir(exist_ok=True)
@@ -150,4 +168,4 @@ def write_starter(directory: Path, preset_slug: str = DEFAULT_SCENARIO, *, force
     tmp = target.with_suffix(".yaml.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
-    return Written(target, tuple(copied))
+    return Written(target, tuple(copied), picks)

@@ -26,7 +26,7 @@ EXPECTED = {
     "opus-to-sonnet": ("claude-opus-4-1", "claude-sonnet-4-5", "medium"),
     "gpt-4o-to-gpt-5": ("gpt-4o", "gpt-5", "low"),
     "gpt-5-to-sonnet": ("gpt-5", "claude-sonnet-4-5", "high"),
-    "sonnet-to-haiku-routing": ("claude-sonnet-4-5", "claude-haiku-4", "medium"),
+    "sonnet-to-haiku-routing": ("claude-sonnet-4-5", "claude-haiku-4-5", "medium"),
 }
 
 

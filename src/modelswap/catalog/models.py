@@ -97,6 +97,7 @@ class ModelInfo(BaseModel):
     replacement: str | None = Field(default=None, description="Vendor-recommended replacement id.")
     lifecycle_source: str | None = Field(default=None, pattern=_URL)
     note: str | None = Field(default=None, description="Assumptions and caveats, in plain words.")
+    assumed: bool = Field(default=False, description="The vendor never published this id (kept so old files price).")
 
     @field_validator("aliases")
     @classmethod

@@ -23,6 +23,7 @@ def init(
 ) -> None:
     """Write a commented example migration.yaml (and sample golden sets) for a scenario."""
     from modelswap.catalog import UnknownScenario, scenarios
+    from modelswap.catalog.current import NoCurrentModel
     from modelswap.starter import write_starter
 
     if list_:
@@ -35,8 +36,10 @@ def init(
         written = write_starter(directory, scenario, force=force)
     except UnknownScenario as exc:
         raise fail(str(exc)) from None
-    except FileExistsError as exc:
+    except (FileExistsError, NoCurrentModel) as exc:
         raise fail(str(exc)) from None
+    for pick in written.picks:
+        out.print(f"{pick.role}: {pick.reason}", highlight=False)
     out.print(
         f"[green]wrote[/] {written.migration} and {len(written.golden)} golden sets in {written.golden[0].parent}"
     )
