@@ -13,8 +13,9 @@ import sqlalchemy as sa
 
 from modelswap.config import Migration
 from modelswap.gateway.metrics import GatewayMetrics
-from modelswap.gateway.recorder import Recorder, store_unavailable
+from modelswap.gateway.recorder import Recorder
 from modelswap.store import RequestRow, ShadowPairRow, Store, new_id, schema
+from modelswap.store.errors import store_unavailable
 
 from .conftest import OLD, StartGateway, sample
 

@@ -97,7 +97,7 @@ class NeverStarts(RedactionWorker):
 
 def test_the_recorder_redacts_in_its_own_process_when_no_child_can_answer(store: Store) -> None:
     recorder = Recorder(store, "redacted", redact_in_worker=True)
-    recorder._worker = NeverStarts()
+    recorder.writer.worker = NeverStarts()
     row = request(SECRET_BODY)
     recorder.add_request(row)
     assert recorder.flush() == 1
@@ -117,7 +117,7 @@ def test_no_record_is_lost_or_stored_in_clear_when_the_child_dies_between_batche
         recorder.add_request(row)
         if k % 10 == 9:
             recorder.flush()
-            worker = recorder._worker
+            worker = recorder.writer.worker
             assert worker is not None and worker.pid is not None
             os.kill(worker.pid, signal.SIGKILL)
     recorder.close()

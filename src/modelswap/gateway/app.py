@@ -2,9 +2,9 @@
 
 The serving paths are plain ASGI (no framework per request) because they sit on the
 app's latency budget: the route table is a dict on (method, path), with the app-key check
-as a wrapper around the handlers that need it; prefix mounts (the admin API, and apps
-mounted from outside such as the console) are tried after it. Everything else is small
-and rarely called.
+as a wrapper around the handlers that need it (``access``); prefix mounts (the admin API,
+and apps mounted from outside such as the console) are tried after it. The handlers live
+beside it: the proxy, ``models_api``, ``responses_api``, ``rollout_api``, ``passthrough``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import gc
 import getpass
 import logging
 import time
-import urllib.parse
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
@@ -22,12 +21,14 @@ from typing import Any
 import orjson
 
 from modelswap.config import Migration
+from modelswap.gateway.access import Access, Endpoint
 from modelswap.gateway.admin import Admin
 from modelswap.gateway.asgi import ClientGone, Receive, Scope, Send, body_too_large, header_map, read_body, respond
-from modelswap.gateway.auth import KeyRing, Refusal, bearer_token, presented_key, same_secret
+from modelswap.gateway.auth import KeyRing
 from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError
 from modelswap.gateway.ids import new_id
 from modelswap.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
+from modelswap.gateway.models_api import ModelsApi
 from modelswap.gateway.passthrough import Relay, dialect_of, request_id_headers
 from modelswap.gateway.proxy import Proxy
 from modelswap.gateway.recorder import Recorder
@@ -57,11 +58,6 @@ _SERVING: dict[str, Dialect] = {
 _MODEL_PREFIXES = ("/v1/models/", "/models/")
 _PASSED_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
-Endpoint = Callable[[Scope, Receive, Send], Awaitable[None]]
-"""An ASGI app for one route: what the route table maps to."""
-Handler = Callable[[Scope, Receive, Send, dict[str, str], str | None], Awaitable[None]]
-"""A handler behind the app-key check: it also gets the decoded headers and the caller's key name."""
-
 
 class GatewayApp:
     """One gateway replica: proxy, recorder, shadow pool and routing table under one lifespan."""
@@ -90,17 +86,20 @@ class GatewayApp:
         self.relay = Relay(arms.vendors, recorder.add_request, self.metrics, replica_id, g.max_passthrough_body_bytes)
         self.passthrough_unknown_models = g.unknown_models == "passthrough"
         self.responses = ResponsesApi(self.proxy.handle, self.proxy.reject, getattr(routes.store, "responses", None))
-        self.keyring = KeyRing([*g.keys, *migration.env_gateway_keys()])
+        keyring = KeyRing([*g.keys, *migration.env_gateway_keys()])
         token = admin_token if admin_token is not None else migration.admin_token()
         throttle = AuthThrottle(g.auth_failure_burst, g.auth_failure_refill_s)
         self.guard = AuthGuard(throttle, TrustedProxies(g.trusted_proxies))
         self.admin = Admin(migration, routes, token, actor_default=_whoami(), guard=self.guard)
         self.admin_token = token
         """The admin token (``None``: the admin API is disabled); apps mounted beside the admin API reuse it."""
-        self.metrics_token = migration.metrics_token() if g.metrics_token_env else None
+        metrics_token = migration.metrics_token() if g.metrics_token_env else None
+        self.access = Access(keyring, self.guard, metrics_token, g.metrics_token_env)
+        """The app keys (as a wrapper on the serving routes) and the metrics token."""
         self.limit = g.max_body_bytes
         self.poll_interval_s = poll_interval_s
         self.started_at = time.time()
+        self.models_api = ModelsApi(migration, self.started_at)
         self._on_startup = on_startup or []
         self._on_shutdown = on_shutdown or []
         self.before_shutdown: list[Callable[[], Awaitable[None]]] = []
@@ -119,10 +118,10 @@ class GatewayApp:
         """(method, path) → endpoint; serving and model paths are matched after the workload prefix is stripped."""
         table: dict[tuple[str, str], Endpoint] = {}
         for path, dialect in _SERVING.items():
-            table[("POST", path)] = self._app_key(partial(self._serve, dialect=dialect))
+            table[("POST", path)] = self.access.app_key(partial(self._serve, dialect=dialect))
         for path in ("/v1/models", "/models"):
-            table[("GET", path)] = self._app_key(self._models)
-        table[("POST", FEEDBACK_PATH)] = self._app_key(self._feedback)
+            table[("GET", path)] = self.access.app_key(self.models_api.list)
+        table[("POST", FEEDBACK_PATH)] = self.access.app_key(self._feedback)
         return table
 
     def add_lifespan(self, start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]) -> None:
@@ -133,15 +132,6 @@ class GatewayApp:
     def mount(self, prefix: str, app: Endpoint) -> None:
         """Serve ``prefix`` and everything under it with ``app`` (e.g. the console at ``/console``)."""
         self._mounts.insert(0, (prefix.rstrip("/"), True, app))
-
-    def _app_key(self, handler: Handler) -> Endpoint:
-        """``handler`` behind the app-key check (a 401 when refused, a 429 after too many failures)."""
-
-        async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
-            headers = header_map(scope)
-            await handler(scope, receive, send, headers, self._identify(scope, headers))
-
-        return guarded
 
     # -- lifespan ------------------------------------------------------------------------------
 
@@ -226,9 +216,9 @@ class GatewayApp:
         if endpoint is not None:
             return endpoint
         if routed.startswith("/v1/responses/"):
-            return self._app_key(partial(self.responses.stored, rest=routed.removeprefix("/v1/responses/")))
+            return self.access.app_key(partial(self.responses.stored, rest=routed.removeprefix("/v1/responses/")))
         if method == "GET" and routed.startswith(_MODEL_PREFIXES):
-            return self._app_key(partial(self._model, model=routed.split("/models/", 1)[1]))
+            return self.access.app_key(partial(self.models_api.retrieve, model=routed.split("/models/", 1)[1]))
         if path == "/healthz":
             return self._health
         if path == "/metrics":
@@ -239,7 +229,7 @@ class GatewayApp:
             if path.startswith(prefix) and (path[len(prefix) : len(prefix) + 1] == "/" or (exact and path == prefix)):
                 return app
         if routed.startswith("/v1/") and method in _PASSED_METHODS:
-            return self._app_key(partial(self._pass, path=routed))
+            return self.access.app_key(partial(self._pass, path=routed))
         return partial(self._no_route, method=method, path=path)
 
     async def _no_route(self, scope: Scope, receive: Receive, send: Send, *, method: str, path: str) -> None:
@@ -251,7 +241,7 @@ class GatewayApp:
         )
 
     async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self._metrics_auth(scope)
+        self.access.check_metrics(scope)
         self.metrics.set_routing(self.routes.snapshot())
         await respond(send, 200, self.metrics.render(), [(b"content-type", CONTENT_TYPE_LATEST.encode())])
 
@@ -259,34 +249,8 @@ class GatewayApp:
         await self.rollout_api.feedback(receive, send)
 
     async def _rollout_status(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self._metrics_auth(scope)  # read-only figures: the same token as /metrics
+        self.access.check_metrics(scope)  # read-only figures: the same token as /metrics
         await self.rollout_api.status(scope["path"], send)
-
-    def _identify(self, scope: Scope, headers: dict[str, str]) -> str | None:
-        """The name of the app key presented (``None`` in open mode); a 401 when refused, a 429
-        while this client has failed too often."""
-        if self.keyring.is_open:
-            return None
-        client = self.guard.address(scope)
-        self.guard.refuse_if_blocked(client)
-        identity = self.keyring.identify(presented_key(headers))
-        if isinstance(identity, Refusal):
-            self.guard.failed(client)
-            raise ClientError(401, identity.message, code="invalid_api_key")
-        return identity
-
-    def _metrics_auth(self, scope: Scope) -> None:
-        """``/metrics`` needs the metrics token when ``gateway.metrics_token_env`` is set."""
-        env = self.migration.gateway.metrics_token_env
-        if env is None:
-            return
-        client = self.guard.address(scope)
-        self.guard.refuse_if_blocked(client)
-        headers = header_map(scope)
-        presented = bearer_token(headers.get("authorization"))
-        if self.metrics_token is None or presented is None or not same_secret(presented, self.metrics_token):
-            self.guard.failed(client)
-            raise ClientError(401, f"/metrics needs 'Authorization: Bearer <the token in {env}>'")
 
     async def _serve(
         self,
@@ -372,46 +336,6 @@ class GatewayApp:
             "restarts": s.restarts,
         }
         await respond(send, 200 if health.status == "ok" else 503, orjson.dumps(doc))
-
-    def _model_list(self, headers: dict[str, str]) -> tuple[bool, list[str]]:
-        """(whether the caller speaks Anthropic's API, the models this gateway serves)."""
-        return "anthropic-version" in headers, sorted({e.model for e in self.migration.endpoints.values()})
-
-    def _model_object(self, model: str, anthropic: bool) -> dict[str, Any]:
-        if anthropic:
-            return {"type": "model", "id": model, "display_name": model, "created_at": "2025-01-01T00:00:00Z"}
-        return {"id": model, "object": "model", "created": int(self.started_at), "owned_by": "modelswap"}
-
-    async def _models(
-        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], identity: str | None
-    ) -> None:
-        anthropic, models = self._model_list(headers)
-        objects = [self._model_object(m, anthropic) for m in models]
-        if anthropic:
-            data: dict[str, Any] = {
-                "data": objects,
-                "has_more": False,
-                "first_id": models[0] if models else None,
-                "last_id": models[-1] if models else None,
-            }
-        else:
-            data = {"object": "list", "data": objects}
-        await respond(send, 200, orjson.dumps(data))
-
-    async def _model(
-        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], identity: str | None, *, model: str
-    ) -> None:
-        """``GET /v1/models/{model}`` (``client.models.retrieve``): one served model, else a 404."""
-        anthropic, models = self._model_list(headers)
-        model = urllib.parse.unquote(model)
-        if model not in models:
-            served = ", ".join(models) or "none"
-            raise ClientError(
-                404,
-                f"the model {model!r} is not served by this gateway; it serves: {served}",
-                code="model_not_found",
-            )
-        await respond(send, 200, orjson.dumps(self._model_object(model, anthropic)))
 
 
 def _whoami() -> str:

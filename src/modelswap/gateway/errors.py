@@ -18,6 +18,8 @@ from modelswap.providers.retry import grant_client_retry
 
 INTERNAL_MESSAGE = "internal error in modelswap; the gateway log has the details"
 """What the app is told about a bug in modelswap (the details go to the log, never to the app)."""
+SHUTDOWN_MESSAGE = "the gateway shut down before the answer was complete; retry the request"
+"""What a request cut by a graceful stop's end is told, and what its record says."""
 
 
 @dataclass(eq=False)  # not frozen: Python sets __traceback__ on exceptions (e.g. in contextlib)

@@ -14,7 +14,29 @@ from dataclasses import dataclass
 from modelswap.gateway.errors import ClientError
 from modelswap.providers.base import Dialect
 
-__all__ = ["Limits", "error_response", "status_line", "transfer_coding_problem"]
+__all__ = [
+    "HEAD_LIMIT",
+    "HEAD_TOO_LARGE",
+    "LINGER_S",
+    "READ_HIGH_WATER",
+    "Limits",
+    "error_response",
+    "status_line",
+    "transfer_coding_problem",
+]
+
+READ_HIGH_WATER = 65_536
+"""Request body bytes held unread before the protocol stops reading the socket."""
+HEAD_LIMIT = 65_536
+"""The most bytes a request line and its headers may take (a client sending more gets a 431)."""
+LINGER_S = 1.0
+"""After a refusal, how long the connection keeps reading (and dropping) what the client still
+sends before it closes; closing with unread bytes would reset the connection and lose the answer."""
+HEAD_TOO_LARGE = (
+    431,
+    "request header fields too large: the request line and headers exceed 64 KiB",
+    "request_header_fields_too_large",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,7 @@ costs the serving path per request: an ``asyncio.Event`` and a response-cycle ob
 a score of fields, a keep-alive timer armed and cancelled around every request, a regular
 expression pair per response header, and two socket writes per answer (head, then body).
 Here a request costs a small slotted exchange (``http_exchange``), its task, and one socket
-write per event-loop step: writes made during one step are held and sent together at the end
-of that step, so a whole answer leaves in one ``send`` and nothing waits longer than the step
-that wrote it.
+write per event-loop step (``http_writer``); its ASGI scope is built by ``http_scope``.
 
 What a client sees is plain HTTP/1.1: keep-alive, pipelining (answered in order),
 ``Expect: 100-continue``, chunked responses when the app gives no length (HTTP/1.0 clients
@@ -33,34 +31,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import urllib.parse
 import weakref
 from collections import deque
 from typing import Any, ClassVar
 
 import httptools
 
-from modelswap.gateway.errors import INTERNAL_MESSAGE
+from modelswap.gateway.errors import INTERNAL_MESSAGE, SHUTDOWN_MESSAGE
 from modelswap.gateway.http_exchange import Exchange
-from modelswap.gateway.http_limits import Limits, error_response, transfer_coding_problem
+from modelswap.gateway.http_limits import (
+    HEAD_LIMIT,
+    HEAD_TOO_LARGE,
+    LINGER_S,
+    READ_HIGH_WATER,
+    Limits,
+    error_response,
+    transfer_coding_problem,
+)
+from modelswap.gateway.http_scope import address_of, request_scope
+from modelswap.gateway.http_writer import ConnectionWriter
 
 __all__ = ["HttpProtocol", "Limits"]
 
 log = logging.getLogger("modelswap.gateway")
 
-_READ_HIGH_WATER = 65_536
-"""Request body bytes held unread before the protocol stops reading the socket."""
-_HEAD_LIMIT = 65_536
-"""The most bytes a request line and its headers may take (a client sending more gets a 431)."""
-_LINGER_S = 1.0
-"""After a refusal, how long the connection keeps reading (and dropping) what the client still
-sends before it closes; closing with unread bytes would reset the connection and lose the answer."""
-_HEAD_TOO_LARGE = (
-    431,
-    "request header fields too large: the request line and headers exceed 64 KiB",
-    "request_header_fields_too_large",
-)
-_SHUTDOWN_MESSAGE = "the gateway shut down before the answer was complete; retry the request"
 _WARN_EVERY_S = 10.0
 _last_limit_warning = [0.0]  # when the connection limit was last logged (process-wide, for the log only)
 _REFUSING: weakref.WeakKeyDictionary[Any, set[HttpProtocol]] = weakref.WeakKeyDictionary()
@@ -79,7 +73,7 @@ class _Refused(Exception):
     """Raised from a parser callback to stop parsing; ``HttpProtocol._refusal`` says how to answer."""
 
 
-class HttpProtocol(asyncio.Protocol):
+class HttpProtocol(ConnectionWriter):
     """One client connection. Built by uvicorn (``uvicorn.Config(http=HttpProtocol)``, or
     ``HttpProtocol.with_limits(...)`` for limits other than the defaults)."""
 
@@ -99,8 +93,8 @@ class HttpProtocol(asyncio.Protocol):
     ) -> None:
         if not config.loaded:
             config.load()
+        super().__init__(_loop or asyncio.get_event_loop())
         self.app = config.loaded_app
-        self.loop = _loop or asyncio.get_event_loop()
         self.state = server_state
         self.app_state = app_state
         self.root_path: str = config.root_path
@@ -109,11 +103,9 @@ class HttpProtocol(asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         # answer the first of several requests sent before the connection's close
         self.parser.set_dangerous_leniencies(lenient_data_after_close=True)
-        self.transport: asyncio.Transport | None = None
         self.server: tuple[str, int] | None = None
         self.client: tuple[str, int] | None = None
         self.scheme = "http"
-        self._held: list[bytes] | None = None  # writes of this event-loop step, sent at its end
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._expect_continue = False
@@ -121,9 +113,6 @@ class HttpProtocol(asyncio.Protocol):
         self._incoming: Exchange | None = None  # the request being read
         self._current: Exchange | None = None  # the request being answered
         self._waiting: deque[Exchange] = deque()  # pipelined requests, answered in order
-        self._read_paused = False
-        self._write_paused = False
-        self._drained: list[asyncio.Future[None]] = []
         self._seen = False  # bytes arrived (or an answer ended) since the timer last looked
         self._quiet_since = 0.0  # when the timer last saw activity
         self._in_head = False  # between a request's first byte and the end of its headers
@@ -144,8 +133,8 @@ class HttpProtocol(asyncio.Protocol):
         refusing = self._refusing = _refusing_on(self.state)
         serving = len(connections) - len(refusing)
         connections.add(self)
-        self.server = _address(transport.get_extra_info("sockname"))
-        self.client = _address(transport.get_extra_info("peername"))
+        self.server = address_of(transport.get_extra_info("sockname"))
+        self.client = address_of(transport.get_extra_info("peername"))
         self.scheme = "https" if transport.get_extra_info("sslcontext") else "http"
         self._quiet_since = self.loop.time()
         self._idle = self.loop.call_later(self.period, self._tick)
@@ -238,51 +227,6 @@ class HttpProtocol(asyncio.Protocol):
         log.debug("request timeout from %s: %s", self.client, what)
         self._refuse(408, f"{what}; the gateway closed the connection", "request_timeout")
 
-    # -- writing ---------------------------------------------------------------------------
-
-    def write(self, data: bytes) -> None:
-        held = self._held
-        if held is None:
-            self._held = [data]
-            self.loop.call_soon(self._flush)
-        else:
-            held.append(data)
-
-    def _flush(self) -> None:
-        held, self._held = self._held, None
-        if held and self.transport is not None and not self.transport.is_closing():
-            self.transport.write(held[0] if len(held) == 1 else b"".join(held))
-
-    def pause_writing(self) -> None:
-        self._write_paused = True
-
-    def resume_writing(self) -> None:
-        self._write_paused = False
-        self._release_drained()
-
-    def _release_drained(self) -> None:
-        drained, self._drained = self._drained, []
-        for waiter in drained:
-            if not waiter.done():
-                waiter.set_result(None)
-
-    async def drain(self) -> None:
-        """Wait until the client reads what it was sent (the transport's buffer is low again)."""
-        if self._write_paused:
-            waiter = self.loop.create_future()
-            self._drained.append(waiter)
-            await waiter
-
-    def pause_reading(self) -> None:
-        if not self._read_paused and self.transport is not None:
-            self._read_paused = True
-            self.transport.pause_reading()
-
-    def resume_reading(self) -> None:
-        if self._read_paused and self.transport is not None:
-            self._read_paused = False
-            self.transport.resume_reading()
-
     # -- reading ---------------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
@@ -300,8 +244,8 @@ class HttpProtocol(asyncio.Protocol):
             return
         if in_head and self._in_head:  # all of it went into a head still unfinished (one huge header)
             self._head_size += len(data)
-            if self._head_size > _HEAD_LIMIT:
-                self._refuse_next(*_HEAD_TOO_LARGE)
+            if self._head_size > HEAD_LIMIT:
+                self._refuse_next(*HEAD_TOO_LARGE)
 
     def _refuse_next(self, status: int, message: str, code: str) -> None:
         """Refuse the request being read; complete requests before it on this connection are answered first."""
@@ -313,7 +257,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def _refuse(self, status: int, message: str, code: str, *, retry_after_s: int | None = None) -> None:
         """Answer a request the app will not answer, then close: stop sending, drop what still
-        arrives for ``_LINGER_S`` (or until the client closes), and close."""
+        arrives for ``LINGER_S`` (or until the client closes), and close."""
         current = self._current
         if current is not None and current.started:
             self.close()  # the answer in progress cannot be interrupted by another one
@@ -332,7 +276,7 @@ class HttpProtocol(asyncio.Protocol):
             transport.write_eof()
         if self._idle is not None:
             self._idle.cancel()
-        self._idle = self.loop.call_later(_LINGER_S, self._tick)
+        self._idle = self.loop.call_later(LINGER_S, self._tick)
 
     def on_message_begin(self) -> None:
         self._url = b""
@@ -344,14 +288,14 @@ class HttpProtocol(asyncio.Protocol):
     def on_url(self, url: bytes) -> None:
         self._url += url
         self._head_size += len(url)
-        if self._head_size > _HEAD_LIMIT:
-            self._refusal = _HEAD_TOO_LARGE
+        if self._head_size > HEAD_LIMIT:
+            self._refusal = HEAD_TOO_LARGE
             raise _Refused  # the parser stops; data_received answers
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._head_size += len(name) + len(value) + 4
-        if self._head_size > _HEAD_LIMIT:
-            self._refusal = _HEAD_TOO_LARGE
+        if self._head_size > HEAD_LIMIT:
+            self._refusal = HEAD_TOO_LARGE
             raise _Refused
         name = name.lower()
         if name == b"expect":
@@ -370,31 +314,17 @@ class HttpProtocol(asyncio.Protocol):
             if problem is not None:
                 self._refusal = (400, problem, "unsupported_transfer_encoding")
                 raise _Refused
-        url = self._url
-        if url.startswith(b"/"):
-            raw_path, _, query = url.partition(b"?")
-            raw_path = raw_path.partition(b"#")[0]
-        else:  # absolute form ("http://host/path") or "*"
-            parsed = httptools.parse_url(url)
-            raw_path, query = parsed.path or b"/", parsed.query or b""
-        path = raw_path.decode("ascii", "replace")
-        if "%" in path:
-            path = urllib.parse.unquote(path)
-        scope: dict[str, Any] = {
-            "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": version,
-            "server": self.server,
-            "client": self.client,
-            "scheme": self.scheme,
-            "method": parser.get_method().decode("ascii"),
-            "root_path": self.root_path,
-            "path": self.root_path + path if self.root_path else path,
-            "raw_path": raw_path,
-            "query_string": query,
-            "headers": self._headers,
-            "state": self.app_state.copy(),
-        }
+        scope = request_scope(
+            self._url,
+            parser.get_method(),
+            version,
+            self._headers,
+            server=self.server,
+            client=self.client,
+            scheme=self.scheme,
+            root_path=self.root_path,
+            state=self.app_state.copy(),
+        )
         keep_alive = parser.should_keep_alive() and not parser.should_upgrade()
         exchange = Exchange(self, scope, keep_alive, self._expect_continue)
         self._incoming = exchange
@@ -410,7 +340,7 @@ class HttpProtocol(asyncio.Protocol):
             return  # answered already (e.g. refused as too large): the rest of its body is dropped
         exchange.body.append(body)
         exchange.unread += len(body)
-        if exchange.unread > _READ_HIGH_WATER:
+        if exchange.unread > READ_HIGH_WATER:
             self.pause_reading()
         exchange.wake()
 
@@ -434,7 +364,7 @@ class HttpProtocol(asyncio.Protocol):
             await self.app(exchange.scope, exchange.receive, exchange.send)
         except asyncio.CancelledError:  # a graceful stop's grace ran out (uvicorn cancels what still runs)
             log.info("request on %s cut by the shutdown", exchange.scope["path"])
-            self._abandon(exchange, 503, _SHUTDOWN_MESSAGE, "shutdown")
+            self._abandon(exchange, 503, SHUTDOWN_MESSAGE, "shutdown")
         except BaseException:
             log.exception("unhandled error in the gateway app on %s", exchange.scope["path"])
             self._abandon(exchange, 500, INTERNAL_MESSAGE, "internal")
@@ -466,9 +396,3 @@ class HttpProtocol(asyncio.Protocol):
             self._start(self._waiting.popleft())
         elif self._due is not None:
             self._refuse(*self._due)
-
-
-def _address(info: Any) -> tuple[str, int] | None:
-    if isinstance(info, tuple | list) and len(info) >= 2:
-        return str(info[0]), int(info[1])
-    return None
