@@ -207,3 +207,14 @@ async def test_unknown_models_served_when_configured() -> None:
     ):
         r = await client.chat.completions.create(model="my-finetune", messages=HELLO)
     assert r.model == "my-finetune"
+
+
+@pytest.mark.parametrize("name", [[None], None, 3])
+async def test_a_function_message_without_a_string_name_is_a_400_naming_it(oai: openai.AsyncOpenAI, name: Any) -> None:
+    # found by the gateway's endpoint fuzz test: the simulator crashed (a plain 500) on name=[null]
+    message: dict[str, Any] = {"role": "function", "content": ""}
+    if name is not None:
+        message["name"] = name
+    with pytest.raises(openai.BadRequestError) as caught:
+        await oai.chat.completions.create(model="gpt-5", messages=[message])  # type: ignore[list-item]
+    assert "messages[0].name" in str(caught.value)

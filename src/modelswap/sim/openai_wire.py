@@ -263,6 +263,8 @@ def _tool_turn(msg: dict[str, Any], text: str, where: str, pending: set[str]) ->
     call_id = msg.get("tool_call_id") if msg["role"] == "tool" else msg.get("name")
     if msg["role"] == "tool" and not isinstance(call_id, str):
         raise _missing(f"{where}.tool_call_id")
+    if msg["role"] == "function" and not isinstance(call_id, str):  # OpenAI: a function message needs its name
+        raise _missing(f"{where}.name") if call_id is None else _invalid_type(f"{where}.name", "a string", call_id)
     if msg["role"] == "tool" and call_id not in pending:
         raise SimError.bad_request(
             "Invalid parameter: messages with role 'tool' must be a response to a preceeding "
