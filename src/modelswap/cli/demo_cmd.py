@@ -156,8 +156,13 @@ def demo(
     ] = None,
 ) -> None:
     """Run a sample migration on simulated vendors: shadow, drill, canary → 100 % or rollback, report."""
+    import logging
+
     from modelswap.demo import run_demo
 
+    # the simulated vendors fail a few requests on purpose (429, 500, 503): the traffic table counts
+    # them and the store keeps each one; a WARNING line per request would bury the demo's story
+    logging.getLogger("modelswap.gateway").setLevel(logging.ERROR)
     keep = sys.stdout.isatty() if serve is None else serve
     cmd = command_prefix()
     try:
