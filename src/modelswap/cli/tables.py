@@ -32,11 +32,24 @@ class FitTable:
         self.lead = lead
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        natural = Measurement.get(console, options.update_width(UNBOUNDED), self.table).maximum
-        if natural <= options.max_width:
+        if self.needed_width(console, options) <= options.max_width:
             yield self.table
             return
         yield from stacked(self.table, self.lead, options.max_width)
+
+    def needed_width(self, console: Console, options: ConsoleOptions) -> int:
+        """The width the table needs: its cells' natural width, except that a column declared flexible
+        (``ratio`` with a ``min_width``, e.g. a plan item's detail) may wrap its words down to that
+        floor, so a long note does not stack the whole table on a wide terminal."""
+        flexible = [c for c in self.table.columns if c.ratio and c.min_width and not c.no_wrap]
+        saved = [c.max_width for c in flexible]
+        try:
+            for column in flexible:
+                column.max_width = column.min_width
+            return Measurement.get(console, options.update_width(UNBOUNDED), self.table).maximum
+        finally:
+            for column, width in zip(flexible, saved, strict=True):
+                column.max_width = width
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement.get(console, options, self.table)
