@@ -37,7 +37,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     ),
     frozenset({"store"}),
     frozenset({"providers", "sim"}),  # sim: a tool beside providers, see SIM_USERS
-    frozenset({"rollout", "evals", "inventory", "gates", "review", "redteam", "plan"}),
+    frozenset({"rollout", "evals", "inventory", "gates", "review", "redteam", "plan", "choose"}),
     frozenset({"gateway", "console"}),
     frozenset(
         {"serving", "demo", "demo_cutover"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from modelswap.cli import (  # noqa: F401  (imported for their registrations)
     baseline_cmd,
     check_cmd,
+    choose_cmd,
     demo_cmd,
     eval_cmd,
     gate_cmd,

@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from modelswap.config import Migration
 from modelswap.console import charts
 from modelswap.console.access import COOKIE, ConsoleAccess, FormRefused, Visitor, read_form
+from modelswap.console.choose_page import choose_page
 from modelswap.console.data import answer_text, overview, question_text, workload_view
 from modelswap.console.review_pages import review_routes
 from modelswap.console.rollout_page import rollout_action, rollout_page
@@ -99,6 +100,7 @@ class Console:
                 Route("/console/workloads/{name}/rollout", partial(rollout_page, self)),
                 Route("/console/workloads/{name}/rollout", partial(rollout_action, self), methods=["POST"]),
                 Route("/console/workloads/{name}/redteam", self.redteam_page),
+                Route("/console/workloads/{name}/choose", partial(choose_page, self)),
                 Route("/console/rollback", self.rollback, methods=["POST"]),
                 *review_routes(self),
                 Mount("/console/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -11,8 +11,9 @@ with bad lines, a failure mid-run) is reported in the batch; the others still ru
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -60,6 +61,17 @@ class EvalBatch:
     def ok(self) -> bool:
         """Every run finished, none failed, and no call failed after its retries."""
         return not self.failed and all(s.status == "finished" and s.errors == 0 for s in self.summaries)
+
+
+def first_cases(golden: GoldenSet, limit: int) -> GoldenSet:
+    """The first ``limit`` cases of a golden set, under a digest of its own (a run on them is not a
+    run on the whole file, and says so)."""
+    if limit < 1:
+        raise EvalSetupError(f"limit must be at least 1, got {limit}")
+    if limit >= len(golden):
+        return golden
+    digest = hashlib.sha256(f"{golden.sha256}:first:{limit}".encode()).hexdigest()
+    return replace(golden, sha256=digest, cases=golden.cases[:limit])
 
 
 def _load(path: Path, workload: str) -> GoldenSet:
@@ -152,6 +164,7 @@ async def run_workloads(
     resume: Sequence[str] = (),
     retry_failed: bool = False,
     judge: str | None = None,
+    limit: int | None = None,
     on_start: Callable[[RunPlan], None] | None = None,
     on_result: Callable[[PairResult], None] | None = None,
     started_at: datetime | None = None,
@@ -160,8 +173,9 @@ async def run_workloads(
     old, new and every candidate), or resume the runs in ``resume``; store everything.
     ``fresh`` asks the models again instead of reusing earlier runs' cached answers;
     ``retry_failed`` asks again only the calls that failed in each workload's latest run (in that
-    run, so the gates judge the retried answers); ``started_at`` stamps the runs (a compressed
-    clock, as the demo uses; default: now)."""
+    run, so the gates judge the retried answers); ``limit`` runs only the first cases of each new
+    run's golden set; ``started_at`` stamps the runs (a compressed clock, as the demo uses;
+    default: now)."""
     skipped: list[Skipped] = []
     if retry_failed:
         jobs = await asyncio.to_thread(retry_jobs, migration, store, workloads)
@@ -169,6 +183,8 @@ async def run_workloads(
         jobs, skipped = await asyncio.to_thread(
             plan_jobs, migration, store, workloads=workloads, arms=arms, resume=resume
         )
+    if limit is not None and not resume and not retry_failed:
+        jobs = [replace(job, golden=first_cases(job.golden, limit)) for job in jobs]
     batch = EvalBatch(skipped=list(skipped))
     if not jobs:
         return batch

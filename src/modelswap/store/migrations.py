@@ -227,6 +227,24 @@ def _v7_to_v8(conn: sa.Connection) -> None:
     ).create(conn)
 
 
+def _v8_to_v9(conn: sa.Connection) -> None:
+    """v9: choice runs (``modelswap choose``: candidates ranked per workload)."""
+    md = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    sa.Table(
+        "choice_runs",
+        md,
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+        sa.Column("choice_id", sa.String, nullable=False),
+        sa.Column("workload", sa.String, nullable=False),
+        sa.Column("ts", UTCDateTime, nullable=False),
+        sa.Column("eval_run_id", sa.String),
+        sa.Column("candidates", json_column(), nullable=False),
+        sa.Column("pick", sa.String),
+        sa.Column("figures", json_column(), nullable=False),
+        sa.Index(None, "workload", "ts"),
+    ).create(conn)
+
+
 MIGRATIONS: tuple[Step, ...] = (
     Step(1, "rollout change feed, review verdicts, red-team results", _v1_to_v2),
     Step(2, "evidence for the plan (inventory snapshots, drills, probes)", _v2_to_v3),
@@ -235,6 +253,7 @@ MIGRATIONS: tuple[Step, ...] = (
     Step(5, "estimated token counts flagged on requests", _v5_to_v6),
     Step(6, "user feedback on served answers", _v6_to_v7),
     Step(7, "review sets with weights; four-way, tagged, blind verdicts", _v7_to_v8),
+    Step(8, "choice runs (modelswap choose)", _v8_to_v9),
 )
 """``MIGRATIONS[v - 1]`` upgrades version ``v`` to ``v + 1``; the last one reaches SCHEMA_VERSION."""
 

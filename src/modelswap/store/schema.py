@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from modelswap.store.types import FreeText, UTCDateTime, json_column
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
 
 NAMING_CONVENTION = {
@@ -351,6 +351,23 @@ feedback = sa.Table(
 """Users' feedback on served answers (``POST /v1/modelswap/feedback``): a score from 0 (bad) to 1
 (good) per request id. No foreign key: feedback may arrive before the request's record is flushed;
 the rollout analysis joins it to the request's workload and arm."""
+
+choice_runs = sa.Table(
+    "choice_runs",
+    metadata,
+    _serial_id(),
+    sa.Column("choice_id", sa.String, nullable=False),
+    sa.Column("workload", sa.String, nullable=False),
+    sa.Column("ts", UTCDateTime, nullable=False),
+    sa.Column("eval_run_id", sa.String),
+    sa.Column("candidates", json_column(), nullable=False),
+    sa.Column("pick", sa.String),
+    sa.Column("figures", json_column(), nullable=False),
+    sa.Index(None, "workload", "ts"),
+)
+"""``modelswap choose``: per workload of one choice (``choice_id``), the candidates compared with the
+old model on the same golden cases (the eval run), their figures, the Pareto front and the pick
+(the cheapest candidate passing every gate; NULL when none does)."""
 
 MODELSWAP_TABLES: frozenset[str] = frozenset(metadata.tables)
 """Every table name the store owns at the current version."""
