@@ -30,11 +30,12 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
 
 
 def write_v7_database(url: str, *, version: int = 7) -> None:
-    """A v7 database: today's schema less what v8 added (review sets, verdict columns)."""
+    """A v7 database: today's schema less what v8 added (review sets, verdict columns) and what v9 added."""
     open_store(url).close()
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE choice_runs")  # v9
             conn.exec_driver_sql("DROP TABLE review_sample_pairs")
             conn.exec_driver_sql("DROP TABLE review_samples")
             for column in ("sample_id", "judgement", "tags", "new_side"):
@@ -123,7 +124,7 @@ def test_upgrade_from_v3_adds_error_text_secrets_and_sessions(store_url: str, ot
 
 
 def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 8
+    assert SCHEMA_VERSION == 9
     write_v5_database(store_url)
     engine = sa.create_engine(store_url)
     try:
@@ -147,10 +148,10 @@ def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, oth
 
 
 def test_upgrade_from_v6_adds_feedback(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 8
+    assert SCHEMA_VERSION == 9
     write_v6_database(store_url)
     with open_store(store_url) as store:
-        assert store.schema_status.upgraded_from == 6 and store.schema_status.version == 8
+        assert store.schema_status.upgraded_from == 6 and store.schema_status.version == SCHEMA_VERSION
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)
 

@@ -5,7 +5,8 @@ the price catalog knows (``gpt-4o-mini``). A catalog id gets an ad-hoc endpoint 
 way the file already reaches that vendor: when ``old`` runs on the simulator, the simulator
 (which speaks both vendors' wire formats); otherwise a copy of the first endpoint (``old``,
 ``new``, then the others in file order) whose model is the same vendor's, with the model id
-swapped and no price override (the catalog prices it). No such endpoint: an error asking for
+swapped and no price override (the catalog prices it); a catalog id that an endpoint other than
+``old`` already serves is that endpoint. No such endpoint: an error asking for
 one, since modelswap cannot guess a base URL or where the key lives.
 
 Lifecycle: the catalog's dates on ``today`` (the caller's clock). A retired model is left out
@@ -76,8 +77,9 @@ def _resolve(migration: Migration, name: str, catalog: Catalog) -> tuple[str, En
             f"unknown candidate {name!r}: neither an endpoint of {migration.source} "
             f"({', '.join(migration.endpoints)}) nor a model in the price catalog{hint}"
         )
-    if info.id in migration.endpoints:
-        return info.id, None
+    for endpoint_name, endpoint in migration.endpoints.items():  # a model the file already reaches: that endpoint
+        if endpoint_name != "old" and catalog.lookup(endpoint.model) == info:
+            return endpoint_name, None
     return info.id, adhoc_endpoint(migration, info, catalog)
 
 
@@ -91,7 +93,7 @@ def resolve_candidates(
 ) -> Candidates:
     """The candidates named (default: every endpoint but ``old``), resolved, retired ones left out."""
     catalog = catalog if catalog is not None else default_catalog()
-    wanted = list(dict.fromkeys(names)) or [n for n in migration.endpoints if n != "old"]
+    wanted = list(dict.fromkeys(names)) or ["new", *(n for n in migration.endpoints if n not in ("old", "new"))]
     arms: list[str] = []
     added: dict[str, Endpoint] = {}
     excluded: list[str] = []
