@@ -81,6 +81,7 @@ class Ranking:
     rows: tuple[Ranked, ...]
     pick: str | None
     front: tuple[str, ...] = field(default=())
+    """Names on the Pareto front, in rank order."""
 
 
 def _objectives(f: CandidateFigures) -> tuple[float, float, float]:
@@ -131,4 +132,4 @@ def rank(workload: str, items: Sequence[CandidateFigures]) -> Ranking:
     pick = cheapest_passing(items)
     ordered = sorted(items, key=_order_key)
     rows = tuple(Ranked(f, i + 1, f.name in front, f.name == pick) for i, f in enumerate(ordered))
-    return Ranking(workload, rows, pick, tuple(front))
+    return Ranking(workload, rows, pick, tuple(r.figures.name for r in rows if r.on_front))
