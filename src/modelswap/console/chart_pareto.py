@@ -142,7 +142,8 @@ def _baseline(plot: _Plot, f: CandidateFigures) -> str:
     return (
         f'<g class="point baseline" data-name="old"><title>{_tip(f)}</title>{plot.whiskers(f, color)}'
         f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="{color}"/>'
-        f"{_label(x + 8, y + 16, f'old ({f.model})')}</g>"
+        f'<text x="{x:.1f}" y="{y + 22:.1f}" text-anchor="{"end" if x > W / 2 else "start"}" class="tick label">'
+        f"old ({escape(f.model)})</text></g>"
     )
 
 
