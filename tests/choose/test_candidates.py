@@ -86,6 +86,10 @@ def test_unknown_names_and_old_itself_are_refused_with_what_to_write(tmp_path: P
         resolve_candidates(m, ["smal-1"], TODAY, catalog=CATALOG)
     with pytest.raises(ChooseError, match="'old' is the baseline"):
         resolve_candidates(m, ["old"], TODAY, catalog=CATALOG)
+    with pytest.raises(ChooseError, match="candidate name of 100,000 characters"):
+        resolve_candidates(m, ["x" * 100_000], TODAY, catalog=CATALOG)
+    with pytest.raises(ChooseError, match="at most 32"):
+        resolve_candidates(m, [f"c{i}" for i in range(33)], TODAY, catalog=CATALOG)
 
 
 def test_retired_models_are_left_out_with_a_line_and_retiring_ones_flagged(tmp_path: Path) -> None:

@@ -24,6 +24,10 @@ from modelswap.catalog.deprecations import DEFAULT_WITHIN_DAYS, lifecycle_messag
 from modelswap.catalog.models import default_catalog
 from modelswap.config import Endpoint, Migration
 
+MAX_CANDIDATES = 32
+"""Each candidate is a run of every golden set: more than this in one choice is a typo, not a plan."""
+MAX_NAME = 200
+
 
 class ChooseError(ValueError):
     """The choice cannot be made as asked (unknown candidate, no way to reach a vendor, nothing left)."""
@@ -93,6 +97,13 @@ def resolve_candidates(
 ) -> Candidates:
     """The candidates named (default: every endpoint but ``old``), resolved, retired ones left out."""
     catalog = catalog if catalog is not None else default_catalog()
+    long = [n for n in names if len(n) > MAX_NAME]
+    if long:
+        raise ChooseError(
+            f"candidate name of {len(long[0]):,} characters: an endpoint name or model id is at most {MAX_NAME}"
+        )
+    if len(set(names)) > MAX_CANDIDATES:
+        raise ChooseError(f"{len(set(names))} candidates: at most {MAX_CANDIDATES} in one choice")
     wanted = list(dict.fromkeys(names)) or ["new", *(n for n in migration.endpoints if n not in ("old", "new"))]
     arms: list[str] = []
     added: dict[str, Endpoint] = {}

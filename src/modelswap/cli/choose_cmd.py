@@ -122,6 +122,8 @@ def _report(choice: Choice, format: str, output: Path | None, chart: Path | None
             err.print(f"wrote {format} report to {output}", highlight=False, soft_wrap=True)
     for path in _write_charts(choice, chart) if chart else ():
         err.print(f"wrote the Pareto chart to {path}", highlight=False, soft_wrap=True)
+    for skipped in choice.batch.skipped:
+        err.print(f"[yellow]skipped[/] {skipped.workload}: {skipped.reason}", highlight=False, soft_wrap=True)
     for failed in choice.batch.failed:
         err.print(f"[red]failed[/] {failed.workload}: {failed.reason}", highlight=False, soft_wrap=True)
 

@@ -38,6 +38,7 @@ def choose_context(store: Store, name: str) -> dict[str, Any]:
 
 
 async def choose_page(console: Console, request: Request) -> Response:
+    """``GET /console/workloads/{name}/choose``: the latest choice run of the workload."""
     if (denied := await console._gate(request)) is not None:
         return denied
     name = request.path_params["name"]
