@@ -24,7 +24,17 @@ from modelswap.starter import write_starter
 from modelswap.store import Store, create_session, open_store
 from modelswap.store.choices import ChoiceRow, latest_choice
 
-from .test_console_browser import ARTIFACTS, BROWSER_ARGS, CHROMIUM, DESKTOP, PHONE, TOKEN, _no_sideways_scroll
+from .test_console_browser import (
+    ARTIFACTS,
+    BROWSER_ARGS,
+    CHROMIUM,
+    DESKTOP,
+    PHONE,
+    TOKEN,
+    _no_sideways_scroll,
+    _smallest_chart_text_px,
+    _title_inside,
+)
 
 W = "ticket-triage"
 
@@ -93,8 +103,10 @@ async def test_the_choose_page_shows_the_stored_choice_on_desktop_and_phone(
             await page.click("#choose-link")
             await page.wait_for_selector("#pareto-chart svg.pareto")
             await _check_page(page, row)
+            assert await _title_inside(page, "#pareto-chart svg"), "the chart's title is cut off"
             if viewport is PHONE:
                 assert await _no_sideways_scroll(page)
+                assert await _smallest_chart_text_px(page) >= 8.5, "chart text too small to read on a phone"
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
             await context.close()

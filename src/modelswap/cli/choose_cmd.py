@@ -98,7 +98,7 @@ def _write_charts(choice: Choice, chart: Path) -> list[Path]:
     written = []
     for wc in choice.workloads:
         path = chart if len(choice.workloads) == 1 else chart.with_name(f"{chart.stem}-{wc.workload}{chart.suffix}")
-        title = f"{wc.workload}: pass rate vs cost per request ({wc.cases} golden cases)"
+        title = f"{wc.workload}: pass rate vs cost"
         path.write_text(pareto_chart(title, wc.baseline, wc.ranking.rows, standalone=True) + "\n", encoding="utf-8")
         written.append(path)
     return written

@@ -54,7 +54,7 @@ def _axes(x: tuple[float, float], y: tuple[float, float]) -> str:
         parts.append(f'<text x="{px:.1f}" y="{H - PAD_B + 16}" text-anchor="{anchor}" class="tick">${_num(xv)}</text>')
     parts.append(
         f'<text x="{(PAD_L + W - PAD_R) / 2:.1f}" y="{H - PAD_B + 34}" text-anchor="middle" class="tick">'
-        "cost per request (USD) → cheaper to the left · point size: p95 latency</text>"
+        "cost per request (USD) · size: p95 latency</text>"
     )
     return "".join(parts)
 

@@ -26,7 +26,7 @@ def choose_context(store: Store, name: str) -> dict[str, Any]:
         {"r": r, "f": r.figures, "cells": cells(r.figures), "mark": mark(r.on_front, r.picked)}
         for r in choice.ranking.rows
     ]
-    title = f"{name}: pass rate vs cost per request ({choice.cases} golden cases)"
+    title = f"{name}: pass rate vs cost"
     return {
         "name": name,
         "row": row,
