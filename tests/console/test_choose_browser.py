@@ -52,7 +52,7 @@ async def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
     config.write_text(yaml.safe_dump(doc, sort_keys=False))
     migration = load_migration(config)
     store = open_store(migration.store)
-    await run_choice(migration, store, ["new", "mini", "gpt-5-mini"], today=date.today(), workloads=[W], limit=80)
+    await run_choice(migration, store, ["new", "mini", "claude-haiku-4-5"], today=date.today(), workloads=[W], limit=80)
     row = latest_choice(store, W)
     assert row is not None
     app = build_gateway(migration, store=store)
