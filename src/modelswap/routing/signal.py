@@ -12,14 +12,15 @@ True
 from __future__ import annotations
 
 import dataclasses
-import json
 import typing
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from functools import cache
-from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+import modelswap.routing.signals  # noqa: F401  (registers every built-in signal)
+from modelswap.routing.signal_base import REGISTRY, Ask, Exchange, Json, Signal, SignalSpecError, signal
 
 __all__ = [
     "Ask",
@@ -33,80 +34,15 @@ __all__ = [
     "spec_of",
 ]
 
-Json = dict[str, Any]
-Ask = Callable[[Json], Awaitable[Json]]
-"""Call the cheap model again with a Chat Completions request (self-consistency samples it)."""
-
-T = TypeVar("T", bound=type)
-
-_REGISTRY: dict[str, type] = {}
 _STRICT = ConfigDict(extra="forbid", strict=True, arbitrary_types_allowed=True)
-
-
-@dataclass(frozen=True, slots=True)
-class Exchange:
-    """One request and the cheap model's answer to it, both in OpenAI Chat Completions form."""
-
-    request: Json
-    answer: Json | None
-    """None for a signal that decides before the cheap model is called (``needs_answer = False``)."""
-
-
-@runtime_checkable
-class Signal(Protocol):
-    """Rates the cheap model's fitness for one exchange."""
-
-    needs_answer: ClassVar[bool]
-    """False: rates the request alone, before any model is called (so it can route a stream up front)."""
-
-    async def confidence(self, exchange: Exchange, ask: Ask | None) -> float:
-        """In [0, 1]; the cascade keeps the cheap answer when this reaches its threshold."""
-        ...
-
-
-class SignalSpecError(ValueError):
-    """A signal spec names an unknown type or carries bad parameters."""
-
-    def __init__(self, spec: Any, reason: str) -> None:
-        self.spec = spec
-        self.reason = reason
-        try:
-            shown = json.dumps(spec, sort_keys=True, default=str)[:200]
-        except (TypeError, ValueError):
-            shown = repr(spec)[:200]
-        super().__init__(f"signal spec {shown}: {reason}")
-
-
-def signal(name: str) -> Callable[[T], T]:
-    """Register a signal dataclass under ``name``; its init fields are its parameters."""
-
-    def register(cls: T) -> T:
-        if not dataclasses.is_dataclass(cls):
-            raise TypeError(f"@signal({name!r}) needs a dataclass, got {cls.__name__}")
-        previous = _REGISTRY.get(name)
-        if previous is not None and previous.__qualname__ != cls.__qualname__:
-            raise ValueError(
-                f"signal type {name!r} is already registered by {previous.__module__}.{previous.__qualname__}"
-            )
-        cls.signal_type = name  # type: ignore[attr-defined]
-        _REGISTRY[name] = cls
-        _adapter.cache_clear()
-        return cls
-
-    return register
-
-
-def _load_builtins() -> None:
-    import modelswap.routing.signals  # noqa: F401  (registers every built-in signal)
 
 
 def registered_signals() -> dict[str, type]:
     """Registered signal types by name."""
-    _load_builtins()
-    return dict(sorted(_REGISTRY.items()))
+    return dict(sorted(REGISTRY.items()))
 
 
-@cache
+@cache  # a class registered later under a new name is a new key
 def _adapter(cls: type) -> type[BaseModel]:
     """A strict model of a signal's parameters (its init fields), so ``"yes"`` is no boolean."""
     hints = typing.get_type_hints(cls)

@@ -18,7 +18,7 @@ import jsonschema
 from modelswap.evals.case import Case
 from modelswap.evals.output import Output
 from modelswap.evals.scorers import Scorer, build_scorer
-from modelswap.routing.signal import Ask, Exchange, Json, signal
+from modelswap.routing.signal_base import Ask, Exchange, Json, signal
 
 __all__ = ["Verifier", "tool_calls_problem"]
 
