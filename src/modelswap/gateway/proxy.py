@@ -147,10 +147,9 @@ class Proxy:
             upstream = Fallback(upstream, old, on_fall_back=partial(self._falling_back, call))
         if shadow is not None:
             routing = call.workload.routing
+            copy: Upstream = self.arms.get(shadow, call.dialect)
             if shadow == "new" and routing is not None:  # the cascade is the new arm, shadowed too
                 copy = self.cascades.shadow_upstream(call, routing)
-            else:
-                copy = self.arms.get(shadow, call.dialect)
             upstream = Shadowed(upstream, copy, self.shadow.submit, partial(self.attempts.record_pair, call, shadow))
         return upstream
 
