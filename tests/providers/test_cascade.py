@@ -265,3 +265,18 @@ async def test_prepare_changes_only_what_the_cheap_model_is_asked() -> None:
     cascade = Cascade(small, big, Judge("bug"), on_escalate=heard.append, prepare=lambda b: {**b, "logprobs": True})
     assert await cascade.complete(ASK) == whole("BUG")
     assert small.bodies == [{**ASK, "logprobs": True}] and big.bodies == [ASK]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_tidy_takes_out_of_a_kept_answer_what_the_app_did_not_ask_for(stream: bool) -> None:
+    def tidy(request: Json, item: Json) -> Json | None:
+        return {k: v for k, v in item.items() if k != "extra"} if "extra" in item else None
+
+    marked = {**chunk("bug"), "extra": 1} if stream else {**whole("bug"), "extra": 1}
+    small = ScriptedUpstream("new", [[marked, chunk("!")] if stream else marked])
+    cascade = Cascade(small, ScriptedUpstream("old", [whole("BUG")]), Judge("bug", "bug!"), tidy=tidy)
+    if stream:
+        frames = [batch async for batch in cascade.stream_frames(ASK)]
+        assert [event for batch in frames for _, event in batch] == [chunk("bug"), chunk("!")]
+    else:
+        assert await cascade.complete(ASK) == whole("bug")
