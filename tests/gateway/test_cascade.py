@@ -102,3 +102,16 @@ async def test_the_old_arm_of_a_routed_workload_is_served_as_it_is_and_shadowed_
     (pair,) = gw.pairs()
     assert (pair.arm, pair.status) == ("new", 200)
     assert pair.response_body is not None and pair.response_body["model"] == OLD, "the shadow copy escalated too"
+
+
+async def test_self_consistency_samples_are_paid_for_on_the_record(
+    start_gateway: StartGateway, tmp_path: Path, sim: RunningSim, store: Store
+) -> None:
+    gw = await routed(start_gateway, tmp_path, sim, store, {"type": "self_consistency", "samples": 2})
+    model, _, headers = await ask(gw, stream=False)
+    await gw.settle(requests=1)
+    (row,) = gw.requests()
+    assert row.cheap_cost_usd is not None and row.cheap_cost_usd > 0, "two extra cheap calls"
+    answered = priced(row.model, row.prompt_tokens, row.completion_tokens)
+    assert row.cost_usd == pytest.approx(answered + row.cheap_cost_usd)
+    assert (model == NEW) is (headers["x-modelswap-escalated"] == "false") is (row.escalated is False)
