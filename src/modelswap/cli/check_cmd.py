@@ -80,6 +80,13 @@ def check(
     )
     for line in golden:
         out.print(f"  {line}", highlight=False, soft_wrap=True)
+    _print_routing(migration)
+    _print_proxy_routes(migration, proxies)
+    _print_untranslatable(file, migration)
+
+
+def _print_routing(migration: Migration) -> None:
+    """How each routed workload's new arm is served."""
     for w in migration.workloads:
         if (r := w.routing) is not None:
             from modelswap.routing.signal import build_signal
@@ -92,8 +99,6 @@ def check(
                 highlight=False,
                 soft_wrap=True,
             )
-    _print_proxy_routes(migration, proxies)
-    _print_untranslatable(file, migration)
 
 
 def _routing_or_exit(file: Path, migration: Migration) -> None:
