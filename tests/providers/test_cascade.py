@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -280,3 +281,18 @@ async def test_tidy_takes_out_of_a_kept_answer_what_the_app_did_not_ask_for(stre
         assert [event for batch in frames for _, event in batch] == [chunk("bug"), chunk("!")]
     else:
         assert await cascade.complete(ASK) == whole("bug")
+
+
+@settings(max_examples=60, deadline=None)
+@given(sizes=st.lists(st.integers(1, 700), min_size=1, max_size=12), bound=st.integers(1024, 4096))
+def test_a_held_stream_is_released_whole_exactly_when_it_fits_the_bound(sizes: list[int], bound: int) -> None:
+    events = [chunk("x" * n) for n in sizes]
+    fits = sum(len(orjson.dumps(e)) for e in events) <= bound
+    judge = Judge("x" * sum(sizes))
+    cascade, small, big, heard = build([events], [[chunk("STRONG")]], judge, buffer_max_bytes=bound)
+    got = asyncio.run(read(cascade))
+    if fits:
+        assert got == ["x" * n for n in sizes] and heard == [] and big.bodies == []
+    else:
+        assert got == ["STRONG"] and [e.reason for e in heard] == ["over_buffer"] and judge.seen == []
+    assert small.closed_streams == 1
