@@ -227,7 +227,7 @@ def _v7_to_v8(conn: sa.Connection) -> None:
     ).create(conn)
 
 
-def _v8_to_v9(conn: sa.Connection) -> None:
+def _add_cascade_outcome(conn: sa.Connection) -> None:
     """v9: a cascade's outcome on requests: whether it escalated, why, and what the cheap attempt cost."""
     for ddl in ("escalated BOOLEAN", "escalation VARCHAR", "cheap_cost_usd FLOAT"):
         conn.execute(sa.text(f"ALTER TABLE requests ADD COLUMN {ddl}"))
@@ -241,7 +241,7 @@ MIGRATIONS: tuple[Step, ...] = (
     Step(5, "estimated token counts flagged on requests", _v5_to_v6),
     Step(6, "user feedback on served answers", _v6_to_v7),
     Step(7, "review sets with weights; four-way, tagged, blind verdicts", _v7_to_v8),
-    Step(8, "cascade outcome on requests (escalated, why, cheap attempt's cost)", _v8_to_v9),
+    Step(8, "cascade outcome on requests (escalated, why, cheap attempt's cost)", _add_cascade_outcome),
 )
 """``MIGRATIONS[v - 1]`` upgrades version ``v`` to ``v + 1``; the last one reaches SCHEMA_VERSION."""
 
