@@ -8,7 +8,7 @@ points them at another server (default: postgres@127.0.0.1:5432/test, trust auth
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -77,3 +77,39 @@ def other_url(store_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
     finally:
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')
+
+
+ADDED_IN: dict[int, tuple[str, ...]] = {
+    5: ("DROP TABLE stored_responses",),
+    6: ("ALTER TABLE requests DROP COLUMN tokens_estimated",),
+    7: ("DROP TABLE feedback",),
+    8: (
+        "DROP TABLE review_sample_pairs",
+        "DROP TABLE review_samples",
+        *(f"ALTER TABLE review_verdicts DROP COLUMN {c}" for c in ("sample_id", "judgement", "tags", "new_side")),
+    ),
+    9: ("DROP TABLE choice_runs",),
+    10: tuple(f"ALTER TABLE requests DROP COLUMN {c}" for c in ("escalated", "escalation", "cheap_cost_usd")),
+}
+"""What each schema version added, undone: a fresh store rewound to an older version by ``rewind``."""
+
+
+def rewind(url: str, version: int) -> None:
+    """Make the database at ``url`` a fresh store as schema ``version`` (≥ 4) left it, for upgrade tests."""
+    open_store(url).close()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for added in sorted(ADDED_IN, reverse=True):
+                if added > version:
+                    for ddl in ADDED_IN[added]:
+                        conn.exec_driver_sql(ddl)
+            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def rewound() -> Callable[[str, int], None]:
+    """``rewind``, for tests (a test module cannot import conftest under importlib mode)."""
+    return rewind

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from collections.abc import Callable
 
 from modelswap.store import SCHEMA_VERSION, Store, open_store
 from modelswap.store.choices import ChoiceRow, choices_of, latest_choice, record_choice
@@ -33,16 +33,12 @@ def test_the_latest_choice_per_workload_and_a_whole_choice_read_back(store: Stor
     assert choices_of(store, "nothing") == []
 
 
-def test_a_v8_store_gains_the_table_and_matches_a_fresh_one(store_url: str, tmp_path_factory: object) -> None:
+def test_a_v8_store_gains_the_table_and_matches_a_fresh_one(
+    store_url: str, rewound: Callable[[str, int], None]
+) -> None:
     open_store(store_url).close()
     fresh = describe(store_url)
-    engine = sa.create_engine(store_url)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE choice_runs")
-            conn.execute(sa.text("UPDATE schema_meta SET version = 8"))
-    finally:
-        engine.dispose()
+    rewound(store_url, 8)
     with open_store(store_url) as upgraded:
         assert upgraded.schema_status.upgraded_from == 8 and upgraded.schema_status.version == SCHEMA_VERSION
         record_choice(upgraded, [row("c", "triage", 1, "new")])

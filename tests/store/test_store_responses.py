@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-
-import sqlalchemy as sa
 
 from modelswap.store import SCHEMA_VERSION, StoredResponse, open_store
 
@@ -40,21 +39,10 @@ def test_put_get_delete_and_prune(store_url: str) -> None:
         assert [n for n in range(5) if repo.get(f"resp_{n}")] == [2, 4]
 
 
-def test_upgrade_from_v4_adds_stored_responses(store_url: str, other_url: str) -> None:
-    open_store(store_url).close()
-    engine = sa.create_engine(store_url)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE stored_responses")
-            conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN tokens_estimated")  # what v6 added
-            conn.exec_driver_sql("DROP TABLE feedback")  # what v7 added
-            conn.exec_driver_sql("DROP TABLE review_sample_pairs")  # what v8 added
-            conn.exec_driver_sql("DROP TABLE review_samples")
-            for column in ("sample_id", "judgement", "tags", "new_side"):
-                conn.exec_driver_sql(f"ALTER TABLE review_verdicts DROP COLUMN {column}")
-            conn.execute(sa.text("UPDATE schema_meta SET version = 4"))
-    finally:
-        engine.dispose()
+def test_upgrade_from_v4_adds_stored_responses(
+    store_url: str, other_url: str, rewound: Callable[[str, int], None]
+) -> None:
+    rewound(store_url, 4)
     with open_store(store_url) as store:
         assert store.schema_status.upgraded_from == 4 and store.schema_status.version == SCHEMA_VERSION
         store.responses.put(_entry(1, T0))
