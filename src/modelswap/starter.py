@@ -123,6 +123,7 @@ rollout:
     - {{share: 10, hold_hours: 24}}
     - {{share: 50, hold_hours: 24}}
     - {{share: 100, hold_hours: 0}}
+  approval: first               # a person approves the canary (modelswap rollout approve); none: the controller alone
   retain_old_days: 30           # the old model stays deployable after 100 %
 
 gateway:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -98,10 +98,11 @@ def plan_jobs(
     workloads: Sequence[str] | None = None,
     arms: Sequence[str] | None = None,
     resume: Sequence[str] = (),
+    cases: int | None = None,
 ) -> tuple[list[WorkloadJob], list[Skipped]]:
     """The jobs to run and the workloads skipped; raises ``EvalSetupError`` for what cannot be
     run at all (an unknown workload or run id, a golden set that would score nothing) and
-    ``GoldenSetError`` for a bad golden set."""
+    ``GoldenSetError`` for a bad golden set. ``cases`` keeps the first that many cases of each set."""
     known = {w.name: w for w in migration.workloads}
     if resume:
         jobs = []
@@ -130,6 +131,8 @@ def plan_jobs(
             skipped.append(Skipped(name, "no golden_set in the migration file"))
             continue
         golden = _load(path, name)
+        if cases is not None:
+            golden = replace(golden, cases=golden.cases[:cases])
         reason = nothing_to_score(golden)
         if reason is not None:
             raise EvalSetupError(f"workload {name!r}: {reason}")
@@ -155,19 +158,21 @@ async def run_workloads(
     on_start: Callable[[RunPlan], None] | None = None,
     on_result: Callable[[PairResult], None] | None = None,
     started_at: datetime | None = None,
+    cases: int | None = None,
 ) -> EvalBatch:
     """Run the golden sets of ``workloads`` (default: all that have one) on ``arms`` (default:
     old, new and every candidate), or resume the runs in ``resume``; store everything.
     ``fresh`` asks the models again instead of reusing earlier runs' cached answers;
     ``retry_failed`` asks again only the calls that failed in each workload's latest run (in that
     run, so the gates judge the retried answers); ``started_at`` stamps the runs (a compressed
-    clock, as the demo uses; default: now)."""
+    clock, as the demo uses; default: now); ``cases`` runs only the first that many cases of each
+    golden set (a health probe's subset)."""
     skipped: list[Skipped] = []
     if retry_failed:
         jobs = await asyncio.to_thread(retry_jobs, migration, store, workloads)
     else:
         jobs, skipped = await asyncio.to_thread(
-            plan_jobs, migration, store, workloads=workloads, arms=arms, resume=resume
+            plan_jobs, migration, store, workloads=workloads, arms=arms, resume=resume, cases=cases
         )
     batch = EvalBatch(skipped=list(skipped))
     if not jobs:

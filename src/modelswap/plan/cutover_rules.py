@@ -45,7 +45,8 @@ def _scope(ctx: Context) -> _Scope:
             migrating.append(wl)
             continue
         names.append(wl.name)
-        kept.append(f"{wl.name}: kept on the old model by {k.actor} at {when(k.at)}" + (f" ({k.reason})" if k.reason else ""))
+        why = f" ({k.reason})" if k.reason else ""
+        kept.append(f"{wl.name}: kept on the old model by {k.actor} at {when(k.at)}{why}")
     return _Scope(tuple(migrating), tuple(kept), tuple(names))
 
 
