@@ -17,7 +17,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -182,7 +182,11 @@ Job = tuple[Target, Probe, str]
 """One call of a run: a probe against one workload's target on one arm."""
 
 
-async def in_passes(jobs: Sequence[Job], one: Callable[[Job, bool, list[Job]], Awaitable[None]], pause_s: float) -> int:
+RunOne = Callable[[Job, bool, list[Job]], Coroutine[Any, Any, None]]
+"""Runs one job; ``True`` on the last pass; appends the job to the list to have it run again."""
+
+
+async def in_passes(jobs: Sequence[Job], one: RunOne, pause_s: float) -> int:
     """Run every job; those ``one`` hands back (in its list) run again in later passes, the last
     pass told so (``True``) and made to keep what it gets. Returns how many calls were sent again."""
     pending, retried = list(jobs), 0
