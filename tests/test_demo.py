@@ -22,7 +22,6 @@ async def test_demo_runs_the_process_and_catches_the_regression(tmp_path: Path) 
         rate=400.0,
         time_scale=0.0,
         nights=2,
-        cutover_per_round=120,
         on_result=seen.append,
     )
     assert seen == [result]

@@ -34,6 +34,8 @@ from modelswap.sim.workloads import make_case
 from modelswap.store import EvidenceRow, Store
 
 HOURS_PER_ROUND = 4
+"""Each round is four hours of the app's traffic (``per_round`` requests: 160 by default, 40 an hour,
+enough for extraction's feedback trigger to fire within the 50 % step's 24 h)."""
 MAX_ROUNDS = 60
 CONCURRENCY = 32
 USERS = 5000
