@@ -38,7 +38,7 @@ MAX_STORED_CHARS = 4000
 """Prompts and answers are stored up to this many characters each."""
 RETRY_PASSES = 3
 """Further passes over the probes whose call failed transiently."""
-RETRY_PAUSE_S = 1.0
+RETRY_PAUSE_S = 2.0
 """Pause before retry pass ``k`` is ``k`` times this (the endpoint's limiter and the vendor recover)."""
 
 
