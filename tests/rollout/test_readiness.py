@@ -52,3 +52,6 @@ async def test_readiness_is_reused_until_a_new_eval_run_or_the_ttl(tmp_path: Pat
         clock.t += readiness.ttl_s
         readiness(W)
         assert readiness.computed == 4, "shadow days grow with time: the answer expires"
+        # the controller, the Argo endpoint and each console page view share the store's cache
+        assert canary_blockers(migration, store) is readiness
+        assert canary_blockers(starter_migration(tmp_path / "other"), store) is not readiness

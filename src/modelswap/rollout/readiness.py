@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable, Hashable
 
 from modelswap.config import Migration
@@ -70,9 +71,17 @@ class CachedReadiness:
         return value
 
 
+_SHARED: weakref.WeakKeyDictionary[Store, CachedReadiness] = weakref.WeakKeyDictionary()
+"""One cache per store (for its migration), so the controller, the Argo endpoint and each
+console page view of a process share it."""
+
+
 def canary_blockers(migration: Migration, store: Store) -> CachedReadiness:
     """A readiness check for the controller: gates must all PASS and shadow must have run its days
-    (cached per workload while its evidence is unchanged)."""
+    (cached per workload while its evidence is unchanged; one cache per store and migration)."""
+    shared = _SHARED.get(store)
+    if shared is not None and shared.migration is migration:
+        return shared
 
     def blockers(workload: str) -> tuple[str, ...]:
         reasons = []
@@ -88,7 +97,9 @@ def canary_blockers(migration: Migration, store: Store) -> CachedReadiness:
             reasons.append(f"{workload}: {days:.1f} of {need:g} shadow days")
         return tuple(reasons)
 
-    return CachedReadiness(migration, store, blockers)
+    made = CachedReadiness(migration, store, blockers)
+    _SHARED[store] = made
+    return made
 
 
 def live_controller(migration: Migration, store: Store) -> Controller:
