@@ -37,6 +37,11 @@ class _Scope:
         return Evidence("not_started", "every workload is kept on the old model: none moved", self.kept, source=source)
 
 
+def _all(n: int) -> str:
+    """``both`` for two, ``all 3`` and so on."""
+    return "both" if n == 2 else f"all {n}"
+
+
 def _scope(ctx: Context) -> _Scope:
     migrating, kept, names = [], [], []
     for wl in ctx.migration.workloads:
@@ -122,7 +127,7 @@ def canary(ctx: Context) -> Evidence:
     }
     if len(ok) == n:
         done_at = max((h.reached_at for h in holds.values() if h.reached_at), default=None)
-        summary = f"canary held for all {n} workloads without a rollback{scope.note}"
+        summary = f"canary held for {_all(n)} workloads without a rollback{scope.note}"
         return Evidence("done", summary, figures, 1.0, done_at, source, data=data)
     if not started:
         return Evidence("not_started", "no canary yet", figures, source=source, data=data)
@@ -179,7 +184,7 @@ def promote(ctx: Context) -> Evidence:
     if len(reached) == n:
         return Evidence(
             "done",
-            f"all {n} workloads at 100 % through every step{scope.note}",
+            f"{_all(n)} workloads at 100 % through every step{scope.note}",
             tuple(figures),
             1.0,
             max(reached),
@@ -318,7 +323,7 @@ def retention(ctx: Context) -> Evidence:
     ok = [w for w, r in held.items() if r.ok]
     if len(ok) == n:
         done_at = max(r.full_since + timedelta(days=r.need_days) for r in held.values() if r.full_since)
-        summary = f"old model kept deployable and healthy for all {n} workloads{scope.note}"
+        summary = f"old model kept deployable and healthy for {_all(n)} workloads{scope.note}"
         return Evidence("done", summary, figures, 1.0, done_at, source, data=data)
     if not at_full:
         return Evidence("not_started", "no workload at 100 % yet", figures, source=source, data=data)
