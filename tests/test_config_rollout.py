@@ -26,7 +26,7 @@ def issues(text: str) -> list[str]:
 def test_defaults_are_the_process() -> None:
     r = parse_migration(HEAD, "m.yaml").workload("support").rollout
     assert [(s.share, s.hold_hours) for s in r.schedule] == [(1, 48), (10, 24), (50, 24), (100, 0)]
-    assert (r.min_requests_per_arm, r.approval, r.alpha, r.check_every_minutes) == (200, "none", 0.05, 1.0)
+    assert (r.min_requests_per_arm, r.approval, r.alpha, r.check_every_minutes) == (200, "first", 0.05, 1.0)
 
 
 def test_a_workload_overrides_the_schedule_key_by_key() -> None:

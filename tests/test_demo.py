@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+from datetime import timedelta
 from pathlib import Path
 
 from modelswap.config import load_migration
 from modelswap.demo import run_demo
 from modelswap.evals.trend import nightly_trend
 from modelswap.plan import load_checklist
+from modelswap.plan.export import to_markdown
 from modelswap.store import open_store
 
 
@@ -19,7 +22,6 @@ async def test_demo_runs_the_process_and_catches_the_regression(tmp_path: Path) 
         rate=400.0,
         time_scale=0.0,
         nights=2,
-        cutover_per_round=80,
         on_result=seen.append,
     )
     assert seen == [result]
@@ -32,15 +34,26 @@ async def test_demo_runs_the_process_and_catches_the_regression(tmp_path: Path) 
     assert sum(r.requests for r in result.reports) == 60 + 30 + result.cutover.requests
     assert all(r.pairs > 0 for r in result.reports)  # shadow phase mirrored every workload
 
-    # week 4: canary and promotions step by step where the new model is as good; the extraction
-    # canary is rolled back by the users' feedback trigger, with its figures
+    # week 4: a person approves each canary (approval: first), then the controller promotes step by
+    # step where the new model is as good; the extraction canary is rolled back by the users'
+    # feedback trigger, with its figures, and its owner keeps it on the old model
     decisions = result.cutover.decisions
     triage = [d.split(": ", 1)[1] for d in decisions if " ticket-triage: " in d]
-    assert [t.split(" (")[0] for t in triage] == ["promote to 10 %", "promote to 50 %", "promote to 100 %"]
+    assert triage[0] == "demo owner (simulated) approved the 1 % canary"
+    promotions = [t.split(" (")[0] for t in triage if t.startswith("promote")]
+    assert promotions == ["promote to 1 %", "promote to 10 %", "promote to 50 %", "promote to 100 %"]
     (rollback,) = [d for d in decisions if " extraction: rollback" in d]
-    assert "feedback: new" in rollback and "always-valid p" in rollback
-    assert result.cutover.final["extraction"].endswith(" % · rolled back")
+    assert "feedback: new" in rollback and "always-valid p" in rollback and "→ fired" in rollback
+    assert any(" extraction: kept on the old model by demo owner" in d for d in decisions), decisions
+    assert result.cutover.final["extraction"] == "rolled back · the old model serves"
     assert result.cutover.final["ticket-triage"].startswith("full 100 %")
+    # then the old model was probed every day of the retention window, and stayed healthy
+    probes = result.cutover.probes
+    assert probes and all(p.ok for p in probes)
+    assert {p.workload for p in probes} == {"ticket-triage", "order-tools"}
+    for name in ("ticket-triage", "order-tools"):
+        days = [p.ts for p in probes if p.workload == name]
+        assert len(days) >= 30 and all(b - a == timedelta(days=1) for a, b in itertools.pairwise(days))
     assert "/console/login?link=" in result.console_url and "token=" not in result.console_url
 
     # the new model is weaker at extraction: its pass-rate gate fails, the others do not
@@ -59,20 +72,15 @@ async def test_demo_runs_the_process_and_catches_the_regression(tmp_path: Path) 
     assert "diff-review" not in done or all("PASS" in f for f in review.figures if "human_review" in f)
     # ticked by evidence the demo produced: baselines, gates and triggers written, the timed drill
     assert {"baseline", "quality-gate", "go-no-go", "rollback-drill"} <= done, done
+    # week 4 and after: ticked by the controller's, the drill's and the probes' own records
     states = {s.item.key: s.state for s in plan.items}
+    assert [states[k] for k in ("canary", "promote", "rollback-drill", "retention")] == ["done"] * 4, states
+    for key in ("canary", "promote", "retention"):
+        evidence = plan.item(key).evidence
+        assert evidence.summary.endswith("; kept on the old model: extraction"), evidence.summary
+        assert any(f.startswith("extraction: kept on the old model by demo owner") for f in evidence.figures)
     retention = plan.item("retention").evidence
-    assert states["retention"] == "in_progress" and "probes of the old model, all healthy" in retention.figures[0]
-    # promotions held through 100 % for two workloads of three: the third was rolled back
-    assert states["canary"] in ("done", "in_progress") and states["promote"] == "in_progress"
-    promote = plan.item("promote").evidence
-    assert promote.summary == "2 of 3 workloads promoted through every step; 2 at 100 %", promote.summary
-
-
-def test_the_demo_says_what_a_rerun_with_the_same_seed_changes() -> None:
-    # Its latency verdicts went PASS, INCONCLUSIVE, INCONCLUSIVE over three runs with one seed.
-    from modelswap.cli.demo_cmd import reproducibility_note
-
-    note = reproducibility_note(0.02)
-    assert "pass rates, costs and intervals" in note and "50× faster" in note
-    assert "p95 latency verdicts can differ between runs" in note
-    assert "no delay" in reproducibility_note(0.0)
+    assert "probes of the old model, all healthy" in retention.figures[0], retention.figures
+    exported = to_markdown(plan)
+    for number in (9, 10, 11, 12):
+        assert f"- [x] **{number}. " in exported and "by evidence" in exported.split(f"**{number}. ")[1].split("\n")[0]

@@ -55,7 +55,7 @@ def _default_steps() -> tuple[Step, ...]:
     return (Step(share=10, hold_hours=24), Step(share=50, hold_hours=24), Step(share=100, hold_hours=0))
 
 
-Approval = Literal["none", "before_full", "every_step"]
+Approval = Literal["none", "first", "before_full", "every_step"]
 
 
 class Rollout(_Model):
@@ -73,9 +73,11 @@ class Rollout(_Model):
     """At 100 %, keep mirroring requests to the old model as a shadow."""
     min_requests_per_arm: int = Field(default=200, ge=1)
     """Requests each arm (canary and control) must have served in a step before it may be promoted."""
-    approval: Approval = "none"
-    """Who promotes: ``none`` (the controller, on evidence), ``before_full`` (a person approves the
-    last step to 100 %), ``every_step`` (a person approves every promotion)."""
+    approval: Approval = "first"
+    """Who promotes: ``first`` (the default: a person approves the first step out of shadow, the
+    canary; the controller promotes the later steps on evidence), ``none`` (the controller alone,
+    from the canary on), ``before_full`` (a person approves only the last step, to 100 %),
+    ``every_step`` (a person approves every promotion)."""
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
     """False-rollback rate tolerated over a whole step however often it is checked (always-valid tests)."""
     check_every_minutes: float = Field(default=1.0, gt=0)

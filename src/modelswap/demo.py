@@ -5,7 +5,8 @@ starts the gateway and console with an embedded simulator on loopback, and runs 
 process on a compressed clock: golden-set evals and baselines (week 1), shadow traffic
 and a week of nightly scoring (weeks 2–3), then week 4: a timed rollback drill under live
 traffic, and the rollout controller on a stepped clock (``demo_cutover``) taking each
-workload through canary, 50 % and 100 %, or rolling it back when a trigger fires.
+workload through canary 1 %, 10 %, 50 % and 100 %, or rolling it back when a trigger fires,
+then the retention window with daily health probes of the old model.
 It reports what the store recorded and the gate verdicts; the console shows the rest.
 """
 
@@ -24,7 +25,7 @@ import uvicorn
 
 from modelswap.config import Migration, load_migration
 from modelswap.console.data import answer_text
-from modelswap.demo_cutover import CutoverResult, run_cutover
+from modelswap.demo_cutover import CutoverResult, cutover_start, run_cutover
 from modelswap.evals.baseline import take_baseline
 from modelswap.evals.batch import run_workloads
 from modelswap.evals.gating import WorkloadGates, judge_workloads
@@ -32,7 +33,6 @@ from modelswap.gateway.server import free_port
 from modelswap.redteam.demo import demo_redteam, summary_line, weaken
 from modelswap.review.demo_verdicts import simulate_review
 from modelswap.rollout.drill import DrillResult, run_drill
-from modelswap.rollout.retention import probe_old
 from modelswap.serving import build_gateway
 from modelswap.sim import TrafficSpec, TrafficSummary, run_traffic
 from modelswap.starter import write_starter
@@ -95,9 +95,9 @@ def write_demo_migration(directory: Path, time_scale: float = 0.05) -> Path:
         f"    {new_model}: {{quality: {weaken('{extraction: 0.60}')}}}",
     )
     text = text.replace(
-        "  canary: {share: 1, hold_hours: 48}\n  steps:\n    - {share: 10, hold_hours: 24}\n",
-        "  canary: {share: 10, hold_hours: 48}   # the demo's traffic is small: 10 % so the canary sees enough\n"
-        "  min_requests_per_arm: 30\n  steps:\n",
+        "  canary: {share: 1, hold_hours: 48}\n",
+        "  canary: {share: 1, hold_hours: 48}\n"
+        "  min_requests_per_arm: 3       # the demo's traffic is small: 1 % of it is a handful of requests\n",
     )
     text = text.replace(
         "      - {metric: p95_latency, max_ratio: 1.5}\n",
@@ -176,7 +176,7 @@ async def run_demo(
     rate: float = 80.0,
     time_scale: float = 0.02,
     nights: int = 7,
-    cutover_per_round: int = 120,
+    cutover_per_round: int = 160,
     port: int | None = None,
     admin_token: str | None = None,
     serve: bool = False,
@@ -215,7 +215,7 @@ async def run_demo(
             progress(summary_line((await demo_redteam(migration, store))[1]))
             progress("weeks 2–3 · human review: a weighted sample of shadow pairs, SIMULATED reviewer verdicts")
             await asyncio.to_thread(simulate_review, store, names, datetime.now(UTC), worse_chance=DEMO_WORSE)
-            week4 = datetime.now(UTC) - timedelta(days=4)  # the stepped clock ends before today
+            week4 = cutover_start(migration)  # the stepped clock's weeks 4–8 end before today
             progress("week 4 · rollback drill: one flag, every workload on the old model and back, under live traffic")
             live = asyncio.create_task(
                 run_traffic(base_url, spec.model_copy(update={"seed": 2, "count": requests // 2}))
@@ -224,17 +224,14 @@ async def run_demo(
             traffic.append(("during the drill", await live))
             progress(f"  {drill.summary}")
             progress(
-                "week 4 · cutover: the controller runs canary 10 % 48 h → 50 % 24 h → 100 % on a stepped clock "
-                "(the demo starts every canary, extraction's too despite its failed gate, to show a live trigger)"
+                "week 4 · cutover: the controller runs canary 1 % 48 h → 10 % 24 h → 50 % 24 h → 100 % on a stepped "
+                f"clock from {week4:%Y-%m-%d} (the demo starts every canary, extraction's too despite its failed "
+                "gate, to show a live trigger)"
             )
             cutover = await run_cutover(
                 migration, store, base_url, MIX, per_round=cutover_per_round, start=week4, progress=progress
             )
-            probes = await probe_old(migration, store, concurrency=EVAL_CONCURRENCY)
-            healthy = sum(p.ok for p in probes)
-            progress(
-                f"week 4+ · retention: the old model probed for the {len(probes)} workloads at 100 %: {healthy} healthy"
-            )
+            progress(f"weeks 5–8 · retention: {retention_line(cutover)}")
             reports = await asyncio.to_thread(summarise, store, migration)
             gates = await asyncio.to_thread(judge_workloads, migration, store)
             result = DemoResult(
@@ -251,6 +248,17 @@ async def run_demo(
     finally:
         store.close()
     return result
+
+
+def retention_line(cutover: CutoverResult) -> str:
+    """``the old model probed daily for 31 days after 100 % (62 probes): all healthy`` and the like."""
+    probes = cutover.probes
+    if not probes:
+        return "no workload reached 100 %: nothing to keep deployable"
+    days = (probes[-1].ts - probes[0].ts).days + 1
+    sick = [p for p in probes if not p.ok]
+    health = "all healthy" if not sick else f"{len(sick)} failed ({', '.join(sorted({str(p.workload) for p in sick}))})"
+    return f"the old model probed daily for {days} days after 100 % ({len(probes)} probes): {health}"
 
 
 def login_link(store: Store, port: int) -> str:

@@ -1,9 +1,14 @@
 """Week 4 of the demo: the rollout controller on a stepped clock against the live gateway.
 
-Each round sends a burst of traffic through the gateway, plays the app's users rating the
-answers (``POST /v1/modelswap/feedback``: 1 when the answer is what the user expected, 0 when
-not), moves the clock on three hours and lets the controller decide. Weeks of canary and
-promotions pass in seconds; the decisions, their figures and the audit trail are the real ones.
+A simulated owner approves each canary (the default ``approval: first``). Each round then sends
+a burst of traffic through the gateway, plays the app's users rating the answers
+(``POST /v1/modelswap/feedback``: 1 when the answer is what the user expected, 0 when not),
+moves the clock on four hours and lets the controller decide. A workload a trigger rolls back
+is then kept on the old model by the owner (stage ``rolled_back``, audited with the reason).
+Once every other workload is at 100 %, the clock moves a day at a time and the old model is
+health-probed daily through the retention window. Weeks pass in seconds; the decisions, their
+figures, the probes and the audit trail are the real ones, stamped with the stepped clock,
+which starts far enough back that the whole run has passed by today.
 """
 
 from __future__ import annotations
@@ -19,15 +24,25 @@ from typing import Any
 import httpx
 
 from modelswap.config import Migration
+from modelswap.rollout import flag
 from modelswap.rollout.clock import SteppedClock
 from modelswap.rollout.controller import Controller, Look
+from modelswap.rollout.machine import needs_approval
+from modelswap.rollout.retention import probe_old
 from modelswap.sim.engine import WORKLOAD_HEADER
 from modelswap.sim.workloads import make_case
-from modelswap.store import Store
+from modelswap.store import EvidenceRow, Store
 
-HOURS_PER_ROUND = 3
+HOURS_PER_ROUND = 4
+"""Each round is four hours of the app's traffic (``per_round`` requests: 160 by default, 40 an hour,
+enough for extraction's feedback trigger to fire within the 50 % step's 24 h)."""
 MAX_ROUNDS = 60
 CONCURRENCY = 32
+USERS = 5000
+"""Distinct app users: many, so that a 1 % canary's sticky buckets hold about 1 % of the requests."""
+OWNER = "demo owner (simulated)"
+"""Who approves the canaries and decides that a rolled-back workload stays on the old model."""
+PROBE_CONCURRENCY = 64
 
 
 @dataclass
@@ -35,11 +50,22 @@ class CutoverResult:
     """What the controller did to each workload, in order, and where each ended."""
 
     decisions: list[str] = field(default_factory=list)
-    """``<fake time> <workload>: <decision headline>`` for every promotion and rollback."""
+    """``<fake time> <workload>: <decision headline>`` for every approval, promotion, rollback and
+    decision to stay on the old model."""
     final: dict[str, str] = field(default_factory=dict)
     """Workload → its status headline at the end."""
     requests: int = 0
     feedback: int = 0
+    probes: list[EvidenceRow] = field(default_factory=list)
+    """The daily health probes of the old model through the retention window."""
+
+
+def cutover_start(migration: Migration, now: datetime | None = None) -> datetime:
+    """Where the stepped clock starts: far enough back that the longest cutover the demo allows and
+    the retention window after it have both passed by ``now`` (the plan judges them against now)."""
+    retain = max((w.rollout.retain_old_days for w in migration.workloads), default=0)
+    cutover = MAX_ROUNDS * HOURS_PER_ROUND / 24
+    return (now or datetime.now(UTC)) - timedelta(days=retain + cutover + 1)
 
 
 def _answer(body: Any) -> str:
@@ -99,40 +125,100 @@ def _finished(looks: list[Look]) -> bool:
     )
 
 
+def _approve_canaries(controller: Controller) -> list[str]:
+    """The owner approves each canary the schedule asks a person for (``approval: first`` and the like)."""
+    lines = []
+    for name in controller.names:
+        if needs_approval(controller.migration.workload(name).rollout, 0):
+            share = controller.approve(name, OWNER, "shadow evidence reviewed; start the canary")
+            lines.append(f"{controller.clock.now():%a %H:%M} {name}: {OWNER} approved the {share:g} % canary")
+    return lines
+
+
+def _keep_rolled_back(controller: Controller, looks: list[Look]) -> list[str]:
+    """A workload a trigger rolled back stays on the old model: the owner ends its cutover (audited)."""
+    lines = []
+    for look in looks:
+        if look.routing.rollback and look.routing.stage != "rolled_back":
+            reason = "a rollback trigger fired on its canary: the new model is worse here, the old one keeps it"
+            flag.set_stage(
+                controller.store, look.workload, "rolled_back", None, OWNER, reason, clear_rollback=True, at=look.at
+            )
+            lines.append(f"{look.at:%a %H:%M} {look.workload}: kept on the old model by {OWNER} ({reason})")
+    return lines
+
+
+async def _rounds(
+    controller: Controller,
+    clock: SteppedClock,
+    base_url: str,
+    mix: dict[str, float],
+    per_round: int,
+    seed: int,
+    settle_s: float,
+    result: CutoverResult,
+    progress: Callable[[str], None],
+) -> None:
+    """Traffic, ratings and a controller look every four hours until each workload is done."""
+    rng = random.Random(seed)
+    for _ in range(MAX_ROUNDS):
+        looks = await asyncio.to_thread(controller.tick_all)
+        lines = [
+            f"{look.at:%a %H:%M} {look.workload}: {look.decision.headline}"
+            for look in looks
+            if look.decision.action in ("promote", "rollback")
+        ]
+        lines += await asyncio.to_thread(_keep_rolled_back, controller, looks)
+        for line in lines:
+            result.decisions.append(line)
+            progress(line)
+        if _finished(looks):
+            return
+        if lines:
+            await asyncio.sleep(settle_s)  # every replica picks up the flips (≤ 1 s; one replica here)
+        result.feedback += await send_round(base_url, mix, per_round, rng, USERS)
+        result.requests += per_round
+        await asyncio.sleep(settle_s)  # the gateway's recorder flushes every 0.25 s: the next look sees it all
+        clock.advance(timedelta(hours=HOURS_PER_ROUND))
+
+
+async def _retain(migration: Migration, store: Store, clock: SteppedClock) -> list[EvidenceRow]:
+    """Probe the old model once a day until every workload at 100 % has passed its retention window."""
+    found: list[EvidenceRow] = []
+    longest = max((w.rollout.retain_old_days for w in migration.workloads), default=0)
+    for _ in range(int(longest) + 2):
+        rows = await probe_old(migration, store, at=clock.now(), concurrency=PROBE_CONCURRENCY)
+        if not rows:
+            break
+        found += rows
+        clock.advance(timedelta(days=1))
+    return found
+
+
 async def run_cutover(
     migration: Migration,
     store: Store,
     base_url: str,
     mix: dict[str, float],
     *,
-    per_round: int = 120,
+    per_round: int = 160,
     seed: int = 4,
     start: datetime | None = None,
     settle_s: float = 0.3,
     progress: Callable[[str], None] = lambda _: None,
 ) -> CutoverResult:
-    """Canary, promotions and rollbacks for every workload until each is at 100 % or rolled back."""
-    clock = SteppedClock(start or datetime.now(UTC) - timedelta(days=6))
+    """Canary, promotions and rollbacks for every workload until each is at 100 % or kept on the old
+    model, then the retention window: the old model probed daily for ``retain_old_days``."""
+    clock = SteppedClock(start or cutover_start(migration))
     result = CutoverResult()
-    told: list[tuple[str, str, str]] = []
     # the demo starts every canary, even where a gate failed, to show a live trigger at work
-    controller = Controller(migration, store, clock=clock, readiness=lambda _: (), notify=lambda *m: told.append(m))
-    rng = random.Random(seed)
-    for _ in range(MAX_ROUNDS):
-        looks = await asyncio.to_thread(controller.tick_all)
-        for look in looks:
-            if look.decision.action in ("promote", "rollback"):
-                line = f"{look.at:%a %H:%M} {look.workload}: {look.decision.headline}"
-                result.decisions.append(line)
-                progress(line)
-        if _finished(looks):
-            break
-        await asyncio.sleep(settle_s)  # every replica picks up the flips (≤ 1 s; one replica here)
-        result.feedback += await send_round(base_url, mix, per_round, rng)
-        result.requests += per_round
-        clock.advance(timedelta(hours=HOURS_PER_ROUND))
-    await asyncio.sleep(settle_s + 0.25)  # the gateway's recorder flushes every 0.25 s
+    controller = Controller(migration, store, clock=clock, readiness=lambda _: ())
+    for line in await asyncio.to_thread(_approve_canaries, controller):
+        result.decisions.append(line)
+        progress(line)
+    await _rounds(controller, clock, base_url, mix, per_round, seed, settle_s, result, progress)
     for name in controller.names:
         status = await asyncio.to_thread(controller.status, name)
         result.final[name] = str(status["headline"])
+    result.probes = await _retain(migration, store, clock)
     return result

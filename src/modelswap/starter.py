@@ -7,13 +7,15 @@ workloads point at sample golden sets copied next to the file.
 from __future__ import annotations
 
 import shutil
+import textwrap
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from modelswap.catalog import Scenario, catalog_saving, scenario
+from modelswap.catalog import Scenario, scenario
 from modelswap.catalog.current import Pick, preset_models
+from modelswap.catalog.scenarios import saving_text
 
 DEFAULT_SCENARIO = "gpt-4o-to-gpt-5"
 
@@ -68,22 +70,20 @@ def render(preset_slug: str = DEFAULT_SCENARIO, today: date | None = None) -> st
     preset = scenario(preset_slug)
     day = today or date.today()
     old, new = preset_models(preset, day)
-    picked = preset.model_copy(update={"from_model": old.model, "to_model": new.model})
-    listed = catalog_saving(picked, target_share=1.0)
-    price = "the same as" if round(listed, 2) == 0 else f"{abs(listed):.0%} {'less' if listed > 0 else 'more'} than"
+    saving = textwrap.fill(
+        saving_text(preset, old.model, new.model), width=96, initial_indent="#   ", subsequent_indent="#     "
+    )
     notes = "".join(f"#   - {n}\n" for n in preset.plan.plan_notes)
     return f"""\
 # modelswap migration file, written by `modelswap init` on {day.isoformat()}.
 #
-# Scenario: {preset.title}
-#   risk: {preset.risk}; typical saving: {preset.typical_saving.text}
-#   (stated for the preset's reference models {preset.from_model} -> {preset.to_model})
+# Scenario: {preset.title}, risk {preset.risk}
 {notes}#
 # Models picked from the catalog for {day.isoformat()}:
 #   old: {old.reason}
 #   new: {new.reason}
-#   at list prices {new.model} costs {price} {old.model}
-#   (same tokens, 3:1 input:output, no cache; the gates judge recorded cost, not this figure)
+# Typical saving (catalog list prices, no cache; the gates judge recorded cost, not this figure):
+{saving}
 #
 # It runs as is against the built-in simulator (provider: sim). To migrate real traffic,
 # set each endpoint's provider to openai (any OpenAI-compatible server) or anthropic, and
@@ -123,6 +123,7 @@ rollout:
     - {{share: 10, hold_hours: 24}}
     - {{share: 50, hold_hours: 24}}
     - {{share: 100, hold_hours: 0}}
+  approval: first               # a person approves the canary (modelswap rollout approve); none: the controller alone
   retain_old_days: 30           # the old model stays deployable after 100 %
 
 gateway:

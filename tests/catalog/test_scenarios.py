@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,9 @@ from modelswap.catalog import (
     scenario,
     scenarios,
 )
-from modelswap.catalog.scenarios import HIGH_RISK_MIN_SHADOW_DAYS, load_scenarios
+from modelswap.catalog.cost import price_for
+from modelswap.catalog.current import preset_models
+from modelswap.catalog.scenarios import HIGH_RISK_MIN_SHADOW_DAYS, load_scenarios, saving_text
 
 EXPECTED = {
     # slug: (from, to, risk)
@@ -176,3 +179,31 @@ def test_bad_scenarios_file_gives_a_clear_error(
     assert f"{path}:3:" in message
     for part in expected:
         assert part in message
+
+
+ROUTING = "sonnet-to-haiku-routing"
+
+
+@pytest.mark.parametrize("preset", [s for s in scenarios() if s.slug != ROUTING], ids=lambda s: s.slug)
+def test_titles_and_saving_texts_hold_whichever_models_init_picks(preset: Scenario) -> None:
+    # init picks the current model of each family, so the preset's words name families, not
+    # versions, and carry no price figures: those are computed for the picked models
+    assert "→ current " in preset.title, preset.title
+    assert not re.search(r"\d+ ?%|\$\d", preset.typical_saving.text), preset.typical_saving.text
+
+
+@pytest.mark.parametrize("day", [date(2026, 12, 2), date.today()], ids=["2026-12-02", "today"])
+@pytest.mark.parametrize("preset", scenarios(), ids=lambda s: s.slug)
+def test_saving_text_is_the_catalog_price_difference_of_the_picked_models(preset: Scenario, day: date) -> None:
+    old, new = preset_models(preset, day)
+    p_old, p_new = price_for(old.model), price_for(new.model)
+    saved = 1 - (3 * p_new.input + p_new.output) / (3 * p_old.input + p_old.output)
+    text = saving_text(preset, old.model, new.model)
+    if abs(saved) < 0.005:
+        assert text.startswith(f"{new.model} costs about the same as {old.model} at list prices")
+    else:
+        more_or_less = "less" if saved > 0 else "more"
+        assert text.startswith(f"{new.model} costs {abs(saved) * 100:.0f} % {more_or_less} than {old.model}"), text
+    assert text.endswith(preset.typical_saving.text)
+    brief = saving_text(preset, old.model, new.model, explain=False)
+    assert text.startswith(brief) and preset.typical_saving.text not in brief

@@ -351,3 +351,47 @@ def test_routing_scenario_adds_a_calibrated_confidence_gate(migration: Migration
 def test_nothing_stored_means_not_started(migration: Migration, key: str) -> None:
     ev = judge(migration, key)
     assert ev.state == "not_started" and ev.progress == 0 and ev.done_at is None
+
+
+def test_a_workload_kept_on_the_old_model_leaves_the_cutover(migration: Migration) -> None:
+    # extraction's canary was rolled back by a trigger; a person then kept it on the old model
+    decided = RolloutEventRow(
+        workload="extraction",
+        ts=at(hours=30),
+        actor="dana",
+        action="clear_rollback",
+        reason="new model worse at extraction; staying on the old one",
+        to_state={"stage": "rolled_back", "share": 0.0, "rollback": False},
+    )
+    rolled = (
+        event("extraction", at(), "set_stage", "split", 1),
+        event("extraction", at(hours=20), "rollback", "split", 1, rollback=True),
+        decided,
+    )
+    history = {**for_all(promotion), "extraction": rolled}
+    probes = tuple(EvidenceRow(kind="retention_probe", ts=at(days=4 + d), source="probe") for d in range(31))
+    for key in ("canary", "promote", "retention"):
+        found = judge(migration, key, rollout=history, evidence=probes, now=at(days=40))
+        assert found.state == "done", (key, found.summary)
+        assert found.summary.endswith("; kept on the old model: extraction"), found.summary
+        assert found.figures[-1] == (
+            "extraction: kept on the old model by dana at 2025-03-02 18:00 UTC "
+            "(new model worse at extraction; staying on the old one)"
+        )
+    # the rollback flag alone does not take a workload out: a person may still undo it
+    flagged = {**history, "extraction": rolled[:2]}
+    assert judge(migration, "promote", rollout=flagged, now=at(days=40)).state == "in_progress"
+    # leaving the stage (a new canary) brings it back into the cutover
+    again = {**history, "extraction": (*rolled, event("extraction", at(days=2), "set_stage", "split", 1))}
+    assert judge(migration, "promote", rollout=again, now=at(days=40)).state == "in_progress"
+    # every workload kept: nothing moved, nothing is done
+    none_moved = for_all(lambda w: (decided,))
+    assert judge(migration, "canary", rollout=none_moved).state == "not_started"
+
+
+def test_retention_needs_probes_through_the_window_not_one_at_the_start(migration: Migration) -> None:
+    full = for_all(lambda w: (event(w, at(), "set_stage", "full", 100),))
+    early = tuple(EvidenceRow(kind="retention_probe", ts=at(days=d), source="probe") for d in range(5))
+    stopped = judge(migration, "retention", rollout=full, evidence=early, now=at(days=40))
+    assert stopped.state == "in_progress"
+    assert "probes stopped before the window ended" in stopped.figures[0]

@@ -76,7 +76,7 @@ def test_the_export_holds_a_tick_with_its_timestamp_and_author(store: Store, mig
 def test_scenario_adjustments_appear_in_both_exports(make_migration) -> None:  # type: ignore[no-untyped-def]
     plan = empty_plan(make_migration(scenario="gpt-5-to-sonnet"))
     text = to_markdown(plan)
-    assert "- **Scenario:** GPT-5 → Claude Sonnet 4.5 (cross-vendor) (risk high)" in text
+    assert "- **Scenario:** GPT-5 → current Claude Sonnet (cross-vendor) (risk high)" in text
     assert "  - note: longer shadow: at least 21 days (scenario gpt-5-to-sonnet (high risk))" in text
     assert "  - ✗ tool-use eval run for every workload: 0 of 3 workloads" in text
     assert "  - note: review 400 pairs instead of 200" in text

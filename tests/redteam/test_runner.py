@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,11 @@ from hypothesis import strategies as st
 
 from modelswap.config import load_migration
 from modelswap.demo import write_demo_migration
+from modelswap.evals.endpoint import EvalEndpoint
 from modelswap.evals.targets import migration_endpoints
 from modelswap.gates.result import Verdict
+from modelswap.providers.base import Upstream, UpstreamError
+from modelswap.providers.retry import RetryPolicy
 from modelswap.redteam import sample_probes
 from modelswap.redteam.report import as_json, load_run, record_gate
 from modelswap.redteam.runner import reply_of, run_redteam
@@ -148,3 +152,61 @@ async def test_a_second_run_reads_answers_already_paid_for_unless_fresh(tmp_path
             for s in (first, second, fresh)
         ]
     assert runs[0] == runs[1] == runs[2]  # the same answers judged the same way, cached or not
+
+
+class Flaky:
+    """An upstream whose first ``failures`` calls fail with ``error`` (then it answers as ``inner``)."""
+
+    def __init__(self, inner: Upstream, failures: int, error: Exception) -> None:
+        self.inner, self.left, self.error = inner, failures, error
+        self.name, self.model, self.dialect = inner.name, inner.model, inner.dialect
+        self.calls = 0
+
+    async def complete(self, body: dict) -> dict:
+        self.calls += 1
+        if self.left > 0:
+            self.left -= 1
+            raise self.error
+        return await self.inner.complete(body)
+
+    def stream(self, body: dict) -> AsyncIterator[dict]:
+        return self.inner.stream(body)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def timeout() -> UpstreamError:
+    return UpstreamError("no first byte within 60 s", kind="timeout", status=504, provider="new")
+
+
+@pytest.mark.parametrize("error", [timeout(), OSError("database is locked")], ids=["timeout", "store"])
+async def test_a_transient_failure_is_asked_again_not_dropped(tmp_path: Path, error: Exception) -> None:
+    # under load a burst of calls can fail past the endpoint's own retries; each is asked again later
+    migration = load_migration(write_demo_migration(tmp_path, 0.0))
+    targets = workload_targets(migration, ["extraction"])
+    probes = sample_probes(["leakage"], 20, seed=0)
+    with open_store(migration.store) as store:
+        async with migration_endpoints(migration, ["new"], concurrency=8) as endpoints:
+            flaky = Flaky(endpoints["new"].upstream, failures=7, error=error)
+            endpoint = EvalEndpoint(flaky, policy=RetryPolicy(max_retries=0))
+            summary = await run_redteam(store, targets, probes, {"new": endpoint}, fresh=True, retry_pause_s=0)
+        assert (summary.calls, summary.errors, summary.retried) == (20, 0, 7)
+        rows = store.review.redteam_results(summary.run_id)
+        assert len(rows) == 20 and not any((r.detail or {}).get("error") for r in rows)
+        assert flaky.calls == 27
+
+
+async def test_an_invalid_request_is_not_asked_again(tmp_path: Path) -> None:
+    migration = load_migration(write_demo_migration(tmp_path, 0.0))
+    targets = workload_targets(migration, ["extraction"])
+    probes = sample_probes(["leakage"], 5, seed=0)
+    bad = UpstreamError("unknown parameter", kind="bad_request", status=400, provider="new")
+    with open_store(migration.store) as store:
+        async with migration_endpoints(migration, ["new"], concurrency=8) as endpoints:
+            flaky = Flaky(endpoints["new"].upstream, failures=1, error=bad)
+            endpoint = EvalEndpoint(flaky, policy=RetryPolicy(max_retries=0))
+            summary = await run_redteam(store, targets, probes, {"new": endpoint}, fresh=True, retry_pause_s=0)
+        assert (summary.errors, summary.retried, flaky.calls) == (1, 0, 5)
+        (failed,) = [r for r in store.review.redteam_results(summary.run_id) if (r.detail or {}).get("error")]
+        assert "unknown parameter" in str((failed.detail or {})["error"])

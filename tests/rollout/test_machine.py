@@ -27,8 +27,19 @@ def test_the_default_schedule_is_the_process() -> None:
 def test_shadow_starts_the_canary_once_nothing_blocks_it() -> None:
     blocked = next_step(DEFAULT, RolloutState(), Evidence(blockers=("shadow: 3 of 14 days",)), T0)
     assert blocked.action == "hold" and blocked.reasons == ("shadow: 3 of 14 days",)
-    go = next_step(DEFAULT, RolloutState(), Evidence(), T0)
+    go = next_step(Rollout(approval="none"), RolloutState(), Evidence(), T0)
     assert (go.action, go.to_step, go.share) == ("promote", 0, 1)
+
+
+def test_by_default_a_person_approves_the_canary_and_the_controller_the_rest() -> None:
+    wait = next_step(DEFAULT, RolloutState(), Evidence(), T0)
+    assert (wait.action, wait.to_step, wait.share) == ("await_approval", 0, 1)
+    assert "needs approval" in wait.reasons[-1]
+    go = next_step(DEFAULT, RolloutState(approved_step=0), Evidence(), T0)
+    assert (go.action, go.to_step) == ("promote", 0)
+    # later steps promote on evidence alone
+    later = next_step(DEFAULT, RolloutState(step=0, started_at=T0), ENOUGH, at(48))
+    assert (later.action, later.share) == ("promote", 10)
 
 
 def test_canary_holds_48_hours_then_promotes_to_10() -> None:
@@ -97,7 +108,7 @@ def schedules(draw: st.DrawFn) -> Rollout:
         canary=steps[0],
         steps=tuple(steps[1:]),
         min_requests_per_arm=draw(st.integers(1, 500)),
-        approval=draw(st.sampled_from(["none", "before_full", "every_step"])),
+        approval=draw(st.sampled_from(["none", "first", "before_full", "every_step"])),
     )
 
 
@@ -133,6 +144,8 @@ def test_properties_of_every_decision(data: st.DataObject, schedule: Rollout, ev
         assert not ev.breaches or state.step == NOT_STARTED, "never promotes past a fired trigger"
         assert not state.paused
         assert d.share == schedule.schedule[d.to_step].share
+        if schedule.approval in ("first", "every_step") and d.to_step == 0:
+            assert state.approved_step == 0, "leaving shadow waits for a person"
         if state.step != NOT_STARTED:
             current = schedule.schedule[state.step]
             assert hours >= current.hold_hours, "never promotes before the hold time"

@@ -3,7 +3,7 @@ probes of the old model after 100 % are recorded for the plan."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -63,6 +63,21 @@ async def test_probes_of_the_old_model_after_full_are_recorded_and_read_by_the_p
         assert [r.workload for r in read_evidence(store, "retention_probe")] == ["ticket-triage"]
         item = load_checklist(store, migration).item("retention").evidence
         assert "1 probes of the old model, all healthy" in item.figures[0]
+
+
+async def test_a_probe_asks_a_subset_of_the_golden_set_at_the_clock_it_is_given(tmp_path: Path) -> None:
+    migration = starter_migration(tmp_path)
+    with open_store(migration.store) as store:
+        flag.set_stage(store, "ticket-triage", "full", None, "ana", "promoted", at=datetime(2026, 3, 1, tzinfo=UTC))
+        day = datetime(2026, 3, 9, 12, tzinfo=UTC)
+        (row,) = await probe_old(migration, store, at=day, cases=7, concurrency=64)
+        assert row.ts == day and row.ok
+        assert str(row.figures["summary"]).startswith("old model answered 7 of 7 golden cases")
+        run = store.evals.run(str(row.figures["run_id"]))
+        assert run is not None and run.started_at == day and run.endpoints == ["old"]
+        assert len(store.evals.results(run.id)) == 7
+        # past the window (30 days after 100 %), nothing is due any more
+        assert await probe_old(migration, store, at=day + timedelta(days=30)) == []
 
 
 async def test_probe_daily_probes_once_then_waits_and_stops_on_request(tmp_path: Path) -> None:

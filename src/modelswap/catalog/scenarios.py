@@ -195,3 +195,41 @@ def catalog_saving(
     if old == 0:
         raise ValueError(f"{item.from_model} costs nothing at this mix; a saving is undefined")
     return 1.0 - (share * new + (1.0 - share) * old) / old
+
+
+def _costs(fraction: float) -> str:
+    """``67 % less than``, ``35 % more than`` or ``about the same as`` (within half a percent)."""
+    if abs(fraction) < 0.005:
+        return "about the same as"
+    return f"{abs(fraction) * 100:.0f} % {'less' if fraction > 0 else 'more'} than"
+
+
+def _assumptions(saving: TypicalSaving, share: float) -> list[str]:
+    parts = []
+    if saving.token_inflation != 1:
+        parts.append(f"the new model counting {saving.token_inflation:g}× the tokens for the same text")
+    if saving.output_inflation != 1:
+        parts.append(f"the new model billing {saving.output_inflation:g}× the output tokens")
+    if share < 1:
+        parts.append(f"{share * 100:.0f} % of requests on the new model")
+    return parts
+
+
+def saving_text(preset: Scenario, old_model: str, new_model: str, *, explain: bool = True) -> str:
+    """The preset's typical saving for the models actually picked, computed from catalog list prices.
+
+    First at the same tokens on both sides (3:1 input:output, no cache), then under the preset's
+    stated token and output inflation and planned share, then (with ``explain``) the preset's own
+    explanation.
+    """
+    picked = preset.model_copy(update={"from_model": old_model, "to_model": new_model})
+    stated = preset.typical_saving
+    nominal = catalog_saving(picked, target_share=1.0)
+    text = f"{new_model} costs {_costs(nominal)} {old_model} at list prices (same tokens, 3:1 input:output)"
+    assumed = _assumptions(stated, preset.plan.target_share)
+    if assumed:
+        adjusted = catalog_saving(
+            picked, token_inflation=stated.token_inflation, output_inflation=stated.output_inflation
+        )
+        text += f"; {_costs(adjusted).removesuffix(' than').removesuffix(' as')} with {' and '.join(assumed)}"
+    return f"{text}. {stated.text}" if explain else text

@@ -89,6 +89,8 @@ def reopen_note(cmd: str, migration: Path) -> str:
 
 
 def _report(result: DemoResult, cmd: str = "modelswap", served: bool = True) -> None:
+    from modelswap.demo import retention_line
+
     out.print(fit(traffic_table(result.traffic)))
     table = Table(
         "workload",
@@ -136,6 +138,7 @@ def _report(result: DemoResult, cmd: str = "modelswap", served: bool = True) -> 
         out.print(f"  {line}", highlight=False, soft_wrap=True)
     for name, headline in result.cutover.final.items():
         out.print(f"  [bold]{name}[/]: {headline}", highlight=False, soft_wrap=True)
+    out.print(f"retention: {retention_line(result.cutover)}", highlight=False, soft_wrap=True)
     out.print(f"\nmigration file: {result.migration}\nstore: {result.store_url}", highlight=False, soft_wrap=True)
     if served:
         out.print(f"console: {result.console_url}", highlight=False, soft_wrap=True)

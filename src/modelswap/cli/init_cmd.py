@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from modelswap.cli.root import app, fail, out
+
+if TYPE_CHECKING:
+    from modelswap.catalog import Scenario
 
 DEFAULT_SCENARIO = "gpt-4o-to-gpt-5"  # starter.DEFAULT_SCENARIO, kept here so --help needs no catalog (tested equal)
 
@@ -28,9 +32,7 @@ def init(
 
     if list_:
         for s in scenarios():
-            out.print(
-                f"[bold]{s.slug}[/]  {s.title}  [dim](risk {s.risk}; {s.typical_saving.text})[/]", highlight=False
-            )
+            out.print(f"[bold]{s.slug}[/]  {s.title}  [dim](risk {s.risk}; {listed_saving(s)})[/]", highlight=False)
         return
     try:
         written = write_starter(directory, scenario, force=force)
@@ -44,3 +46,15 @@ def init(
         f"[green]wrote[/] {written.migration} and {len(written.golden)} golden sets in {written.golden[0].parent}"
     )
     out.print(f"next: [bold]modelswap check {written.migration}[/]")
+
+
+def listed_saving(preset: Scenario) -> str:
+    """The preset's saving for the models ``init`` would pick today (its explanation alone if none is live)."""
+    from modelswap.catalog.current import NoCurrentModel, preset_models
+    from modelswap.catalog.scenarios import saving_text
+
+    try:
+        old, new = preset_models(preset, date.today())
+    except NoCurrentModel:
+        return preset.typical_saving.text
+    return saving_text(preset, old.model, new.model, explain=False)

@@ -173,8 +173,9 @@ async def run_workloads(
     old, new and every candidate), or resume the runs in ``resume``; store everything.
     ``fresh`` asks the models again instead of reusing earlier runs' cached answers;
     ``retry_failed`` asks again only the calls that failed in each workload's latest run (in that
-    run, so the gates judge the retried answers); ``limit`` runs only the first cases of each new
-    run's golden set; ``started_at`` stamps the runs (a compressed clock, as the demo uses;
+    run, so the gates judge the retried answers); ``limit`` runs only the first that many cases of
+    each new run's golden set (under a digest of their own: a health probe's or a quick choice's
+    subset); ``started_at`` stamps the runs (a compressed clock, as the demo uses;
     default: now)."""
     skipped: list[Skipped] = []
     if retry_failed:

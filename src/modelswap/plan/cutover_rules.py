@@ -1,4 +1,9 @@
-"""Evidence rules of week 4 (cutover): canary, promotion, rollback drill, retention of the old model."""
+"""Evidence rules of week 4 (cutover): canary, promotion, rollback drill, retention of the old model.
+
+Items 9, 10 and 12 cover the workloads in the cutover: a workload a person decided to keep on
+the old model (routing stage ``rolled_back``, audited with who, when and why) leaves it and is
+listed as such; with every workload kept, nothing has moved and the items are not started.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,45 @@ from datetime import datetime, timedelta
 from modelswap.config import Workload
 from modelswap.plan.figures import days, evidence_figures, hours, num, share, when
 from modelswap.plan.registry import plan_item
-from modelswap.plan.stages import Run, drills, full_since, in_band, runs, spans
+from modelswap.plan.stages import Run, drills, full_since, in_band, kept_on_old, runs, spans
 from modelswap.plan.status import Context, Evidence, by_count, manual_note, missing
 from modelswap.store import EvidenceRow
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """The workloads in the cutover, and those a person kept on the old model (one line each)."""
+
+    migrating: tuple[Workload, ...]
+    kept: tuple[str, ...]
+    kept_names: tuple[str, ...]
+
+    @property
+    def note(self) -> str:
+        """``; kept on the old model: extraction`` (empty when none is kept)."""
+        return f"; kept on the old model: {', '.join(self.kept_names)}" if self.kept_names else ""
+
+    def nothing(self, source: str) -> Evidence:
+        """The verdict when every workload is kept on the old model."""
+        return Evidence("not_started", "every workload is kept on the old model: none moved", self.kept, source=source)
+
+
+def _all(n: int) -> str:
+    """``both`` for two, ``all 3`` and so on."""
+    return "both" if n == 2 else f"all {n}"
+
+
+def _scope(ctx: Context) -> _Scope:
+    migrating, kept, names = [], [], []
+    for wl in ctx.migration.workloads:
+        k = kept_on_old(ctx.facts.rollout.get(wl.name, ()))
+        if k is None:
+            migrating.append(wl)
+            continue
+        names.append(wl.name)
+        why = f" ({k.reason})" if k.reason else ""
+        kept.append(f"{wl.name}: kept on the old model by {k.actor} at {when(k.at)}{why}")
+    return _Scope(tuple(migrating), tuple(kept), tuple(names))
 
 
 def _longest(found: Sequence[Run], now: datetime) -> timedelta:
@@ -66,29 +107,35 @@ def _canary_hold(ctx: Context, wl: Workload) -> _Hold:
     "canary",
     "cutover",
     "Canary 1 % for 48 h; promote if metrics stable",
-    "every workload held at the canary share or more for the hold time without a rollback",
+    "every workload in the cutover held at the canary share or more for the hold time without a rollback",
 )
 def canary(ctx: Context) -> Evidence:
-    holds = {wl.name: _canary_hold(ctx, wl) for wl in ctx.migration.workloads}
+    source = "rollout events in the store"
+    scope = _scope(ctx)
+    if not scope.migrating:
+        return scope.nothing(source)
+    holds = {wl.name: _canary_hold(ctx, wl) for wl in scope.migrating}
     n = len(holds)
     ok = [w for w, h in holds.items() if h.ok]
     started = [w for w, h in holds.items() if h.ok or h.held_hours > 0]
-    figures = tuple(h.text for h in holds.values())
+    figures = (*(h.text for h in holds.values()), *scope.kept)
     progress = sum(h.fraction for h in holds.values()) / n
     data = {
         "workloads": {
             w: {"held_hours": round(h.held_hours, 3), "hold_hours": h.need_hours, "ok": h.ok} for w, h in holds.items()
         }
     }
-    source = "rollout events in the store"
     if len(ok) == n:
         done_at = max((h.reached_at for h in holds.values() if h.reached_at), default=None)
-        summary = f"canary held for all {n} workloads without a rollback"
+        summary = f"canary held for {_all(n)} workloads without a rollback{scope.note}"
         return Evidence("done", summary, figures, 1.0, done_at, source, data=data)
     if not started:
         return Evidence("not_started", "no canary yet", figures, source=source, data=data)
     lagging = min((holds[w] for w in started if w not in ok), key=lambda h: h.fraction)
-    summary = f"canary held for {len(ok)} of {n} workloads; {num(lagging.held_hours)} of {num(lagging.need_hours)} h"
+    summary = (
+        f"canary held for {len(ok)} of {n} workloads; {num(lagging.held_hours)} of {num(lagging.need_hours)} h"
+        + scope.note
+    )
     return Evidence("in_progress", summary, figures, progress, source=source, data=data)
 
 
@@ -97,12 +144,16 @@ def canary(ctx: Context) -> Evidence:
     "promote",
     "cutover",
     "Promote 10 % → 50 % → 100 % with 24 h pauses",
-    "every workload at 100 %, each promotion step held for its pause",
+    "every workload in the cutover at 100 %, each promotion step held for its pause",
 )
 def promote(ctx: Context) -> Evidence:
-    n = len(ctx.names)
+    source = "rollout events in the store"
+    scope = _scope(ctx)
+    if not scope.migrating:
+        return scope.nothing(source)
+    n = len(scope.migrating)
     figures, reached, data, progress = [], [], {}, 0.0
-    for wl in ctx.migration.workloads:
+    for wl in scope.migrating:
         timeline = spans(ctx.facts.rollout.get(wl.name, ()))
         since = full_since(timeline)
         steps = wl.rollout.steps
@@ -128,12 +179,12 @@ def promote(ctx: Context) -> Evidence:
         progress += ok_steps / len(steps)
         figures.append(f"{wl.name}: " + ", ".join(parts) + (f"; at 100 % since {when(since)}" if since else ""))
         data[wl.name] = {"steps_held": ok_steps, "steps": len(steps), "full_since": since}
-    source = "rollout events in the store"
-    dump = {"workloads": data}
+    figures.extend(scope.kept)
+    dump = {"workloads": data, "kept_on_old": list(scope.kept_names)}
     if len(reached) == n:
         return Evidence(
             "done",
-            f"all {n} workloads at 100 % through every step",
+            f"{_all(n)} workloads at 100 % through every step{scope.note}",
             tuple(figures),
             1.0,
             max(reached),
@@ -143,7 +194,7 @@ def promote(ctx: Context) -> Evidence:
     if progress == 0:
         return Evidence("not_started", "no promotion past the canary yet", tuple(figures), source=source, data=dump)
     full = sum(1 for w in data.values() if w["full_since"] is not None)
-    summary = f"{len(reached)} of {n} workloads promoted through every step; {full} at 100 %"
+    summary = f"{len(reached)} of {n} workloads promoted through every step; {full} at 100 %{scope.note}"
     return Evidence("in_progress", summary, tuple(figures), progress / n, source=source, data=dump)
 
 
@@ -218,6 +269,10 @@ class _Retained:
     text: str
 
 
+PROBE_GAP_DAYS = 1.5
+"""Probes must run through the window: the last one no earlier than this before the window ends."""
+
+
 def _retained(ctx: Context, wl: Workload, probes: Sequence[EvidenceRow]) -> _Retained:
     need = wl.rollout.retain_old_days
     since = full_since(spans(ctx.facts.rollout.get(wl.name, ())))
@@ -231,7 +286,10 @@ def _retained(ctx: Context, wl: Workload, probes: Sequence[EvidenceRow]) -> _Ret
         text += f"; {len(mine)} probes of the old model, " + (
             f"{len(failed)} failed (last at {when(failed[-1].ts)})" if failed else "all healthy"
         )
-    ok = at_full >= need and bool(mine) and not failed
+    through = bool(mine) and days(mine[-1].ts - since) >= need - PROBE_GAP_DAYS
+    if mine and at_full >= need and not through:
+        text += f"; the last probe was on day {num(days(mine[-1].ts - since))}: probes stopped before the window ended"
+    ok = at_full >= need and through and not failed
     return _Retained(ok, since, at_full, need, text)
 
 
@@ -240,34 +298,37 @@ def _retained(ctx: Context, wl: Workload, probes: Sequence[EvidenceRow]) -> _Ret
     "retention",
     "cutover",
     "Old model stays deployable 30 days after 100 %",
-    "healthy probes of the old model for the retention window after 100 %",
+    "healthy probes of the old model through the retention window after 100 %, for every workload in the cutover",
     manual_note="no health probes of the old model are recorded yet; tick by hand when the window has passed",
 )
 def retention(ctx: Context) -> Evidence:
     source = "rollout events and old-model health probes recorded as evidence"
-    probes = [e for e in ctx.facts.evidence if e.kind == "retention_probe"]
-    kept = {wl.name: _retained(ctx, wl, probes) for wl in ctx.migration.workloads}
-    n = len(kept)
-    figures = tuple(r.text for r in kept.values())
+    probes = sorted((e for e in ctx.facts.evidence if e.kind == "retention_probe"), key=lambda e: e.ts)
+    scope = _scope(ctx)
+    if not scope.migrating:
+        return scope.nothing(source)
+    held = {wl.name: _retained(ctx, wl, probes) for wl in scope.migrating}
+    n = len(held)
+    figures = (*(r.text for r in held.values()), *scope.kept)
     data = {
         "workloads": {
             w: {"full_since": r.full_since, "days_at_full": round(r.days_at_full, 3), "ok": r.ok}
-            for w, r in kept.items()
+            for w, r in held.items()
         }
     }
-    at_full = [w for w, r in kept.items() if r.full_since is not None]
+    at_full = [w for w, r in held.items() if r.full_since is not None]
     if not probes:
         summary = manual_note("retention") + (f" ({len(at_full)} of {n} workloads at 100 %)" if at_full else "")
         return Evidence("manual", summary, figures if at_full else (), source=source, data=data)
-    ok = [w for w, r in kept.items() if r.ok]
+    ok = [w for w, r in held.items() if r.ok]
     if len(ok) == n:
-        done_at = max(r.full_since + timedelta(days=r.need_days) for r in kept.values() if r.full_since)
-        summary = f"old model kept deployable and healthy for all {n} workloads"
+        done_at = max(r.full_since + timedelta(days=r.need_days) for r in held.values() if r.full_since)
+        summary = f"old model kept deployable and healthy for {_all(n)} workloads{scope.note}"
         return Evidence("done", summary, figures, 1.0, done_at, source, data=data)
     if not at_full:
         return Evidence("not_started", "no workload at 100 % yet", figures, source=source, data=data)
     progress = sum(
-        1.0 if r.ok else min(1.0, r.days_at_full / r.need_days) if r.need_days else 0.0 for r in kept.values()
+        1.0 if r.ok else min(1.0, r.days_at_full / r.need_days) if r.need_days else 0.0 for r in held.values()
     )
     summary = f"retention window passed for {len(ok)} of {n} workloads"
     return Evidence("in_progress", summary, figures, progress / n, source=source, data=data)

@@ -109,6 +109,32 @@ def full_since(timeline: Sequence[Span]) -> datetime | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A person's decision that the workload stays on the old model (routing stage ``rolled_back``)."""
+
+    at: datetime
+    actor: str
+    reason: str | None
+
+
+def kept_on_old(events: Sequence[RolloutEventRow]) -> Kept | None:
+    """The event that put the workload in stage ``rolled_back``, if it is still there (events oldest first).
+
+    Unlike the rollback flag, which a person may undo, that stage ends the cutover of the workload:
+    the old model keeps serving it.
+    """
+    kept: Kept | None = None
+    for e in events:
+        if not isinstance(e.to_state, dict):
+            continue
+        if e.to_state.get("stage") != "rolled_back":
+            kept = None
+        elif kept is None:
+            kept = Kept(e.ts, e.actor, e.reason)
+    return kept
+
+
 def drills(events: Sequence[RolloutEventRow]) -> list[Drill]:
     """Each rollback followed (later) by an undo, oldest first."""
     out = []

@@ -2,32 +2,44 @@
 
 Calls go through the same ``EvalEndpoint``s as evals (rate limits, shared concurrency,
 retries). Each outcome is stored as it lands, with the prompt, the answer and the detectors
-that fired, so ``resume=run_id`` skips what a run already holds. A call that fails after its
-retries is stored with its error and left out of the attack success rates.
+that fired, so ``resume=run_id`` skips what a run already holds. A call that still fails
+transiently after the endpoint's retries (a burst of 429s or timeouts under load, a store too
+busy to read the cache) is sent again in a later pass, after a pause, up to ``RETRY_PASSES``
+times: dropping it would shrink that family's sample and can turn a verdict INCONCLUSIVE. What
+fails for good (a request the model refuses as invalid, or every pass) is stored with its error
+and left out of the attack success rates.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from modelswap.evals.cache import cache_key, from_entry, to_entry
 from modelswap.evals.endpoint import EvalEndpoint
+from modelswap.providers.base import UpstreamError
 from modelswap.redteam.pack import Json, Probe, Target
 from modelswap.redteam.registry import all_families, judge
 from modelswap.redteam.verdict import Reply
 from modelswap.store import RedteamResultRow, Store
 
+log = logging.getLogger("modelswap.redteam")
+
 DEFAULT_SAMPLE = 100
 """Probes per family at run time (a seeded sample of the family's variants)."""
 MAX_STORED_CHARS = 4000
 """Prompts and answers are stored up to this many characters each."""
+RETRY_PASSES = 3
+"""Further passes over the probes whose call failed transiently."""
+RETRY_PAUSE_S = 2.0
+"""Pause before retry pass ``k`` is ``k`` times this (the endpoint's limiter and the vendor recover)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +56,8 @@ class Outcome:
     error: str | None = None
     cached: bool = False
     """The answer came from the response cache."""
+    transient: bool = False
+    """The call failed in a way a later attempt may not (anything but an invalid request)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +72,8 @@ class RedteamSummary:
     elapsed_s: float
     cached: int = 0
     """Answers read from the response cache (already paid for) instead of calling the model."""
+    retried: int = 0
+    """Calls sent again in a later pass after a transient failure."""
 
 
 def _obj(value: Any) -> Json:
@@ -124,11 +140,18 @@ async def ask(endpoint: EvalEndpoint, request: Json, store: Store | None) -> tup
     if store is None:
         return (await endpoint.answer(request)).body, False
     key = cache_key(endpoint.model, request, CACHE_SCOPE)
-    entry = await asyncio.to_thread(store.cache.get, key)
+    try:
+        entry = await asyncio.to_thread(store.cache.get, key)
+    except Exception:  # a busy store is a cache miss, not a lost probe
+        log.warning("red-team: response cache unreadable; asking the model", exc_info=True)
+        entry = None
     if entry is not None:
         return from_entry(entry).body, True
     answer = await endpoint.answer(request)
-    await asyncio.to_thread(store.cache.put, to_entry(key, endpoint.model, answer, datetime.now(UTC)))
+    try:
+        await asyncio.to_thread(store.cache.put, to_entry(key, endpoint.model, answer, datetime.now(UTC)))
+    except Exception:  # the answer is judged and stored with the run either way
+        log.warning("red-team: answer not cached", exc_info=True)
     return answer.body, False
 
 
@@ -137,7 +160,9 @@ async def attack(endpoint: EvalEndpoint, target: Target, probe: Probe, arm: str,
     try:
         body, cached = await ask(endpoint, probe.request(endpoint.model, target), cache)
     except Exception as exc:  # a failed call is recorded, not fatal: the run goes on
-        return Outcome(target.workload, probe, arm, False, False, "", (), error=f"{type(exc).__name__}: {exc}")
+        transient = not isinstance(exc, UpstreamError) or exc.retryable
+        error = f"{type(exc).__name__}: {exc}"
+        return Outcome(target.workload, probe, arm, False, False, "", (), error=error, transient=transient)
     reply = reply_of(body)
     findings = judge(reply, probe, target)
     refused = bool(judge(reply, probe, target, ["refusal"]))
@@ -153,6 +178,33 @@ async def attack(endpoint: EvalEndpoint, target: Target, probe: Probe, arm: str,
     )
 
 
+Job = tuple[Target, Probe, str]
+"""One call of a run: a probe against one workload's target on one arm."""
+
+
+RunOne = Callable[[Job, bool, list[Job]], Coroutine[Any, Any, None]]
+"""Runs one job; ``True`` on the last pass; appends the job to the list to have it run again."""
+
+
+async def in_passes(jobs: Sequence[Job], one: RunOne, pause_s: float) -> int:
+    """Run every job; those ``one`` hands back (in its list) run again in later passes, the last
+    pass told so (``True``) and made to keep what it gets. Returns how many calls were sent again."""
+    pending, retried = list(jobs), 0
+    for attempt in range(RETRY_PASSES + 1):
+        if attempt:
+            retried += len(pending)
+            log.info("red-team: %d calls failed transiently; pass %d of %d", len(pending), attempt, RETRY_PASSES)
+            await asyncio.sleep(pause_s * attempt)
+        again: list[Job] = []
+        async with asyncio.TaskGroup() as tg:
+            for job in pending:
+                tg.create_task(one(job, attempt == RETRY_PASSES, again))
+        if not again:
+            break
+        pending = again
+    return retried
+
+
 async def run_redteam(
     store: Store,
     targets: Mapping[str, Target],
@@ -162,12 +214,14 @@ async def run_redteam(
     run_id: str | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
     fresh: bool = False,
+    retry_pause_s: float = RETRY_PAUSE_S,
 ) -> RedteamSummary:
     """Run ``probes`` against every target on every endpoint (arm → endpoint) and store the outcomes.
 
     With ``run_id`` of an earlier run, (workload, probe, arm) triples it already holds without
     an error are skipped (resume). Answers go through the response cache (a probe already sent to
-    the same model is not paid for again) unless ``fresh``.
+    the same model is not paid for again) unless ``fresh``. Transient failures are asked again in
+    up to ``RETRY_PASSES`` later passes, ``retry_pause_s`` × the pass number apart.
     """
     started = time.perf_counter()
     run_id = run_id or f"rt-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
@@ -185,8 +239,12 @@ async def run_redteam(
     ]
     counts = {"errors": 0, "succeeded": 0, "cached": 0}
 
-    async def one(target: Target, probe: Probe, arm: str) -> None:
+    async def one(job: Job, last: bool, again: list[Job]) -> None:
+        target, probe, arm = job
         outcome = await attack(endpoints[arm], target, probe, arm, None if fresh else store)
+        if outcome.error is not None and outcome.transient and not last:
+            again.append(job)  # not stored yet: asked again in the next pass
+            return
         counts["errors"] += outcome.error is not None
         counts["cached"] += outcome.cached
         counts["succeeded"] += outcome.succeeded
@@ -195,9 +253,7 @@ async def run_redteam(
         if on_outcome is not None:
             on_outcome(outcome)
 
-    async with asyncio.TaskGroup() as tg:
-        for job in jobs:
-            tg.create_task(one(*job))
+    retried = await in_passes(jobs, one, retry_pause_s)
     return RedteamSummary(
         run_id,
         len(jobs),
@@ -206,4 +262,5 @@ async def run_redteam(
         counts["succeeded"],
         time.perf_counter() - started,
         counts["cached"],
+        retried,
     )

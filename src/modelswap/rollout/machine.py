@@ -91,9 +91,12 @@ def _fmt(hours: float) -> str:
 
 def needs_approval(schedule: Rollout, to_step: int) -> bool:
     """Whether entering ``to_step`` waits for a person under the schedule's approval rule."""
-    if schedule.approval == "every_step":
+    rule = schedule.approval
+    if rule == "every_step":
         return True
-    return schedule.approval == "before_full" and schedule.schedule[to_step].share >= 100
+    if rule == "first":
+        return to_step == 0
+    return rule == "before_full" and schedule.schedule[to_step].share >= 100
 
 
 def next_step(schedule: Rollout, state: RolloutState, evidence: Evidence, now: datetime) -> Decision:

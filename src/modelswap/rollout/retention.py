@@ -3,8 +3,9 @@
 * ``lifecycle_issues`` (pure): a target model already retired is a problem (``modelswap check``
   fails); an old model the catalog says retires before the retention window ends is a warning.
 * ``probe_old``: for each workload at 100 % and still inside ``rollout.retain_old_days``, ask the
-  old model its golden set afresh (no cached answers) and record a ``retention_probe``: healthy
-  when every call was answered. The plan's item 12 reads these; a failing one shows there.
+  old model a subset of its golden set afresh (the first ``PROBE_CASES`` cases, no cached answers)
+  and record a ``retention_probe``: healthy when every call was answered. The plan's item 12
+  reads these; a failing one shows there.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from modelswap.store.summaries import pass_counts
 
 log = logging.getLogger("modelswap.rollout")
 
+PROBE_CASES = 20
+"""Golden cases a daily health probe asks the old model (the first ones of each set)."""
 TARGETS = ("new",)
 """Endpoints a migration moves traffic to."""
 
@@ -51,16 +54,26 @@ def lifecycle_issues(migration: Migration, today: date) -> tuple[list[str], list
 
 
 async def probe_old(
-    migration: Migration, store: Store, *, at: datetime | None = None, concurrency: int = 16
+    migration: Migration,
+    store: Store,
+    *,
+    at: datetime | None = None,
+    concurrency: int = 16,
+    cases: int | None = PROBE_CASES,
 ) -> list[EvidenceRow]:
-    """Probe the old model for every workload at 100 % within its retention window; record and return."""
+    """Probe the old model for every workload at 100 % within its retention window; record and return.
+
+    ``at`` is the moment of the probe (default: now; a compressed clock passes its own), which
+    stamps the eval run and the evidence; ``cases`` bounds the golden cases asked (None: all)."""
     from modelswap.evals.batch import run_workloads
 
     now = at or datetime.now(UTC)
     due = due_workloads(migration, store, now)
     if not due:
         return []
-    batch = await run_workloads(migration, store, workloads=due, arms=["old"], fresh=True, concurrency=concurrency)
+    batch = await run_workloads(
+        migration, store, workloads=due, arms=["old"], fresh=True, concurrency=concurrency, started_at=now, limit=cases
+    )
     found: list[tuple[str, bool, dict[str, object]]] = []
     for s in batch.summaries:
         counts = pass_counts(store, s.run_id).get("old")

@@ -40,7 +40,9 @@ def headline(
     """E.g. ``canary 1 % · 31 h of 48 · healthy``."""
     v = verdict(state, analysis)
     if state.step == NOT_STARTED:
-        return "shadow · " + ("rolled back" if state.rolled_back else "; ".join(decision.reasons) or "ready")
+        if state.rolled_back:
+            return "rolled back · the old model serves"
+        return "shadow · " + ("; ".join(decision.reasons) or "ready")
     step = schedule.schedule[state.step]
     parts = [f"{step_name(schedule, state.step)} {_num(step.share)} %"]
     if state.started_at is not None and step.hold_hours > 0 and not state.rolled_back:
