@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from typing import ClassVar
 
 from modelswap.providers.base import Dialect, Frames, Json
 from modelswap.providers.errors import protocol_error, stream_error
@@ -12,19 +13,16 @@ from modelswap.providers.http import HttpPool, checked_frames, event_json, frame
 from modelswap.providers.registry import provider
 from modelswap.providers.sse import SSEEvent
 
-__all__ = ["OpenAIUpstream"]
+__all__ = ["OpenAIEndpoint", "OpenAIUpstream"]
 
 
-@provider("openai", base_url="https://api.openai.com/v1", key_env="OPENAI_API_KEY")
-class OpenAIUpstream:
-    """``POST {base_url}/chat/completions``, streaming or not; speaks the ``openai`` dialect.
+class OpenAIEndpoint:
+    """What every OpenAI upstream shares: one URL under ``base_url``, the key as a bearer token,
+    the pool it posts through. ``base_url`` includes the version prefix (``https://api.openai.com/v1``);
+    an empty ``api_key`` sends no ``Authorization`` header (local servers)."""
 
-    ``base_url`` includes the version prefix (``https://api.openai.com/v1``). An empty
-    ``api_key`` sends no ``Authorization`` header (local servers). Request bodies pass
-    through unchanged except ``model`` (always ``self.model``) and the stream flags.
-    """
-
-    dialect: Dialect = "openai"
+    path: ClassVar[str]
+    """The endpoint under ``base_url`` (``/chat/completions``, ``/responses``)."""
 
     def __init__(
         self,
@@ -38,7 +36,7 @@ class OpenAIUpstream:
     ) -> None:
         self.name = name
         self.model = model
-        self.url = base_url.rstrip("/") + "/chat/completions"
+        self.url = base_url.rstrip("/") + self.path
         self.timeout_s = timeout_s
         self._pool = pool
         headers = {"Accept": "application/json"}
@@ -46,6 +44,23 @@ class OpenAIUpstream:
             headers["Authorization"] = f"Bearer {api_key}"
         self._headers = {**headers, **(extra_headers or {})}
         self._stream_headers = {**self._headers, "Accept": "text/event-stream"}
+
+    async def aclose(self) -> None:
+        """Nothing to release: the shared ``HttpPool`` is closed by its owner."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, model={self.model!r}, url={self.url!r})"
+
+
+@provider("openai", base_url="https://api.openai.com/v1", key_env="OPENAI_API_KEY")
+class OpenAIUpstream(OpenAIEndpoint):
+    """``POST {base_url}/chat/completions``, streaming or not; speaks the ``openai`` dialect.
+
+    Request bodies pass through unchanged except ``model`` (always ``self.model``) and the stream flags.
+    """
+
+    dialect: Dialect = "openai"
+    path = "/chat/completions"
 
     def _request(self, body: Json, *, stream: bool) -> Json:
         out = {**body, "model": self.model}
@@ -111,9 +126,3 @@ class OpenAIUpstream:
             wire=self.dialect,
             unfinished="stream ended before [DONE] and before any finish_reason",
         )
-
-    async def aclose(self) -> None:
-        """Nothing to release: the shared ``HttpPool`` is closed by its owner."""
-
-    def __repr__(self) -> str:
-        return f"OpenAIUpstream({self.name!r}, model={self.model!r}, url={self.url!r})"
