@@ -31,7 +31,7 @@ from modelswap.providers.translate import (
 )
 from modelswap.providers.translate.request_to_anthropic import requested_n
 
-__all__ = ["AnthropicOverOpenAI", "OpenAIOverAnthropic", "StreamTranslator", "Translator"]
+__all__ = ["AnthropicOverOpenAI", "OpenAIOverAnthropic", "StreamTranslator", "Translator", "include_usage"]
 
 
 class StreamTranslator(Protocol):
