@@ -30,6 +30,7 @@ __all__ = [
     "Answer",
     "ClientKind",
     "EventTake",
+    "Exchange",
     "HttpClient",
     "HttpPool",
     "Response",
@@ -159,7 +160,7 @@ class HttpPool:
         timeout_s: float | Timeouts,
         streaming: bool,
         provider: str,
-    ) -> _Exchange:
+    ) -> Exchange:
         """POST a JSON body and hold the response open (``async with pool.post(...) as resp``).
 
         Network failures become ``UpstreamError`` (``timeout``, ``connection``, or ``protocol``
@@ -169,9 +170,7 @@ class HttpPool:
         """
         client = self.client()
         timeouts = Timeouts.of(timeout_s)
-        return _Exchange(
-            client, url, _encode(body), headers, timeouts, streaming, provider, self.limits.max_event_bytes
-        )
+        return Exchange(client, url, _encode(body), headers, timeouts, streaming, provider, self.limits.max_event_bytes)
 
     async def aclose(self) -> None:
         """Close the idle connections; the pool can be used again afterwards."""
@@ -181,7 +180,7 @@ class HttpPool:
             await client.aclose()
 
 
-class _Exchange:
+class Exchange:
     """One request's ``async with``: sends on enter, releases the connection on exit."""
 
     __slots__ = (
@@ -321,7 +320,7 @@ raises ``UpstreamError`` for an error event or a malformed one."""
 
 
 async def checked_frames(
-    exchange: _Exchange,
+    exchange: Exchange,
     *,
     provider: str,
     take: EventTake,

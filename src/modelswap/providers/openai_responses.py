@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from modelswap.providers.base import Dialect, Frames, Json
 from modelswap.providers.closing import aclosing_iter
 from modelswap.providers.errors import protocol_error, stream_error
-from modelswap.providers.http import checked_frames, event_json, read_json
+from modelswap.providers.http import event_json
 from modelswap.providers.openai import OpenAIEndpoint
 from modelswap.providers.registry import provider
 from modelswap.providers.sse import SSEEvent
@@ -30,6 +30,7 @@ class OpenAIResponsesUpstream(OpenAIEndpoint):
 
     dialect: Dialect = "responses"
     path = "/responses"
+    forwards_app_headers = False
 
     def _request(self, body: Json, *, stream: bool) -> Json:
         out = {k: v for k, v in body.items() if k not in ("previous_response_id", "stream", "stream_options")}
@@ -48,15 +49,7 @@ class OpenAIResponsesUpstream(OpenAIEndpoint):
 
     async def complete(self, body: Json) -> Json:
         """Create a response (not streamed) and return the ``response`` object."""
-        async with self._pool.post(
-            self.url,
-            self._request(body, stream=False),
-            self._headers,
-            timeout_s=self.timeout_s,
-            streaming=False,
-            provider=self.name,
-        ) as resp:
-            data = await read_json(resp, provider=self.name, wire=self.dialect)
+        data = await self._answer(body)
         if "error" in data and data.get("error") and not isinstance(data.get("output"), list):
             raise stream_error(data, provider=self.name, wire=self.dialect)
         if not isinstance(data.get("output"), list):
@@ -91,22 +84,7 @@ class OpenAIResponsesUpstream(OpenAIEndpoint):
                 )
             return data, etype in _ENDS
 
-        exchange = self._pool.post(
-            self.url,
-            self._request(body, stream=True),
-            self._stream_headers,
-            timeout_s=self.timeout_s,
-            streaming=True,
-            provider=self.name,
-        )
-        return checked_frames(
-            exchange,
-            provider=self.name,
-            wire=self.dialect,
-            take=take,
-            ended_anyway=lambda: False,
-            unfinished="stream ended before response.completed",
-        )
+        return self._checked_stream(body, take, unfinished="stream ended before response.completed")
 
 
 def _error_of(error: object) -> Json:
