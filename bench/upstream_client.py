@@ -1,5 +1,7 @@
 """What each HTTP client costs a process that calls a model: modelswap's own h1 client, aiohttp, httpx, httpcore.
 
+Also ``HttpPool`` (what the upstreams call: limits, timeouts, error mapping) over h1 and over aiohttp.
+
 One mock OpenAI upstream (its own process, answering at once: a JSON completion or a 9-event SSE
 stream); this process drives every client against it in turn, on uvloop, closed-loop at
 concurrency 1 and 16, in interleaved rounds (the client order rotates each round), so the clients
@@ -41,6 +43,7 @@ from rich.console import Console
 from rich.table import Table
 
 from modelswap.providers.h1 import H1Client
+from modelswap.providers.http import ClientKind, HttpPool
 
 CHAT = "/v1/chat/completions"
 HEADERS = {"Authorization": "Bearer sk-bench", "Content-Type": "application/json"}
@@ -134,7 +137,43 @@ class Httpcore(Client):
         await self._p.aclose()
 
 
-CLIENTS: dict[str, Callable[[], Client]] = {"h1": H1, "aiohttp": Aiohttp, "httpx": Httpx, "httpcore": Httpcore}
+class Pooled(Client):
+    """``HttpPool`` as the upstreams use it (limits, timeouts, error mapping), over one client kind."""
+
+    def __init__(self, kind: ClientKind) -> None:
+        self._pool = HttpPool(limit=512, client=kind)
+        self._bodies: dict[bytes, Any] = {}
+
+    def _body(self, raw: bytes) -> Any:
+        """The request as the upstreams hand it to the pool (a JSON object; the pool encodes it)."""
+        body = self._bodies.get(raw)
+        if body is None:
+            body = self._bodies[raw] = json.loads(raw)
+        return body
+
+    async def json(self, url: str, body: bytes) -> int:
+        exchange = self._pool.post(url, self._body(body), HEADERS, timeout_s=TIMEOUT_S, streaming=False, provider="b")
+        async with exchange as resp:
+            return len(await resp.read())
+
+    async def stream(self, url: str, body: bytes) -> int:
+        exchange = self._pool.post(url, self._body(body), HEADERS, timeout_s=TIMEOUT_S, streaming=True, provider="b")
+        async with exchange as resp:
+            return sum([len(chunk) async for chunk in resp.iter_any()])
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
+
+
+CLIENTS: dict[str, Callable[[], Client]] = {
+    "h1": H1,
+    "aiohttp": Aiohttp,
+    "httpx": Httpx,
+    "httpcore": Httpcore,
+    "pool h1": lambda: Pooled("h1"),
+    "pool aiohttp": lambda: Pooled("aiohttp"),
+}
+"""The raw clients, and ``HttpPool`` over each of the two modelswap uses (serving path: h1; the rest: aiohttp)."""
 
 
 @dataclass

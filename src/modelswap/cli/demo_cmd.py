@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 if TYPE_CHECKING:
     from modelswap.demo import DemoResult
@@ -89,6 +87,7 @@ def reopen_note(cmd: str, migration: Path) -> str:
 
 
 def _report(result: DemoResult, cmd: str = "modelswap", served: bool = True) -> None:
+    from rich.table import Table
     from modelswap.demo import retention_line
 
     out.print(fit(traffic_table(result.traffic)))
@@ -169,6 +168,8 @@ def demo(
     keep = sys.stdout.isatty() if serve is None else serve
     cmd = command_prefix()
     try:
+        import asyncio
+
         asyncio.run(
             run_demo(
                 directory,

@@ -7,9 +7,6 @@ retries or a workload could not run; 130 interrupted (the runs can be resumed).
 
 from __future__ import annotations
 
-import asyncio
-import signal
-import threading
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
@@ -314,6 +311,10 @@ def _run_batch(
     progress: _Progress,
     retry_failed: bool = False,
 ) -> EvalBatch:
+    import asyncio
+    import signal
+    import threading
+
     from modelswap.evals.batch import run_workloads
 
     async def main() -> EvalBatch:

@@ -6,7 +6,6 @@ INCONCLUSIVE (0 with ``--allow-inconclusive``).
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -77,6 +76,8 @@ def run(
             return summary.run_id
 
         try:
+            import asyncio
+
             run_id = asyncio.run(go())
         except EvalSetupError as exc:
             raise fail(str(exc)) from None

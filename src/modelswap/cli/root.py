@@ -49,8 +49,11 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def load_or_exit(config: Path) -> Migration:
-    """The migration file, or every problem in it printed (file:line:field) and exit 1."""
+def load_or_exit(config: Path, *, calls_vendors: bool = True) -> Migration:
+    """The migration file, or every problem in it printed (file:line:field) and exit 1.
+
+    ``calls_vendors``: the command calls model vendors, so a bad outbound proxy stops it here
+    (``rollback`` and ``stage`` only write the store: they skip that check and its imports)."""
     from modelswap.config import load_migration
     from modelswap.config_errors import ConfigError
 
@@ -60,7 +63,8 @@ def load_or_exit(config: Path) -> Migration:
         for issue in exc.issues:
             err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
         raise fail(f"{len(exc.issues)} problem(s) in {config}; check it with `modelswap check {config}`") from None
-    proxies_or_exit()  # every command that calls a vendor loads the migration first: a bad proxy stops it here
+    if calls_vendors:
+        proxies_or_exit()  # every command that calls a vendor loads the migration first: a bad proxy stops it here
     return migration
 
 

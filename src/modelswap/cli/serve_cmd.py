@@ -141,7 +141,7 @@ def rollback(
     from modelswap.rollout import flag
     from modelswap.store import StoreError, open_store
 
-    migration = load_or_exit(config)
+    migration = load_or_exit(config, calls_vendors=False)
     names = _workloads(migration, workload)
     try:
         with open_store(migration.store) as store:
@@ -160,7 +160,7 @@ def stage_show(config: ConfigOpt = Path("migration.yaml")) -> None:
     from modelswap.rollout import flag
     from modelswap.store import StoreError, open_store
 
-    migration = load_or_exit(config)
+    migration = load_or_exit(config, calls_vendors=False)
     try:
         with open_store(migration.store) as store:
             current = flag.states(store, [w.name for w in migration.workloads])
@@ -208,7 +208,7 @@ def stage_set(
     from modelswap.rollout.readiness import live_controller, stage_change_blockers
     from modelswap.store import StoreError, open_store
 
-    migration = load_or_exit(config)
+    migration = load_or_exit(config, calls_vendors=False)
     name = _workloads(migration, workload)[0]
     if force and not (reason and reason.strip()):
         raise fail("--force needs --reason '...': it goes in the audit trail")

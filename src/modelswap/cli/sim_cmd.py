@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -132,6 +131,8 @@ def traffic(
     if model is None:
         spec = spec.model_copy(update={"model": served_model(base_url, api_key)})
     out.print(f"sending {count:,} requests for model {spec.model} to {base_url} at {rate:g}/s", highlight=False)
+    import asyncio
+
     summary = asyncio.run(run_traffic(base_url, spec))
     out.print(fit(traffic_table([("traffic", summary)], title=f"Traffic to {base_url}")))
     for kind, detail in summary.first_errors.items():

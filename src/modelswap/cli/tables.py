@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.measure import Measurement
-from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # rich.table is imported where a table is laid out: a command's --help never needs it
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+    from rich.table import Table
 
 
 UNBOUNDED = 10_000
@@ -72,6 +71,9 @@ def _header(column: object) -> str:
 def stacked(table: Table, lead: int = 1, width: int = 80) -> Iterator[RenderableType]:
     """The table's rows as blocks: the first ``lead`` cells in bold, then one ``header  value`` line per other
     cell (or the header on a line and the value indented under it, when the two do not fit side by side)."""
+    from rich.padding import Padding
+    from rich.table import Table
+
     if table.title:
         yield Text(_plain(table.title), style="bold")
     columns = table.columns
@@ -105,6 +107,8 @@ def fit(renderable: RenderableType, lead: int = 1) -> RenderableType:
 
     ``lead``: how many leading cells name a row (they head its block when rows are stacked).
     """
+    from rich.table import Table
+
     if isinstance(renderable, Table):
         return FitTable(renderable, lead)
     if isinstance(renderable, Group):

@@ -96,7 +96,7 @@ async def migration_endpoints(
 
         sim = await start_sim(migration.simulator.sim_config())
         urls = SimUrls(sim.base_url, sim.anthropic_base_url)
-    pool = pool_of(migration, connections=max(2 * concurrency, 64))
+    pool = pool_of(migration, connections=max(2 * concurrency, 64), client="aiohttp")  # off the serving path
     try:
         upstreams: dict[str, Upstream] = {}
         for name in wanted:

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Mapping
 
 from modelswap.providers.base import Dialect, Frames, Json
 from modelswap.providers.errors import protocol_error, stream_error
-from modelswap.providers.forwarding import outgoing
 from modelswap.providers.h1 import Timeouts
-from modelswap.providers.http import HttpPool, checked_frames, event_json, frame_events, read_json
+from modelswap.providers.http import HttpPool, event_json, frame_events
+from modelswap.providers.http_upstream import HttpUpstream
 from modelswap.providers.registry import provider
 from modelswap.providers.sse import SSEEvent
 
@@ -16,7 +16,7 @@ __all__ = ["AnthropicUpstream"]
 
 
 @provider("anthropic", base_url="https://api.anthropic.com", key_env="ANTHROPIC_API_KEY")
-class AnthropicUpstream:
+class AnthropicUpstream(HttpUpstream):
     """A Claude model behind the Messages API; speaks the ``anthropic`` dialect.
 
     ``base_url`` is the host root (``https://api.anthropic.com``). ``stream`` yields
@@ -25,6 +25,7 @@ class AnthropicUpstream:
     """
 
     dialect: Dialect = "anthropic"
+    path = "/v1/messages"
 
     def __init__(
         self,
@@ -37,16 +38,8 @@ class AnthropicUpstream:
         anthropic_version: str = "2023-06-01",
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        self.name = name
-        self.model = model
-        self.url = base_url.rstrip("/") + "/v1/messages"
-        self.timeout_s = timeout_s
-        self._pool = pool
-        headers = {"Accept": "application/json", "anthropic-version": anthropic_version}
-        if api_key:
-            headers["x-api-key"] = api_key
-        self._headers = {**headers, **(extra_headers or {})}
-        self._stream_headers = {**self._headers, "Accept": "text/event-stream"}
+        headers = {"anthropic-version": anthropic_version, **({"x-api-key": api_key} if api_key else {})}
+        super().__init__(name, model, base_url, pool, timeout_s, headers, extra_headers)
 
     def _request(self, body: Json, *, stream: bool) -> Json:
         out = {**body, "model": self.model}
@@ -58,15 +51,7 @@ class AnthropicUpstream:
 
     async def complete(self, body: Json) -> Json:
         """Send a non-streaming Messages request and return the ``message`` object."""
-        async with self._pool.post(
-            self.url,
-            self._request(body, stream=False),
-            outgoing(self._headers, "anthropic"),
-            timeout_s=self.timeout_s,
-            streaming=False,
-            provider=self.name,
-        ) as resp:
-            data = await read_json(resp, provider=self.name, wire=self.dialect)
+        data = await self._answer(body)
         if data.get("type") == "error":
             raise stream_error(data, provider=self.name, wire=self.dialect)
         if not isinstance(data.get("content"), list):
@@ -89,25 +74,4 @@ class AnthropicUpstream:
                 raise stream_error(data, provider=self.name, wire=self.dialect)
             return data, etype == "message_stop"
 
-        exchange = self._pool.post(
-            self.url,
-            self._request(body, stream=True),
-            outgoing(self._stream_headers, "anthropic"),
-            timeout_s=self.timeout_s,
-            streaming=True,
-            provider=self.name,
-        )
-        return checked_frames(
-            exchange,
-            provider=self.name,
-            take=take,
-            ended_anyway=lambda: False,
-            wire=self.dialect,
-            unfinished="stream ended before message_stop",
-        )
-
-    async def aclose(self) -> None:
-        """Nothing to release: the shared ``HttpPool`` is closed by its owner."""
-
-    def __repr__(self) -> str:
-        return f"AnthropicUpstream({self.name!r}, model={self.model!r}, url={self.url!r})"
+        return self._checked_stream(body, take, unfinished="stream ended before message_stop")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
 import orjson
 
 from modelswap.providers.base import Dialect, ErrorKind, Json, UpstreamError, VendorError
@@ -245,8 +246,36 @@ def protocol_error(provider: str, what: str, raw: bytes = b"", status: int = 502
     return UpstreamError(f"{provider}: {what}{shown}", kind="protocol", status=status, provider=provider)
 
 
-TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (OSError, BadResponse)
-"""What the HTTP client raises when the network or the server's HTTP fails (``TimeoutError`` is an ``OSError``)."""
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (OSError, BadResponse, aiohttp.ClientError)
+"""What the HTTP clients (``h1``, aiohttp) raise when the network or the server's HTTP fails
+(``TimeoutError`` is an ``OSError``)."""
+
+
+def _aiohttp_error(exc: aiohttp.ClientError, provider: str, timeout_s: float) -> UpstreamError:
+    """aiohttp's failures in the same kinds as the ``h1`` client's: what never connected is
+    ``unsent``; messages name no host, address or port (aiohttp's own do)."""
+
+    def failed(what: str, kind: ErrorKind = "connection", *, unsent: bool = False) -> UpstreamError:
+        return UpstreamError(f"{provider}: {what}", kind=kind, status=0, provider=provider, unsent=unsent)
+
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return failed("could not connect in time (connect timeout)", "timeout", unsent=True)
+    if isinstance(exc, aiohttp.ServerTimeoutError):
+        return failed(f"no answer within {timeout_s:g}s", "timeout")
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return failed(f"could not connect: {os_reason(exc.certificate_error)}", unsent=True)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        via = "through the outbound proxy: " if isinstance(exc, aiohttp.ClientProxyConnectionError) else ""
+        return failed(f"could not connect: {via}{os_reason(exc.os_error)}", unsent=True)
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        return failed(f"could not connect: the outbound proxy refused the tunnel: {exc.status}", unsent=True)
+    if isinstance(exc, aiohttp.ClientResponseError):  # the bytes were not HTTP/1.1 (or a head line was too long)
+        return protocol_error(provider, f"did not answer valid HTTP/1.1: {str(exc.message)[:200]}")
+    if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
+        return failed("connection dropped: the server closed the connection before its answer was complete")
+    if isinstance(exc, aiohttp.ClientOSError):
+        return failed(f"connection dropped: {os_reason(exc)}")
+    return failed(f"request failed: {type(exc).__name__}")
 
 
 def transport_error(exc: BaseException, *, provider: str, timeout_s: float) -> UpstreamError:
@@ -254,6 +283,8 @@ def transport_error(exc: BaseException, *, provider: str, timeout_s: float) -> U
 
     The message names the endpoint (``provider``), never its URL or address: it reaches the
     app (mid-stream), the records and the logs."""
+    if isinstance(exc, aiohttp.ClientError):
+        return _aiohttp_error(exc, provider, timeout_s)
     if isinstance(exc, ConnectTimeout):
         return UpstreamError(
             f"{provider}: could not connect within {exc.limit_s:g}s",

@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal, Protocol
 
 import orjson
 
@@ -22,12 +22,16 @@ from modelswap.providers.base import Dialect, Frames, Json, UpstreamError
 from modelswap.providers.closing import aclosing_iter
 from modelswap.providers.errors import TRANSPORT_ERRORS, error_from_response, protocol_error, transport_error
 from modelswap.providers.forwarding import large_request, note_answer
-from modelswap.providers.h1 import H1Client, Limits, ProxyRules, Response, Timeouts
+from modelswap.providers.h1 import H1Client, Headers, Limits, ProxyRules, Response, Timeouts
 from modelswap.providers.h1.url import split_url
 from modelswap.providers.sse import EventTooLarge, SSEEvent, SSEFrames
 
 __all__ = [
+    "Answer",
+    "ClientKind",
     "EventTake",
+    "Exchange",
+    "HttpClient",
     "HttpPool",
     "Response",
     "checked_frames",
@@ -65,8 +69,50 @@ def loads(raw: bytes | str) -> Any:
     return orjson.loads(raw)
 
 
+class Answer(Protocol):
+    """One response as the upstreams read it (``h1.Response``, ``AiohttpResponse``)."""
+
+    status: int
+
+    @property
+    def headers(self) -> Headers: ...
+    async def read(self) -> bytes: ...
+    def iter_any(self) -> AsyncIterator[bytes]: ...
+    def progress_by_events(self) -> None: ...
+    def progressed(self) -> None: ...
+    def release(self) -> None: ...
+
+
+class HttpClient(Protocol):
+    """The pooled client under an ``HttpPool`` (``H1Client``, ``AiohttpClient``)."""
+
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout_s: float | Timeouts, streaming: bool
+    ) -> Answer: ...
+    async def aclose(self) -> None: ...
+
+
+ClientKind = Literal["h1", "aiohttp"]
+"""Which client a pool drives: ``h1`` (modelswap's own, the serving path) or ``aiohttp`` (every other caller)."""
+
+
+def _client_class(kind: ClientKind) -> Callable[..., HttpClient]:
+    if kind == "h1":
+        return H1Client
+    if kind == "aiohttp":
+        from modelswap.providers.aiohttp_client import AiohttpClient
+
+        return AiohttpClient
+    raise ValueError(f"unknown HTTP client {kind!r}; use 'h1' or 'aiohttp'")
+
+
 class HttpPool:
-    """A shared keep-alive HTTP client with at most ``limit`` connections open at once."""
+    """A shared keep-alive HTTP client with at most ``limit`` connections open at once.
+
+    ``client`` chooses the client under it: ``h1`` (modelswap's own, cheapest in CPU: the
+    gateway's serving path) or ``aiohttp`` (maintained; evals, judges, red-team runs, the CLI).
+    The upstreams see the same interface, limits, timeouts and errors from either.
+    """
 
     def __init__(
         self,
@@ -76,23 +122,25 @@ class HttpPool:
         user_agent: str = "modelswap",
         proxies: ProxyRules | None = None,
         limits: Limits | None = None,
+        client: ClientKind = "h1",
     ) -> None:
         """``proxies`` default to the environment's (``HTTPS_PROXY``, ``NO_PROXY``...); a malformed
         proxy variable is a ``ValueError`` here, at start-up, not on the first request. ``limits``
         bound what an answer may weigh (``Limits``: 64 KiB of head, 32 MiB of body, 4 MiB per event)."""
         self.limits = limits or Limits()
+        self.kind = client
         self._new_client = functools.partial(
-            H1Client,
+            _client_class(client),
             limit=limit,
             keepalive_s=keepalive_s,
             user_agent=user_agent,
             proxies=proxies if proxies is not None else ProxyRules.from_env(proxy_environment()),
             limits=self.limits,
         )
-        self._client: H1Client | None = None
+        self._client: HttpClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def client(self) -> H1Client:
+    def client(self) -> HttpClient:
         """The pooled client, created on first use in the running loop."""
         loop = asyncio.get_running_loop()
         if self._client is not None:
@@ -112,7 +160,7 @@ class HttpPool:
         timeout_s: float | Timeouts,
         streaming: bool,
         provider: str,
-    ) -> _Exchange:
+    ) -> Exchange:
         """POST a JSON body and hold the response open (``async with pool.post(...) as resp``).
 
         Network failures become ``UpstreamError`` (``timeout``, ``connection``, or ``protocol``
@@ -122,9 +170,7 @@ class HttpPool:
         """
         client = self.client()
         timeouts = Timeouts.of(timeout_s)
-        return _Exchange(
-            client, url, _encode(body), headers, timeouts, streaming, provider, self.limits.max_event_bytes
-        )
+        return Exchange(client, url, _encode(body), headers, timeouts, streaming, provider, self.limits.max_event_bytes)
 
     async def aclose(self) -> None:
         """Close the idle connections; the pool can be used again afterwards."""
@@ -134,7 +180,7 @@ class HttpPool:
             await client.aclose()
 
 
-class _Exchange:
+class Exchange:
     """One request's ``async with``: sends on enter, releases the connection on exit."""
 
     __slots__ = (
@@ -151,7 +197,7 @@ class _Exchange:
 
     def __init__(
         self,
-        client: H1Client,
+        client: HttpClient,
         url: str,
         body: bytes,
         headers: Mapping[str, str],
@@ -168,9 +214,9 @@ class _Exchange:
         self._timeout_s = timeout_s
         self._streaming = streaming
         self._provider = provider
-        self._resp: Response | None = None
+        self._resp: Answer | None = None
 
-    async def __aenter__(self) -> Response:
+    async def __aenter__(self) -> Answer:
         try:
             self._resp = await self._client.post(
                 self._url, self._body, self._headers, timeout_s=self._timeout_s, streaming=self._streaming
@@ -206,13 +252,13 @@ class _Exchange:
         return exc
 
 
-async def _raise_for_status(resp: Response, provider: str, wire: Dialect | None) -> None:
+async def _raise_for_status(resp: Answer, provider: str, wire: Dialect | None) -> None:
     if resp.status >= 400:
         raw = await resp.read()
         raise error_from_response(resp.status, resp.headers, raw, provider=provider, now=time.time(), wire=wire)
 
 
-async def read_json(resp: Response, *, provider: str, wire: Dialect | None = None) -> Json:
+async def read_json(resp: Answer, *, provider: str, wire: Dialect | None = None) -> Json:
     """The JSON object of a successful response; an error status or a non-JSON body raises
     (with the vendor's own error identity when ``wire`` names the dialect it speaks)."""
     await _raise_for_status(resp, provider, wire)
@@ -227,7 +273,7 @@ async def read_json(resp: Response, *, provider: str, wire: Dialect | None = Non
     return body
 
 
-async def _check_stream(resp: Response, provider: str, wire: Dialect | None) -> None:
+async def _check_stream(resp: Answer, provider: str, wire: Dialect | None) -> None:
     await _raise_for_status(resp, provider, wire)
     ctype = resp.headers.get("Content-Type", "")
     if not ctype.startswith("text/event-stream"):
@@ -238,7 +284,7 @@ async def _check_stream(resp: Response, provider: str, wire: Dialect | None) -> 
 
 
 async def read_frames(
-    resp: Response, *, provider: str, max_event_bytes: int = Limits().max_event_bytes, wire: Dialect | None = None
+    resp: Answer, *, provider: str, max_event_bytes: int = Limits().max_event_bytes, wire: Dialect | None = None
 ) -> AsyncIterator[list[tuple[bytes | None, SSEEvent]]]:
     """The server-sent events of a successful streaming response, in batches of ``(raw frame or None,
     event)`` per chunk read (``SSEFrames``); an error status, or an event past ``max_event_bytes``,
@@ -274,7 +320,7 @@ raises ``UpstreamError`` for an error event or a malformed one."""
 
 
 async def checked_frames(
-    exchange: _Exchange,
+    exchange: Exchange,
     *,
     provider: str,
     take: EventTake,

@@ -6,25 +6,19 @@ from collections.abc import AsyncIterator, Mapping
 
 from modelswap.providers.base import Dialect, Frames, Json
 from modelswap.providers.errors import protocol_error, stream_error
-from modelswap.providers.forwarding import outgoing
 from modelswap.providers.h1 import Timeouts
-from modelswap.providers.http import HttpPool, checked_frames, event_json, frame_events, read_json
+from modelswap.providers.http import HttpPool, event_json, frame_events
+from modelswap.providers.http_upstream import HttpUpstream
 from modelswap.providers.registry import provider
 from modelswap.providers.sse import SSEEvent
 
-__all__ = ["OpenAIUpstream"]
+__all__ = ["OpenAIEndpoint", "OpenAIUpstream"]
 
 
-@provider("openai", base_url="https://api.openai.com/v1", key_env="OPENAI_API_KEY")
-class OpenAIUpstream:
-    """``POST {base_url}/chat/completions``, streaming or not; speaks the ``openai`` dialect.
-
-    ``base_url`` includes the version prefix (``https://api.openai.com/v1``). An empty
-    ``api_key`` sends no ``Authorization`` header (local servers). Request bodies pass
-    through unchanged except ``model`` (always ``self.model``) and the stream flags.
-    """
-
-    dialect: Dialect = "openai"
+class OpenAIEndpoint(HttpUpstream):
+    """What every OpenAI upstream shares: the key as a bearer token. ``base_url`` includes the
+    version prefix (``https://api.openai.com/v1``); an empty ``api_key`` sends no ``Authorization``
+    header (local servers)."""
 
     def __init__(
         self,
@@ -36,16 +30,19 @@ class OpenAIUpstream:
         timeout_s: float | Timeouts = 60.0,
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        self.name = name
-        self.model = model
-        self.url = base_url.rstrip("/") + "/chat/completions"
-        self.timeout_s = timeout_s
-        self._pool = pool
-        headers = {"Accept": "application/json"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        self._headers = {**headers, **(extra_headers or {})}
-        self._stream_headers = {**self._headers, "Accept": "text/event-stream"}
+        auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        super().__init__(name, model, base_url, pool, timeout_s, auth, extra_headers)
+
+
+@provider("openai", base_url="https://api.openai.com/v1", key_env="OPENAI_API_KEY")
+class OpenAIUpstream(OpenAIEndpoint):
+    """``POST {base_url}/chat/completions``, streaming or not; speaks the ``openai`` dialect.
+
+    Request bodies pass through unchanged except ``model`` (always ``self.model``) and the stream flags.
+    """
+
+    dialect: Dialect = "openai"
+    path = "/chat/completions"
 
     def _request(self, body: Json, *, stream: bool) -> Json:
         out = {**body, "model": self.model}
@@ -58,15 +55,7 @@ class OpenAIUpstream:
 
     async def complete(self, body: Json) -> Json:
         """Send a non-streaming chat completion and return the ``chat.completion`` object."""
-        async with self._pool.post(
-            self.url,
-            self._request(body, stream=False),
-            outgoing(self._headers, "openai"),
-            timeout_s=self.timeout_s,
-            streaming=False,
-            provider=self.name,
-        ) as resp:
-            data = await read_json(resp, provider=self.name, wire=self.dialect)
+        data = await self._answer(body)
         if not isinstance(data.get("choices"), list):
             if "error" in data:
                 raise stream_error(
@@ -95,25 +84,5 @@ class OpenAIUpstream:
                 finished = any(isinstance(c, dict) and c.get("finish_reason") for c in choices)
             return chunk, False
 
-        exchange = self._pool.post(
-            self.url,
-            self._request(body, stream=True),
-            outgoing(self._stream_headers, "openai"),
-            timeout_s=self.timeout_s,
-            streaming=True,
-            provider=self.name,
-        )
-        return checked_frames(
-            exchange,
-            provider=self.name,
-            take=take,
-            ended_anyway=lambda: finished,
-            wire=self.dialect,
-            unfinished="stream ended before [DONE] and before any finish_reason",
-        )
-
-    async def aclose(self) -> None:
-        """Nothing to release: the shared ``HttpPool`` is closed by its owner."""
-
-    def __repr__(self) -> str:
-        return f"OpenAIUpstream({self.name!r}, model={self.model!r}, url={self.url!r})"
+        unfinished = "stream ended before [DONE] and before any finish_reason"
+        return self._checked_stream(body, take, ended_anyway=lambda: finished, unfinished=unfinished)

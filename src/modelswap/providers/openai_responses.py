@@ -8,12 +8,13 @@ echoes the app's ``previous_response_id`` and ``store`` again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 
 from modelswap.providers.base import Dialect, Frames, Json
 from modelswap.providers.closing import aclosing_iter
 from modelswap.providers.errors import protocol_error, stream_error
-from modelswap.providers.http import HttpPool, checked_frames, event_json, read_json
+from modelswap.providers.http import event_json
+from modelswap.providers.openai import OpenAIEndpoint
 from modelswap.providers.registry import provider
 from modelswap.providers.sse import SSEEvent
 
@@ -24,31 +25,12 @@ _ECHOED = ("previous_response_id", "store")
 
 
 @provider("openai-responses", base_url="https://api.openai.com/v1", key_env="OPENAI_API_KEY")
-class OpenAIResponsesUpstream:
+class OpenAIResponsesUpstream(OpenAIEndpoint):
     """``POST {base_url}/responses``, streaming or not; speaks the ``responses`` dialect."""
 
     dialect: Dialect = "responses"
-
-    def __init__(
-        self,
-        name: str,
-        model: str,
-        base_url: str,
-        api_key: str,
-        pool: HttpPool,
-        timeout_s: float = 60.0,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> None:
-        self.name = name
-        self.model = model
-        self.url = base_url.rstrip("/") + "/responses"
-        self.timeout_s = timeout_s
-        self._pool = pool
-        headers = {"Accept": "application/json"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        self._headers = {**headers, **(extra_headers or {})}
-        self._stream_headers = {**self._headers, "Accept": "text/event-stream"}
+    path = "/responses"
+    forwards_app_headers = False
 
     def _request(self, body: Json, *, stream: bool) -> Json:
         out = {k: v for k, v in body.items() if k not in ("previous_response_id", "stream", "stream_options")}
@@ -67,15 +49,7 @@ class OpenAIResponsesUpstream:
 
     async def complete(self, body: Json) -> Json:
         """Create a response (not streamed) and return the ``response`` object."""
-        async with self._pool.post(
-            self.url,
-            self._request(body, stream=False),
-            self._headers,
-            timeout_s=self.timeout_s,
-            streaming=False,
-            provider=self.name,
-        ) as resp:
-            data = await read_json(resp, provider=self.name, wire=self.dialect)
+        data = await self._answer(body)
         if "error" in data and data.get("error") and not isinstance(data.get("output"), list):
             raise stream_error(data, provider=self.name, wire=self.dialect)
         if not isinstance(data.get("output"), list):
@@ -110,28 +84,7 @@ class OpenAIResponsesUpstream:
                 )
             return data, etype in _ENDS
 
-        exchange = self._pool.post(
-            self.url,
-            self._request(body, stream=True),
-            self._stream_headers,
-            timeout_s=self.timeout_s,
-            streaming=True,
-            provider=self.name,
-        )
-        return checked_frames(
-            exchange,
-            provider=self.name,
-            wire=self.dialect,
-            take=take,
-            ended_anyway=lambda: False,
-            unfinished="stream ended before response.completed",
-        )
-
-    async def aclose(self) -> None:
-        """Nothing to release: the shared ``HttpPool`` is closed by its owner."""
-
-    def __repr__(self) -> str:
-        return f"OpenAIResponsesUpstream({self.name!r}, model={self.model!r}, url={self.url!r})"
+        return self._checked_stream(body, take, unfinished="stream ended before response.completed")
 
 
 def _error_of(error: object) -> Json:

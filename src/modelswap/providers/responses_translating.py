@@ -8,12 +8,7 @@ completions are the hub, so every dialect reaches every other with the translati
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable
-
-from modelswap.providers.base import Dialect, Json, Upstream
-from modelswap.providers.closing import aclosing_iter
-from modelswap.providers.translate import TranslationError
+from modelswap.providers.base import Dialect, Json
 from modelswap.providers.translate.responses_request import chat_request_to_responses, responses_request_to_chat
 from modelswap.providers.translate.responses_response import (
     chat_completion_to_response,
@@ -21,96 +16,39 @@ from modelswap.providers.translate.responses_response import (
     response_to_chat_completion,
 )
 from modelswap.providers.translate.responses_stream import ChatStreamToResponses, ResponsesStreamToChat
-from modelswap.providers.translating import _bad_request, _check_inner, _untranslatable
+from modelswap.providers.translating import StreamTranslator, Translator, include_usage
 
 __all__ = ["ChatOverResponses", "ResponsesOverChat"]
 
 
-class ResponsesOverChat:
-    """Takes Responses API bodies, calls an ``openai`` (chat completions) upstream."""
+class ResponsesOverChat(Translator):
+    """Takes Responses API bodies, calls an ``openai`` (chat completions) upstream (usage always asked for)."""
 
     dialect: Dialect = "responses"
+    inner_dialect = "openai"
+    stream_usage = True
 
-    def __init__(self, inner: Upstream, *, clock: Callable[[], float] = time.time) -> None:
-        _check_inner(inner, "openai", "ResponsesOverChat")
-        self.inner = inner
-        self.name = inner.name
-        self.model = inner.model
-        self._clock = clock
+    def translate_request(self, body: Json) -> Json:
+        return responses_request_to_chat(body)
 
-    def _request(self, body: Json) -> Json:
-        try:
-            return responses_request_to_chat(body)
-        except TranslationError as exc:
-            raise _bad_request(exc, self.name) from None
+    def translate_answer(self, answer: Json, body: Json) -> Json:
+        return chat_completion_to_response(answer, body, response_id=new_item_id("resp"), created=int(self._clock()))
 
-    async def complete(self, body: Json) -> Json:
-        """Translate, call the chat upstream, translate its completion to a ``response``."""
-        completion = await self.inner.complete(self._request(body))
-        try:
-            return chat_completion_to_response(
-                completion, body, response_id=new_item_id("resp"), created=int(self._clock())
-            )
-        except TranslationError as exc:
-            raise _untranslatable(exc, self.name) from None
-
-    async def stream(self, body: Json) -> AsyncIterator[Json]:
-        """Yield Responses events translated from the chat upstream's chunks (usage always asked for)."""
-        request = {**self._request(body), "stream_options": {"include_usage": True}}
-        translator = ChatStreamToResponses(body, response_id=new_item_id("resp"), created=int(self._clock()))
-        async with aclosing_iter(self.inner.stream(request)) as chunks:
-            async for chunk in chunks:
-                for event in translator.feed(chunk):
-                    yield event
-        for event in translator.finish():
-            yield event
-
-    async def aclose(self) -> None:
-        """Close the inner upstream."""
-        await self.inner.aclose()
-
-    def __repr__(self) -> str:
-        return f"ResponsesOverChat({self.inner!r})"
+    def stream_translator(self, body: Json) -> StreamTranslator:
+        return ChatStreamToResponses(body, response_id=new_item_id("resp"), created=int(self._clock()))
 
 
-class ChatOverResponses:
+class ChatOverResponses(Translator):
     """Takes chat completions bodies, calls a ``responses`` upstream."""
 
     dialect: Dialect = "openai"
+    inner_dialect = "responses"
 
-    def __init__(self, inner: Upstream) -> None:
-        _check_inner(inner, "responses", "ChatOverResponses")
-        self.inner = inner
-        self.name = inner.name
-        self.model = inner.model
+    def translate_request(self, body: Json) -> Json:
+        return chat_request_to_responses(body)
 
-    def _request(self, body: Json) -> Json:
-        try:
-            return chat_request_to_responses(body)
-        except TranslationError as exc:
-            raise _bad_request(exc, self.name) from None
+    def translate_answer(self, answer: Json, body: Json) -> Json:
+        return response_to_chat_completion(answer)
 
-    async def complete(self, body: Json) -> Json:
-        """Translate, call the Responses upstream, translate its ``response`` to a ``chat.completion``."""
-        response = await self.inner.complete(self._request(body))
-        try:
-            return response_to_chat_completion(response)
-        except TranslationError as exc:
-            raise _untranslatable(exc, self.name) from None
-
-    async def stream(self, body: Json) -> AsyncIterator[Json]:
-        """Yield chat chunks translated from the Responses upstream's events."""
-        options = body.get("stream_options")
-        include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        translator = ResponsesStreamToChat(include_usage=include_usage)
-        async with aclosing_iter(self.inner.stream(self._request(body))) as events:
-            async for event in events:
-                for chunk in translator.feed(event):
-                    yield chunk
-
-    async def aclose(self) -> None:
-        """Close the inner upstream."""
-        await self.inner.aclose()
-
-    def __repr__(self) -> str:
-        return f"ChatOverResponses({self.inner!r})"
+    def stream_translator(self, body: Json) -> StreamTranslator:
+        return ResponsesStreamToChat(include_usage=include_usage(body))

@@ -1,10 +1,11 @@
 """Upstreams that speak one dialect to their caller and the other to the model behind them.
 
-``OpenAIOverAnthropic`` lets an app written for OpenAI's chat completions be served by a
-Claude model (``n`` > 1 fans out to ``n`` parallel calls whose choices and usage are merged;
-``max_tokens`` defaults to the model's output limit from the catalog); ``AnthropicOverOpenAI``
-is the reverse. A request that cannot be
-translated fails as ``bad_request`` (400) naming the field; a response that cannot be
+``Translator`` is their shared shape: translate the request, call the inner upstream,
+translate its answer (or feed its stream through a stream translator). ``OpenAIOverAnthropic``
+lets an app written for OpenAI's chat completions be served by a Claude model (``n`` > 1 fans
+out to ``n`` parallel calls whose choices and usage are merged; ``max_tokens`` defaults to the
+model's output limit from the catalog); ``AnthropicOverOpenAI`` is the reverse. A request that
+cannot be translated fails as ``bad_request`` (400) naming the field; a response that cannot be
 translated fails as ``protocol``. Errors from the inner upstream pass through unchanged.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import ClassVar, Protocol
 
 from modelswap.catalog.models import lookup as catalog_lookup
 from modelswap.providers.base import Dialect, Json, Upstream, UpstreamError
@@ -29,7 +31,13 @@ from modelswap.providers.translate import (
 )
 from modelswap.providers.translate.request_to_anthropic import requested_n
 
-__all__ = ["AnthropicOverOpenAI", "OpenAIOverAnthropic"]
+__all__ = ["AnthropicOverOpenAI", "OpenAIOverAnthropic", "StreamTranslator", "Translator", "include_usage"]
+
+
+class StreamTranslator(Protocol):
+    """Turns the inner upstream's stream events into the caller's, one event at a time."""
+
+    def feed(self, event: Json) -> list[Json]: ...
 
 
 def _bad_request(exc: TranslationError, provider: str) -> UpstreamError:
@@ -49,118 +57,165 @@ def _untranslatable(exc: TranslationError, provider: str) -> UpstreamError:
     )
 
 
-def _check_inner(inner: Upstream, expected: Dialect, wrapper: str) -> None:
-    if inner.dialect != expected:
-        raise ValueError(f"{wrapper} needs an inner upstream speaking {expected!r}, got {inner.dialect!r}")
+class Translator:
+    """An ``Upstream`` in ``dialect`` over an ``inner`` one in ``inner_dialect``.
 
+    A subclass says how a request, an answer and a stream translate (``translate_request``,
+    ``translate_answer``, ``stream_translator``); this class calls the inner upstream between
+    them and turns a ``TranslationError`` into the caller's error (400 for the request, 502 for
+    the answer).
+    """
 
-class OpenAIOverAnthropic:
-    """Takes OpenAI chat completions bodies, calls an ``anthropic``-dialect upstream."""
-
-    dialect: Dialect = "openai"
+    dialect: Dialect
+    inner_dialect: ClassVar[Dialect]
+    stream_usage: ClassVar[bool] = False
+    """Whether a streamed request always asks the inner upstream for usage (``stream_options``)."""
 
     def __init__(self, inner: Upstream, *, clock: Callable[[], float] = time.time) -> None:
-        _check_inner(inner, "anthropic", "OpenAIOverAnthropic")
+        if inner.dialect != self.inner_dialect:
+            raise ValueError(
+                f"{type(self).__name__} needs an inner upstream speaking {self.inner_dialect!r}, got {inner.dialect!r}"
+            )
         self.inner = inner
         self.name = inner.name
         self.model = inner.model
         self._clock = clock
+
+    def translate_request(self, body: Json) -> Json:
+        """The inner upstream's request for the caller's ``body`` (may raise ``TranslationError``)."""
+        raise NotImplementedError
+
+    def translate_answer(self, answer: Json, body: Json) -> Json:
+        """The caller's answer for the inner upstream's ``answer`` to ``body`` (may raise ``TranslationError``)."""
+        raise NotImplementedError
+
+    def stream_translator(self, body: Json) -> StreamTranslator:
+        """A fresh translator for one streamed answer to ``body`` (its ``finish()``, if any, ends the stream)."""
+        raise NotImplementedError
+
+    def _request(self, body: Json) -> Json:
+        try:
+            return self.translate_request(body)
+        except TranslationError as exc:
+            raise _bad_request(exc, self.name) from None
+
+    def _answer(self, answer: Json, body: Json) -> Json:
+        try:
+            return self.translate_answer(answer, body)
+        except TranslationError as exc:
+            raise _untranslatable(exc, self.name) from None
+
+    async def complete(self, body: Json) -> Json:
+        """Translate, call the inner upstream, translate its answer back."""
+        return self._answer(await self.inner.complete(self._request(body)), body)
+
+    def stream(self, body: Json) -> AsyncIterator[Json]:
+        """The caller's stream events, translated from the inner upstream's (nothing runs before
+        the first ``async for`` step, a request that cannot be translated included)."""
+        return self._translated(body)
+
+    async def _translated(
+        self, body: Json, request: Json | None = None, translator: StreamTranslator | None = None
+    ) -> AsyncIterator[Json]:
+        if request is None:
+            request = self._request(body)
+            if self.stream_usage:
+                request = {**request, "stream_options": {"include_usage": True}}
+        translator = translator or self.stream_translator(body)
+        async with aclosing_iter(self.inner.stream(request)) as events:
+            async for event in events:
+                for out in translator.feed(event):
+                    yield out
+        finish: Callable[[], list[Json]] | None = getattr(translator, "finish", None)
+        for out in finish() if finish is not None else ():
+            yield out
+
+    async def aclose(self) -> None:
+        """Close the inner upstream."""
+        await self.inner.aclose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.inner!r})"
+
+
+def include_usage(body: Json) -> bool:
+    """Whether a chat completions request asks for usage in its stream (``stream_options.include_usage``)."""
+    options = body.get("stream_options")
+    return isinstance(options, dict) and bool(options.get("include_usage"))
+
+
+class OpenAIOverAnthropic(Translator):
+    """Takes OpenAI chat completions bodies, calls an ``anthropic``-dialect upstream."""
+
+    dialect: Dialect = "openai"
+    inner_dialect = "anthropic"
+
+    def __init__(self, inner: Upstream, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(inner, clock=clock)
         info = catalog_lookup(str(inner.model or ""))
         self.default_max_tokens = (info.max_output_tokens if info else None) or DEFAULT_MAX_TOKENS
         """``max_tokens`` when the app sends none: the model's own output limit when the catalog has it."""
 
-    def _request(self, body: Json) -> tuple[Json, int]:
+    def translate_request(self, body: Json) -> Json:
+        return openai_request_to_anthropic(body, default_max_tokens=self.default_max_tokens)
+
+    def translate_answer(self, answer: Json, body: Json) -> Json:
+        return anthropic_response_to_openai(answer, created=int(self._clock()))
+
+    def stream_translator(self, body: Json) -> StreamTranslator:
+        return AnthropicStreamToOpenAI(created=int(self._clock()), include_usage=include_usage(body))
+
+    def _n(self, body: Json) -> int:
         try:
-            return openai_request_to_anthropic(body, default_max_tokens=self.default_max_tokens), requested_n(body)
+            return requested_n(body)
         except TranslationError as exc:
             raise _bad_request(exc, self.name) from None
 
     async def complete(self, body: Json) -> Json:
         """Translate, call the inner upstream (``n`` times at once), translate back to a ``chat.completion``."""
-        request, n = self._request(body)
+        request, n = self._request(body), self._n(body)
+        if n == 1:
+            return self._answer(await self.inner.complete(request), body)
         messages = await gather_all([self.inner.complete(request) for _ in range(n)])
+        created = int(self._clock())
         try:
-            created = int(self._clock())
             return merge_completions([anthropic_response_to_openai(m, created=created) for m in messages])
         except TranslationError as exc:
             raise _untranslatable(exc, self.name) from None
 
     async def stream(self, body: Json) -> AsyncIterator[Json]:
         """Yield OpenAI chunks translated from the inner upstream's events (no ``[DONE]`` object)."""
-        request, n = self._request(body)
-        options = body.get("stream_options")
-        include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        created = int(self._clock())
+        request, n = self._request(body), self._n(body)
         if n == 1:
-            async for chunk in self._one_stream(
-                request, AnthropicStreamToOpenAI(created=created, include_usage=include_usage)
-            ):
+            streams = self._translated(body, request)
+        else:
+            created = int(self._clock())
+            each = [
+                self._translated(body, request, AnthropicStreamToOpenAI(created=created, include_usage=True))
+                for _ in range(n)
+            ]
+            streams = merge_streams(each, include_usage=include_usage(body))
+        async with aclosing_iter(streams) as chunks:
+            async for chunk in chunks:
                 yield chunk
-            return
-        streams = [
-            self._one_stream(request, AnthropicStreamToOpenAI(created=created, include_usage=True)) for _ in range(n)
-        ]
-        async with aclosing_iter(merge_streams(streams, include_usage=include_usage)) as merged:
-            async for chunk in merged:
-                yield chunk
-
-    async def _one_stream(self, request: Json, translator: AnthropicStreamToOpenAI) -> AsyncIterator[Json]:
-        async with aclosing_iter(self.inner.stream(request)) as events:
-            async for event in events:
-                for chunk in translator.feed(event):
-                    yield chunk
-
-    async def aclose(self) -> None:
-        """Close the inner upstream."""
-        await self.inner.aclose()
-
-    def __repr__(self) -> str:
-        return f"OpenAIOverAnthropic({self.inner!r})"
 
 
-class AnthropicOverOpenAI:
-    """Takes Anthropic Messages bodies, calls an ``openai``-dialect upstream."""
+class AnthropicOverOpenAI(Translator):
+    """Takes Anthropic Messages bodies, calls an ``openai``-dialect upstream.
+
+    Usage is always requested from OpenAI (``stream_options.include_usage``) because
+    Anthropic's ``message_delta`` must carry it.
+    """
 
     dialect: Dialect = "anthropic"
+    inner_dialect = "openai"
+    stream_usage = True
 
-    def __init__(self, inner: Upstream) -> None:
-        _check_inner(inner, "openai", "AnthropicOverOpenAI")
-        self.inner = inner
-        self.name = inner.name
-        self.model = inner.model
+    def translate_request(self, body: Json) -> Json:
+        return anthropic_request_to_openai(body)
 
-    def _request(self, body: Json) -> Json:
-        try:
-            return anthropic_request_to_openai(body)
-        except TranslationError as exc:
-            raise _bad_request(exc, self.name) from None
+    def translate_answer(self, answer: Json, body: Json) -> Json:
+        return openai_response_to_anthropic(answer)
 
-    async def complete(self, body: Json) -> Json:
-        """Translate, call the inner upstream, translate the completion back to a ``message``."""
-        completion = await self.inner.complete(self._request(body))
-        try:
-            return openai_response_to_anthropic(completion)
-        except TranslationError as exc:
-            raise _untranslatable(exc, self.name) from None
-
-    async def stream(self, body: Json) -> AsyncIterator[Json]:
-        """Yield Anthropic events translated from the inner upstream's chunks.
-
-        Usage is always requested from OpenAI (``stream_options.include_usage``) because
-        Anthropic's ``message_delta`` must carry it.
-        """
-        request = {**self._request(body), "stream_options": {"include_usage": True}}
-        translator = OpenAIStreamToAnthropic()
-        async with aclosing_iter(self.inner.stream(request)) as chunks:
-            async for chunk in chunks:
-                for event in translator.feed(chunk):
-                    yield event
-        for event in translator.finish():
-            yield event
-
-    async def aclose(self) -> None:
-        """Close the inner upstream."""
-        await self.inner.aclose()
-
-    def __repr__(self) -> str:
-        return f"AnthropicOverOpenAI({self.inner!r})"
+    def stream_translator(self, body: Json) -> StreamTranslator:
+        return OpenAIStreamToAnthropic()

@@ -16,7 +16,7 @@ from modelswap.providers import build_upstream
 from modelswap.providers.base import Dialect, Upstream
 from modelswap.providers.factory import ProviderKind
 from modelswap.providers.h1 import Limits, Timeouts
-from modelswap.providers.http import HttpPool
+from modelswap.providers.http import ClientKind, HttpPool
 from modelswap.providers.passthrough import Vendor
 from modelswap.providers.registry import DIALECTS, wire_of_kind
 from modelswap.providers.retry_budget import BudgetSpec, RetryBudget
@@ -69,12 +69,13 @@ def timeouts_of(endpoint: Endpoint, migration: Migration) -> Timeouts:
     return Timeouts(connect_s=connect, first_byte_s=first_byte, idle_s=idle)
 
 
-def pool_of(migration: Migration, connections: int | None = None) -> HttpPool:
+def pool_of(migration: Migration, connections: int | None = None, *, client: ClientKind = "h1") -> HttpPool:
     """The shared HTTP pool with the ``upstream:`` section's answer limits and keep-alive, and
-    ``connections`` (default: the section's ``max_connections``) open at most."""
+    ``connections`` (default: the section's ``max_connections``) open at most. ``client``: ``h1``
+    for the serving path, ``aiohttp`` for everything else (evals, judges, red-team runs)."""
     u = migration.upstream
     limits = Limits(max_head_bytes=u.max_head_bytes, max_body_bytes=u.max_body_bytes, max_event_bytes=u.max_event_bytes)
-    return HttpPool(limit=connections or u.max_connections, keepalive_s=u.keepalive_s, limits=limits)
+    return HttpPool(limit=connections or u.max_connections, keepalive_s=u.keepalive_s, limits=limits, client=client)
 
 
 def budget_spec(migration: Migration) -> BudgetSpec:
