@@ -331,3 +331,26 @@ def _generic(s: Spec) -> tuple[dict[str, Any], bool]:
 def test_generic_jsonl_reader(entries: list[Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         _check(Path(tmp) / "any.jsonl", _write(_generic, GOOD, entries, cached=False), fmt="jsonl", mapping=MAPPING)
+
+
+not_utf8 = st.binary(max_size=60).map(lambda b: b"\xff" + b.replace(b"\n", b" ").replace(b"\r", b" "))
+
+
+@SETTINGS
+@given(
+    entries=st.lists(st.one_of(specs.filter(lambda s: s.broken is None), not_utf8), max_size=25), at=st.integers(0, 25)
+)
+def test_lines_not_utf8_anywhere_never_stop_the_inventory(entries: list[Spec | bytes], at: int) -> None:
+    """Wherever lines of bytes that are not UTF-8 fall (first lines included), the format is still
+    detected, each such line is refused by its number, and every record is read."""
+    entries = list(entries)
+    entries.insert(min(at, len(entries)), GOOD)
+    truth = Truth()
+    for entry in entries:
+        if isinstance(entry, Spec):
+            record, logged = _openai(entry)
+            truth.add(json.dumps(record), valid=True, error=entry.error, usage=logged)
+        else:
+            truth.add(entry, valid=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        _check(Path(tmp) / "log.jsonl", truth)
