@@ -84,6 +84,7 @@ def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = modelswap("demo", "--no-serve", "--port", "0", "--requests", DEMO_REQUESTS, cwd=root, timeout=900)
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
     assert (root / "modelswap-demo" / "migration.yaml").is_file()
+    (root / "demo-output.txt").write_text(done.stdout)
     return root
 
 
@@ -131,6 +132,14 @@ def test_the_readme_starts_the_demos_gateway_and_marks_its_snippets_to_run() -> 
     assert any("/admin/rollback/undo" in code and "/admin/events" in code for code in readme)
     for name in ("inventory.md", "evals.md", "architecture.md"):
         assert any(b.path.name == name for b in SNIPPETS), f"docs/{name} has blocks marked to run"
+
+
+def test_the_demo_says_how_to_start_its_gateway_again_as_the_readme_does(demo_root: Path) -> None:
+    (background,) = [b for b in ALL if b.mark == "background"]
+    printed = (demo_root / "demo-output.txt").read_text()
+    assert "closed with the demo (--no-serve)" in printed
+    assert "serve -c modelswap-demo/migration.yaml &" in printed and "export MODELSWAP_ADMIN_TOKEN=" in printed
+    assert "export MODELSWAP_ADMIN_TOKEN=" in background.code
 
 
 @pytest.mark.parametrize("block", SNIPPETS, ids=[b.id for b in SNIPPETS])

@@ -184,7 +184,7 @@ def emptiness(path: Path) -> str | None:
 
 def _garbled_then_json(head: str) -> bool:
     """JSON Lines whose first lines are not UTF-8 text (read as U+FFFD): the scan refuses those, by line."""
-    for line in head.splitlines():
+    for line in head.split("\n"):  # not splitlines(): a garbled line may hold \x0b, \x1c, ... which it splits at
         if line.lstrip().startswith("{"):
             return True
         if line.strip() and "\ufffd" not in line:

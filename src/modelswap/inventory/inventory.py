@@ -9,7 +9,7 @@ candidate endpoint.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,16 +104,7 @@ def _read_source(
         return reader(source, inputs, options)
 
     def safe_pass() -> tuple[list[Slice], ReadReport]:
-        """One thread, every line numbered; a line that is not UTF-8 text is refused, not fatal."""
-        if source.layout != "jsonl":
-            return _scan(con, source, make_query("safe", safe=True, numbered=True), rules)
-        try:
-            refused = undecodable_lines(con, source.location, f"{name}_undecodable", max_line=max_line)
-        except duckdb.Error as exc:
-            raise InventoryError(_explain(source, exc)) from None
-        skip = f"{name}_undecodable" if refused else None
-        slices, report = _scan(con, source, make_query("safe", safe=True, numbered=True, skip_lines=skip), rules)
-        return slices, with_undecodable(report, refused)
+        return _safe_pass(con, source, make_query, rules, f"{name}_undecodable", max_line)
 
     # First pass: in parallel, no line numbers, malformed JSON fails it (the common case: a clean log).
     try:
@@ -140,6 +131,26 @@ def _read_source(
             raise InventoryError(_explain(source, exc)) from None
         report = with_located(report, located)
     return slices, report
+
+
+def _safe_pass(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    make_query: Callable[..., RecordQuery],
+    rules: str,
+    table: str,
+    max_line: int,
+) -> tuple[list[Slice], ReadReport]:
+    """The scan on one thread, every line numbered; a JSONL line that is not UTF-8 text is refused, not fatal."""
+    if source.layout != "jsonl":
+        return _scan(con, source, make_query("safe", safe=True, numbered=True), rules)
+    try:
+        refused = undecodable_lines(con, source.location, table, max_line=max_line)
+    except duckdb.Error as exc:
+        raise InventoryError(_explain(source, exc)) from None
+    query = make_query("safe", safe=True, numbered=True, skip_lines=table if refused else None)
+    slices, report = _scan(con, source, query, rules)
+    return slices, with_undecodable(report, refused)
 
 
 def _scan(
