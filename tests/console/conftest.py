@@ -7,7 +7,7 @@ import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -17,6 +17,9 @@ from modelswap.config import Migration, parse_migration
 from modelswap.gateway.app import GatewayApp
 from modelswap.serving import build_gateway
 from modelswap.store import Store, open_store
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 TOKEN = "console-Fj4Kp8Wn2Zr6Yt9Bx3Qm7Ld5"
 """A strong admin token for these tests."""
@@ -104,3 +107,10 @@ async def serving(app: Any) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+async def open_login_link(page: Page, base: str, link: str) -> None:
+    """Sign a browser in with a one-time login link: open it, then press the confirm page's button."""
+    await page.goto(f"{base}/console/login?link={link}")
+    async with page.expect_navigation():
+        await page.click("#use-link")

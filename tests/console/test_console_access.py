@@ -101,20 +101,61 @@ async def test_csrf_tokens_belong_to_one_session(client: Client) -> None:
     assert r.status_code == 403, "another session's CSRF token is refused"
 
 
+def _nonce_on(page: str) -> str:
+    found = re.search(r'name="nonce" value="([^"]+)"', page)
+    assert found, "the confirm page carries a nonce"
+    return found.group(1)
+
+
+async def use_link(c: httpx.AsyncClient, link: str) -> httpx.Response:
+    """Open a login link and press its confirm page's button, as a browser does."""
+    page = await c.get("/console/login", params={"link": link})
+    assert page.status_code == 200 and 'id="use-link"' in page.text
+    return await c.post("/console/login", data={"link": link, "next": "/console", "nonce": _nonce_on(page.text)})
+
+
 async def test_a_login_link_works_once(client: Client, store: Store) -> None:
     link = create_session(store, "login_link", "dana", timedelta(minutes=5))
     c = client()
-    r = await c.get("/console/login", params={"link": link})
+    r = await use_link(c, link)
     assert r.status_code == 303 and c.cookies[COOKIE] != link
     assert (await c.get("/console")).status_code == 200
     again = client()
-    r = await again.get("/console/login", params={"link": link})
+    r = await use_link(again, link)
     assert r.status_code == 401 and "already used or expired" in r.text and COOKIE not in again.cookies
+
+
+async def test_opening_a_login_link_does_not_use_it(client: Client, store: Store) -> None:
+    """Link previews (chat apps, mail scanners) fetch the URL: only the confirm page's POST signs in."""
+    link = create_session(store, "login_link", "dana", timedelta(minutes=5))
+    previewer = client("192.0.2.50")
+    for _ in range(3):
+        r = await previewer.get("/console/login", params={"link": link})
+        assert r.status_code == 200 and COOKIE not in previewer.cookies
+    assert (await previewer.get("/console")).status_code == 303, "a preview is not signed in"
+    person = client()
+    assert (await use_link(person, link)).status_code == 303
+    assert (await person.get("/console")).status_code == 200
+
+
+async def test_a_link_posted_without_its_confirm_page_is_refused_and_kept(client: Client, store: Store) -> None:
+    """Login CSRF: another site posting a link (with no nonce cookie, or a nonce of its own) fails."""
+    link = create_session(store, "login_link", "mallory", timedelta(minutes=5))
+    victim = client()
+    r = await victim.post("/console/login", data={"link": link, "nonce": "made-up"})
+    assert r.status_code == 403 and COOKIE not in victim.cookies and "press the button again" in r.text
+    other = client()
+    own = _nonce_on((await other.get("/console/login", params={"link": link})).text)
+    fresh = client()
+    await fresh.get("/console/login", params={"link": link})
+    r = await fresh.post("/console/login", data={"link": link, "nonce": own})
+    assert r.status_code == 403, "a nonce from another browser's page does not match this one's cookie"
+    assert (await use_link(client(), link)).status_code == 303, "the refused POSTs did not use the link up"
 
 
 async def test_an_expired_login_link_is_refused(client: Client, store: Store) -> None:
     link = create_session(store, "login_link", "dana", timedelta(minutes=5), now=datetime.now(UTC) - timedelta(hours=1))
-    r = await client().get("/console/login", params={"link": link})
+    r = await use_link(client(), link)
     assert r.status_code == 401 and "expired" in r.text
 
 
@@ -214,7 +255,7 @@ async def test_a_link_from_the_cli_signs_in_as_its_holder(migration: Migration, 
     result = CliRunner().invoke(cli, ["console-link", "-c", str(migration.source), "--by", "erin"])
     link = result.output.split("link=", 1)[1].split()[0]
     c = client()
-    assert (await c.get("/console/login", params={"link": link})).status_code == 303
+    assert (await use_link(c, link)).status_code == 303
     page = await c.get("/console/plan")
     r = await c.post("/console/plan/tick", data={"csrf": csrf_on(page.text), "item": "inventory", "action": "tick"})
     assert r.status_code == 303

@@ -29,6 +29,8 @@ from modelswap.serving import build_gateway
 from modelswap.starter import write_starter
 from modelswap.store import RequestRow, ShadowPairRow, Store, create_session, open_store
 
+from .conftest import open_login_link
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("MODELSWAP_TEST_ARTIFACTS") or Path(tempfile.gettempdir()) / "modelswap-test-artifacts")
 ARTIFACTS = ARTIFACTS / "console"
@@ -236,10 +238,10 @@ async def test_console_end_to_end(console: tuple[str, Store], tmp_path: Path) ->
 
         # a one-time login link signs in once; the second visit is refused
         link = create_session(store, "login_link", "carol", timedelta(minutes=5))
-        await page.goto(f"{console_url}/console/login?link={link}")
+        await open_login_link(page, console_url, link)
         await page.wait_for_selector("#workloads")
         await _sign_out(page)
-        await page.goto(f"{console_url}/console/login?link={link}")
+        await open_login_link(page, console_url, link)
         assert "already used or expired" in await page.content()
         assert "/console/login" in page.url
         await browser.close()

@@ -17,6 +17,7 @@ from modelswap.gateway.server import free_port
 from modelswap.starter import write_starter
 from modelswap.store import RedteamResultRow, Store, create_session, open_store
 
+from .conftest import open_login_link
 from .test_console_browser import BROWSER_ARGS, CHROMIUM, EVIL
 
 TOKEN = "console-Rt5Kp2Wn8Zr4Yt7Bx1Qm9Ld3"
@@ -73,7 +74,7 @@ async def test_redteam_page(console: tuple[str, Store]) -> None:
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), asyncio.ensure_future(d.dismiss())))
         link = create_session(store, "login_link", "alice", timedelta(minutes=5))
-        await page.goto(f"{base}/console/login?link={link}")
+        await open_login_link(page, base, link)
         await page.goto(f"{base}/console/workloads/order-tools")
         await page.click("#redteam-link")
         await page.wait_for_selector("#families")

@@ -19,7 +19,7 @@ from modelswap.serving import build_gateway
 from modelswap.starter import write_starter
 from modelswap.store import RequestRow, ShadowPairRow, Store, create_session, open_store
 
-from .conftest import serving
+from .conftest import open_login_link, serving
 
 CHROMIUM = "/usr/bin/chromium"
 TOKEN = "console-Rv7Nq2Xr9Kd4Wm6Tz3Hp8Ls1"
@@ -74,7 +74,7 @@ async def signed_in(browser: Browser, base: str, store: Store, who: str, width: 
     context = await browser.new_context(viewport={"width": width, "height": 900})
     page = await context.new_page()
     link = create_session(store, "login_link", who, timedelta(minutes=5))
-    await page.goto(f"{base}/console/login?link={link}")
+    await open_login_link(page, base, link)
     return page
 
 

@@ -19,6 +19,8 @@ from modelswap.serving import build_gateway
 from modelswap.starter import write_starter
 from modelswap.store import EvidenceRow, RequestRow, Store, create_session, open_store, record_evidence
 
+from .conftest import open_login_link
+
 CHROMIUM = "/usr/bin/chromium"
 TOKEN = "console-Vb7Nq2Xr9Kd4Wm6Tz3Hp8Ls1"
 W = "ticket-triage"
@@ -74,7 +76,7 @@ async def test_the_rollout_page_shows_the_canary_and_records_who_paused_it(conso
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         page = await browser.new_page()
-        await page.goto(f"{base}/console/login?link={link}")
+        await open_login_link(page, base, link)
         await page.goto(f"{base}/console/workloads/{W}")
         await page.click("#rollout-link")
         headline = await page.inner_text("#headline")

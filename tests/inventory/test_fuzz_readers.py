@@ -3,8 +3,9 @@
 Each log mixes valid records (with or without usage, failed or not, naming a workload or not)
 with records that must be refused (negative, implausible or inconsistent token counts, no
 model, an unreadable time) and lines that are not records at all. Whatever the mix: no
-traceback, every line is accounted for (used + refused + skipped = lines), and every valid
-record is counted as a request, with its error and its unknown usage.
+traceback, every line is accounted for (used + refused + skipped = lines), every valid
+record is counted as a request, with its error and its unknown usage, and every line of bytes
+that are not UTF-8 text is refused as such, never stopping the others.
 """
 
 from __future__ import annotations
@@ -31,8 +32,12 @@ names = st.one_of(
     st.sampled_from(["support-chat", "x" * 150]),
 )
 tokens = st.integers(min_value=0, max_value=2_000_000)
+NOT_UTF8 = "not UTF-8 text"
+random_bytes = st.binary(min_size=1, max_size=60).map(
+    lambda b: b.replace(b"\n", b" ").replace(b"\r", b" ").replace(b"\x01", b" ")
+)
 garbage = st.one_of(
-    # text only: a line of bytes that are not UTF-8 stops the inventory with a one-line error (a known gap)
+    random_bytes,
     st.text(alphabet=st.characters(exclude_characters="\r\n\x01", exclude_categories=("Cs",)), min_size=1, max_size=60),
     st.builds(json.dumps, st.one_of(st.integers(), st.lists(st.integers(), max_size=3), st.text(max_size=10))),
     st.builds(
@@ -46,13 +51,13 @@ garbage = st.one_of(
 class Truth:
     """What a generated log holds: valid requests, their errors and unknown usage, and the line count."""
 
-    lines: list[str] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)
     valid: int = 0
     errors: int = 0
     no_usage: int = 0
 
-    def add(self, line: str, *, valid: bool, error: bool = False, usage: bool = True) -> None:
-        self.lines.append(line)
+    def add(self, line: str | bytes, *, valid: bool, error: bool = False, usage: bool = True) -> None:
+        self.lines.append(line if isinstance(line, bytes) else line.encode("utf-8"))
         if valid:
             self.valid += 1
             self.errors += error
@@ -131,8 +136,16 @@ def _write(
     return truth
 
 
+def _undecodable(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def _check(path: Path, truth: Truth, **kw: Any) -> None:
-    path.write_text("\n".join(truth.lines) + "\n", encoding="utf-8")
+    path.write_bytes(b"\n".join(truth.lines) + b"\n")
     try:
         inv = take_inventory([str(path)], **kw)
     except InventoryError as exc:  # only when nothing is left to inventory: said, not a traceback
@@ -141,6 +154,10 @@ def _check(path: Path, truth: Truth, **kw: Any) -> None:
     (report,) = inv.reports
     assert report.records + report.malformed + sum(report.skipped.values()) == len(truth.lines)
     assert report.records == truth.valid == inv.total_requests
+    bad = [n for n, line in enumerate(truth.lines, 1) if _undecodable(line)]
+    assert report.by_reason.get(NOT_UTF8, 0) == len(bad), report.by_reason
+    shown = {m.where for m in report.examples if m.reason == NOT_UTF8}
+    assert shown <= {f"line {n}" for n in bad}, "a refused line is named by its own number"
     assert sum(w.errors for w in inv.workloads) == truth.errors
     assert sum(w.usage_unknown for w in inv.workloads) == truth.no_usage
 
@@ -278,7 +295,7 @@ def _langfuse(s: Spec) -> tuple[dict[str, Any], bool]:
 def test_langfuse_reader(entries: list[Any], spans: int) -> None:
     truth = _write(_langfuse, GOOD, entries)
     for n in range(spans):  # spans are skipped, and counted apart
-        truth.lines.append(json.dumps({"id": f"s{n}", "traceId": "t", "type": "SPAN", "startTime": T0.isoformat()}))
+        truth.add(json.dumps({"id": f"s{n}", "traceId": "t", "type": "SPAN", "startTime": T0.isoformat()}), valid=False)
     with tempfile.TemporaryDirectory() as tmp:
         _check(Path(tmp) / "obs.jsonl", truth, fmt="langfuse")
 
@@ -314,3 +331,26 @@ def _generic(s: Spec) -> tuple[dict[str, Any], bool]:
 def test_generic_jsonl_reader(entries: list[Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         _check(Path(tmp) / "any.jsonl", _write(_generic, GOOD, entries, cached=False), fmt="jsonl", mapping=MAPPING)
+
+
+not_utf8 = st.binary(max_size=60).map(lambda b: b"\xff" + b.replace(b"\n", b" ").replace(b"\r", b" "))
+
+
+@SETTINGS
+@given(
+    entries=st.lists(st.one_of(specs.filter(lambda s: s.broken is None), not_utf8), max_size=25), at=st.integers(0, 25)
+)
+def test_lines_not_utf8_anywhere_never_stop_the_inventory(entries: list[Spec | bytes], at: int) -> None:
+    """Wherever lines of bytes that are not UTF-8 fall (first lines included), the format is still
+    detected, each such line is refused by its number, and every record is read."""
+    entries = list(entries)
+    entries.insert(min(at, len(entries)), GOOD)
+    truth = Truth()
+    for entry in entries:
+        if isinstance(entry, Spec):
+            record, logged = _openai(entry)
+            truth.add(json.dumps(record), valid=True, error=entry.error, usage=logged)
+        else:
+            truth.add(entry, valid=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        _check(Path(tmp) / "log.jsonl", truth)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,3 +150,37 @@ def test_a_line_longer_than_the_fast_readers_buffer_is_read(tmp_path: Path, migr
     write_jsonl(tmp_path / "log.jsonl", [short, long, short])
     inv = take_inventory([str(tmp_path / "log.jsonl")], migration=migration)
     assert inv.reports[0].records == 3 and inv.workload("support-chat").requests == 3
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_lines_that_are_not_utf8_are_refused_by_line_and_the_rest_read(
+    tmp_path: Path, migration: Migration, gz: bool
+) -> None:
+    """A Latin-1 line, random bytes or a cut multi-byte character: refused where it is, never fatal."""
+    good = [json.dumps(openai_record(t, metadata={"workload": "support-chat"})).encode() for t in spread(T0, 1, 6)]
+    lines = [
+        b'{"note": "caf\xe9"}',  # 1: Latin-1, before any good line
+        good[0],
+        good[1],
+        b"\xff\xfe\x00\x9c random",  # 4
+        good[2],
+        b'{"timestamp": "2025-03-01T12:00:00Z", "request": {"model": "gpt-4o"',  # 6: cut off (UTF-8)
+        good[3],
+        "caf\u00e9 \u20ac".encode()[:-1],  # 8: a multi-byte character cut short
+        good[4],
+        good[5],
+    ]
+    data = b"\n".join(lines) + b"\n"
+    path = tmp_path / ("log.jsonl.gz" if gz else "log.jsonl")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    inv = take_inventory([str(path)], migration=migration)
+    (report,) = inv.reports
+    assert inv.workload("support-chat").requests == 6 and report.records == 6
+    assert [str(m) for m in report.examples] == [
+        "line 1: not UTF-8 text",
+        "line 4: not UTF-8 text",
+        "line 6: not valid JSON",
+        "line 8: not UTF-8 text",
+    ]
+    (warning,) = [w for w in inv.warnings if "UTF-8" in w]
+    assert f"{path}:1, {path}:4, {path}:8" in warning

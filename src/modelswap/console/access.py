@@ -6,7 +6,10 @@
   to ``/console`` and ``Secure`` when the browser came over HTTPS (directly, or per a trusted
   proxy's ``X-Forwarded-Proto``).
 * A login link (``modelswap console-link``) carries a one-time token that expires in minutes
-  and is exchanged for a session on first use.
+  and is exchanged for a session on first use. Opening it (a GET) only shows a confirm page: link
+  previews in chat apps and mail scanners fetch URLs too, and must not burn the link. The page's
+  POST button uses it up; the POST must carry the nonce the page set in a ``SameSite=Strict``
+  cookie (double submit), so another site cannot post a link of its own choosing (login CSRF).
 * Scripts may send the admin token as ``Authorization: Bearer``; browsers never add that header
   by themselves, so such requests need no CSRF token. Cookie sessions do: it is an HMAC of the
   session token, so it dies with the session.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import parse_qsl
@@ -41,6 +45,9 @@ from modelswap.store import (
 )
 
 COOKIE = "modelswap_console"
+LINK_NONCE_COOKIE = "modelswap_login_nonce"
+"""The confirm page's nonce cookie: the POST that uses a login link must echo it."""
+LINK_NONCE_SECONDS = 15 * 60
 MAX_FORM_BYTES = 64 * 1024
 """Largest console form body, in bytes."""
 MAX_FORM_FIELDS = 32
@@ -172,6 +179,29 @@ class ConsoleAccess:
             return None
         return await self._new_session(used.actor)
 
+    @staticmethod
+    def new_link_nonce() -> str:
+        """A fresh nonce for a login link's confirm page (its form and its cookie)."""
+        return secrets.token_urlsafe(16)
+
+    def set_link_nonce(self, request: Request, response: Response, nonce: str) -> None:
+        """Set the confirm page's nonce as a cookie the POST must echo."""
+        response.set_cookie(
+            LINK_NONCE_COOKIE,
+            nonce,
+            max_age=LINK_NONCE_SECONDS,
+            path="/console/login",
+            secure=is_https(request.scope, self.guard.trusted),
+            httponly=True,
+            samesite="strict",
+        )
+
+    @staticmethod
+    def link_nonce_ok(request: Request, form: dict[str, str]) -> bool:
+        """The form echoes the nonce cookie its confirm page set (absent on a cross-site POST)."""
+        cookie = request.cookies.get(LINK_NONCE_COOKIE, "")
+        return bool(cookie) and same_secret(form.get("nonce", ""), cookie)
+
     async def _new_session(self, actor: str) -> str:
         await asyncio.to_thread(purge_expired_sessions, self.store)
         return await asyncio.to_thread(create_session, self.store, "session", actor, self.ttl)
@@ -197,3 +227,8 @@ class ConsoleAccess:
     def clear_cookie(response: Response) -> None:
         """Tell the browser to forget its session cookie."""
         response.delete_cookie(COOKIE, path="/console", httponly=True, samesite="strict")
+
+    @staticmethod
+    def clear_link_nonce(response: Response) -> None:
+        """Tell the browser to forget the confirm page's nonce once the link is used."""
+        response.delete_cookie(LINK_NONCE_COOKIE, path="/console/login", httponly=True, samesite="strict")

@@ -49,6 +49,9 @@ _TOKEN_IN_URL = (
     "The admin token never goes in a URL: it would stay in browser history, proxy logs and Referer "
     "headers. Sign in with the form below, or open a one-time login link from `modelswap console-link`."
 )
+_LINK_NOT_CONFIRMED = (
+    "This sign-in did not come from this page (or the page is over 15 minutes old): press the button again."
+)
 _BAD_LINK = "This login link is unknown, already used or expired; make a new one with `modelswap console-link`."
 
 
@@ -168,32 +171,46 @@ class Console:
         return response
 
     async def login(self, request: Request) -> Response:
-        """The sign-in form; POST the admin token, or GET a one-time ``?link=``."""
+        """The sign-in form; POST the admin token. A one-time ``?link=`` shows a confirm page whose
+        POST uses the link up (a GET never does: link previews would burn it)."""
         if self.token is None:
             return self._html(request, "closed.html", {"env": self.migration.gateway.admin_token_env}, status=403)
         nxt = _next_of(request.query_params.get("next"))
         if request.method == "GET" and "token" in request.query_params:
             return self._login_page(request, nxt, _TOKEN_IN_URL, status=400)
-        link = request.query_params.get("link") if request.method == "GET" else None
-        if request.method == "GET" and link is None:
-            return self._login_page(request, nxt)
+        if request.method == "GET":
+            link = request.query_params.get("link")
+            return self._login_page(request, nxt) if link is None else self._link_page(request, nxt, link)
         if (wait := self.access.blocked(request)) is not None:
             return self._login_page(request, nxt, wait=wait)
-        if link is not None:
-            session = await self.access.sign_in_with_link(request, link)
+        try:
+            form = await read_form(request)
+        except FormRefused as exc:
+            return self._login_page(request, nxt, exc.message, status=exc.status)
+        nxt = _next_of(form.get("next", nxt))
+        if "link" in form:
+            if not self.access.link_nonce_ok(request, form):
+                return self._link_page(request, nxt, form["link"], _LINK_NOT_CONFIRMED, status=403)
+            session = await self.access.sign_in_with_link(request, form["link"])
             error = _BAD_LINK
         else:
-            try:
-                form = await read_form(request)
-            except FormRefused as exc:
-                return self._login_page(request, nxt, exc.message, status=exc.status)
-            nxt = _next_of(form.get("next", nxt))
             session = await self.access.sign_in_with_token(request, form.get("token", ""), form.get("name"))
             error = "That is not the admin token."
         if session is None:
             return self._login_page(request, nxt, error, status=401)
         response = RedirectResponse(nxt, status_code=303)
         self.access.set_cookie(request, response, session)
+        self.access.clear_link_nonce(response)
+        return response
+
+    def _link_page(
+        self, request: Request, nxt: str, link: str, error: str | None = None, status: int = 200
+    ) -> Response:
+        """The confirm page of a login link: a button that POSTs it with a fresh nonce."""
+        nonce = self.access.new_link_nonce()
+        context = {"next": nxt, "link": link, "nonce": nonce, "error": error}
+        response = self._html(request, "login_link.html", context, status=status)
+        self.access.set_link_nonce(request, response, nonce)
         return response
 
     async def logout(self, request: Request) -> Response:

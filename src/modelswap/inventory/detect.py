@@ -81,7 +81,7 @@ def _jsonl_sample(path: Path) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     first_problem: str | None = None
     for number, line in enumerate(lines, 1):
-        if not line.strip():
+        if not line.strip() or "\ufffd" in line:  # blank, or not UTF-8 text (the scan refuses it by line)
             continue
         try:
             value = json.loads(line)
@@ -182,12 +182,22 @@ def emptiness(path: Path) -> str | None:
     return None
 
 
+def _garbled_then_json(head: str) -> bool:
+    """JSON Lines whose first lines are not UTF-8 text (read as U+FFFD): the scan refuses those, by line."""
+    for line in head.split("\n"):  # not splitlines(): a garbled line may hold \x0b, \x1c, ... which it splits at
+        if line.lstrip().startswith("{"):
+            return True
+        if line.strip() and "\ufffd" not in line:
+            return False
+    return False
+
+
 def sniff(path: Path) -> Sniffed:
     """The layout, a sample and the apparent format of a log file."""
     head = _head(path, 4096).lstrip()
     if not head:
         raise InventoryError(f"{path}: empty file")
-    if head[0] == "{":
+    if head[0] == "{" or _garbled_then_json(head):
         records = _jsonl_sample(path)
         return Sniffed("jsonl", records, kind=classify(set().union(*records), records[0]))
     if head[0] == "[":

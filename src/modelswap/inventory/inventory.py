@@ -9,7 +9,7 @@ candidate endpoint.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from modelswap.inventory.readers.store import copy_requests, open_existing, stor
 from modelswap.inventory.rules import RuleInputs, rule_inputs, rules_sql
 from modelswap.inventory.scan import CSV_REFUSED, Slice, locate_problems, scan, with_located
 from modelswap.inventory.sources import ReadReport, SkippedFile, Source
+from modelswap.inventory.undecodable import undecodable_lines, undecodable_warning, with_undecodable
 from modelswap.inventory.writeback import accepted_fingerprints
 from modelswap.providers.wiring import price_overrides
 
@@ -91,11 +92,19 @@ def _read_source(
     reader = READERS[source.format]
     max_line = LINE_BYTES
 
-    def make_query(pass_name: str, *, safe: bool, numbered: bool) -> RecordQuery:
+    def make_query(pass_name: str, *, safe: bool, numbered: bool, skip_lines: str | None = None) -> RecordQuery:
         options = ReaderOptions(
-            mapping=mapping, name=f"{name}_{pass_name}", safe=safe, numbered=numbered, max_line=max_line
+            mapping=mapping,
+            name=f"{name}_{pass_name}",
+            safe=safe,
+            numbered=numbered,
+            max_line=max_line,
+            skip_lines=skip_lines,
         )
         return reader(source, inputs, options)
+
+    def safe_pass() -> tuple[list[Slice], ReadReport]:
+        return _safe_pass(con, source, make_query, rules, f"{name}_undecodable", max_line)
 
     # First pass: in parallel, no line numbers, malformed JSON fails it (the common case: a clean log).
     try:
@@ -110,9 +119,9 @@ def _read_source(
         if "JSON" not in str(exc) and "CSV Error" not in str(exc):  # CSV Error: a line that is not UTF-8
             raise InventoryError(_explain(source, exc)) from None
         # A malformed line: read again on one thread, counting and locating it (and any other).
-        return _scan(con, source, make_query("safe", safe=True, numbered=True), rules)
+        return safe_pass()
     except UnicodeDecodeError:  # DuckDB handed back bytes cut inside a character (from a garbled line)
-        return _scan(con, source, make_query("safe", safe=True, numbered=True), rules)
+        return safe_pass()
     except duckdb.Error as exc:
         raise InventoryError(_explain(source, exc)) from None
     if any(reason != CSV_REFUSED for reason in report.by_reason):
@@ -122,6 +131,26 @@ def _read_source(
             raise InventoryError(_explain(source, exc)) from None
         report = with_located(report, located)
     return slices, report
+
+
+def _safe_pass(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    make_query: Callable[..., RecordQuery],
+    rules: str,
+    table: str,
+    max_line: int,
+) -> tuple[list[Slice], ReadReport]:
+    """The scan on one thread, every line numbered; a JSONL line that is not UTF-8 text is refused, not fatal."""
+    if source.layout != "jsonl":
+        return _scan(con, source, make_query("safe", safe=True, numbered=True), rules)
+    try:
+        refused = undecodable_lines(con, source.location, table, max_line=max_line)
+    except duckdb.Error as exc:
+        raise InventoryError(_explain(source, exc)) from None
+    query = make_query("safe", safe=True, numbered=True, skip_lines=table if refused else None)
+    slices, report = _scan(con, source, query, rules)
+    return slices, with_undecodable(report, refused)
 
 
 def _scan(
@@ -309,6 +338,7 @@ def build_inventory(
 ) -> Inventory:
     """The inventory from slices already read (pure apart from reading the migration file's text)."""
     warnings: list[str] = [f"skipped {f.location} ({f.reason})" for f in skipped_files]
+    warnings += [w for r in reports if (w := undecodable_warning(r))]
     prices, endpoints = _prices(migration, warnings)
     scoped, other, scope = _in_scope(slices, migration, all_models)
     total = sum(s.requests for s in scoped)

@@ -217,14 +217,21 @@ class Scan:
 
 
 def layout_scan(
-    location: str, layout: str, access: Access, rejects: str, *, numbered: bool = True, max_line: int = LINE_BYTES
+    location: str,
+    layout: str,
+    access: Access,
+    rejects: str,
+    *,
+    numbered: bool = True,
+    max_line: int = LINE_BYTES,
+    skip_lines: str | None = None,
 ) -> Scan:
     """Rows of a CSV, JSONL or JSON-array file with ``access``'s extractions (call after every ``get``)."""
     if layout == "csv":
         rows = csv_rows(location, rejects, numbered=numbered, max_line=max_line)
         return Scan(f"SELECT *{access.extractions()} FROM ({rows}) AS r", Flags(), "row", rejects)
     if layout == "jsonl":
-        rows = jsonl_lines(location, numbered=numbered, max_line=max_line)
+        rows = jsonl_lines(location, numbered=numbered, max_line=max_line, skip=skip_lines)
     else:
         rows = json_array_records(location, numbered=numbered)
     flags = Flags(
@@ -234,6 +241,19 @@ def layout_scan(
     )
     where: Where = "line" if layout == "jsonl" else "record"
     return Scan(f"SELECT line, j{access.extractions()} FROM ({rows}) AS r", flags, where, None)
+
+
+def jsonl_scan(source: Source, access: Access, options: ReaderOptions) -> Scan:
+    """Lines of a JSONL source with ``access``'s extractions, per the pass's ``options``."""
+    return layout_scan(
+        source.location,
+        "jsonl",
+        access,
+        "",
+        numbered=options.numbered,
+        max_line=options.max_line,
+        skip_lines=options.skip_lines,
+    )
 
 
 def no_rule_columns(inputs: RuleInputs) -> list[tuple[str, str]]:
@@ -269,6 +289,7 @@ def file_records(
         f"{options.name}_rejects",
         numbered=options.numbered,
         max_line=options.max_line,
+        skip_lines=options.skip_lines,
     )
     sql = record_select(scan.from_sql, fields, extra=extra, skip=skip, flags=scan.flags, carry=lazy.carry)
     return RecordQuery(sql, scan.where, scan.rejects, lazy, options.numbered)

@@ -111,15 +111,34 @@ def _line(numbered: bool) -> str:
 
 
 def jsonl_lines(
-    path: str | Sequence[str], column: str = "j", *, numbered: bool = True, max_line: int = LINE_BYTES
+    path: str | Sequence[str],
+    column: str = "j",
+    *,
+    numbered: bool = True,
+    max_line: int = LINE_BYTES,
+    rejects: str | None = None,
+    skip: str | None = None,
 ) -> str:
-    """``(line, j)`` for every line of a text file (or files), numbered from 1 (or NULL), blank lines included."""
+    """``(line, j)`` for every line of a text file (or files), numbered from 1 (or NULL), blank lines included.
+
+    ``rejects`` names a table to keep the lines the reader cannot take (bytes that are not UTF-8)
+    instead of failing; ``skip`` names a table of their ``gap``s (``line`` − its rank among them)
+    from such a pass: those lines are left out and the others keep the file's line numbers."""
     files = lit(path) if isinstance(path, str) else "[" + ", ".join(lit(p) for p in path) + "]"
-    return (
-        f"SELECT {_line(numbered)} AS line, {column} FROM read_csv({files}, columns={{{lit(column)}: 'VARCHAR'}}, "
+    errors = ""
+    if rejects is not None:
+        errors = f"store_rejects=true, rejects_table={lit(rejects)}, rejects_scan={lit(rejects + '_scan')}, "
+    elif skip is not None:
+        errors = "ignore_errors=true, "
+    scan = (
+        f"read_csv({files}, columns={{{lit(column)}: 'VARCHAR'}}, "
         f"delim={lit(UNIT_SEPARATOR)}, quote='', escape='', header=false, auto_detect=false, "
-        f"strict_mode=false, max_line_size={max_line}, compression='auto')"
+        f"strict_mode=false, max_line_size={max_line}, {errors}compression='auto')"
     )
+    if skip is not None and numbered:
+        kept = f"SELECT row_number() OVER () AS k, {column} FROM {scan}"
+        return f"SELECT k + (SELECT count(*) FROM {skip} WHERE gap < k) AS line, {column} FROM ({kept})"
+    return f"SELECT {_line(numbered)} AS line, {column} FROM {scan}"
 
 
 def json_array_records(path: str, *, numbered: bool = True) -> str:

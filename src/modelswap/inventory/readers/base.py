@@ -101,3 +101,6 @@ class ReaderOptions:
     """Number the records (their line or position). Numbering makes DuckDB read the file on one
     thread, so the inventory's first pass does without, and a second pass finds the lines of
     refused records only when there are some."""
+    skip_lines: str | None = None
+    """JSONL: a table of lines to leave out (not UTF-8 text; ``inventory/undecodable.py``), the
+    other lines keeping the file's numbers."""

@@ -28,7 +28,7 @@ from typing import Any
 
 from modelswap.inventory.readers._access import (
     Access,
-    layout_scan,
+    jsonl_scan,
     lazy_of,
     named_workload,
     no_rule_columns,
@@ -134,7 +134,7 @@ def openai_records(source: Source, inputs: RuleInputs, options: ReaderOptions) -
     )
     request_id = prompts.first(("response", "id"), ("id",), ("request_id",))
     lazy = lazy_of(prompts, {**_prompt_fields(prompts, ("request",)), "request_id": request_id})
-    scan = layout_scan(source.location, "jsonl", acc, "", numbered=options.numbered, max_line=options.max_line)
+    scan = jsonl_scan(source, acc, options)
     sql = record_select(scan.from_sql, fields, extra=extra, flags=scan.flags, carry=lazy.carry)
     return RecordQuery(sql, "line", lazy=lazy, numbered=options.numbered)
 
@@ -185,7 +185,7 @@ def batch_records(source: Source, inputs: RuleInputs, options: ReaderOptions) ->
             f" LEFT JOIN (SELECT k{inp.extractions()} FROM ({lines}) AS l WHERE k IS NOT NULL AND trim(k) <> '')"
             f" AS inp ON {out_id} = {in_id}"
         )
-    scan = layout_scan(source.location, "jsonl", out, "", numbered=options.numbered, max_line=options.max_line)
+    scan = jsonl_scan(source, out, options)
     from_sql = f"SELECT * FROM ({scan.from_sql}) AS o{joined}"
     sql = record_select(from_sql, fields, extra=extra, flags=scan.flags, carry=lazy.carry)
     return RecordQuery(sql, "line", lazy=lazy, numbered=options.numbered)
