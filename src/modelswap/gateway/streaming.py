@@ -37,8 +37,9 @@ def without_usage(raw: bytes | None, event: Json) -> bytes:
     return encode_event({k: v for k, v in event.items() if k != "usage"}, "openai")
 
 
-def error_event(message: str, kind: str, dialect: Dialect) -> bytes:
-    """A mid-stream error frame (the HTTP status is already sent), in the dialect's error shape.
+def error_event(message: str, kind: str, dialect: Dialect, sequence_number: int = 0) -> bytes:
+    """A mid-stream error frame (the HTTP status is already sent), in the dialect's error shape;
+    a Responses error event carries ``sequence_number`` (one more than the last event sent).
 
     ``message`` goes through ``safe_error_text`` like every upstream error: no URL, address,
     credential or key reaches the app, whoever worded it."""
@@ -50,7 +51,7 @@ def error_event(message: str, kind: str, dialect: Dialect) -> bytes:
             + b"\n\n"
         )
     if dialect == "responses":  # the Responses API's error event (``ResponseErrorEvent``)
-        event = {"type": "error", "code": kind, "message": message, "param": None, "sequence_number": 0}
+        event = {"type": "error", "code": kind, "message": message, "param": None, "sequence_number": sequence_number}
         return encode_event(event, dialect)
     return encode_event({"type": "error", "error": {"type": "api_error", "message": message}}, dialect)
 
@@ -67,6 +68,7 @@ class StreamTally:
         "first_token",
         "out_chars",
         "prompt_tokens",
+        "sequence",
         "text",
         "tools",
     )
@@ -81,6 +83,8 @@ class StreamTally:
         self.final: Json | None = None
         self.text: list[str] = []
         self.tools: dict[int, dict[str, Any]] = {}
+        self.sequence = -1
+        """The last Responses event's ``sequence_number`` (-1 before the first)."""
         self.out_chars = 0
         """Characters of output seen (text, tool arguments, thinking): the basis of an estimate."""
 
@@ -164,6 +168,9 @@ class StreamTally:
     def responses(self, event: Json) -> bool:
         """Take one Responses API event; ``True`` when it carries the first token."""
         kind = event.get("type")
+        seq = event.get("sequence_number")
+        if type(seq) is int:
+            self.sequence = seq
         if kind in _RESPONSES_TOKENS:
             first = not self.first_token
             self.first_token = True
