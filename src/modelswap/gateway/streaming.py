@@ -101,11 +101,14 @@ class StreamTally:
             delta = choice.get("delta") or {}
             content = delta.get("content")
             calls = delta.get("tool_calls")
+            thinking = delta.get("reasoning_content")  # a Claude model's thinking, translated
             if content:
                 self.out_chars += len(content)
+            if thinking:
+                self.out_chars += len(thinking)
             for call in calls or ():
                 self.out_chars += len((call.get("function") or {}).get("arguments") or "")
-            if (content or calls) and not self.first_token:
+            if (content or calls or thinking) and not self.first_token:
                 self.first_token = first = True
             if choice.get("index", 0) != 0:  # with n > 1 the record keeps the first choice
                 continue

@@ -37,10 +37,12 @@ class ResponsesOverChat:
         self.name = inner.name
         self.model = inner.model
         self._clock = clock
+        self._thinking = bool(getattr(inner, "takes_thinking_blocks", False))
+        """Reasoning items go back as Claude's thinking blocks (the inner upstream is a Claude model)."""
 
     def _request(self, body: Json) -> Json:
         try:
-            return responses_request_to_chat(body)
+            return responses_request_to_chat(body, thinking=self._thinking)
         except TranslationError as exc:
             raise _bad_request(exc, self.name) from None
 

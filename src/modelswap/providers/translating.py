@@ -58,6 +58,8 @@ class OpenAIOverAnthropic:
     """Takes OpenAI chat completions bodies, calls an ``anthropic``-dialect upstream."""
 
     dialect: Dialect = "openai"
+    takes_thinking_blocks = True
+    """Assistant messages' ``thinking_blocks`` reach the Claude model (``ResponsesOverChat`` asks)."""
 
     def __init__(self, inner: Upstream, *, clock: Callable[[], float] = time.time) -> None:
         _check_inner(inner, "anthropic", "OpenAIOverAnthropic")

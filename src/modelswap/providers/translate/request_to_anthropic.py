@@ -15,9 +15,15 @@ Decisions worth knowing:
   caller's ``default_max_tokens`` (the model's own output limit, from the catalog).
 - ``n`` is checked (1..128) but not sent: ``OpenAIOverAnthropic`` fans out ``n`` calls.
 - ``safety_identifier`` (else ``user``) becomes ``metadata.user_id``.
+- ``reasoning_effort`` turns on extended thinking with LiteLLM's budgets (``THINKING_BUDGETS``;
+  ``none`` leaves it off); a ``thinking`` object (as LiteLLM accepts it) is sent as is. With
+  thinking on, ``max_tokens`` is raised above the budget when the app's is not, and
+  ``temperature``/``top_p`` are not sent (Claude refuses them beside thinking). An assistant
+  message's ``thinking_blocks`` (Anthropic's blocks with their ``signature``, as a translated
+  answer carries them) go back first in its turn.
 - Ignored (no Anthropic equivalent, output shape unchanged): ``frequency_penalty``,
   ``presence_penalty``, ``logit_bias``, ``seed``, ``service_tier``, ``store``,
-  ``metadata``, ``prediction``, ``reasoning_effort``, ``verbosity``, message ``name``.
+  ``metadata``, ``prediction``, ``verbosity``, message ``name``, ``reasoning_content``.
 - Refused with a ``TranslationError`` (see ``untranslatable_fields``): ``logprobs``/``top_logprobs``,
   audio output, legacy ``functions``.
 """
@@ -37,12 +43,22 @@ from modelswap.providers.translate.common import (
 )
 from modelswap.providers.translate.schema import claude_schema
 
-__all__ = ["DEFAULT_MAX_TOKENS", "MAX_N", "openai_request_to_anthropic", "requested_n", "untranslatable_fields"]
+__all__ = [
+    "DEFAULT_MAX_TOKENS",
+    "MAX_N",
+    "THINKING_BUDGETS",
+    "openai_request_to_anthropic",
+    "requested_n",
+    "untranslatable_fields",
+]
 
 DEFAULT_MAX_TOKENS = 4096
 """``max_tokens`` when the app sends none and the model's limit is not in the catalog."""
 MAX_N = 128
 """OpenAI's own upper bound for ``n``."""
+
+THINKING_BUDGETS = {"minimal": 1024, "low": 1024, "medium": 2048, "high": 4096, "xhigh": 8192}
+"""``reasoning_effort`` → Claude's ``thinking.budget_tokens`` (LiteLLM's mapping; 1024 is Claude's minimum)."""
 
 _JSON_NOTE = "Respond with a single valid JSON object and nothing else: no prose, no code fences."
 
@@ -62,13 +78,8 @@ def openai_request_to_anthropic(body: Json, *, default_max_tokens: int = DEFAULT
         out["output_config"] = {"format": output_format}
     if system:
         out["system"] = "\n\n".join(system)
-    temperature = body.get("temperature")
-    if temperature is not None:
-        if not isinstance(temperature, (int, float)) or isinstance(temperature, bool):
-            raise TranslationError("must be a number", "temperature")
-        out["temperature"] = min(max(float(temperature), 0.0), 1.0)
-    if body.get("top_p") is not None:
-        out["top_p"] = body["top_p"]
+    if not _thinking(body, out):  # Claude refuses sampling settings beside thinking
+        _sampling(body, out)
     stop = body.get("stop")
     if stop:
         if not isinstance(stop, (str, list)) or not all(
@@ -76,6 +87,22 @@ def openai_request_to_anthropic(body: Json, *, default_max_tokens: int = DEFAULT
         ):
             raise TranslationError("must be a string or a list of strings", "stop")
         out["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
+    return _tools(body, out)
+
+
+def _sampling(body: Json, out: Json) -> None:
+    """``temperature`` (clamped to Claude's 0..1) and ``top_p`` into ``out``."""
+    temperature = body.get("temperature")
+    if temperature is not None:
+        if not isinstance(temperature, (int, float)) or isinstance(temperature, bool):
+            raise TranslationError("must be a number", "temperature")
+        out["temperature"] = min(max(float(temperature), 0.0), 1.0)
+    if body.get("top_p") is not None:
+        out["top_p"] = body["top_p"]
+
+
+def _tools(body: Json, out: Json) -> Json:
+    """``out`` with the user id, tools and tool choice of ``body``."""
     user = next((v for v in (body.get("safety_identifier"), body.get("user")) if isinstance(v, str) and v), None)
     if user is not None:
         out["metadata"] = {"user_id": user}
@@ -85,6 +112,27 @@ def openai_request_to_anthropic(body: Json, *, default_max_tokens: int = DEFAULT
         if choice is not None:
             out["tool_choice"] = choice
     return out
+
+
+def _thinking(body: Json, out: Json) -> bool:
+    """Set ``out["thinking"]`` from ``thinking`` or ``reasoning_effort``; whether thinking is on."""
+    thinking = body.get("thinking")
+    if thinking is None:
+        effort = body.get("reasoning_effort")
+        if effort is None or effort == "none":
+            return False
+        if effort not in THINKING_BUDGETS:
+            raise TranslationError(f"must be one of none, {', '.join(THINKING_BUDGETS)}", "reasoning_effort")
+        thinking = {"type": "enabled", "budget_tokens": THINKING_BUDGETS[effort]}
+    if not isinstance(thinking, dict):
+        raise TranslationError("must be an object", "thinking")
+    out["thinking"] = thinking
+    budget = thinking.get("budget_tokens")
+    if thinking.get("type") != "enabled" or not isinstance(budget, int):
+        return thinking.get("type") not in (None, "disabled")
+    if out["max_tokens"] <= budget:  # thinking counts against max_tokens: leave the answer its room
+        out["max_tokens"] += budget
+    return True
 
 
 def requested_n(body: Json) -> int:
@@ -250,7 +298,9 @@ def _assistant_blocks(msg: Json, where: str) -> list[Json]:
     if msg.get("function_call"):
         raise TranslationError("legacy 'function_call' is not supported; use 'tool_calls'", where)
     text = _plain_text(msg.get("content"), f"{where}.content")
-    blocks: list[Json] = [_text_block(text)] if text else []
+    blocks = _thinking_blocks(msg.get("thinking_blocks"), f"{where}.thinking_blocks")
+    if text:
+        blocks.append(_text_block(text))
     for k, call in enumerate(msg.get("tool_calls") or ()):
         here = f"{where}.tool_calls[{k}]"
         fn = call.get("function") if isinstance(call, dict) else None
@@ -264,6 +314,25 @@ def _assistant_blocks(msg: Json, where: str) -> list[Json]:
                 "input": parse_arguments(fn.get("arguments"), f"{here}.function.arguments"),
             }
         )
+    return blocks
+
+
+def _thinking_blocks(raw: Any, where: str) -> list[Json]:
+    """An assistant message's ``thinking_blocks`` as Anthropic blocks (a block without a
+    signature cannot be sent back and is left out, as Claude would refuse it)."""
+    if raw is None:
+        return []
+    blocks: list[Json] = []
+    for k, block in enumerate(expect_list(raw, where)):
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "redacted_thinking" and isinstance(block.get("data"), str):
+            blocks.append({"type": "redacted_thinking", "data": block["data"]})
+        elif kind == "thinking" and isinstance(block.get("signature"), str) and block["signature"]:
+            blocks.append(
+                {"type": "thinking", "thinking": str(block.get("thinking") or ""), "signature": block["signature"]}
+            )
+        elif kind not in ("thinking", "redacted_thinking"):
+            raise TranslationError("must be a thinking or redacted_thinking block", f"{where}[{k}].type")
     return blocks
 
 

@@ -69,6 +69,10 @@ class ChatStreamToResponses:
             thinking = delta.get("reasoning_content")
             if isinstance(thinking, str) and thinking:
                 self._reasoning_delta(thinking, out)
+            blocks = delta.get("thinking_blocks")
+            for block in blocks if isinstance(blocks, list) else ():
+                if isinstance(block, dict) and isinstance(block.get("signature"), str):
+                    self._signed(block["signature"], out)
             content = delta.get("content")
             if isinstance(content, str) and content:
                 self._text_delta(content, out)
@@ -98,6 +102,13 @@ class ChatStreamToResponses:
             )
         item["text"] += text
         out.append(self._event("response.reasoning_summary_text.delta", **self._where(), summary_index=0, delta=text))
+
+    def _signed(self, signature: str, out: list[Json]) -> None:
+        """Claude's signature ends its thinking block: the open reasoning item is done, with the
+        signature as its ``encrypted_content``."""
+        if self._open is not None and self._open["type"] == "reasoning":
+            self._open["signature"] = signature
+            self._close(out)
 
     def _text_delta(self, text: str, out: list[Json]) -> None:
         item = self._open
@@ -156,7 +167,7 @@ class ChatStreamToResponses:
             part = {"type": "summary_text", "text": text}
             out.append(self._event("response.reasoning_summary_text.done", **where, summary_index=0, text=text))
             out.append(self._event("response.reasoning_summary_part.done", **where, summary_index=0, part=part))
-            done = reasoning_item(text, item_id=item["id"])
+            done = reasoning_item(text, item_id=item["id"], signature=item.get("signature"))
         else:
             if not item["arguments"]:  # a call without arguments: OpenAI sends "{}", never ""
                 item["arguments"] = "{}"
