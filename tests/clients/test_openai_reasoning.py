@@ -23,6 +23,8 @@ from tests.gateway.conftest import (  # noqa: F401 (fixtures)
     Gateway,
     StartGateway,
     api_keys,
+    migration_of,
+    openai_endpoint,
     sim,
     start_gateway,
     store,
@@ -134,3 +136,62 @@ async def test_the_record_keeps_the_reasoning(client: openai.AsyncOpenAI, claude
     kinds = [item["type"] for item in row.response_body["output"]]
     assert kinds == ["reasoning", "function_call"]
     assert json.loads(row.response_body["output"][1]["arguments"]) == {"order_id": "ORD-48213"}
+
+
+# -- reasoning tokens --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", ["chat-model", "responses-model"])
+async def test_reasoning_tokens_reach_the_app_and_the_record(
+    stage: str, start_gateway: StartGateway, tmp_path: Path, sim: RunningSim, store: Store
+) -> None:
+    """An OpenAI reasoning model's ``reasoning_tokens``, reported by the vendor in its dialect, reach
+    the app in the app's dialect (translated or not) and are recorded beside the other counts."""
+    gw = await _full(start_gateway, tmp_path, sim, store, STAGES[stage](sim))
+    seen: list[int] = []
+    async with openai.AsyncOpenAI(base_url=gw.openai_url, api_key="app-key", max_retries=0, timeout=10) as client:
+        whole = await client.responses.create(model=OLD, input=QUESTION, reasoning=REASONING)
+        assert whole.usage is not None
+        seen.append(whole.usage.output_tokens_details.reasoning_tokens)
+        async with client.responses.stream(model=OLD, input=ORDER, tools=TOOLS, reasoning=REASONING) as stream:
+            final = await stream.get_final_response()
+        assert final.usage is not None
+        seen.append(final.usage.output_tokens_details.reasoning_tokens)
+        chat = await client.chat.completions.create(
+            model=OLD, messages=[{"role": "user", "content": QUESTION}], reasoning_effort="low"
+        )
+        assert chat.usage is not None and chat.usage.completion_tokens_details is not None
+        seen.append(chat.usage.completion_tokens_details.reasoning_tokens or 0)
+        chunks = await client.chat.completions.create(
+            model=OLD,
+            messages=[{"role": "user", "content": ORDER}],
+            reasoning_effort="low",
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        usage = [c.usage async for c in chunks if c.usage is not None][-1]
+        assert usage.completion_tokens_details is not None
+        seen.append(usage.completion_tokens_details.reasoning_tokens or 0)
+        plain = await client.chat.completions.create(model=OLD, messages=[{"role": "user", "content": QUESTION}])
+    assert all(n > 0 for n in seen), seen
+    await gw.settle(requests=5)
+    rows = gw.requests()
+    assert [r.reasoning_tokens for r in rows] == [*seen, 0]
+    assert all(r.completion_tokens is not None and r.completion_tokens > (r.reasoning_tokens or 0) for r in rows)
+    assert plain.usage is not None and plain.usage.completion_tokens_details is not None
+
+
+async def test_shadow_pairs_record_the_reasoning_tokens(
+    start_gateway: StartGateway, tmp_path: Path, sim: RunningSim, store: Store
+) -> None:
+    migration = migration_of(tmp_path, openai_endpoint(sim, OLD, max_retries=0), STAGES["chat-model"](sim))
+    gw = await start_gateway(migration)  # no stage set: shadow, the old model serves
+    async with openai.AsyncOpenAI(base_url=gw.openai_url, api_key="app-key", max_retries=0, timeout=10) as client:
+        answer = await client.chat.completions.create(
+            model=OLD, messages=[{"role": "user", "content": QUESTION}], reasoning_effort="high"
+        )
+    await gw.settle(requests=1, pairs=1)
+    (row,), (pair,) = gw.requests(), gw.pairs()
+    assert answer.usage is not None and answer.usage.completion_tokens_details is not None
+    assert row.reasoning_tokens == answer.usage.completion_tokens_details.reasoning_tokens
+    assert pair.reasoning_tokens is not None and pair.reasoning_tokens > 0

@@ -183,6 +183,19 @@ async def test_anthropic_checks_thinking_blocks_sent_back(claude: anthropic.Asyn
     assert without.stop_reason == "end_turn", "with thinking off, earlier thinking is not required"
 
 
+async def test_openai_reasoning_effort_is_counted_as_hidden_reasoning_tokens(oai: openai.AsyncOpenAI) -> None:
+    plain = await oai.chat.completions.create(model=PERFECT, messages=ARITHMETIC)  # type: ignore[arg-type]
+    reasoned = await oai.chat.completions.create(model=PERFECT, messages=ARITHMETIC, reasoning_effort="low")  # type: ignore[arg-type]
+    assert plain.usage is not None and reasoned.usage is not None
+    assert plain.usage.completion_tokens_details is not None and reasoned.usage.completion_tokens_details is not None
+    assert plain.usage.completion_tokens_details.reasoning_tokens == 0
+    spent = reasoned.usage.completion_tokens_details.reasoning_tokens or 0
+    assert spent > 0 and reasoned.usage.completion_tokens == plain.usage.completion_tokens + spent
+    assert reasoned.choices[0].message.content == plain.choices[0].message.content, "the reasoning stays hidden"
+    with pytest.raises(openai.BadRequestError, match="Supported values are"):
+        await oai.chat.completions.create(model=PERFECT, messages=ARITHMETIC, reasoning_effort="huge")  # type: ignore[arg-type]
+
+
 async def test_anthropic_stop_sequence(claude: anthropic.AsyncAnthropic) -> None:
     whole = await claude.messages.create(model=PERFECT, max_tokens=500, messages=QUESTION)
     text = whole.content[0].text  # type: ignore[union-attr]

@@ -48,6 +48,8 @@ def test_upgrade_from_v4_adds_stored_responses(store_url: str, other_url: str) -
             conn.exec_driver_sql("DROP TABLE stored_responses")
             conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN tokens_estimated")  # what v6 added
             conn.exec_driver_sql("DROP TABLE feedback")  # what v7 added
+            for table in ("requests", "shadow_pairs"):  # what v9 added
+                conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN reasoning_tokens")
             conn.exec_driver_sql("DROP TABLE review_sample_pairs")  # what v8 added
             conn.exec_driver_sql("DROP TABLE review_samples")
             for column in ("sample_id", "judgement", "tags", "new_side"):

@@ -102,10 +102,11 @@ def _ended(out: Outcome, exc: BaseException, dialect: Dialect, seq: int) -> byte
 def _count_tokens(out: Outcome, tally: StreamTally, call: Call) -> None:
     """The stream's usage (estimated when it was cut short: the vendor still billed it) and its
     assembled answer, into ``out``."""
-    out.prompt_tokens, out.completion_tokens, out.cached_tokens = (
+    out.prompt_tokens, out.completion_tokens, out.cached_tokens, out.reasoning_tokens = (
         tally.prompt_tokens,
         tally.completion_tokens,
         tally.cached_tokens,
+        tally.reasoning_tokens,
     )
     if out.status != 200 and out.completion_tokens is None:
         out.prompt_tokens, out.completion_tokens = tally.estimate(call.body)

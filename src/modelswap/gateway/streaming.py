@@ -68,6 +68,7 @@ class StreamTally:
         "first_token",
         "out_chars",
         "prompt_tokens",
+        "reasoning_tokens",
         "sequence",
         "text",
         "tools",
@@ -79,6 +80,7 @@ class StreamTally:
         self.prompt_tokens: int | None = None
         self.completion_tokens: int | None = None
         self.cached_tokens: int | None = None
+        self.reasoning_tokens: int | None = None
         self.finish: str | None = None
         self.final: Json | None = None
         self.text: list[str] = []
@@ -96,6 +98,7 @@ class StreamTally:
             self.completion_tokens = usage.get("completion_tokens")
             details = usage.get("prompt_tokens_details") or {}
             self.cached_tokens = details.get("cached_tokens")
+            self.reasoning_tokens = reasoning_tokens_of(chunk, "openai")
         first = False
         for choice in chunk.get("choices") or ():
             delta = choice.get("delta") or {}
@@ -181,6 +184,7 @@ class StreamTally:
         if kind in ("response.completed", "response.incomplete"):
             response = event.get("response") or {}
             self.prompt_tokens, self.completion_tokens, self.cached_tokens = usage_of(response, "responses")
+            self.reasoning_tokens = reasoning_tokens_of(response, "responses")
             self.finish = response.get("status")
             if self.assemble:
                 self.final = response
@@ -221,3 +225,15 @@ def usage_of(body: Json, dialect: Dialect) -> tuple[int | None, int | None, int 
     cached = usage.get("cache_read_input_tokens") or 0
     prompt = (usage.get("input_tokens") or 0) + cached + (usage.get("cache_creation_input_tokens") or 0)
     return (prompt if usage else None), usage.get("output_tokens"), cached
+
+
+_REASONING_DETAILS = {"openai": "completion_tokens_details", "responses": "output_tokens_details"}
+
+
+def reasoning_tokens_of(body: Json, dialect: Dialect) -> int | None:
+    """The reasoning tokens a response body's usage reports (``completion_tokens_details`` or, for
+    the Responses API, ``output_tokens_details``); None when it reports none (Anthropic never does)."""
+    usage = body.get("usage")
+    details = usage.get(_REASONING_DETAILS.get(dialect, "")) if isinstance(usage, dict) else None
+    count = details.get("reasoning_tokens") if isinstance(details, dict) else None
+    return count if type(count) is int else None

@@ -227,6 +227,13 @@ def _v7_to_v8(conn: sa.Connection) -> None:
     ).create(conn)
 
 
+def _add_reasoning_tokens(conn: sa.Connection) -> None:
+    """``reasoning_tokens`` on requests and shadow pairs: the part of the completion a reasoning
+    model spent thinking, as its vendor reported it (NULL when it did not)."""
+    for table in ("requests", "shadow_pairs"):
+        conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN reasoning_tokens INTEGER"))
+
+
 MIGRATIONS: tuple[Step, ...] = (
     Step(1, "rollout change feed, review verdicts, red-team results", _v1_to_v2),
     Step(2, "evidence for the plan (inventory snapshots, drills, probes)", _v2_to_v3),
@@ -235,6 +242,7 @@ MIGRATIONS: tuple[Step, ...] = (
     Step(5, "estimated token counts flagged on requests", _v5_to_v6),
     Step(6, "user feedback on served answers", _v6_to_v7),
     Step(7, "review sets with weights; four-way, tagged, blind verdicts", _v7_to_v8),
+    Step(8, "reasoning tokens on requests and shadow pairs", _add_reasoning_tokens),
 )
 """``MIGRATIONS[v - 1]`` upgrades version ``v`` to ``v + 1``; the last one reaches SCHEMA_VERSION."""
 

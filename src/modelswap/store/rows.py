@@ -55,6 +55,8 @@ class RequestRow:
     replica_id: str | None = None
     tokens_estimated: bool = False
     """The token counts (and cost) are estimates: the stream ended before the vendor reported usage."""
+    reasoning_tokens: int | None = None
+    """The part of ``completion_tokens`` spent reasoning, as the vendor reported it (None: not reported)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +77,8 @@ class ShadowPairRow:
     cached_tokens: int | None = None
     cost_usd: float | None = None
     response_body: Json | None = None
+    reasoning_tokens: int | None = None
+    """The part of ``completion_tokens`` spent reasoning, as the vendor reported it (None: not reported)."""
     id: int | None = None
 
 
