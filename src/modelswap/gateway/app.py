@@ -271,6 +271,8 @@ class GatewayApp:
             if declared and declared.isascii() and declared.isdecimal() and int(declared) > self.limit:
                 raise body_too_large(self.limit)
             raw = await read_body(receive, self.limit)
+            if declared is None:  # a chunked body's size, known now: what sizes the upstream encoding
+                headers["content-length"] = str(len(raw))  # (``forwarding.large_request``) and shadow copies
             body = parse_body(raw, self.max_depth)
         except ClientError as exc:  # refused before the proxy saw it: recorded all the same
             self.proxy.reject(exc, dialect, path, headers, identity, None, started, request_id=request_id)
