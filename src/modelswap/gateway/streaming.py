@@ -18,11 +18,21 @@ CHARS_PER_TOKEN = 4
 """The usual rule of thumb for English text and JSON; estimates are flagged as such wherever stored."""
 
 
+_EVENT_HEADS: dict[Any, bytes] = {}
+"""``event: <type>\ndata: `` per event type seen (bounded: a vendor could invent types)."""
+
+
 def encode_event(event: Json, dialect: Dialect) -> bytes:
     """One SSE frame as the dialect's clients expect it."""
     if dialect == "openai":
         return b"data: " + orjson.dumps(event) + b"\n\n"
-    return b"event: " + str(event.get("type", "message")).encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
+    kind = event.get("type", "message")
+    head = _EVENT_HEADS.get(kind)
+    if head is None:
+        head = b"event: " + str(kind).encode() + b"\ndata: "
+        if len(_EVENT_HEADS) < 256 and isinstance(kind, str):
+            _EVENT_HEADS[kind] = head
+    return b"".join((head, orjson.dumps(event), b"\n\n"))
 
 
 def without_usage(raw: bytes | None, event: Json) -> bytes:

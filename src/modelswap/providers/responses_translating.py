@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 
-from modelswap.providers.base import Dialect, Json, Upstream
+from modelswap.providers.base import Dialect, Frames, Json, Upstream
 from modelswap.providers.closing import aclosing_iter
+from modelswap.providers.frames import frames_of, translated_frames
 from modelswap.providers.translate import TranslationError
 from modelswap.providers.translate.responses_request import chat_request_to_responses, responses_request_to_chat
 from modelswap.providers.translate.responses_response import (
@@ -58,14 +59,19 @@ class ResponsesOverChat:
 
     async def stream(self, body: Json) -> AsyncIterator[Json]:
         """Yield Responses events translated from the chat upstream's chunks (usage always asked for)."""
+        async with aclosing_iter(self.stream_frames(body)) as batches:
+            async for batch in batches:
+                for _, event in batch:
+                    yield event
+
+    async def stream_frames(self, body: Json) -> AsyncIterator[Frames]:
+        """``stream``'s events batched as the chat chunks arrived, so the relay writes each batch at once."""
         request = {**self._request(body), "stream_options": {"include_usage": True}}
         translator = ChatStreamToResponses(body, response_id=new_item_id("resp"), created=int(self._clock()))
-        async with aclosing_iter(self.inner.stream(request)) as chunks:
-            async for chunk in chunks:
-                for event in translator.feed(chunk):
-                    yield event
-        for event in translator.finish():
-            yield event
+        batches = translated_frames(frames_of(self.inner, request), translator.feed, translator.finish)
+        async with aclosing_iter(batches) as translated:
+            async for batch in translated:
+                yield batch
 
     async def aclose(self) -> None:
         """Close the inner upstream."""

@@ -14,9 +14,10 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from modelswap.catalog.models import lookup as catalog_lookup
-from modelswap.providers.base import Dialect, Json, Upstream, UpstreamError
+from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamError
 from modelswap.providers.closing import aclosing_iter
 from modelswap.providers.fanout import gather_all, merge_completions, merge_streams
+from modelswap.providers.frames import frames_of, one_by_one, translated_frames
 from modelswap.providers.translate import (
     DEFAULT_MAX_TOKENS,
     AnthropicStreamToOpenAI,
@@ -107,10 +108,24 @@ class OpenAIOverAnthropic:
                 yield chunk
 
     async def _one_stream(self, request: Json, translator: AnthropicStreamToOpenAI) -> AsyncIterator[Json]:
-        async with aclosing_iter(self.inner.stream(request)) as events:
-            async for event in events:
-                for chunk in translator.feed(event):
+        async with aclosing_iter(translated_frames(frames_of(self.inner, request), translator.feed)) as batches:
+            async for batch in batches:
+                for _, chunk in batch:
                     yield chunk
+
+    async def stream_frames(self, body: Json) -> AsyncIterator[Frames]:
+        """``stream``'s chunks batched as the Messages events arrived (with ``n`` > 1: one by one)."""
+        request, n = self._request(body)
+        if n > 1:
+            batches = one_by_one(self.stream(body))
+        else:
+            options = body.get("stream_options")
+            include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
+            translator = AnthropicStreamToOpenAI(created=int(self._clock()), include_usage=include_usage)
+            batches = translated_frames(frames_of(self.inner, request), translator.feed)
+        async with aclosing_iter(batches) as translated:
+            async for batch in translated:
+                yield batch
 
     async def aclose(self) -> None:
         """Close the inner upstream."""
