@@ -150,6 +150,16 @@ def test_reasoning_effort_turns_on_thinking_with_room_for_the_answer(effort: str
     assert openai_request_to_anthropic({**body, "max_tokens": 9000, "reasoning_effort": effort})["max_tokens"] == 9000
 
 
+def test_reasoning_effort_beside_a_forced_tool_leaves_thinking_off() -> None:
+    """Claude refuses thinking with a forced tool; structured output by a forced tool call (LangChain's
+    ``with_structured_output``, instructor) on a reasoning model must keep working."""
+    tool = {"type": "function", "function": {"name": "Answer", "parameters": {"type": "object"}}}
+    body = {"messages": [{"role": "user", "content": "hi"}], "tools": [tool], "reasoning_effort": "low"}
+    for choice in ("required", {"type": "function", "function": {"name": "Answer"}}):
+        assert "thinking" not in openai_request_to_anthropic({**body, "tool_choice": choice})
+    assert openai_request_to_anthropic({**body, "tool_choice": "auto"})["thinking"]["type"] == "enabled"
+
+
 def test_a_thinking_object_is_sent_as_is() -> None:
     thinking = {"type": "enabled", "budget_tokens": 3000}
     body = {"messages": [{"role": "user", "content": "hi"}], "thinking": thinking, "max_tokens": 8000}

@@ -16,7 +16,8 @@ Decisions worth knowing:
 - ``n`` is checked (1..128) but not sent: ``OpenAIOverAnthropic`` fans out ``n`` calls.
 - ``safety_identifier`` (else ``user``) becomes ``metadata.user_id``.
 - ``reasoning_effort`` turns on extended thinking with LiteLLM's budgets (``THINKING_BUDGETS``;
-  ``none`` leaves it off); a ``thinking`` object (as LiteLLM accepts it) is sent as is. With
+  ``none`` leaves it off, and so does a forced ``tool_choice``, which Claude refuses beside
+  thinking); a ``thinking`` object (as LiteLLM accepts it) is sent as is. With
   thinking on, ``max_tokens`` is raised above the budget when the app's is not, and
   ``temperature``/``top_p`` are not sent (Claude refuses them beside thinking). An assistant
   message's ``thinking_blocks`` (Anthropic's blocks with their ``signature``, as a translated
@@ -123,6 +124,8 @@ def _thinking(body: Json, out: Json) -> bool:
             return False
         if effort not in THINKING_BUDGETS:
             raise TranslationError(f"must be one of none, {', '.join(THINKING_BUDGETS)}", "reasoning_effort")
+        if body.get("tools") and (body.get("tool_choice") == "required" or isinstance(body.get("tool_choice"), dict)):
+            return False  # Claude refuses thinking beside a forced tool; the forced call is what the app needs
         thinking = {"type": "enabled", "budget_tokens": THINKING_BUDGETS[effort]}
     if not isinstance(thinking, dict):
         raise TranslationError("must be an object", "thinking")
