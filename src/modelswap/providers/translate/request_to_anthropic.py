@@ -43,11 +43,11 @@ from modelswap.providers.translate.common import (
     parse_data_url,
 )
 from modelswap.providers.translate.schema import claude_schema
+from modelswap.providers.translate.thinking import thinking_blocks, thinking_into
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
     "MAX_N",
-    "THINKING_BUDGETS",
     "openai_request_to_anthropic",
     "requested_n",
     "untranslatable_fields",
@@ -57,9 +57,6 @@ DEFAULT_MAX_TOKENS = 4096
 """``max_tokens`` when the app sends none and the model's limit is not in the catalog."""
 MAX_N = 128
 """OpenAI's own upper bound for ``n``."""
-
-THINKING_BUDGETS = {"minimal": 1024, "low": 1024, "medium": 2048, "high": 4096, "xhigh": 8192}
-"""``reasoning_effort`` → Claude's ``thinking.budget_tokens`` (LiteLLM's mapping; 1024 is Claude's minimum)."""
 
 _JSON_NOTE = "Respond with a single valid JSON object and nothing else: no prose, no code fences."
 
@@ -79,7 +76,7 @@ def openai_request_to_anthropic(body: Json, *, default_max_tokens: int = DEFAULT
         out["output_config"] = {"format": output_format}
     if system:
         out["system"] = "\n\n".join(system)
-    if not _thinking(body, out):  # Claude refuses sampling settings beside thinking
+    if not thinking_into(body, out):  # Claude refuses sampling settings beside thinking
         _sampling(body, out)
     stop = body.get("stop")
     if stop:
@@ -113,29 +110,6 @@ def _tools(body: Json, out: Json) -> Json:
         if choice is not None:
             out["tool_choice"] = choice
     return out
-
-
-def _thinking(body: Json, out: Json) -> bool:
-    """Set ``out["thinking"]`` from ``thinking`` or ``reasoning_effort``; whether thinking is on."""
-    thinking = body.get("thinking")
-    if thinking is None:
-        effort = body.get("reasoning_effort")
-        if effort is None or effort == "none":
-            return False
-        if effort not in THINKING_BUDGETS:
-            raise TranslationError(f"must be one of none, {', '.join(THINKING_BUDGETS)}", "reasoning_effort")
-        if body.get("tools") and (body.get("tool_choice") == "required" or isinstance(body.get("tool_choice"), dict)):
-            return False  # Claude refuses thinking beside a forced tool; the forced call is what the app needs
-        thinking = {"type": "enabled", "budget_tokens": THINKING_BUDGETS[effort]}
-    if not isinstance(thinking, dict):
-        raise TranslationError("must be an object", "thinking")
-    out["thinking"] = thinking
-    budget = thinking.get("budget_tokens")
-    if thinking.get("type") != "enabled" or not isinstance(budget, int):
-        return thinking.get("type") not in (None, "disabled")
-    if out["max_tokens"] <= budget:  # thinking counts against max_tokens: leave the answer its room
-        out["max_tokens"] += budget
-    return True
 
 
 def requested_n(body: Json) -> int:
@@ -301,7 +275,7 @@ def _assistant_blocks(msg: Json, where: str) -> list[Json]:
     if msg.get("function_call"):
         raise TranslationError("legacy 'function_call' is not supported; use 'tool_calls'", where)
     text = _plain_text(msg.get("content"), f"{where}.content")
-    blocks = _thinking_blocks(msg.get("thinking_blocks"), f"{where}.thinking_blocks")
+    blocks = thinking_blocks(msg.get("thinking_blocks"), f"{where}.thinking_blocks")
     if text:
         blocks.append(_text_block(text))
     for k, call in enumerate(msg.get("tool_calls") or ()):
@@ -317,25 +291,6 @@ def _assistant_blocks(msg: Json, where: str) -> list[Json]:
                 "input": parse_arguments(fn.get("arguments"), f"{here}.function.arguments"),
             }
         )
-    return blocks
-
-
-def _thinking_blocks(raw: Any, where: str) -> list[Json]:
-    """An assistant message's ``thinking_blocks`` as Anthropic blocks (a block without a
-    signature cannot be sent back and is left out, as Claude would refuse it)."""
-    if raw is None:
-        return []
-    blocks: list[Json] = []
-    for k, block in enumerate(expect_list(raw, where)):
-        kind = block.get("type") if isinstance(block, dict) else None
-        if kind == "redacted_thinking" and isinstance(block.get("data"), str):
-            blocks.append({"type": "redacted_thinking", "data": block["data"]})
-        elif kind == "thinking" and isinstance(block.get("signature"), str) and block["signature"]:
-            blocks.append(
-                {"type": "thinking", "thinking": str(block.get("thinking") or ""), "signature": block["signature"]}
-            )
-        elif kind not in ("thinking", "redacted_thinking"):
-            raise TranslationError("must be a thinking or redacted_thinking block", f"{where}[{k}].type")
     return blocks
 
 
