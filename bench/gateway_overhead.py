@@ -494,6 +494,35 @@ def recording_phase(bench: Bench, old: str, new: str, output: Console) -> dict[s
     return _report.recording_summary(bench.runs, output)
 
 
+RESPONSES_TARGETS = ("floor", "modelswap-route", "modelswap-responses")
+
+
+def responses_only(
+    bench: Bench, args: argparse.Namespace, old: str, new: str, modelswap: bool, output: Console, notes: list[str]
+) -> dict[str, Any]:
+    """The grid for ``/v1/responses`` (translated to the chat upstream) beside chat and the floor only."""
+    args.asgi_floor = False
+    targets, _ = grid_targets(bench, args, old, new, False, modelswap)
+    targets = [t for t in targets if t.name in RESPONSES_TARGETS]
+    concurrencies = bench.settings.concurrencies
+    bench.planned = 2 * len(targets) * len(concurrencies)
+    bench.log(f"[bold]responses[/bold]: {len(targets)} targets × c={concurrencies} × json/stream")
+    bench.grid(targets, "grid", concurrencies)
+    ratio = _report.ratios(bench.runs, list(concurrencies))
+    _report.render(output, bench.runs, ratio, [], {}, notes)
+    return {
+        "bench": "gateway_overhead",
+        "only": "responses",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "settings": bench.settings.__dict__,
+        "machine": machine(),
+        "runs": bench.runs,
+        "ratios": ratio,
+        "notes": notes,
+    }
+
+
 def run(bench: Bench, args: argparse.Namespace, output: Console) -> dict[str, Any]:
     settings = bench.settings
     notes: list[str] = []
@@ -503,7 +532,7 @@ def run(bench: Bench, args: argparse.Namespace, output: Console) -> dict[str, An
         bench.waited_s = time.monotonic() - waiting
         if waited:
             notes.append(waited)
-    if args.only_isolation or args.only_recording:
+    if args.only_isolation or args.only_recording or args.only_responses:
         args.no_litellm = True
     litellm, modelswap = contenders(bench, args, notes)
     mock_old, mock_new = mock_server("mock-old", bench.workdir), mock_server("mock-new", bench.workdir)
@@ -524,6 +553,8 @@ def run(bench: Bench, args: argparse.Namespace, output: Console) -> dict[str, An
             "recording": recording,
             "notes": notes,
         }
+    if args.only_responses:
+        return responses_only(bench, args, old, new, modelswap, output, notes)
     if not args.only_isolation:
         targets, slow_targets = grid_targets(bench, args, old, new, litellm, modelswap)
         bench.planned = 2 * (len(targets) * len(settings.concurrencies) + len(slow_targets)) + (4 if modelswap else 0)
@@ -591,6 +622,11 @@ def main() -> None:
         "--only-recording",
         action="store_true",
         help="only the default configuration (bodies recorded, redacted) beside record_bodies: none and the floor",
+    )
+    parser.add_argument(
+        "--only-responses",
+        action="store_true",
+        help="only /v1/responses (translated to the chat upstream) beside /v1/chat/completions and the floor",
     )
     args = parser.parse_args()
     if not sys.platform.startswith("linux"):

@@ -68,17 +68,31 @@ async def vendor() -> tuple[web.AppRunner, str, list[int]]:
     return runner, f"http://{host}:{port}/v1", sizes
 
 
-async def send(port: int, path: str, body: bytes, content_type: str) -> int:
-    """POST ``body`` with ``sock_sendall`` (memoryview slices: no copy on the measured heap); the status."""
+CHUNK = 64 * 1024
+"""The chunk size of a body sent without Content-Length (as a client streaming a file sends it)."""
+
+
+async def send(port: int, path: str, body: bytes, content_type: str, *, chunked: bool = False) -> int:
+    """POST ``body`` with ``sock_sendall`` (memoryview slices: no copy on the measured heap), with a
+    Content-Length or ``chunked`` in ``CHUNK``-byte chunks; the status."""
     loop = asyncio.get_running_loop()
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setblocking(False)
+    length = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {len(body)}"
     head = (
-        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n{length}\r\nConnection: close\r\n\r\n"
     ).encode()
     await loop.sock_sendall(sock, head)
-    await loop.sock_sendall(sock, body)
+    if chunked:
+        view = memoryview(body)
+        for at in range(0, len(body), CHUNK):
+            piece = view[at : at + CHUNK]
+            await loop.sock_sendall(sock, b"%x\r\n" % len(piece))
+            await loop.sock_sendall(sock, piece)
+            await loop.sock_sendall(sock, b"\r\n")
+        await loop.sock_sendall(sock, b"0\r\n\r\n")
+    else:
+        await loop.sock_sendall(sock, body)
     answer = b""
     while chunk := await loop.sock_recv(sock, 65536):
         answer += chunk
@@ -95,11 +109,11 @@ def chat_body(model: str, mb: float) -> bytes:
     return orjson.dumps({"model": model, "messages": [{"role": "user", "content": content}]})
 
 
-async def measure(port: int, path: str, body: bytes, content_type: str) -> tuple[int, float]:
+async def measure(port: int, path: str, body: bytes, content_type: str, chunked: bool) -> tuple[int, float]:
     await asyncio.sleep(0.3)  # let the recorder settle
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
-    status = await send(port, path, body, content_type)
+    status = await send(port, path, body, content_type, chunked=chunked)
     await asyncio.sleep(0.5)  # the record is written in the background: count it too
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
@@ -128,14 +142,16 @@ async def run(mb: float, record: bool) -> dict[str, Any]:
         await asyncio.sleep(0.01)
     port = sock.getsockname()[1]
     rows: dict[str, Any] = {}
+    chat = chat_body("gpt-4o", mb)
     cases = [
-        ("chat, migrated model", "/v1/chat/completions", chat_body("gpt-4o", mb), "application/json"),
-        ("chat, model passed through", "/v1/chat/completions", chat_body("gpt-4o-mini", mb), "application/json"),
-        ("upload passed through", "/v1/files", os.urandom(int(mb * 1e6)), "application/octet-stream"),
+        ("chat, migrated model", "/v1/chat/completions", chat, "application/json", False),
+        ("chat, migrated, chunked", "/v1/chat/completions", chat, "application/json", True),
+        ("chat, model passed through", "/v1/chat/completions", chat_body("gpt-4o-mini", mb), "application/json", False),
+        ("upload passed through", "/v1/files", os.urandom(int(mb * 1e6)), "application/octet-stream", False),
     ]
-    for name, path, body, ctype in cases:
+    for name, path, body, ctype, chunked in cases:
         started = time.perf_counter()
-        status, ratio = await measure(port, path, body, ctype)
+        status, ratio = await measure(port, path, body, ctype, chunked)
         rows[name] = {
             "status": status,
             "body_mb": round(len(body) / 1e6, 1),
@@ -156,10 +172,11 @@ def main() -> None:
     parser.add_argument("--record", action="store_true", help="record bodies (redacted), as by default")
     args = parser.parse_args()
     rows = asyncio.run(run(args.mb, args.record))
-    print(f"{'case':<28} {'status':>6} {'body MB':>8} {'heap peak / body':>17} {'vendor got all':>15}")
+    print(f"{'case':<28} {'status':>6} {'body MB':>8} {'heap peak / body':>17} {'vendor got all':>15} {'seconds':>8}")
     for name, row in rows.items():
         print(
-            f"{name:<28} {row['status']:>6} {row['body_mb']:>8} {row['peak_x_body']:>17} {row['vendor_got_all']!s:>15}"
+            f"{name:<28} {row['status']:>6} {row['body_mb']:>8} {row['peak_x_body']:>17} "
+            f"{row['vendor_got_all']!s:>15} {row['seconds']:>8}"
         )
     print(
         "BENCH_JSON "

@@ -113,6 +113,48 @@ async def test_unknown_models_can_be_refused(start_gateway: StartGateway, tmp_pa
     assert not any(s.model == "gpt-4o-mini" for s in sim.engine.served)
 
 
+@pytest.mark.parametrize("serving", ["old", "new"])
+async def test_a_responses_request_for_another_model_goes_to_that_models_vendor(
+    serving: str, start_gateway: StartGateway, tmp_path: Path, sim: RunningSim
+) -> None:
+    """The endpoint of the model's own vendor answers, whichever of old and new it is, though
+    neither endpoint is a Responses one (OpenAI serves both APIs at one base URL)."""
+    gpt, claude = openai_endpoint(sim, OLD), anthropic_endpoint(sim, CLAUDE_NEW)
+    old, new = (gpt, claude) if serving == "old" else (anthropic_endpoint(sim, CLAUDE_OLD), gpt)
+    gw = await start_gateway(migration_of(tmp_path, old, new))
+    async with openai.AsyncOpenAI(base_url=gw.openai_url, api_key="app", max_retries=0) as client:
+        raw = await client.responses.with_raw_response.create(model="gpt-4o-mini", input="How do I export?")
+        async with client.responses.stream(model="gpt-4o-mini", input="How do I export?") as stream:
+            streamed = await stream.get_final_response()
+    whole = raw.parse()
+    assert whole.model == "gpt-4o-mini" and whole.output_text and "x-modelswap-arm" not in raw.headers
+    assert streamed.model == "gpt-4o-mini" and streamed.output_text == whole.output_text
+    await gw.settle(requests=2)
+    assert {(r.arm, r.endpoint, r.model, r.status) for r in gw.requests()} == {
+        (PASSTHROUGH_ARM, serving, "gpt-4o-mini", 200)
+    }
+
+
+async def test_a_responses_request_no_vendor_can_answer_is_a_404_saying_what_to_do(
+    start_gateway: StartGateway, tmp_path: Path, sim: RunningSim
+) -> None:
+    gw = await start_gateway(
+        migration_of(tmp_path, anthropic_endpoint(sim, CLAUDE_OLD), anthropic_endpoint(sim, CLAUDE_NEW))
+    )
+    async with openai.AsyncOpenAI(base_url=gw.openai_url, api_key="app", max_retries=0) as client:
+        with pytest.raises(openai.NotFoundError) as refused:
+            await client.responses.create(model="gpt-4o-mini", input="How do I export?")
+        served = await client.responses.create(model=CLAUDE_OLD, input="How do I export?")
+    error = refused.value
+    assert (error.code, error.param) == ("model_not_found", "model")
+    assert "'gpt-4o-mini'" in error.message and "its vendor (openai)" in error.message
+    assert CLAUDE_OLD in error.message and "add an endpoint" in error.message
+    assert served.output_text, "a migrated model is still answered"
+    await gw.settle(requests=2)
+    assert sorted(r.status for r in gw.requests()) == [200, 404], "the refusal is recorded"
+    assert not any(s.model == "gpt-4o-mini" for s in sim.engine.served)
+
+
 Upload = dict[str, Any]
 
 

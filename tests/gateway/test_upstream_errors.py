@@ -350,3 +350,47 @@ async def test_a_stream_failing_mid_way_ends_with_an_error_event_naming_nothing_
     _shows_nothing_internal(r.text, base)
     await gw.settle(requests=1)
     assert [(row.status, row.stream) for row in gw.requests()] == [(502, True)]
+
+
+_ANTHROPIC_START = (
+    b'event: message_start\ndata: {"type":"message_start","message":{"id":"m1","type":"message","role":"assistant","model":"m","content":[],"usage":{"input_tokens":3,"output_tokens":0}}}\n\n'  # noqa: E501
+    b'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n'  # noqa: E501
+    b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}}\n\n'  # noqa: E501
+)
+_RESPONSES_START = (
+    b'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","object":"response","created_at":0,"status":"in_progress","model":"m","output":[]}}\n\n'  # noqa: E501
+    b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"Hel"}\n\n'  # noqa: E501
+    b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":2,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"lo"}\n\n'  # noqa: E501
+)
+
+
+@pytest.mark.parametrize("provider", ["openai-responses", "anthropic"])
+async def test_a_responses_stream_failing_mid_way_numbers_its_error_event_after_the_last_one(
+    provider: str, start_gateway: StartGateway, tmp_path: Path, store: Store, sim: RunningSim, serve_vendor: ServeVendor
+) -> None:
+    first = _RESPONSES_START if provider == "openai-responses" else _ANTHROPIC_START
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(first)
+        await asyncio.sleep(0.05)
+        assert request.transport is not None
+        request.transport.close()
+        return response
+
+    app = _vendor_app(handler)
+    app.router.add_post("/v1/responses", handler)
+    base = (await serve_vendor(app)).replace("http://", SECRET_BASE)
+    if provider == "anthropic":
+        old = anthropic_endpoint(base, CLAUDE_OLD, max_retries=0)
+    else:
+        old = {**openai_endpoint(base + "/v1", OLD, max_retries=0), "provider": provider}
+    gw = await serving_from(start_gateway, tmp_path, store, sim, old)
+    r = await gw.client.post("/v1/responses", json={"model": old["model"], "input": "hi", "stream": True})
+    assert r.status_code == 200, "the status went out with the first event"
+    events = [orjson.loads(line[6:]) for line in r.text.splitlines() if line.startswith("data: ")]
+    assert len(events) >= 3 and events[-1]["type"] == "error"
+    numbers = [e["sequence_number"] for e in events]
+    assert numbers == list(range(len(events))), "the error event continues the stream's numbering"
+    assert events[-1]["message"] and events[-1]["code"]

@@ -41,7 +41,7 @@ async def test_readiness_is_reused_until_a_new_eval_run_or_the_ttl(tmp_path: Pat
             assert readiness(W) == first
         assert readiness.computed == 1
 
-        await run_workloads(migration, store, workloads=[W], arms=["old", "new"], cases=20, concurrency=32)
+        await run_workloads(migration, store, workloads=[W], arms=["old", "new"], limit=20, concurrency=32)
         after_run = readiness(W)
         assert readiness.computed == 2, "a new eval run is new evidence"
         assert not any("no golden-set run" in r for r in after_run), after_run

@@ -155,6 +155,47 @@ async def test_anthropic_forced_tool_and_thinking(claude: anthropic.AsyncAnthrop
     assert final.content[0].signature and final.content[1].text == "391"  # type: ignore[union-attr]
 
 
+async def test_anthropic_checks_thinking_blocks_sent_back(claude: anthropic.AsyncAnthropic) -> None:
+    """As Claude does: a thinking block's signature must match its text, and with thinking on, the
+    assistant turn whose tool calls are being answered must open with its thinking block."""
+    tools: Any = [{"name": t["function"]["name"], "input_schema": t["function"]["parameters"]} for t in TOOLS]
+    thinking: Any = {"type": "enabled", "budget_tokens": 1024}
+    first = await claude.messages.create(model=PERFECT, max_tokens=4000, messages=ORDER, tools=tools, thinking=thinking)
+    blocks = [b.model_dump(exclude_none=True) for b in first.content]
+    assert [b["type"] for b in blocks] == ["thinking", "tool_use"]
+    result = {"type": "tool_result", "tool_use_id": blocks[1]["id"], "content": "shipped"}
+
+    def turns(assistant: list[dict[str, Any]]) -> Any:
+        return [*ORDER, {"role": "assistant", "content": assistant}, {"role": "user", "content": [result]}]
+
+    answer = await claude.messages.create(
+        model=PERFECT, max_tokens=4000, messages=turns(blocks), tools=tools, thinking=thinking
+    )
+    assert answer.stop_reason == "end_turn"
+    with pytest.raises(anthropic.BadRequestError, match=r"messages\.1\.content\.0\.type: Expected `thinking`"):
+        await claude.messages.create(
+            model=PERFECT, max_tokens=4000, messages=turns(blocks[1:]), tools=tools, thinking=thinking
+        )
+    tampered = [{**blocks[0], "thinking": blocks[0]["thinking"] + "!"}, blocks[1]]
+    with pytest.raises(anthropic.BadRequestError, match="Invalid `signature`"):
+        await claude.messages.create(model=PERFECT, max_tokens=4000, messages=turns(tampered), tools=tools)
+    without = await claude.messages.create(model=PERFECT, max_tokens=4000, messages=turns(blocks[1:]), tools=tools)
+    assert without.stop_reason == "end_turn", "with thinking off, earlier thinking is not required"
+
+
+async def test_openai_reasoning_effort_is_counted_as_hidden_reasoning_tokens(oai: openai.AsyncOpenAI) -> None:
+    plain = await oai.chat.completions.create(model=PERFECT, messages=ARITHMETIC)  # type: ignore[arg-type]
+    reasoned = await oai.chat.completions.create(model=PERFECT, messages=ARITHMETIC, reasoning_effort="low")  # type: ignore[arg-type]
+    assert plain.usage is not None and reasoned.usage is not None
+    assert plain.usage.completion_tokens_details is not None and reasoned.usage.completion_tokens_details is not None
+    assert plain.usage.completion_tokens_details.reasoning_tokens == 0
+    spent = reasoned.usage.completion_tokens_details.reasoning_tokens or 0
+    assert spent > 0 and reasoned.usage.completion_tokens == plain.usage.completion_tokens + spent
+    assert reasoned.choices[0].message.content == plain.choices[0].message.content, "the reasoning stays hidden"
+    with pytest.raises(openai.BadRequestError, match="Supported values are"):
+        await oai.chat.completions.create(model=PERFECT, messages=ARITHMETIC, reasoning_effort="huge")  # type: ignore[arg-type]
+
+
 async def test_anthropic_stop_sequence(claude: anthropic.AsyncAnthropic) -> None:
     whole = await claude.messages.create(model=PERFECT, max_tokens=500, messages=QUESTION)
     text = whole.content[0].text  # type: ignore[union-attr]

@@ -29,9 +29,22 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
     assert read_evidence(store, "inventory", workload="extraction") == []
 
 
-def write_v9_database(url: str, *, version: int = 9) -> None:
-    """A v9 database: today's schema less what v10 added (a cascade's outcome on requests)."""
+def write_v10_database(url: str, *, version: int = 10) -> None:
+    """A v10 database: today's schema less what v11 added (``reasoning_tokens`` columns)."""
     open_store(url).close()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for table in ("requests", "shadow_pairs"):
+                conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN reasoning_tokens")
+            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
+    finally:
+        engine.dispose()
+
+
+def write_v9_database(url: str, *, version: int = 9) -> None:
+    """A v9 database: a v10 one less what v10 added (a cascade's outcome on requests)."""
+    write_v10_database(url, version=version)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -148,7 +161,6 @@ def test_upgrade_from_v3_adds_error_text_secrets_and_sessions(store_url: str, ot
 
 
 def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 10
     write_v5_database(store_url)
     engine = sa.create_engine(store_url)
     try:
@@ -172,10 +184,32 @@ def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, oth
 
 
 def test_upgrade_from_v6_adds_feedback(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 10
     write_v6_database(store_url)
     with open_store(store_url) as store:
         assert store.schema_status.upgraded_from == 6 and store.schema_status.version == SCHEMA_VERSION
+    open_store(other_url).close()
+    assert describe(store_url) == describe(other_url)
+
+
+def test_upgrade_from_v10_adds_reasoning_tokens_and_keeps_the_requests(store_url: str, other_url: str) -> None:
+    write_v10_database(store_url)
+    engine = sa.create_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO requests (id, ts, workload, arm, endpoint, model, stream, status, latency_ms, "
+                    "fallback, tokens_estimated, completion_tokens) VALUES ('r1', :ts, 'w', 'old', 'old', 'm', "
+                    ":no, 200, 12.5, :no, :no, 40)"
+                ),
+                {"ts": T0.replace(tzinfo=None) if store_url.startswith("sqlite") else T0, "no": False},
+            )
+    finally:
+        engine.dispose()
+    with open_store(store_url) as store:
+        assert store.schema_status.upgraded_from == 10 and store.schema_status.version == SCHEMA_VERSION
+        (row,) = store.requests.recent("w", limit=10)
+        assert (row.id, row.completion_tokens, row.reasoning_tokens) == ("r1", 40, None)
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)
 

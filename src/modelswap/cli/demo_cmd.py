@@ -88,6 +88,7 @@ def reopen_note(cmd: str, migration: Path) -> str:
 
 def _report(result: DemoResult, cmd: str = "modelswap", served: bool = True) -> None:
     from rich.table import Table
+
     from modelswap.demo import retention_line
 
     out.print(fit(traffic_table(result.traffic)))

@@ -29,7 +29,7 @@ from modelswap.gateway.errors import INTERNAL_MESSAGE, ClientError
 from modelswap.gateway.ids import new_id
 from modelswap.gateway.metrics import CONTENT_TYPE_LATEST, GatewayMetrics
 from modelswap.gateway.models_api import ModelsApi
-from modelswap.gateway.passthrough import Relay, dialect_of, request_id_headers
+from modelswap.gateway.passthrough import Relay, dialect_of, no_responses_vendor, request_id_headers, responses_vendor
 from modelswap.gateway.proxy import Proxy
 from modelswap.gateway.recorder import Recorder
 from modelswap.gateway.responses_api import ResponsesApi
@@ -37,7 +37,8 @@ from modelswap.gateway.rollout_api import FEEDBACK_PATH, STATUS_PREFIX, RolloutA
 from modelswap.gateway.shadow import ShadowRunner
 from modelswap.gateway.throttle import THROTTLED, AuthGuard, AuthThrottle, TrustedProxies
 from modelswap.gateway.validate import parse_body
-from modelswap.providers.base import Dialect
+from modelswap.providers.base import Dialect, Json
+from modelswap.providers.passthrough import Vendor
 from modelswap.providers.wiring import Arms
 from modelswap.rollout.controller import Controller
 from modelswap.rollout.readiness import canary_blockers
@@ -270,17 +271,18 @@ class GatewayApp:
             if declared and declared.isascii() and declared.isdecimal() and int(declared) > self.limit:
                 raise body_too_large(self.limit)
             raw = await read_body(receive, self.limit)
+            if declared is None:  # a chunked body's size, known now: what sizes the upstream encoding
+                headers["content-length"] = str(len(raw))  # (``forwarding.large_request``) and shadow copies
             body = parse_body(raw, self.max_depth)
         except ClientError as exc:  # refused before the proxy saw it: recorded all the same
             self.proxy.reject(exc, dialect, path, headers, identity, None, started, request_id=request_id)
             raise
         model = body.get("model")
-        if (
-            self.passthrough_unknown_models
-            and isinstance(model, str)
-            and model not in self.proxy.models
-            and self.relay.can_pass(dialect)
-        ):
+        if self.passthrough_unknown_models and isinstance(model, str) and model not in self.proxy.models:
+            vendor = self._vendor_for_model(model, dialect, path, headers, identity, body, started, request_id)
+        else:
+            vendor = None
+        if vendor is not None:
             workload = self._workload_of(path, headers, identity)
             await self.relay.forward(
                 scope,
@@ -291,12 +293,36 @@ class GatewayApp:
                 workload=workload,
                 request_id=request_id,
                 body=raw,
-                model=model,
+                model=str(model),
+                vendor=vendor,
             )
             return
         del raw  # the parsed body is what is used from here: do not hold a large one twice
         handle = self.responses.create if dialect == "responses" else self.proxy.handle
         await handle(body, dialect, path, headers, identity, send, receive, request_id=request_id)
+
+    def _vendor_for_model(
+        self,
+        model: str,
+        dialect: Dialect,
+        path: str,
+        headers: dict[str, str],
+        identity: str | None,
+        body: Json,
+        started: float,
+        request_id: str,
+    ) -> Vendor | None:
+        """Where a request for a model not under migration goes (``None``: the proxy answers it,
+        a 404 naming the model). A Responses request goes to the model's own vendor, or is
+        refused here with what to do when no endpoint can reach one."""
+        if dialect != "responses":
+            return self.relay.vendor_for(dialect) if self.relay.can_pass(dialect) else None
+        vendor = responses_vendor(self.relay.vendors, model)
+        if vendor is None:
+            exc = no_responses_vendor(model, sorted(self.proxy.models))
+            self.proxy.reject(exc, dialect, path, headers, identity, body, started, request_id=request_id)
+            raise exc
+        return vendor
 
     def _workload_of(self, path: str, headers: dict[str, str], identity: str | None) -> str:
         """The workload a passed-through request counts under (rules that read the body do not apply)."""

@@ -11,7 +11,7 @@ from modelswap.gateway.call import Call, Outcome, Sink, error_outcome
 from modelswap.gateway.ids import new_id
 from modelswap.gateway.metrics import GatewayMetrics
 from modelswap.gateway.records import log_failure
-from modelswap.gateway.streaming import usage_of
+from modelswap.gateway.streaming import reasoning_tokens_of, usage_of
 from modelswap.providers.shadowed import ShadowResult
 from modelswap.providers.wiring import Arms, price_overrides
 from modelswap.store.rows import RequestRow, ShadowPairRow
@@ -67,6 +67,7 @@ class AttemptLog:
             escalated=(call.escalation is not None) if routed else None,
             escalation=call.escalation.reason if routed and call.escalation is not None else None,
             cheap_cost_usd=call.cheap_cost_usd if routed else None,
+            reasoning_tokens=out.reasoning_tokens,
         )
         if out.error_kind is not None:
             self.metrics.errors.labels(name, arm, out.error_kind).inc()
@@ -91,6 +92,7 @@ class AttemptLog:
             out = Outcome(200, result.latency_s, response=result.answer)
             if result.answer is not None:
                 out.prompt_tokens, out.completion_tokens, out.cached_tokens = usage_of(result.answer, call.dialect)
+                out.reasoning_tokens = reasoning_tokens_of(result.answer, call.dialect)
         model = result.upstream.model
         self.metrics.shadow.labels(call.workload.name, arm, "ok" if out.error_kind is None else out.error_kind).inc()
         self.sink.add_pair(
@@ -108,6 +110,7 @@ class AttemptLog:
                 cached_tokens=out.cached_tokens,
                 cost_usd=self.cost(model, out),
                 response_body=out.response if self.keep_bodies else None,
+                reasoning_tokens=out.reasoning_tokens,
             )
         )
 

@@ -78,6 +78,7 @@ class Outcome:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     cached_tokens: int | None = None
+    reasoning_tokens: int | None = None
     response: Json | None = None
     tokens_estimated: bool = False
 

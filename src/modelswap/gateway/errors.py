@@ -175,9 +175,10 @@ def from_upstream(
     )
 
 
-def error_frame(exc: UpstreamError, dialect: Dialect) -> bytes:
+def error_frame(exc: UpstreamError, dialect: Dialect, sequence_number: int = 0) -> bytes:
     """The error event that ends a stream whose status already went out: the vendor's own error
-    (its ``type`` and ``code`` kept, as for a status) or modelswap's words for a failed exchange."""
+    (its ``type`` and ``code`` kept, as for a status) or modelswap's words for a failed exchange.
+    A Responses error event carries ``sequence_number``, one more than the last event sent."""
     body = from_upstream(exc, None, answering=False).body(dialect)
     if dialect == "responses":  # the Responses API's own error event (``ResponseErrorEvent``), not a body
         error = orjson.loads(body)["error"]
@@ -186,7 +187,7 @@ def error_frame(exc: UpstreamError, dialect: Dialect) -> bytes:
             "code": error.get("code") or error.get("type"),
             "message": error.get("message"),
             "param": error.get("param"),
-            "sequence_number": 0,
+            "sequence_number": sequence_number,
         }
         return b"event: error\ndata: " + orjson.dumps(event) + b"\n\n"
     if dialect == "anthropic":

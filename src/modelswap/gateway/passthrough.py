@@ -4,8 +4,10 @@ Which requests: every ``/v1/*`` path without a route of its own (embeddings, leg
 moderations, files, ``/v1/messages/count_tokens``...) and chat requests for a model that is not
 under migration (``gateway.unknown_models: passthrough``). Where: the old endpoint's vendor when
 it speaks the app's API, else the new one's; the app's API is Anthropic's for ``/v1/messages*``
-paths and requests with an ``anthropic-version`` header, OpenAI's otherwise. The record (arm
-``passthrough``) keeps status and latency, never the bodies.
+paths and requests with an ``anthropic-version`` header, OpenAI's otherwise. A Responses API
+request for another model goes to the endpoint of that model's own vendor (the catalog's) that
+speaks OpenAI's API, else to one that speaks the Responses API (``responses_vendor``). The record
+(arm ``passthrough``) keeps status and latency, never the bodies.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 
+from modelswap.catalog.models import lookup as catalog_lookup
 from modelswap.gateway.asgi import ClientGone, Receive, Scope, Send, body_too_large
 from modelswap.gateway.errors import ClientError, from_upstream
 from modelswap.gateway.metrics import GatewayMetrics
@@ -23,7 +26,7 @@ from modelswap.providers.forwarding import UPSTREAM_REQUEST_ID
 from modelswap.providers.passthrough import PassthroughClient, Vendor
 from modelswap.store.rows import RequestRow
 
-__all__ = ["PASSTHROUGH_ARM", "Relay", "dialect_of"]
+__all__ = ["PASSTHROUGH_ARM", "Relay", "dialect_of", "responses_vendor"]
 
 PASSTHROUGH_ARM = "passthrough"
 """The ``arm`` of a request passed to a vendor unchanged."""
@@ -37,6 +40,34 @@ _SETTING = "gateway.max_passthrough_body_bytes"
 def dialect_of(path: str, headers: Mapping[str, str]) -> Dialect:
     """The API an app speaks on a path modelswap passes through."""
     return "anthropic" if path.startswith("/v1/messages") or "anthropic-version" in headers else "openai"
+
+
+def responses_vendor(vendors: Mapping[str, Vendor], model: str) -> Vendor | None:
+    """The endpoint vendor to pass a Responses API request for ``model`` to: the old (else new)
+    endpoint whose model has ``model``'s vendor in the catalog and which speaks OpenAI's API
+    (OpenAI serves chat and Responses at one base URL); else one that speaks the Responses API;
+    ``None`` when no endpoint can answer it."""
+    speaking = [v for v in (vendors.get("old"), vendors.get("new")) if v is not None and v.wire != "anthropic"]
+    info = catalog_lookup(model)
+    for vendor in speaking if info is not None else ():
+        own = catalog_lookup(vendor.model)
+        if own is not None and info is not None and own.vendor == info.vendor:
+            return vendor
+    return next((v for v in speaking if v.wire == "responses"), None)
+
+
+def no_responses_vendor(model: str, migrated: list[str]) -> ClientError:
+    """The 404 for a Responses API request for a model no endpoint's vendor can answer."""
+    info = catalog_lookup(model)
+    whose = f"its vendor ({info.vendor})" if info is not None else "a vendor that serves it"
+    return ClientError(
+        404,
+        f"the model {model!r} is not under migration and no endpoint of this migration can pass a Responses "
+        f"API request for it to {whose}: use one of the migrated models ({', '.join(migrated)}), add an "
+        "endpoint of that vendor to the migration, or call the vendor directly",
+        code="model_not_found",
+        param="model",
+    )
 
 
 def request_id_headers(request_id: str) -> list[tuple[bytes, bytes]]:
@@ -92,12 +123,14 @@ class Relay:
         request_id: str,
         body: bytes | None = None,
         model: str = "",
+        vendor: Vendor | None = None,
     ) -> None:
-        """Send the request to the vendor and relay its answer as it comes; ``body`` when it was
-        already read (a chat request for an unknown model), else it is streamed from ``receive``."""
+        """Send the request to ``vendor`` (by default the one ``vendor_for`` the app's API) and relay
+        its answer as it comes; ``body`` when it was already read (a request for an unknown model),
+        else it is streamed from ``receive``."""
         started = time.perf_counter()
-        dialect = dialect_of(path, headers)
-        vendor = self.vendor_for(dialect)
+        if vendor is None:
+            vendor = self.vendor_for(dialect_of(path, headers))
         declared = headers.get("content-length")
         if declared and declared.isascii() and declared.isdecimal() and int(declared) > self.limit:
             raise body_too_large(self.limit, _SETTING)

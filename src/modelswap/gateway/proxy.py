@@ -32,7 +32,7 @@ from modelswap.gateway.pseudonym import sticky_pseudonym
 from modelswap.gateway.records import error_text, log_failure, rejection_row
 from modelswap.gateway.shadow import ShadowRunner
 from modelswap.gateway.stream_relay import relay
-from modelswap.gateway.streaming import usage_of
+from modelswap.gateway.streaming import reasoning_tokens_of, usage_of
 from modelswap.gateway.validate import check_body
 from modelswap.providers.base import Dialect, Json, Upstream, UpstreamError
 from modelswap.providers.fallback import Fallback
@@ -223,6 +223,7 @@ class Proxy:
                 watch.stop()
         out = Outcome(200, time.perf_counter() - call.started, response=answer)
         out.prompt_tokens, out.completion_tokens, out.cached_tokens = usage_of(answer, call.dialect)
+        out.reasoning_tokens = reasoning_tokens_of(answer, call.dialect)
         self.attempts.finish(call, call.served, out, fallback=call.fell_back)
         body = orjson.dumps(answer)
         await respond(send, 200, body, _json_headers(self._answer_headers(call)))

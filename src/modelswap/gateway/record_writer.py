@@ -231,7 +231,15 @@ def _reduced(row: Row, why: str, *, minimal: bool = False) -> Row:
         if minimal:
             row = replace(row, sticky_key_hash=None)
     if minimal:
-        row = replace(row, ttft_ms=None, prompt_tokens=None, completion_tokens=None, cached_tokens=None, cost_usd=None)
+        row = replace(
+            row,
+            ttft_ms=None,
+            prompt_tokens=None,
+            completion_tokens=None,
+            cached_tokens=None,
+            reasoning_tokens=None,
+            cost_usd=None,
+        )
     return row
 
 

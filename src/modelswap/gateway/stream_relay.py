@@ -66,7 +66,7 @@ async def relay(
                 batch = None
         tail = _done(dialect)
     except (Exception, asyncio.CancelledError) as exc:  # every way a stream ends early; _ended tells which
-        tail = _ended(out, exc, dialect)
+        tail = _ended(out, exc, dialect, tally.sequence + 1)
     finally:
         if watch is not None:
             watch.stop()
@@ -81,30 +81,32 @@ def _done(dialect: Dialect) -> bytes:
     return DONE if dialect == "openai" else b""
 
 
-def _ended(out: Outcome, exc: BaseException, dialect: Dialect) -> bytes:
-    """Set ``out`` for a stream that ended on ``exc``; returns the bytes that end it for the client."""
+def _ended(out: Outcome, exc: BaseException, dialect: Dialect, seq: int) -> bytes:
+    """Set ``out`` for a stream that ended on ``exc``; returns the bytes that end it for the client
+    (a Responses error event numbered ``seq``)."""
     if isinstance(exc, UpstreamError):
         out.status, out.error_kind, out.error = upstream_status(exc), exc.kind, error_text(exc, exc.message)
-        return error_frame(exc, dialect) + _done(dialect)
+        return error_frame(exc, dialect, seq) + _done(dialect)
     if isinstance(exc, OSError):  # the client went away
         out.status, out.error_kind, out.error = 499, "client_closed", error_text(exc)
         return b""
     if isinstance(exc, asyncio.CancelledError):  # the server's graceful stop ran out of time
         out.status, out.error_kind, out.error = 503, "shutdown", SHUTDOWN_MESSAGE
-        return error_event(SHUTDOWN_MESSAGE, "shutdown", dialect) + _done(dialect)
+        return error_event(SHUTDOWN_MESSAGE, "shutdown", dialect, seq) + _done(dialect)
     # a bug: the status is already sent, so end the stream with an error event
     log.error("unexpected error while relaying a stream", exc_info=exc)
     out.status, out.error_kind, out.error = 500, "internal", error_text(exc)
-    return error_event(INTERNAL_MESSAGE, "internal_error", dialect) + _done(dialect)
+    return error_event(INTERNAL_MESSAGE, "internal_error", dialect, seq) + _done(dialect)
 
 
 def _count_tokens(out: Outcome, tally: StreamTally, call: Call) -> None:
     """The stream's usage (estimated when it was cut short: the vendor still billed it) and its
     assembled answer, into ``out``."""
-    out.prompt_tokens, out.completion_tokens, out.cached_tokens = (
+    out.prompt_tokens, out.completion_tokens, out.cached_tokens, out.reasoning_tokens = (
         tally.prompt_tokens,
         tally.completion_tokens,
         tally.cached_tokens,
+        tally.reasoning_tokens,
     )
     if out.status != 200 and out.completion_tokens is None:
         out.prompt_tokens, out.completion_tokens = tally.estimate(call.body)

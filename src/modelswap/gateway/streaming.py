@@ -18,11 +18,21 @@ CHARS_PER_TOKEN = 4
 """The usual rule of thumb for English text and JSON; estimates are flagged as such wherever stored."""
 
 
+_EVENT_HEADS: dict[Any, bytes] = {}
+"""``event: <type>\ndata: `` per event type seen (bounded: a vendor could invent types)."""
+
+
 def encode_event(event: Json, dialect: Dialect) -> bytes:
     """One SSE frame as the dialect's clients expect it."""
     if dialect == "openai":
         return b"data: " + orjson.dumps(event) + b"\n\n"
-    return b"event: " + str(event.get("type", "message")).encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
+    kind = event.get("type", "message")
+    head = _EVENT_HEADS.get(kind)
+    if head is None:
+        head = b"event: " + str(kind).encode() + b"\ndata: "
+        if len(_EVENT_HEADS) < 256 and isinstance(kind, str):
+            _EVENT_HEADS[kind] = head
+    return b"".join((head, orjson.dumps(event), b"\n\n"))
 
 
 def without_usage(raw: bytes | None, event: Json) -> bytes:
@@ -37,8 +47,9 @@ def without_usage(raw: bytes | None, event: Json) -> bytes:
     return encode_event({k: v for k, v in event.items() if k != "usage"}, "openai")
 
 
-def error_event(message: str, kind: str, dialect: Dialect) -> bytes:
-    """A mid-stream error frame (the HTTP status is already sent), in the dialect's error shape.
+def error_event(message: str, kind: str, dialect: Dialect, sequence_number: int = 0) -> bytes:
+    """A mid-stream error frame (the HTTP status is already sent), in the dialect's error shape;
+    a Responses error event carries ``sequence_number`` (one more than the last event sent).
 
     ``message`` goes through ``safe_error_text`` like every upstream error: no URL, address,
     credential or key reaches the app, whoever worded it."""
@@ -50,7 +61,7 @@ def error_event(message: str, kind: str, dialect: Dialect) -> bytes:
             + b"\n\n"
         )
     if dialect == "responses":  # the Responses API's error event (``ResponseErrorEvent``)
-        event = {"type": "error", "code": kind, "message": message, "param": None, "sequence_number": 0}
+        event = {"type": "error", "code": kind, "message": message, "param": None, "sequence_number": sequence_number}
         return encode_event(event, dialect)
     return encode_event({"type": "error", "error": {"type": "api_error", "message": message}}, dialect)
 
@@ -67,6 +78,8 @@ class StreamTally:
         "first_token",
         "out_chars",
         "prompt_tokens",
+        "reasoning_tokens",
+        "sequence",
         "text",
         "tools",
     )
@@ -77,10 +90,13 @@ class StreamTally:
         self.prompt_tokens: int | None = None
         self.completion_tokens: int | None = None
         self.cached_tokens: int | None = None
+        self.reasoning_tokens: int | None = None
         self.finish: str | None = None
         self.final: Json | None = None
         self.text: list[str] = []
         self.tools: dict[int, dict[str, Any]] = {}
+        self.sequence = -1
+        """The last Responses event's ``sequence_number`` (-1 before the first)."""
         self.out_chars = 0
         """Characters of output seen (text, tool arguments, thinking): the basis of an estimate."""
 
@@ -92,16 +108,20 @@ class StreamTally:
             self.completion_tokens = usage.get("completion_tokens")
             details = usage.get("prompt_tokens_details") or {}
             self.cached_tokens = details.get("cached_tokens")
+            self.reasoning_tokens = reasoning_tokens_of(chunk, "openai")
         first = False
         for choice in chunk.get("choices") or ():
             delta = choice.get("delta") or {}
             content = delta.get("content")
             calls = delta.get("tool_calls")
+            thinking = delta.get("reasoning_content")  # a Claude model's thinking, translated
             if content:
                 self.out_chars += len(content)
+            if thinking:
+                self.out_chars += len(thinking)
             for call in calls or ():
                 self.out_chars += len((call.get("function") or {}).get("arguments") or "")
-            if (content or calls) and not self.first_token:
+            if (content or calls or thinking) and not self.first_token:
                 self.first_token = first = True
             if choice.get("index", 0) != 0:  # with n > 1 the record keeps the first choice
                 continue
@@ -164,6 +184,9 @@ class StreamTally:
     def responses(self, event: Json) -> bool:
         """Take one Responses API event; ``True`` when it carries the first token."""
         kind = event.get("type")
+        seq = event.get("sequence_number")
+        if type(seq) is int:
+            self.sequence = seq
         if kind in _RESPONSES_TOKENS:
             first = not self.first_token
             self.first_token = True
@@ -171,6 +194,7 @@ class StreamTally:
         if kind in ("response.completed", "response.incomplete"):
             response = event.get("response") or {}
             self.prompt_tokens, self.completion_tokens, self.cached_tokens = usage_of(response, "responses")
+            self.reasoning_tokens = reasoning_tokens_of(response, "responses")
             self.finish = response.get("status")
             if self.assemble:
                 self.final = response
@@ -211,3 +235,15 @@ def usage_of(body: Json, dialect: Dialect) -> tuple[int | None, int | None, int 
     cached = usage.get("cache_read_input_tokens") or 0
     prompt = (usage.get("input_tokens") or 0) + cached + (usage.get("cache_creation_input_tokens") or 0)
     return (prompt if usage else None), usage.get("output_tokens"), cached
+
+
+_REASONING_DETAILS = {"openai": "completion_tokens_details", "responses": "output_tokens_details"}
+
+
+def reasoning_tokens_of(body: Json, dialect: Dialect) -> int | None:
+    """The reasoning tokens a response body's usage reports (``completion_tokens_details`` or, for
+    the Responses API, ``output_tokens_details``); None when it reports none (Anthropic never does)."""
+    usage = body.get("usage")
+    details = usage.get(_REASONING_DETAILS.get(dialect, "")) if isinstance(usage, dict) else None
+    count = details.get("reasoning_tokens") if isinstance(details, dict) else None
+    return count if type(count) is int else None

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 _COMMON_REQUEST = frozenset({"idempotency-key"})
-_VENDOR_PREFIX: dict[Dialect, str] = {"openai": "openai-", "anthropic": "anthropic-"}
+_VENDOR_PREFIX: dict[Dialect, str] = {"openai": "openai-", "responses": "openai-", "anthropic": "anthropic-"}
 _NEVER = frozenset({"openai-api-key", "anthropic-api-key"})
 
 _ANSWER_EXACT = frozenset({"openai-processing-ms", "openai-version", "retry-after", "retry-after-ms"})

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from modelswap.providers.base import Frames, Json, Upstream
 
-__all__ = ["aclose_quietly", "frames_of"]
+__all__ = ["aclose_quietly", "frames_of", "one_by_one", "translated_frames"]
 
 
 def frames_of(upstream: Upstream, body: Json) -> AsyncIterator[Frames]:
@@ -19,10 +19,30 @@ def frames_of(upstream: Upstream, body: Json) -> AsyncIterator[Frames]:
     if stream_frames is not None:
         batches: AsyncIterator[Frames] = stream_frames(body)
         return batches
-    return _one_by_one(upstream.stream(body))
+    return one_by_one(upstream.stream(body))
 
 
-async def _one_by_one(events: AsyncIterator[Json]) -> AsyncIterator[Frames]:
+async def translated_frames(
+    batches: AsyncIterator[Frames], feed: Callable[[Json], list[Json]], finish: Callable[[], list[Json]] | None = None
+) -> AsyncIterator[Frames]:
+    """A translated stream in the batches its source arrived in: each source batch's events go
+    through ``feed`` and leave as one batch (the relay then writes it at once), ``finish``'s
+    closing events as a last one. No frames: the relay encodes translated events."""
+    try:
+        async for batch in batches:
+            out: Frames = [(None, event) for _, source in batch for event in feed(source)]
+            if out:
+                yield out
+    finally:
+        await aclose_quietly(batches)
+    if finish is not None:
+        tail = finish()
+        if tail:
+            yield [(None, event) for event in tail]
+
+
+async def one_by_one(events: AsyncIterator[Json]) -> AsyncIterator[Frames]:
+    """``events`` as batches of one, without frames."""
     try:
         async for event in events:
             yield [(None, event)]

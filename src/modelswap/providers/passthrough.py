@@ -54,11 +54,13 @@ class Vendor:
     api_key: str
     timeout_s: float = 60.0
     """Longest wait for the vendor's answer to start, and longest pause while it streams."""
+    model: str = ""
+    """The endpoint's model (its catalog vendor says which other models this vendor serves)."""
 
     def url(self, path: str, query: str = "") -> str:
         """The vendor URL for an app's ``/v1/...`` path."""
         base = self.base_url.rstrip("/")
-        if self.wire == "openai" and base.endswith("/v1"):
+        if self.wire != "anthropic" and base.endswith("/v1"):
             path = path.removeprefix("/v1")
         return base + quote(path, safe=_PATH_SAFE) + (f"?{quote(query, safe=_QUERY_SAFE)}" if query else "")
 

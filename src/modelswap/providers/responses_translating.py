@@ -29,7 +29,8 @@ class ResponsesOverChat(Translator):
     stream_usage = True
 
     def translate_request(self, body: Json) -> Json:
-        return responses_request_to_chat(body)
+        thinking = bool(getattr(self.inner, "takes_thinking_blocks", False))
+        return responses_request_to_chat(body, thinking=thinking)  # reasoning items back as Claude's thinking
 
     def translate_answer(self, answer: Json, body: Json) -> Json:
         return chat_completion_to_response(answer, body, response_id=new_item_id("resp"), created=int(self._clock()))

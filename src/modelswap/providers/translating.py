@@ -16,9 +16,10 @@ from collections.abc import AsyncIterator, Callable
 from typing import ClassVar, Protocol
 
 from modelswap.catalog.models import lookup as catalog_lookup
-from modelswap.providers.base import Dialect, Json, Upstream, UpstreamError
+from modelswap.providers.base import Dialect, Frames, Json, Upstream, UpstreamError
 from modelswap.providers.closing import aclosing_iter
 from modelswap.providers.fanout import gather_all, merge_completions, merge_streams
+from modelswap.providers.frames import frames_of, one_by_one, translated_frames
 from modelswap.providers.translate import (
     DEFAULT_MAX_TOKENS,
     AnthropicStreamToOpenAI,
@@ -109,26 +110,31 @@ class Translator:
         """Translate, call the inner upstream, translate its answer back."""
         return self._answer(await self.inner.complete(self._request(body)), body)
 
-    def stream(self, body: Json) -> AsyncIterator[Json]:
+    async def stream(self, body: Json) -> AsyncIterator[Json]:
         """The caller's stream events, translated from the inner upstream's (nothing runs before
         the first ``async for`` step, a request that cannot be translated included)."""
+        async with aclosing_iter(self.stream_frames(body)) as batches:
+            async for batch in batches:
+                for _, event in batch:
+                    yield event
+
+    def stream_frames(self, body: Json) -> AsyncIterator[Frames]:
+        """``stream``'s events in the batches the inner upstream's arrived in, so the relay writes
+        each batch at once (no raw frames: translated events are encoded by the relay)."""
         return self._translated(body)
 
     async def _translated(
         self, body: Json, request: Json | None = None, translator: StreamTranslator | None = None
-    ) -> AsyncIterator[Json]:
+    ) -> AsyncIterator[Frames]:
         if request is None:
             request = self._request(body)
             if self.stream_usage:
                 request = {**request, "stream_options": {"include_usage": True}}
         translator = translator or self.stream_translator(body)
-        async with aclosing_iter(self.inner.stream(request)) as events:
-            async for event in events:
-                for out in translator.feed(event):
-                    yield out
         finish: Callable[[], list[Json]] | None = getattr(translator, "finish", None)
-        for out in finish() if finish is not None else ():
-            yield out
+        async with aclosing_iter(translated_frames(frames_of(self.inner, request), translator.feed, finish)) as out:
+            async for batch in out:
+                yield batch
 
     async def aclose(self) -> None:
         """Close the inner upstream."""
@@ -149,6 +155,8 @@ class OpenAIOverAnthropic(Translator):
 
     dialect: Dialect = "openai"
     inner_dialect = "anthropic"
+    takes_thinking_blocks = True
+    """Assistant messages' ``thinking_blocks`` reach the Claude model (``ResponsesOverChat`` asks)."""
 
     def __init__(self, inner: Upstream, *, clock: Callable[[], float] = time.time) -> None:
         super().__init__(inner, clock=clock)
@@ -183,21 +191,32 @@ class OpenAIOverAnthropic(Translator):
         except TranslationError as exc:
             raise _untranslatable(exc, self.name) from None
 
-    async def stream(self, body: Json) -> AsyncIterator[Json]:
-        """Yield OpenAI chunks translated from the inner upstream's events (no ``[DONE]`` object)."""
+    def stream_frames(self, body: Json) -> AsyncIterator[Frames]:
+        """OpenAI chunks translated from the inner upstream's events (no ``[DONE]`` object), batched
+        as they arrived; with ``n`` > 1 the ``n`` merged streams' chunks one by one."""
+        return self._frames(body)
+
+    async def _frames(self, body: Json) -> AsyncIterator[Frames]:
         request, n = self._request(body), self._n(body)
         if n == 1:
-            streams = self._translated(body, request)
+            batches = self._translated(body, request)
         else:
             created = int(self._clock())
             each = [
-                self._translated(body, request, AnthropicStreamToOpenAI(created=created, include_usage=True))
+                _events(self._translated(body, request, AnthropicStreamToOpenAI(created=created, include_usage=True)))
                 for _ in range(n)
             ]
-            streams = merge_streams(each, include_usage=include_usage(body))
-        async with aclosing_iter(streams) as chunks:
-            async for chunk in chunks:
-                yield chunk
+            batches = one_by_one(merge_streams(each, include_usage=include_usage(body)))
+        async with aclosing_iter(batches) as out:
+            async for batch in out:
+                yield batch
+
+
+async def _events(batches: AsyncIterator[Frames]) -> AsyncIterator[Json]:
+    async with aclosing_iter(batches) as out:
+        async for batch in out:
+            for _, event in batch:
+                yield event
 
 
 class AnthropicOverOpenAI(Translator):

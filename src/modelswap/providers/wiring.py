@@ -120,7 +120,12 @@ class PooledArms:
             kind, url = wire_of(endpoint, sim)
             key = endpoint.api_key() or "modelswap-sim"
             self.vendors[name] = Vendor(
-                name, wire_of_kind(kind) or "openai", url, key, timeouts_of(endpoint, migration).first_byte_s
+                name,
+                wire_of_kind(kind) or "openai",
+                url,
+                key,
+                timeouts_of(endpoint, migration).first_byte_s,
+                model=endpoint.model,
             )
             for dialect in DIALECTS:
                 self._upstreams[(name, dialect)] = build_upstream(

@@ -10,8 +10,6 @@ the stop reason and usage, and ``message_stop`` — so ``client.messages.stream(
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import random
 import string
 from collections.abc import Iterator
@@ -21,7 +19,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from modelswap.sim.anthropic_wire import MessagesRequest, parse_request
+from modelswap.sim.anthropic_wire import MessagesRequest, parse_request, thinking_signature
 from modelswap.sim.conversation import Answer
 from modelswap.sim.engine import ENGINE, WORKLOAD_HEADER, Plan, SimEngine, forced_status, retry_after_headers
 from modelswap.sim.errors import SimError
@@ -83,10 +81,6 @@ def stop_reason(answer: Answer) -> str:
     return "max_tokens" if answer.truncated else "end_turn"
 
 
-def _signature(text: str) -> str:
-    return base64.b64encode(hashlib.sha256(text.encode()).digest() * 2).decode()
-
-
 def _usage(input_tokens: int, output_tokens: int) -> dict[str, Any]:
     return {
         "input_tokens": input_tokens,
@@ -101,7 +95,9 @@ def content_blocks(answer: Answer) -> list[dict[str, Any]]:
     """The answer's final content: a text block and/or ``tool_use`` blocks."""
     blocks: list[dict[str, Any]] = []
     if answer.thinking:
-        blocks.append({"type": "thinking", "thinking": answer.thinking, "signature": _signature(answer.thinking)})
+        blocks.append(
+            {"type": "thinking", "thinking": answer.thinking, "signature": thinking_signature(answer.thinking)}
+        )
     if answer.text or not answer.tool_calls:
         blocks.append({"type": "text", "text": answer.text})
     blocks.extend(

@@ -7,6 +7,8 @@ then what is wrong with it.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +29,44 @@ class MessagesRequest:
     conv: Conversation
     stream: bool
     max_tokens: int
+
+
+_THINKING_FIRST = (
+    "Expected `thinking` or `redacted_thinking`, but found `{found}`. When `thinking` is enabled, a final "
+    "`assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and "
+    "`tool_result` blocks). We recommend you include thinking blocks from previous turns. To avoid this "
+    "requirement, disable `thinking`. Please consult our documentation at "
+    "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+)
+
+
+def thinking_signature(text: str) -> str:
+    """The simulator's signature of a thinking block's text (checked when the block comes back)."""
+    return base64.b64encode(hashlib.sha256(text.encode()).digest() * 2).decode()
+
+
+def _check_thinking(messages: list[Any], thinking: bool) -> None:
+    """Anthropic's checks of thinking blocks sent back: each one's signature must match its text,
+    and with thinking on, the assistant turn whose tool calls the last message answers must open
+    with its thinking block."""
+    for i, msg in enumerate(messages):
+        content = msg.get("content") if msg.get("role") == "assistant" else None
+        for j, block in enumerate(content if isinstance(content, list) else ()):
+            if block.get("type") == "thinking" and block.get("signature") != thinking_signature(
+                str(block.get("thinking"))
+            ):
+                raise SimError.bad_request(
+                    f"messages.{i}.content.{j}: Invalid `signature` in `thinking` block", param=f"messages.{i}"
+                )
+    last = messages[-1].get("content")
+    answers_tools = isinstance(last, list) and any(b.get("type") == "tool_result" for b in last)
+    if not thinking or not answers_tools or len(messages) < 2:
+        return
+    content = messages[-2].get("content")
+    first = content[0].get("type") if isinstance(content, list) and content else "text"
+    if first not in ("thinking", "redacted_thinking"):
+        path = f"messages.{len(messages) - 2}.content.0.type"
+        raise SimError.bad_request(f"{path}: {_THINKING_FIRST.format(found=first)}", param=path)
 
 
 def _bad(path: str, problem: str) -> SimError:
@@ -60,9 +100,11 @@ def parse_request(body: Any) -> MessagesRequest:
     if thinking and choice == "required":
         raise SimError.bad_request("Thinking may not be enabled when tool_choice forces tool use.", param="tool_choice")
     raw_choice = body.get("tool_choice")
+    turns = _parse_messages(messages)
+    _check_thinking(messages, thinking)
     conv = Conversation(
         system=_system_text(body.get("system")),
-        turns=_parse_messages(messages),
+        turns=turns,
         tools=tools,
         tool_choice=choice,
         forced_tool=forced,

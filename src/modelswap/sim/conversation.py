@@ -77,7 +77,8 @@ class Conversation:
     parallel_tool_calls: bool = True
     """Whether several tool calls may come in one answer."""
     thinking: bool = False
-    """Extended thinking (Anthropic): a thinking block comes before the answer."""
+    """Extended thinking (Anthropic: a thinking block comes before the answer) or reasoning
+    (OpenAI's ``reasoning_effort``: hidden, counted in ``completion_tokens_details.reasoning_tokens``)."""
 
     def canonical(self) -> list[Any]:
         """JSON-able form used for hashing; ignores ids, which differ between vendors and runs."""
@@ -118,6 +119,5 @@ class Answer:
 
     def completion_tokens(self) -> int:
         """Approximate output tokens (at least 1)."""
-        chars = len(self.text) + len(self.thinking)
-        chars += sum(len(c.name) + len(c.arguments_json) for c in self.tool_calls)
-        return max(1, -(-chars // CHARS_PER_TOKEN))
+        chars = len(self.text) + sum(len(c.name) + len(c.arguments_json) for c in self.tool_calls)
+        return max(1, -(-chars // CHARS_PER_TOKEN)) + count_tokens(self.thinking)  # reasoning counted apart

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from modelswap.sim.conversation import Answer, ToolCall
+from modelswap.sim.conversation import Answer, ToolCall, count_tokens
 from modelswap.sim.engine import ENGINE, WORKLOAD_HEADER, Plan, SimEngine, forced_status, retry_after_headers
 from modelswap.sim.errors import SimError
 from modelswap.sim.logprobs import logprobs_of
@@ -95,7 +95,7 @@ def usage(plan: Plan) -> dict[str, Any]:
         "total_tokens": plan.prompt_tokens + plan.completion_tokens,
         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
         "completion_tokens_details": {
-            "reasoning_tokens": 0,
+            "reasoning_tokens": sum(count_tokens(a.thinking) for a in plan.answers),
             "audio_tokens": 0,
             "accepted_prediction_tokens": 0,
             "rejected_prediction_tokens": 0,

@@ -82,8 +82,24 @@ def parse_request(body: Any) -> ChatRequest:
         json_mode=json_mode,
         stop=_parse_stop(body.get("stop")),
         parallel_tool_calls=parallel,
+        thinking=_reasoning(body.get("reasoning_effort")),
     )
     return ChatRequest(model, conv, stream, bool(options.get("include_usage")), max_tokens, n, logprobs, top)
+
+
+_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+
+
+def _reasoning(effort: Any) -> bool:
+    """Whether the model reasons before answering (hidden text, counted as ``reasoning_tokens``)."""
+    if effort is None:
+        return False
+    if effort not in _EFFORTS:
+        raise SimError.bad_request(
+            f"Invalid value: '{effort}'. Supported values are: {', '.join(repr(e) for e in _EFFORTS)}.",
+            param="reasoning_effort",
+        )
+    return bool(effort != "none")
 
 
 def _bounded_int(body: dict[str, Any], name: str, low: int, high: int, default: int) -> int:

@@ -251,6 +251,13 @@ def _add_cascade_outcome(conn: sa.Connection) -> None:
         conn.execute(sa.text(f"ALTER TABLE requests ADD COLUMN {ddl}"))
 
 
+def _add_reasoning_tokens(conn: sa.Connection) -> None:
+    """v11: ``reasoning_tokens`` on requests and shadow pairs: the part of the completion a reasoning
+    model spent thinking, as its vendor reported it (NULL when it did not)."""
+    for table in ("requests", "shadow_pairs"):
+        conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN reasoning_tokens INTEGER"))
+
+
 MIGRATIONS: tuple[Step, ...] = (
     Step(1, "rollout change feed, review verdicts, red-team results", _v1_to_v2),
     Step(2, "evidence for the plan (inventory snapshots, drills, probes)", _v2_to_v3),
@@ -261,6 +268,7 @@ MIGRATIONS: tuple[Step, ...] = (
     Step(7, "review sets with weights; four-way, tagged, blind verdicts", _v7_to_v8),
     Step(8, "choice runs (modelswap choose)", _v8_to_v9),
     Step(9, "cascade outcome on requests (escalated, why, cheap attempt's cost)", _add_cascade_outcome),
+    Step(10, "reasoning tokens on requests and shadow pairs", _add_reasoning_tokens),
 )
 """``MIGRATIONS[v - 1]`` upgrades version ``v`` to ``v + 1``; the last one reaches SCHEMA_VERSION."""
 

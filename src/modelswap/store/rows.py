@@ -61,6 +61,8 @@ class RequestRow:
     """Why it escalated: ``low_confidence``, ``cheap_failed``, ``over_buffer``, ``up_front``, ``signal_failed``."""
     cheap_cost_usd: float | None = None
     """An escalated request's cheap attempt cost (already included in ``cost_usd``)."""
+    reasoning_tokens: int | None = None
+    """The part of ``completion_tokens`` spent reasoning, as the vendor reported it (None: not reported)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,6 +83,8 @@ class ShadowPairRow:
     cached_tokens: int | None = None
     cost_usd: float | None = None
     response_body: Json | None = None
+    reasoning_tokens: int | None = None
+    """The part of ``completion_tokens`` spent reasoning, as the vendor reported it (None: not reported)."""
     id: int | None = None
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from modelswap.store.types import FreeText, UTCDateTime, json_column
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 """The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
 
 NAMING_CONVENTION = {
@@ -82,6 +82,7 @@ requests = sa.Table(
     sa.Column("escalated", sa.Boolean),
     sa.Column("escalation", sa.String),
     sa.Column("cheap_cost_usd", sa.Float),
+    sa.Column("reasoning_tokens", sa.Integer),
     sa.Index(None, "workload", "ts"),
 )
 """One served request, whichever arm served it."""
@@ -104,6 +105,7 @@ shadow_pairs = sa.Table(
     sa.Column("cached_tokens", sa.Integer),
     sa.Column("cost_usd", sa.Float),
     sa.Column("response_body", json_column()),
+    sa.Column("reasoning_tokens", sa.Integer),
     sa.UniqueConstraint("request_id", "arm"),
 )
 """The shadow arm's answer to a served request (status is NULL when no HTTP answer came)."""

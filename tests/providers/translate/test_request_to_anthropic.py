@@ -139,6 +139,51 @@ def test_max_tokens_alias_and_temperature_clamp() -> None:
     assert (out["max_tokens"], out["temperature"]) == (50, 1.0)
 
 
+@pytest.mark.parametrize(("effort", "budget"), [("low", 1024), ("medium", 2048), ("high", 4096)])
+def test_reasoning_effort_turns_on_thinking_with_room_for_the_answer(effort: str, budget: int) -> None:
+    body = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 500, "temperature": 0.2, "top_p": 0.5}
+    out = openai_request_to_anthropic({**body, "reasoning_effort": effort})
+    assert out["thinking"] == {"type": "enabled", "budget_tokens": budget}
+    assert out["max_tokens"] == 500 + budget, "the app's 500 tokens stay the answer's"
+    assert "temperature" not in out and "top_p" not in out, "Claude refuses them beside thinking"
+    assert "thinking" not in openai_request_to_anthropic({**body, "reasoning_effort": "none"})
+    assert openai_request_to_anthropic({**body, "max_tokens": 9000, "reasoning_effort": effort})["max_tokens"] == 9000
+
+
+def test_reasoning_effort_beside_a_forced_tool_leaves_thinking_off() -> None:
+    """Claude refuses thinking with a forced tool; structured output by a forced tool call (LangChain's
+    ``with_structured_output``, instructor) on a reasoning model must keep working."""
+    tool = {"type": "function", "function": {"name": "Answer", "parameters": {"type": "object"}}}
+    body = {"messages": [{"role": "user", "content": "hi"}], "tools": [tool], "reasoning_effort": "low"}
+    for choice in ("required", {"type": "function", "function": {"name": "Answer"}}):
+        assert "thinking" not in openai_request_to_anthropic({**body, "tool_choice": choice})
+    assert openai_request_to_anthropic({**body, "tool_choice": "auto"})["thinking"]["type"] == "enabled"
+
+
+def test_a_thinking_object_is_sent_as_is() -> None:
+    thinking = {"type": "enabled", "budget_tokens": 3000}
+    body = {"messages": [{"role": "user", "content": "hi"}], "thinking": thinking, "max_tokens": 8000}
+    assert openai_request_to_anthropic(body)["thinking"] == thinking
+
+
+def test_signed_thinking_blocks_go_back_first_in_their_assistant_turn() -> None:
+    signed = {"type": "thinking", "thinking": "Paris, surely.", "signature": "sig=="}
+    body = {
+        "messages": [
+            {"role": "user", "content": "capital?"},
+            {
+                "role": "assistant",
+                "content": "Paris.",
+                "reasoning_content": "Paris, surely.",
+                "thinking_blocks": [signed, {"type": "thinking", "thinking": "unsigned"}],
+            },
+            {"role": "user", "content": "sure?"},
+        ],
+    }
+    turn = openai_request_to_anthropic(body)["messages"][1]
+    assert turn == {"role": "assistant", "content": [signed, {"type": "text", "text": "Paris."}]}
+
+
 def test_tool_result_then_user_text_merge_with_results_first() -> None:
     body = {
         "messages": [
@@ -304,6 +349,13 @@ def test_untranslatable_fields_lists_what_a_claude_model_cannot_do() -> None:
             "not valid JSON",
         ),
         ({"messages": [{"role": "tool", "content": "x"}]}, "messages[0]", "tool_call_id"),
+        ({"reasoning_effort": "extreme"}, "reasoning_effort", "none, minimal, low"),
+        ({"thinking": "on"}, "thinking", "must be an object"),
+        (
+            {"messages": [{"role": "assistant", "content": "x", "thinking_blocks": [{"type": "image"}]}]},
+            "messages[0].thinking_blocks[0].type",
+            "thinking or redacted_thinking",
+        ),
     ],
 )
 def test_untranslatable_requests_name_the_field(patch: dict[str, Any], where: str, words: str) -> None:

@@ -88,9 +88,16 @@ def test_stop_reason_map(stop: str | None, finish: str) -> None:
     assert anthropic_response_to_openai(message, created=0)["choices"][0]["finish_reason"] == finish
 
 
-def test_thinking_blocks_are_dropped_and_content_is_never_null_without_tool_calls() -> None:
-    message = {**ANTHROPIC_MESSAGE, "content": [{"type": "thinking", "thinking": "hm", "signature": "s"}]}
-    assert anthropic_response_to_openai(message, created=0)["choices"][0]["message"]["content"] == ""
+def test_thinking_blocks_are_kept_beside_the_reply_and_content_is_never_null_without_tool_calls() -> None:
+    blocks = [
+        {"type": "thinking", "thinking": "hm", "signature": "s"},
+        {"type": "redacted_thinking", "data": "d"},
+        {"type": "thinking", "thinking": " ok", "signature": "t"},
+    ]
+    reply = anthropic_response_to_openai({**ANTHROPIC_MESSAGE, "content": blocks}, created=0)["choices"][0]["message"]
+    assert reply["content"] == ""
+    assert reply["reasoning_content"] == "hm ok"
+    assert reply["thinking_blocks"] == blocks, "each block kept with its signature, to be sent back"
     tool_only = {**ANTHROPIC_TOOL_MESSAGE, "content": ANTHROPIC_TOOL_MESSAGE["content"][1:]}
     assert anthropic_response_to_openai(tool_only, created=0)["choices"][0]["message"]["content"] is None
 

@@ -277,3 +277,95 @@ def test_an_empty_stream_still_answers_one_empty_message() -> None:
     assert events[-1]["type"] == "response.completed"
     (item,) = events[-1]["response"]["output"]
     assert item["type"] == "message" and item["content"][0]["text"] == ""
+
+
+SIGNED = [
+    {"type": "thinking", "thinking": "Order 1? Look it up.", "signature": "sig-1"},
+    {"type": "redacted_thinking", "data": "opaque"},
+    {"type": "thinking", "thinking": "Then answer.", "signature": "sig-2"},
+]
+
+
+def test_claudes_signed_thinking_becomes_reasoning_items_with_encrypted_content() -> None:
+    message = {"role": "assistant", "content": "Done.", "reasoning_content": "x", "thinking_blocks": SIGNED}
+    response = chat_completion_to_response(_completion(message, "stop"), {}, response_id="r", created=1)
+    first, second, answer = response["output"]
+    assert [first["type"], second["type"], answer["type"]] == ["reasoning", "reasoning", "message"]
+    assert first["summary"] == [{"type": "summary_text", "text": "Order 1? Look it up."}]
+    assert (first["encrypted_content"], second["encrypted_content"]) == ("sig-1", "sig-2")
+    plain = chat_completion_to_response(
+        _completion({"role": "assistant", "content": "Done.", "reasoning_content": "hm"}, "stop"),
+        {},
+        response_id="r",
+        created=1,
+    )
+    assert plain["output"][0]["summary"][0]["text"] == "hm" and "encrypted_content" not in plain["output"][0]
+
+
+def test_reasoning_items_in_input_go_back_to_a_claude_model_as_signed_thinking_blocks() -> None:
+    body = {
+        "input": [
+            {"role": "user", "content": "where is order 1?"},
+            {
+                "type": "reasoning",
+                "id": "rs_1",
+                "summary": [{"type": "summary_text", "text": "Look."}],
+                "encrypted_content": "sig-1",
+            },
+            {"type": "function_call", "call_id": "call_1", "name": "lookup_order", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "call_1", "output": "shipped"},
+            {"type": "reasoning", "id": "rs_2", "summary": [], "encrypted_content": "sig-2"},
+            {"type": "reasoning", "id": "rs_3", "summary": [{"type": "summary_text", "text": "no signature"}]},
+            {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Shipped."}]},
+            {"role": "user", "content": "thanks"},
+        ]
+    }
+    messages = responses_request_to_chat(body, thinking=True)["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "tool", "assistant", "user"]
+    assert messages[1]["thinking_blocks"] == [{"type": "thinking", "thinking": "Look.", "signature": "sig-1"}]
+    assert messages[1]["tool_calls"][0]["id"] == "call_1"
+    assert messages[3] == {
+        "role": "assistant",
+        "content": "Shipped.",
+        "thinking_blocks": [{"type": "thinking", "thinking": "", "signature": "sig-2"}],
+    }
+    plain = responses_request_to_chat(body)["messages"]
+    assert not any("thinking_blocks" in m for m in plain), "a chat model is never sent Claude's blocks"
+    trailing = {
+        "input": [{"role": "user", "content": "hi"}, {"type": "reasoning", "summary": [], "encrypted_content": "s"}]
+    }
+    assert responses_request_to_chat(trailing, thinking=True)["messages"] == [{"role": "user", "content": "hi"}]
+
+
+def test_a_streamed_thinking_block_is_a_reasoning_item_closed_by_its_signature() -> None:
+    chunks = [
+        _chunk({"role": "assistant", "content": ""}),
+        _chunk({"reasoning_content": "Look "}),
+        _chunk({"reasoning_content": "it up."}),
+        _chunk({"thinking_blocks": [{"type": "thinking", "thinking": "", "signature": "sig-1"}]}),
+        _chunk({"reasoning_content": "Answer."}),
+        _chunk({"thinking_blocks": [{"type": "thinking", "thinking": "", "signature": "sig-2"}]}),
+        _chunk({"content": "Shipped."}),
+        _chunk({}, "stop"),
+    ]
+    translator = ChatStreamToResponses({}, response_id="resp_1", created=3)
+    events = [e for c in chunks for e in translator.feed(c)] + translator.finish()
+    kinds = [e["type"] for e in events]
+    assert kinds[2:9] == [
+        "response.output_item.added",
+        "response.reasoning_summary_part.added",
+        "response.reasoning_summary_text.delta",
+        "response.reasoning_summary_text.delta",
+        "response.reasoning_summary_text.done",
+        "response.reasoning_summary_part.done",
+        "response.output_item.done",
+    ]
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+    done = [e["item"] for e in events if e["type"] == "response.output_item.done"]
+    assert [(d["type"], d.get("encrypted_content")) for d in done] == [
+        ("reasoning", "sig-1"),
+        ("reasoning", "sig-2"),
+        ("message", None),
+    ]
+    assert done[0]["summary"][0]["text"] == "Look it up." and done[1]["summary"][0]["text"] == "Answer."
+    assert events[-1]["response"]["output"] == done

@@ -101,25 +101,25 @@ def test_anthropic_tool_stream_to_openai_tool_call_deltas() -> None:
     ]
 
 
-def test_thinking_and_unknown_events_produce_nothing() -> None:
+def test_thinking_streams_as_reasoning_content_and_its_signature_as_a_thinking_block() -> None:
     tr = AnthropicStreamToOpenAI(created=0)
-    assert (
-        tr.feed({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}})
-        == []
+    start = {"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}}
+    assert tr.feed(start) == []
+    (chunk,) = tr.feed(
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "x"}}
     )
-    assert (
-        tr.feed({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "x"}}) == []
+    assert chunk["choices"][0]["delta"] == {"reasoning_content": "x"}
+    (chunk,) = tr.feed(
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "s"}}
     )
-    assert (
-        tr.feed(
-            {
-                "type": "content_block_delta",
-                "index": 0,
-                "delta": {"type": "signature_delta", "signature": "s"},
-            }
-        )
-        == []
-    )
+    assert chunk["choices"][0]["delta"] == {"thinking_blocks": [{"type": "thinking", "thinking": "", "signature": "s"}]}
+    redacted = {"type": "content_block_start", "index": 1, "content_block": {"type": "redacted_thinking", "data": "d"}}
+    (chunk,) = tr.feed(redacted)
+    assert chunk["choices"][0]["delta"] == {"thinking_blocks": [{"type": "redacted_thinking", "data": "d"}]}
+
+
+def test_unknown_events_produce_nothing() -> None:
+    tr = AnthropicStreamToOpenAI(created=0)
     assert tr.feed({"type": "ping"}) == [] and tr.feed({"type": "brand_new_event"}) == []
 
 

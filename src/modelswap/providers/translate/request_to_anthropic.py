@@ -15,9 +15,16 @@ Decisions worth knowing:
   caller's ``default_max_tokens`` (the model's own output limit, from the catalog).
 - ``n`` is checked (1..128) but not sent: ``OpenAIOverAnthropic`` fans out ``n`` calls.
 - ``safety_identifier`` (else ``user``) becomes ``metadata.user_id``.
+- ``reasoning_effort`` turns on extended thinking with LiteLLM's budgets (``THINKING_BUDGETS``;
+  ``none`` leaves it off, and so does a forced ``tool_choice``, which Claude refuses beside
+  thinking); a ``thinking`` object (as LiteLLM accepts it) is sent as is. With
+  thinking on, ``max_tokens`` is raised above the budget when the app's is not, and
+  ``temperature``/``top_p`` are not sent (Claude refuses them beside thinking). An assistant
+  message's ``thinking_blocks`` (Anthropic's blocks with their ``signature``, as a translated
+  answer carries them) go back first in its turn.
 - Ignored (no Anthropic equivalent, output shape unchanged): ``frequency_penalty``,
   ``presence_penalty``, ``logit_bias``, ``seed``, ``service_tier``, ``store``,
-  ``metadata``, ``prediction``, ``reasoning_effort``, ``verbosity``, message ``name``.
+  ``metadata``, ``prediction``, ``verbosity``, message ``name``, ``reasoning_content``.
 - Refused with a ``TranslationError`` (see ``untranslatable_fields``): ``logprobs``/``top_logprobs``,
   audio output, legacy ``functions``.
 """
@@ -36,8 +43,15 @@ from modelswap.providers.translate.common import (
     parse_data_url,
 )
 from modelswap.providers.translate.schema import claude_schema
+from modelswap.providers.translate.thinking import thinking_blocks, thinking_into
 
-__all__ = ["DEFAULT_MAX_TOKENS", "MAX_N", "openai_request_to_anthropic", "requested_n", "untranslatable_fields"]
+__all__ = [
+    "DEFAULT_MAX_TOKENS",
+    "MAX_N",
+    "openai_request_to_anthropic",
+    "requested_n",
+    "untranslatable_fields",
+]
 
 DEFAULT_MAX_TOKENS = 4096
 """``max_tokens`` when the app sends none and the model's limit is not in the catalog."""
@@ -62,13 +76,8 @@ def openai_request_to_anthropic(body: Json, *, default_max_tokens: int = DEFAULT
         out["output_config"] = {"format": output_format}
     if system:
         out["system"] = "\n\n".join(system)
-    temperature = body.get("temperature")
-    if temperature is not None:
-        if not isinstance(temperature, (int, float)) or isinstance(temperature, bool):
-            raise TranslationError("must be a number", "temperature")
-        out["temperature"] = min(max(float(temperature), 0.0), 1.0)
-    if body.get("top_p") is not None:
-        out["top_p"] = body["top_p"]
+    if not thinking_into(body, out):  # Claude refuses sampling settings beside thinking
+        _sampling(body, out)
     stop = body.get("stop")
     if stop:
         if not isinstance(stop, (str, list)) or not all(
@@ -76,6 +85,22 @@ def openai_request_to_anthropic(body: Json, *, default_max_tokens: int = DEFAULT
         ):
             raise TranslationError("must be a string or a list of strings", "stop")
         out["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
+    return _tools(body, out)
+
+
+def _sampling(body: Json, out: Json) -> None:
+    """``temperature`` (clamped to Claude's 0..1) and ``top_p`` into ``out``."""
+    temperature = body.get("temperature")
+    if temperature is not None:
+        if not isinstance(temperature, (int, float)) or isinstance(temperature, bool):
+            raise TranslationError("must be a number", "temperature")
+        out["temperature"] = min(max(float(temperature), 0.0), 1.0)
+    if body.get("top_p") is not None:
+        out["top_p"] = body["top_p"]
+
+
+def _tools(body: Json, out: Json) -> Json:
+    """``out`` with the user id, tools and tool choice of ``body``."""
     user = next((v for v in (body.get("safety_identifier"), body.get("user")) if isinstance(v, str) and v), None)
     if user is not None:
         out["metadata"] = {"user_id": user}
@@ -250,7 +275,9 @@ def _assistant_blocks(msg: Json, where: str) -> list[Json]:
     if msg.get("function_call"):
         raise TranslationError("legacy 'function_call' is not supported; use 'tool_calls'", where)
     text = _plain_text(msg.get("content"), f"{where}.content")
-    blocks: list[Json] = [_text_block(text)] if text else []
+    blocks = thinking_blocks(msg.get("thinking_blocks"), f"{where}.thinking_blocks")
+    if text:
+        blocks.append(_text_block(text))
     for k, call in enumerate(msg.get("tool_calls") or ()):
         here = f"{where}.tool_calls[{k}]"
         fn = call.get("function") if isinstance(call, dict) else None

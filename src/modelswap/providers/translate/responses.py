@@ -1,6 +1,9 @@
 """Whole (non-streaming) responses, both ways: Anthropic ``message`` ⇄ OpenAI ``chat.completion``.
 
-Thinking blocks have no place in a chat completion and are dropped. The response ``id``
+Thinking blocks have no place in OpenAI's chat completion; they are kept as LiteLLM and
+DeepSeek do: the joined text as ``message.reasoning_content`` and the blocks themselves (with
+Anthropic's ``signature``) as ``message.thinking_blocks``, so the next turn can send them back
+(``request_to_anthropic``) and a Responses app gets ``reasoning`` items. The response ``id``
 is carried over unchanged in both directions, so a record can be traced to the
 provider's own logs.
 """
@@ -21,16 +24,26 @@ from modelswap.providers.translate.common import (
     parse_arguments,
 )
 
-__all__ = ["anthropic_response_to_openai", "openai_response_to_anthropic"]
+__all__ = ["anthropic_response_to_openai", "openai_response_to_anthropic", "thinking_block"]
+
+
+def thinking_block(block: Json) -> Json:
+    """A ``thinking`` (text and ``signature``) or ``redacted_thinking`` (``data``) block, only its own fields."""
+    if block.get("type") == "redacted_thinking":
+        return {"type": "redacted_thinking", "data": str(block.get("data") or "")}
+    return {"type": "thinking", "thinking": str(block.get("thinking") or ""), "signature": block.get("signature")}
 
 
 def anthropic_response_to_openai(message: Json, *, created: int) -> Json:
     """An Anthropic ``message`` → an OpenAI ``chat.completion`` (``created``: Unix seconds)."""
     texts: list[str] = []
     calls: list[Json] = []
+    thinking: list[Json] = []
     for j, block in enumerate(expect_list(message.get("content"), "content")):
         btype = block.get("type") if isinstance(block, dict) else None
-        if btype == "text":
+        if btype in ("thinking", "redacted_thinking"):
+            thinking.append(thinking_block(block))
+        elif btype == "text":
             texts.append(str(block.get("text") or ""))
         elif btype == "tool_use":
             calls.append(
@@ -40,12 +53,15 @@ def anthropic_response_to_openai(message: Json, *, created: int) -> Json:
                     "function": {"name": block.get("name"), "arguments": dump_arguments(block.get("input"))},
                 }
             )
-        elif btype not in ("thinking", "redacted_thinking"):
+        else:
             raise TranslationError(f"content block type {btype!r} has no chat completions equivalent", f"content[{j}]")
     content = "".join(texts) or (None if calls else "")  # null only beside tool calls, as OpenAI does
     reply: Json = {"role": "assistant", "content": content, "refusal": None}
     if calls:
         reply["tool_calls"] = calls
+    if thinking:
+        reply["reasoning_content"] = "".join(b.get("thinking", "") for b in thinking)
+        reply["thinking_blocks"] = thinking
     stop = message.get("stop_reason")
     return {
         "id": message.get("id"),

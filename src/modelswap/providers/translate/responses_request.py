@@ -6,7 +6,9 @@ through the chat ⇄ Anthropic translation, by a Claude model):
 - ``instructions`` → a leading system message; ``input`` (a string or an item list) → messages:
   ``message`` items by role, ``function_call`` items → an assistant's ``tool_calls``,
   ``function_call_output`` → ``tool`` messages; ``reasoning`` items are dropped (chat
-  completions take no reasoning as input).
+  completions take no reasoning as input) unless ``thinking`` is asked for (the chat upstream
+  is a Claude model): then an item with ``encrypted_content`` (Claude's ``signature``, as
+  modelswap returned it) becomes a ``thinking_blocks`` entry of the assistant turn after it.
 - ``tools`` (function tools) → chat tools; ``tool_choice``; ``text.format`` → ``response_format``;
   ``max_output_tokens`` → ``max_completion_tokens``; ``reasoning.effort`` → ``reasoning_effort``.
 - Refused with the field named: hosted tools (web search, file search, ...), ``item_reference``
@@ -48,8 +50,9 @@ def input_items(value: Any) -> list[Json]:
     return items
 
 
-def responses_request_to_chat(body: Json) -> Json:
-    """A Responses API request body → a chat completions request body."""
+def responses_request_to_chat(body: Json, *, thinking: bool = False) -> Json:
+    """A Responses API request body → a chat completions request body (``thinking``: carry
+    reasoning items with their ``encrypted_content`` as ``thinking_blocks``)."""
     for field, why in _REFUSED.items():
         if body.get(field):
             raise TranslationError(why, field)
@@ -60,7 +63,14 @@ def responses_request_to_chat(body: Json) -> Json:
     elif instructions is not None and not isinstance(instructions, str):
         raise TranslationError("must be a string", "instructions")
     for i, item in enumerate(input_items(body.get("input"))):
+        if item.get("type") == "reasoning":
+            if thinking:
+                _add_reasoning(messages, item)
+            continue
         _add_item(messages, item, f"input[{i}]")
+    messages = [
+        m for m in messages if m.get("content") is not None or m.get("tool_calls") or "thinking_blocks" not in m
+    ]
     if not any(m["role"] != "system" for m in messages):
         raise TranslationError("needs at least one user or assistant message", "input")
     out: Json = {"model": body.get("model"), "messages": messages}
@@ -92,16 +102,24 @@ def responses_request_to_chat(body: Json) -> Json:
 
 def _add_item(messages: list[Json], item: Json, where: str) -> None:
     kind = item.get("type", "message")
+    last = messages[-1] if messages else None
     if kind == "message":
-        messages.append(_chat_message(item, where))
+        message = _chat_message(item, where)
+        if last is not None and _thinking_only(last) and message["role"] == "assistant":
+            last["content"] = message["content"]  # the answer that followed its reasoning
+        else:
+            messages.append(message)
     elif kind == "function_call":
         call = {
             "id": _text(item.get("call_id"), f"{where}.call_id"),
             "type": "function",
             "function": {"name": _text(item.get("name"), f"{where}.name"), "arguments": item.get("arguments") or "{}"},
         }
-        last = messages[-1] if messages else None
-        if last is not None and last["role"] == "assistant" and (last.get("tool_calls") or last.get("content")):
+        if (
+            last is not None
+            and last["role"] == "assistant"
+            and (last.get("tool_calls") or last.get("content") or last.get("thinking_blocks"))
+        ):
             last.setdefault("tool_calls", []).append(call)  # one assistant turn: its text, then its calls
         else:
             messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
@@ -111,13 +129,34 @@ def _add_item(messages: list[Json], item: Json, where: str) -> None:
         messages.append(
             {"role": "tool", "tool_call_id": _text(item.get("call_id"), f"{where}.call_id"), "content": content}
         )
-    elif kind == "reasoning":
-        return  # chat completions take no reasoning as input
     else:
         raise TranslationError(
             f"input item type {kind!r} is not supported (message, function_call, function_call_output, reasoning)",
             f"{where}.type",
         )
+
+
+def _thinking_only(message: Json) -> bool:
+    """An assistant turn holding only reasoning so far (its text or calls come next)."""
+    return "thinking_blocks" in message and message.get("content") is None and not message.get("tool_calls")
+
+
+def _add_reasoning(messages: list[Json], item: Json) -> None:
+    """A reasoning item that carries Claude's signature (``encrypted_content``) → a thinking
+    block opening the next assistant turn; one without it cannot be sent back and is dropped."""
+    signature = item.get("encrypted_content")
+    if not isinstance(signature, str) or not signature:
+        return
+    summary = item.get("summary")
+    text = (
+        "".join(str(p.get("text") or "") for p in summary if isinstance(p, dict)) if isinstance(summary, list) else ""
+    )
+    block = {"type": "thinking", "thinking": text, "signature": signature}
+    last = messages[-1] if messages else None
+    if last is not None and _thinking_only(last):
+        last["thinking_blocks"].append(block)
+    else:
+        messages.append({"role": "assistant", "content": None, "thinking_blocks": [block]})
 
 
 def _chat_message(item: Json, where: str) -> Json:

@@ -130,9 +130,30 @@ def function_call_item(call_id: str, name: str, arguments: str, *, item_id: str,
     }
 
 
-def reasoning_item(text: str, *, item_id: str) -> Json:
-    """A ``reasoning`` output item with ``text`` as its summary."""
-    return {"type": "reasoning", "id": item_id, "summary": [{"type": "summary_text", "text": text}]}
+def reasoning_item(text: str, *, item_id: str, signature: str | None = None) -> Json:
+    """A ``reasoning`` output item with ``text`` as its summary; Claude's ``signature`` of the
+    thinking is its ``encrypted_content`` (sent back in a later turn's ``input``)."""
+    item: Json = {"type": "reasoning", "id": item_id, "summary": [{"type": "summary_text", "text": text}]}
+    if signature:
+        item["encrypted_content"] = signature
+    return item
+
+
+def reasoning_items(message: Json) -> list[Json]:
+    """A chat message's reasoning as ``reasoning`` items: one per signed thinking block when
+    the message has ``thinking_blocks`` (a redacted block has no text to show and is left out),
+    else one for its ``reasoning_content``."""
+    blocks = message.get("thinking_blocks")
+    if isinstance(blocks, list) and blocks:
+        return [
+            reasoning_item(str(b.get("thinking") or ""), item_id=new_item_id("rs"), signature=b.get("signature"))
+            for b in blocks
+            if isinstance(b, dict) and b.get("type") == "thinking"
+        ]
+    thinking = message.get("reasoning_content")
+    if isinstance(thinking, str) and thinking:
+        return [reasoning_item(thinking, item_id=new_item_id("rs"))]
+    return []
 
 
 def finish_status(response: Json, finish: str | None) -> None:
@@ -152,9 +173,7 @@ def chat_completion_to_response(completion: Json, request: Json, *, response_id:
         raise TranslationError("must be an object", "choices[0].message")
     response = response_shell(request, response_id=response_id, created=created, model=completion.get("model"))
     output: list[Json] = response["output"]
-    thinking = message.get("reasoning_content")
-    if isinstance(thinking, str) and thinking:
-        output.append(reasoning_item(thinking, item_id=new_item_id("rs")))
+    output.extend(reasoning_items(message))
     text, refusal = message.get("content"), message.get("refusal")
     if (isinstance(text, str) and text) or refusal or not message.get("tool_calls"):
         output.append(message_item(text or "", item_id=new_item_id("msg"), refusal=refusal))

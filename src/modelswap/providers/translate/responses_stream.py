@@ -56,29 +56,41 @@ class ChatStreamToResponses:
         out.append(self._event("response.in_progress", response={**self.response, "output": []}))
 
     def feed(self, chunk: Json) -> list[Json]:
+        """The Responses events for one chat chunk (the first one also opens the response)."""
         out: list[Json] = []
         if not self._started:
             self._start(chunk, out)
-        if isinstance(chunk.get("usage"), dict):
-            self._usage = chunk["usage"]
+        usage = chunk.get("usage")
+        if usage is not None and isinstance(usage, dict):
+            self._usage = usage
         choices = chunk.get("choices")
-        for choice in choices if isinstance(choices, list) else ():
-            delta = choice.get("delta") if isinstance(choice, dict) else None
-            if not isinstance(delta, dict):
+        for choice in choices if type(choices) is list else ():
+            delta = choice.get("delta") if type(choice) is dict else None
+            if type(delta) is not dict:
                 continue
-            thinking = delta.get("reasoning_content")
-            if isinstance(thinking, str) and thinking:
-                self._reasoning_delta(thinking, out)
+            if "reasoning_content" in delta or "thinking_blocks" in delta:
+                self._reasoning(delta, out)
             content = delta.get("content")
-            if isinstance(content, str) and content:
+            if content and isinstance(content, str):
                 self._text_delta(content, out)
             calls = delta.get("tool_calls")
             for call in calls if isinstance(calls, list) else ():
                 if isinstance(call, dict):
                     self._call_delta(call, out)
-            if choice.get("finish_reason"):
-                self._finish = choice["finish_reason"]
+            finish = choice.get("finish_reason")
+            if finish:
+                self._finish = finish
         return out
+
+    def _reasoning(self, delta: Json, out: list[Json]) -> None:
+        """A delta's thinking text, then the signature that ends its block."""
+        thinking = delta.get("reasoning_content")
+        if isinstance(thinking, str) and thinking:
+            self._reasoning_delta(thinking, out)
+        blocks = delta.get("thinking_blocks")
+        for block in blocks if isinstance(blocks, list) else ():
+            if isinstance(block, dict) and isinstance(block.get("signature"), str):
+                self._signed(block["signature"], out)
 
     def _open_item(self, item: Json, out: list[Json]) -> None:
         self._close(out)
@@ -99,12 +111,30 @@ class ChatStreamToResponses:
         item["text"] += text
         out.append(self._event("response.reasoning_summary_text.delta", **self._where(), summary_index=0, delta=text))
 
+    def _signed(self, signature: str, out: list[Json]) -> None:
+        """Claude's signature ends its thinking block: the open reasoning item is done, with the
+        signature as its ``encrypted_content``."""
+        if self._open is not None and self._open["type"] == "reasoning":
+            self._open["signature"] = signature
+            self._close(out)
+
     def _text_delta(self, text: str, out: list[Json]) -> None:
         item = self._open
         if item is None or item["type"] != "message":
             item = self._open_message(out)
         item["text"] += text
-        out.append(self._event("response.output_text.delta", **self._where(), content_index=0, delta=text, logprobs=[]))
+        out.append(  # the hot path of every stream: the event built in one literal
+            {
+                "type": "response.output_text.delta",
+                "sequence_number": self._seq,
+                "item_id": item["id"],
+                "output_index": self._index,
+                "content_index": 0,
+                "delta": text,
+                "logprobs": [],
+            }
+        )
+        self._seq += 1
 
     def _open_message(self, out: list[Json]) -> Json:
         item = {**message_item("", item_id=new_item_id("msg"), status="in_progress"), "content": []}
@@ -156,7 +186,7 @@ class ChatStreamToResponses:
             part = {"type": "summary_text", "text": text}
             out.append(self._event("response.reasoning_summary_text.done", **where, summary_index=0, text=text))
             out.append(self._event("response.reasoning_summary_part.done", **where, summary_index=0, part=part))
-            done = reasoning_item(text, item_id=item["id"])
+            done = reasoning_item(text, item_id=item["id"], signature=item.get("signature"))
         else:
             if not item["arguments"]:  # a call without arguments: OpenAI sends "{}", never ""
                 item["arguments"] = "{}"

@@ -26,7 +26,9 @@ class AnthropicStreamToOpenAI:
     A role chunk first, then content and ``tool_calls`` deltas, a chunk carrying the
     ``finish_reason``, and, only when ``include_usage``, a last chunk with empty
     ``choices`` and the usage (every other chunk then has ``"usage": null``, as OpenAI does).
-    Thinking, signature and citation deltas and ``ping`` events produce nothing.
+    Thinking deltas become ``reasoning_content`` deltas and a thinking block's signature (or a
+    redacted block) a ``thinking_blocks`` delta, as LiteLLM streams them; citation deltas and
+    ``ping`` events produce nothing.
     """
 
     def __init__(self, *, created: int, include_usage: bool = False) -> None:
@@ -74,6 +76,8 @@ class AnthropicStreamToOpenAI:
         block = event.get("content_block") or {}
         if block.get("type") == "text" and block.get("text"):
             return [self._chunk({"content": block["text"]})]
+        if block.get("type") == "redacted_thinking":
+            return [self._chunk({"thinking_blocks": [{"type": "redacted_thinking", "data": block.get("data")}]})]
         if block.get("type") != "tool_use":
             return []
         index = len(self._tool_index)
@@ -97,6 +101,11 @@ class AnthropicStreamToOpenAI:
             self._argued.add(index)
             call = {"index": index, "function": {"arguments": delta["partial_json"]}}
             return [self._chunk({"tool_calls": [call]})]
+        if delta.get("type") == "thinking_delta" and delta.get("thinking"):
+            return [self._chunk({"reasoning_content": delta["thinking"]})]
+        if delta.get("type") == "signature_delta" and delta.get("signature"):
+            block = {"type": "thinking", "thinking": "", "signature": delta["signature"]}
+            return [self._chunk({"thinking_blocks": [block]})]
         return []
 
     def _block_stop(self, event: Json) -> list[Json]:
