@@ -6,7 +6,6 @@ Exit codes: 0 every workload has a pick (a candidate passing every gate against 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import date
 from pathlib import Path
@@ -163,6 +162,8 @@ def choose(
     with store_or_exit(migration) as store:
         try:
             with progress.progress:
+                import asyncio
+
                 choice = asyncio.run(run_choice(
                     migration, store, _split(candidates), today=date.today(), workloads=workload, limit=limit,
                     concurrency=concurrency, limits=limits, fresh=fresh, on_start=progress.started,
