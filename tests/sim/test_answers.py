@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from typing import Any
 
@@ -105,3 +106,31 @@ def test_extraction_reports_missing_amount_as_null() -> None:
     profile = resolve_profiles(SimConfig(models={PERFECT: ProfileOverride(quality=1.0)}))[PERFECT]
     text = answer(conv, digest(0, PERFECT, conv.canonical()), profile).text
     assert text == '{"name": "Ravi Patel", "email": "ravi@example.com", "amount": null}'
+
+
+def _extraction_shape_ok(text: str) -> bool:
+    """What a JSON-schema verifier checks: an object with every field, the amount a number or null."""
+    value = json.loads(text)
+    amount = value.get("amount") if isinstance(value, dict) else None
+    return isinstance(value, dict) and set(value) == {"name", "email", "amount"} and not isinstance(amount, str)
+
+
+def _extraction_answers(wrong_answers: str) -> list[tuple[bool, bool]]:
+    """(right, well-formed) for each json-extraction case answered by a quality-0.5 model."""
+    override = ProfileOverride(quality=0.5, wrong_answers=wrong_answers)  # type: ignore[arg-type]
+    profile = resolve_profiles(SimConfig(models={"half": override}))["half"]
+    out = []
+    for case in load_golden("json-extraction"):
+        conv = parse_request({"model": "half", "messages": case.messages}).conv
+        text = answer(conv, digest(0, "half", conv.canonical()), profile).text
+        out.append((case_passes(case, text, []), _extraction_shape_ok(text)))
+    return out
+
+
+def test_invalid_wrong_answers_break_the_json_shape_so_a_verifier_can_tell() -> None:
+    invalid = _extraction_answers("invalid")
+    assert 0 < sum(right for right, _ in invalid) < len(invalid)
+    assert all(right == shaped for right, shaped in invalid), "every wrong answer breaks the shape, no right one does"
+    plausible = _extraction_answers("plausible")
+    assert [r for r, _ in plausible] == [r for r, _ in invalid], "same cases right either way"
+    assert any(not right and shaped for right, shaped in plausible), "plausible wrong answers keep the shape"

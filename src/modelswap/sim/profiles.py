@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from modelswap.sim_profile import ProfileOverride, SimConfig, Vendor
+from modelswap.sim_profile import ProfileOverride, SimConfig, Vendor, WrongAnswers
 
 __all__ = [
     "TASK_KINDS",
@@ -51,6 +51,13 @@ class ModelProfile(BaseModel):
     price_in_per_mtok: float = Field(ge=0, description="USD per 1M input tokens (reference only).")
     price_out_per_mtok: float = Field(ge=0, description="USD per 1M output tokens (reference only).")
     quality: dict[str, float] = Field(description="P(correct answer) per task kind; must include `default`.")
+    wrong_answers: WrongAnswers = Field(
+        default="plausible",
+        description=(
+            "How a wrong answer looks: `plausible` (well formed, only the golden answer tells) or `invalid` "
+            "(a JSON answer breaks its shape, a field missing or a number as text, so a verifier can tell)."
+        ),
+    )
 
     @field_validator("quality")
     @classmethod

@@ -202,6 +202,16 @@ class Extraction:
             obj[key] = _alter(key, obj[key], rng)
         return Answer(text=json.dumps(obj), kind=self.kind)
 
+    def invalid(self, rng: random.Random) -> Answer:
+        """A wrong answer that breaks the JSON shape: a field left out, or the amount written as text."""
+        obj = dict(self.fields)
+        if rng.random() < 0.5:
+            del obj[rng.choice(list(obj))]
+        else:
+            amount = obj.get("amount")
+            obj["amount"] = "unknown" if amount is None else f"about {amount} dollars"
+        return Answer(text=json.dumps(obj), kind=self.kind)
+
 
 def _alter(key: str, value: Any, rng: random.Random) -> Any:
     if value is None:
