@@ -30,6 +30,7 @@ from modelswap.config_errors import ConfigIssue, issues_from_validation
 from modelswap.config_gateway import Gateway as Gateway
 from modelswap.config_gateway import GatewayKey as GatewayKey
 from modelswap.config_prepare import prepare
+from modelswap.config_routing import routing_issues
 from modelswap.config_upstream import RetryBudgetSettings as RetryBudgetSettings
 from modelswap.config_upstream import UpstreamSettings as UpstreamSettings
 from modelswap.config_workload import ErrorRateGate as ErrorRateGate
@@ -42,6 +43,7 @@ from modelswap.config_workload import RatioGate as RatioGate
 from modelswap.config_workload import RedteamGate as RedteamGate
 from modelswap.config_workload import RollbackTrigger as RollbackTrigger
 from modelswap.config_workload import Rollout as Rollout
+from modelswap.config_workload import Routing as Routing
 from modelswap.config_workload import Step as Step
 from modelswap.config_workload import Workload as Workload
 from modelswap.sim_profile import ProfileOverride, SimConfig
@@ -305,7 +307,9 @@ def _validate(raw: dict[str, Any], locs: Locations, base_dir: Path) -> Migration
         migration = Migration.model_validate(prepare(raw, base_dir))
     except ValidationError as exc:
         raise ConfigError(issues_from_validation(exc, locs, Migration)) from None
-    problems = _scenario_issues(migration, locs)
+    problems = routing_issues(migration.endpoints, [w.routing for w in migration.workloads], locs) + _scenario_issues(
+        migration, locs
+    )
     if problems:
         raise ConfigError(problems)
     migration._source = locs.file

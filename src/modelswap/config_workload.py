@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 from modelswap.config_base import SLUG
 from modelswap.config_base import SettingsModel as _Model
 from modelswap.config_rollout import RollbackTrigger, Rollout, Step
+from modelswap.config_routing import Routing
 
 __all__ = [
     "ErrorRateGate",
@@ -23,6 +24,7 @@ __all__ = [
     "RatioGate",
     "RollbackTrigger",
     "Rollout",
+    "Routing",
     "Step",
     "Workload",
 ]
@@ -153,6 +155,8 @@ class Workload(_Model):
     """When the new model errors or times out, retry the request on the old model."""
     sticky_key: str = "user"
     """What keeps a user on one arm: ``user`` (the body field), ``header:NAME`` or ``metadata:KEY``."""
+    routing: Routing | None = None
+    """Serve the new arm as a cascade (cheap model first, strong one when a signal doubts the answer)."""
 
     @field_validator("name")
     @classmethod

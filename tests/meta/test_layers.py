@@ -33,11 +33,12 @@ LAYERS: tuple[frozenset[str], ...] = (
             "config_workload",
             "config_upstream",
             "config_rollout",
+            "config_routing",
         }
     ),
     frozenset({"store"}),
     frozenset({"providers", "sim"}),  # sim: a tool beside providers, see SIM_USERS
-    frozenset({"rollout", "evals", "inventory", "gates", "review", "redteam", "plan"}),
+    frozenset({"rollout", "evals", "inventory", "gates", "review", "redteam", "plan", "routing"}),
     frozenset({"gateway", "console"}),
     frozenset(
         {"serving", "demo", "demo_cutover"}
