@@ -1,0 +1,113 @@
+"""``modelswap route calibrate``: pick a routed workload's threshold on evidence, and optionally write it.
+
+Exit codes: 0 a threshold was found and held on the held-out split; 1 a usage, config or data error;
+2 no threshold keeps the routed pass rate within the gate's margin (or it did not hold on split B).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from modelswap.cli.eval_cmd import DEFAULT_CONFIG, EXIT_PARTIAL, compact_table
+from modelswap.cli.root import ConfigOpt, app, fail, load_or_exit, out, store_or_exit
+
+if TYPE_CHECKING:
+    from modelswap.routing.calibrate import Calibration, Verification
+
+route_app = typer.Typer(help="Route to a cheaper model behind a confidence gate: calibrate its threshold.")
+app.add_typer(route_app, name="route")
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f} %"
+
+
+def _curve_table(calibration: Calibration) -> None:
+    table = compact_table("cost–quality curve (all cases)", ["threshold", "kept cheap", "pass rate", "strong", "cost"])
+    for p in calibration.curve:
+        mark = " ◀" if calibration.threshold is not None and p.threshold == calibration.threshold else ""
+        table.add_row(f"{p.threshold:g}{mark}", _pct(p.share_cheap), _pct(p.pass_rate), _pct(p.strong_pass_rate),
+                      f"{p.cost_ratio * 100:.1f} % of strong")  # fmt: skip
+    out.print(table)
+
+
+def _verified(v: Verification, margin: float) -> None:
+    lo, hi = v.difference
+    slo, shi = v.saving_interval
+    elo, ehi = v.escalation_interval
+    out.print(
+        f"held-out split ({v.n} cases): routed pass rate {_pct(v.pass_rate)} vs strong {_pct(v.strong_pass_rate)}, "
+        f"difference {v.difference_estimate:+.1f} points [{lo:+.1f}, {hi:+.1f}] (must stay above −{margin:g})",
+        highlight=False,
+    )
+    out.print(
+        f"cost cut {_pct(v.saving)} [{_pct(slo)}, {_pct(shi)}] (mean cost per request, routed vs strong); "
+        f"escalated {_pct(v.escalation)} [{_pct(elo)}, {_pct(ehi)}]",
+        highlight=False,
+    )
+
+
+@route_app.command()
+def calibrate(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    workload: Annotated[str | None, typer.Option("--workload", "-w", help="The routed workload.")] = None,
+    split: Annotated[float, typer.Option(help="Share of cases the threshold is picked on.")] = 0.5,
+    seed: Annotated[int, typer.Option(help="Seed of the split and the bootstrap.")] = 0,
+    chart: Annotated[Path | None, typer.Option("--chart", help="Write the cost–quality curve here (SVG).")] = None,
+    write: Annotated[bool, typer.Option("--write", help="Write the threshold into the migration file.")] = False,
+) -> None:
+    """Replay the golden set through the cheap and the strong model; pick the threshold at least cost
+    whose routed pass rate stays within the pass-rate gate's margin; verify it on the other split."""
+    from modelswap.routing.calibrate import calibrate as pick_threshold
+    from modelswap.routing.replay import RoutingSetupError, replay, routed_workload
+    from modelswap.routing.writeback import ThresholdWriteError, write_threshold
+
+    migration = load_or_exit(config)
+    try:
+        chosen, _ = routed_workload(migration, workload)
+    except RoutingSetupError as exc:
+        raise fail(str(exc)) from None
+    gate = chosen.gates.pass_rate
+    margin, confidence = (gate.max_drop_points, gate.confidence) if gate is not None else (2.0, 0.95)
+    with store_or_exit(migration) as store:
+        try:
+            replayed = asyncio.run(replay(migration, chosen.name, store))
+        except RoutingSetupError as exc:
+            raise fail(str(exc)) from None
+    try:
+        result = pick_threshold(replayed.cases, margin_points=margin, confidence=confidence,
+                                needs_answer=replayed.needs_answer, split=split, seed=seed)  # fmt: skip
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    out.print(
+        f"{replayed.workload}: {replayed.cheap_model} (cheap) vs {replayed.strong_model} (strong) on "
+        f"{len(replayed.cases)} golden cases, eval run {replayed.run_id}",
+        highlight=False,
+    )
+    _curve_table(result)
+    if chart is not None:
+        from modelswap.console.chart_route import route_curve_svg, standalone
+
+        chosen = next((p for p in result.curve if p.threshold == result.threshold), None)
+        chart.write_text(standalone(route_curve_svg(result.curve, chosen)), encoding="utf-8")
+        out.print(f"chart written to {chart}", highlight=False)
+    if result.threshold is None or result.verification is None:
+        out.print(f"no threshold keeps the routed pass rate within {margin:g} points of the strong model's on "
+                  f"{result.picked_on} cases: keep this workload on the strong model", highlight=False)  # fmt: skip
+        raise typer.Exit(EXIT_PARTIAL)
+    out.print(f"threshold {result.threshold:g}, picked on {result.picked_on} cases (seed {seed})", highlight=False)
+    _verified(result.verification, margin)
+    if write:
+        note = f"calibrated by modelswap route calibrate on {date.today().isoformat()} (seed {seed})"
+        try:
+            line = write_threshold(config, chosen.name, result.threshold, note)
+        except (ThresholdWriteError, OSError) as exc:
+            raise fail(str(exc)) from None
+        out.print(f"wrote threshold {result.threshold:g} to {config}:{line}", highlight=False)
+    if not result.verification.non_inferior:
+        raise typer.Exit(EXIT_PARTIAL)
