@@ -315,6 +315,8 @@ def _run_batch(
     retry_failed: bool = False,
 ) -> EvalBatch:
     from modelswap.evals.batch import run_workloads
+    from modelswap.providers.wiring import price_overrides
+    from modelswap.routing.eval_arm import RoutedArms
 
     async def main() -> EvalBatch:
         task = asyncio.current_task()
@@ -337,6 +339,7 @@ def _run_batch(
                 judge=judge,
                 on_start=progress.started,
                 on_result=progress.result,
+                arms_for=RoutedArms(migration, price_overrides(migration)),
             )
         finally:
             if main_thread:

@@ -38,6 +38,8 @@ class CaseOutcome:
     cost_usd: float | None
     error: str | None
     cached: bool
+    escalated: bool | None = None
+    """For a routed arm: whether the cascade escalated this case to the strong model."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +76,10 @@ def outcomes(rows: Iterable[EvalResultRow]) -> dict[str, dict[str, CaseOutcome]]
         decided = [r for r in group if r.scorer != "none" or r.passed is not None]
         verdict = None if first.error is not None else case_passed(Score(r.passed, r.score, "", {}) for r in decided)
         cached = bool(isinstance(first.output, dict) and first.output.get("cached"))
+        routed = first.output.get("routed") if isinstance(first.output, dict) else None
+        escalated = bool(routed.get("escalated")) if isinstance(routed, dict) else None
         out.setdefault(arm, {})[case_id] = CaseOutcome(
-            case_id, arm, first.model, verdict, first.latency_ms, first.cost_usd, first.error, cached
+            case_id, arm, first.model, verdict, first.latency_ms, first.cost_usd, first.error, cached, escalated
         )
     return out
 
@@ -150,6 +154,7 @@ def gate_data(
     a, b = by_arm.get(old, {}), by_arm.get(new, {})
     latency = _paired_values(a, b, "latency_ms")
     cost = _paired_values(a, b, "cost_usd")
+    escalated = [o.escalated for o in b.values() if o.escalated is not None and o.error is None]
     return GateData(
         old_pass=old_pass if old_pass else None,
         new_pass=new_pass if new_pass else None,
@@ -162,6 +167,7 @@ def gate_data(
         old_cost=cost[0] if cost else None,
         new_cost=cost[1] if cost else None,
         cost_paired=True,
+        escalated=escalated if escalated else None,
         seed=seed,
     )
 
