@@ -46,7 +46,9 @@ def _gates(preset: Scenario) -> str:
         elif gate.metric == "cost_per_request" and gate.max_ratio is not None:
             lines.append(f"      cost_per_request: {{max_ratio: {gate.max_ratio:g}}}   # routed / strong")
         elif gate.metric == "escalation_rate" and gate.max_increase_points is not None:
-            lines.append(f"      escalation_rate: {{max_percent: {gate.max_increase_points:g}}}   # share sent on to old")
+            lines.append(
+                f"      escalation_rate: {{max_percent: {gate.max_increase_points:g}}}   # share sent on to old"
+            )
     return "\n".join(lines)
 
 

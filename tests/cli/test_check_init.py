@@ -30,7 +30,9 @@ def test_init_writes_a_file_check_accepts(tmp_path: Path, slug: str) -> None:
     text = (tmp_path / "migration.yaml").read_text()
     assert f"scenario: {slug}" in text and text.startswith("# modelswap migration file")
     routed = slug == "sonnet-to-haiku-routing"  # one routed demo workload with its own, larger golden set
-    expected = ["extraction-routing.jsonl"] if routed else ["json-extraction.jsonl", "ticket-triage.jsonl", "tool-call.jsonl"]
+    expected = (
+        ["extraction-routing.jsonl"] if routed else ["json-extraction.jsonl", "ticket-triage.jsonl", "tool-call.jsonl"]
+    )
     assert sorted(p.name for p in (tmp_path / "golden").iterdir()) == expected
     migration = load_migration(tmp_path / "migration.yaml")
     assert lifecycle_issues(migration, date.today())[0] == []  # no retired target

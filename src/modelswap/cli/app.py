@@ -20,8 +20,8 @@ from modelswap.cli import (  # noqa: F401  (imported for their registrations)
     plan_cmd,
     redteam_cmd,
     review_cmd,
-    route_cmd,
     rollout_cmd,
+    route_cmd,
     serve_cmd,
     sim_cmd,
 )

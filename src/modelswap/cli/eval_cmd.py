@@ -339,7 +339,7 @@ def _run_batch(
                 judge=judge,
                 on_start=progress.started,
                 on_result=progress.result,
-                arms_for=RoutedArms(migration, price_overrides(migration)),
+                arms_for=RoutedArms(migration, price_overrides(migration), store=None if nightly or fresh else store),
             )
         finally:
             if main_thread:

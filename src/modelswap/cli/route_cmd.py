@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelswap.cli.eval_cmd import DEFAULT_CONFIG, EXIT_PARTIAL, compact_table
+from modelswap.cli.eval_cmd import DEFAULT_CONCURRENCY, DEFAULT_CONFIG, EXIT_PARTIAL, compact_table
 from modelswap.cli.root import ConfigOpt, app, fail, load_or_exit, out, store_or_exit
 
 if TYPE_CHECKING:
@@ -60,6 +60,9 @@ def calibrate(
     seed: Annotated[int, typer.Option(help="Seed of the split and the bootstrap.")] = 0,
     chart: Annotated[Path | None, typer.Option("--chart", help="Write the cost–quality curve here (SVG).")] = None,
     write: Annotated[bool, typer.Option("--write", help="Write the threshold into the migration file.")] = False,
+    concurrency: Annotated[int, typer.Option(help="Calls in flight at once, across both endpoints.", min=1)] = (
+        DEFAULT_CONCURRENCY
+    ),
 ) -> None:
     """Replay the golden set through the cheap and the strong model; pick the threshold at least cost
     whose routed pass rate stays within the pass-rate gate's margin; verify it on the other split."""
@@ -76,7 +79,7 @@ def calibrate(
     margin, confidence = (gate.max_drop_points, gate.confidence) if gate is not None else (2.0, 0.95)
     with store_or_exit(migration) as store:
         try:
-            replayed = asyncio.run(replay(migration, chosen.name, store))
+            replayed = asyncio.run(replay(migration, chosen.name, store, concurrency=concurrency))
         except RoutingSetupError as exc:
             raise fail(str(exc)) from None
     try:
@@ -93,8 +96,8 @@ def calibrate(
     if chart is not None:
         from modelswap.console.chart_route import route_curve_svg, standalone
 
-        chosen = next((p for p in result.curve if p.threshold == result.threshold), None)
-        chart.write_text(standalone(route_curve_svg(result.curve, chosen)), encoding="utf-8")
+        picked = next((p for p in result.curve if p.threshold == result.threshold), None)
+        chart.write_text(standalone(route_curve_svg(result.curve, picked)), encoding="utf-8")
         out.print(f"chart written to {chart}", highlight=False)
     if result.threshold is None or result.verification is None:
         out.print(f"no threshold keeps the routed pass rate within {margin:g} points of the strong model's on "

@@ -36,7 +36,7 @@ def route_curve_svg(points: Sequence[CurveRow], chosen: CurveRow | None = None) 
     percent, against the share of requests the cascade keeps on the cheap model (ascending)."""
     ordered = sorted(points, key=lambda p: p.share_cheap)
     labels = [f"{p.share_cheap * 100:.0f} % kept" for p in ordered]
-    series = {
+    series: dict[str, Sequence[Point]] = {
         "routed": [Point(lab, 100 * p.pass_rate) for lab, p in zip(labels, ordered, strict=True)],
         "old": [Point(lab, 100 * p.strong_pass_rate) for lab, p in zip(labels, ordered, strict=True)],
         "new": [Point(lab, 100 * p.cost_ratio) for lab, p in zip(labels, ordered, strict=True)],
@@ -51,6 +51,4 @@ def route_curve_svg(points: Sequence[CurveRow], chosen: CurveRow | None = None) 
 
 def standalone(svg: str) -> str:
     """An inline chart as a standalone SVG file (namespace and styles included)."""
-    return svg.replace("<svg ", f'<svg xmlns="http://www.w3.org/2000/svg" ', 1).replace(
-        "<title>", f"{_STYLE}<title>", 1
-    )
+    return svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1).replace("<title>", f"{_STYLE}<title>", 1)

@@ -78,5 +78,7 @@ def decide_escalation_rate(
     if further is None:
         tail = f"it straddles {fmt.plain(ceiling)} %, too close to decide in practice."
         return result(Verdict.INCONCLUSIVE, f"{head}; {tail}", None, share, (lower, upper))
-    tail = f"it straddles {fmt.plain(ceiling)} %: about {fmt.count(further)} more requests at this share would decide it."
+    tail = (
+        f"it straddles {fmt.plain(ceiling)} %: about {fmt.count(further)} more requests at this share would decide it."
+    )
     return result(Verdict.INCONCLUSIVE, f"{head}; {tail}", further, share, (lower, upper))

@@ -82,7 +82,8 @@ def _noted(result: GateResult, note: str) -> GateResult:
 
 
 def evaluate(gates: Gates, data: GateData) -> list[GateResult]:
-    """Judge every configured gate (pass rate, error rate, p95 latency, cost per request, escalation rate), in that order."""
+    """Judge every configured gate (pass rate, error rate, p95 latency, cost per request, escalation rate),
+    in that order."""
     results: list[GateResult] = []
     if gates.pass_rate is not None:
         pr = gates.pass_rate

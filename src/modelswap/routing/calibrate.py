@@ -99,7 +99,9 @@ class Calibration:
     verification: Verification | None
 
 
-def _routed(cases: Sequence[CaseOutcome], threshold: float, needs_answer: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _routed(
+    cases: Sequence[CaseOutcome], threshold: float, needs_answer: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(routed pass, routed cost, escalated) per case at ``threshold``."""
     conf = np.array([c.confidence for c in cases], dtype=np.float64)
     keep = conf >= threshold
@@ -167,7 +169,12 @@ def pick(cases: Sequence[CaseOutcome], margin_points: float, confidence: float, 
 
 
 def verify(
-    cases: Sequence[CaseOutcome], threshold: float, margin_points: float, confidence: float, needs_answer: bool, seed: int
+    cases: Sequence[CaseOutcome],
+    threshold: float,
+    margin_points: float,
+    confidence: float,
+    needs_answer: bool,
+    seed: int,
 ) -> Verification:
     """The threshold's routed pass rate, cost and escalation share on ``cases``, with intervals."""
     strong = np.array([c.strong_pass for c in cases], dtype=bool)

@@ -9,35 +9,50 @@ stores them and the cost and escalation-rate gates judge the cascade, not the ch
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from modelswap.catalog import Price
 from modelswap.config import Migration, Routing
+from modelswap.evals.cache import cache_key, from_entry, to_entry
 from modelswap.evals.endpoint import EvalEndpoint
 from modelswap.evals.run_session import ROUTED_KEY, price_or_none, usage_cost
 from modelswap.providers.base import Json
 from modelswap.providers.cascade import Cascade, CheapAnswer, Decide, Escalation
 from modelswap.providers.retry import RetryPolicy
 from modelswap.routing.signal import Exchange, Signal, build_signal
+from modelswap.store import Store
 
 __all__ = ["RoutedArm", "RoutedArms"]
 
 
 class _Timed:
     """One endpoint as the cascade calls it, adding each call's time on the wire to ``spent``
-    (the routed arm's latency: what the app would wait, without the eval's queueing for a rate limit)."""
+    (the routed arm's latency: what the app would wait, without the eval's queueing for a rate limit).
 
-    def __init__(self, endpoint: EvalEndpoint, spent: list[float]) -> None:
-        self.endpoint, self.spent = endpoint, spent
+    With a ``store``, an answer the eval already paid for (the same request to the same model, e.g.
+    by ``modelswap route calibrate``) is read from the response cache, and a new one is cached."""
+
+    def __init__(self, endpoint: EvalEndpoint, spent: list[float], store: Store | None) -> None:
+        self.endpoint, self.spent, self.store = endpoint, spent, store
         self.name, self.model, self.dialect = endpoint.name, endpoint.model, endpoint.dialect
 
     async def complete(self, body: Json) -> Json:
-        answer = await self.endpoint.answer(body)
+        key = cache_key(self.model, body)
+        entry = None if self.store is None else await asyncio.to_thread(self.store.cache.get, key)
+        if entry is not None:
+            answer = from_entry(entry)
+        else:
+            answer = await self.endpoint.answer(body)
+            if self.store is not None:
+                stored = to_entry(key, self.model, answer, datetime.now(UTC))
+                await asyncio.to_thread(self.store.cache.put, stored)
         self.spent.append(answer.latency_ms)
         return answer.body
 
@@ -69,7 +84,7 @@ class RoutedArm:
 
     def __init__(
         self, cheap: EvalEndpoint, strong: EvalEndpoint, signal: Signal, routing: Routing,
-        prices: Mapping[str, Price] | None = None,
+        prices: Mapping[str, Price] | None = None, store: Store | None = None,
     ) -> None:  # fmt: skip
         spec = orjson.dumps(routing.signal, option=orjson.OPT_SORT_KEYS)
         self.cheap, self.strong = cheap, strong
@@ -82,6 +97,7 @@ class RoutedArm:
         self._up_front = not bool(getattr(signal, "needs_answer", True))
         self._decide = decider(signal, routing.threshold, cheap)
         self._prices = {m: price_or_none(m, prices) for m in (cheap.model, strong.model)}
+        self._store = store
 
     def _cost(self, model: str, body: Json | None) -> float:
         price = self._prices.get(model)
@@ -93,8 +109,8 @@ class RoutedArm:
         which includes the signal's work and any wait for a rate-limit slot."""
         escalations: list[Escalation] = []
         spent: list[float] = []
-        cheap, strong = _Timed(self.cheap, spent), _Timed(self.strong, spent)
-        cascade = Cascade(cheap, strong, self._decide, up_front=self._up_front,  # type: ignore[arg-type]
+        cheap, strong = _Timed(self.cheap, spent, self._store), _Timed(self.strong, spent, self._store)
+        cascade = Cascade(cheap, strong, self._decide, up_front=self._up_front,
                           on_escalate=escalations.append)  # fmt: skip
         started = time.perf_counter()
         answer = await cascade.complete(body)
@@ -121,10 +137,16 @@ class RoutedArms:
     """The hook ``evals.batch.run_workloads`` calls per workload: its endpoints, with ``new`` answering
     as the cascade when the workload has a ``routing:`` section."""
 
-    def __init__(self, migration: Migration, prices: Mapping[str, Price] | None = None) -> None:
+    def __init__(
+        self, migration: Migration, prices: Mapping[str, Price] | None = None, *, store: Store | None = None
+    ) -> None:
         self._routings = {w.name: w.routing for w in migration.workloads if w.routing is not None}
         self._prices = prices
-        self.needs: tuple[str, ...] = tuple(dict.fromkeys(n for r in self._routings.values() for n in (r.cheap, r.strong)))
+        self._store = store
+        """Reuse (and keep) the cheap and strong answers the eval already paid for; None asks afresh."""
+        self.needs: tuple[str, ...] = tuple(
+            dict.fromkeys(n for r in self._routings.values() for n in (r.cheap, r.strong))
+        )
         """Endpoints the cascades call, opened with the arms."""
 
     def __call__(
@@ -135,6 +157,6 @@ class RoutedArms:
         if routing is None or "new" not in out:
             return out
         cheap, strong = pool[routing.cheap], pool[routing.strong]
-        arm = RoutedArm(cheap, strong, build_signal(routing.signal), routing, self._prices)
-        out["new"] = EvalEndpoint(arm, policy=RetryPolicy(max_retries=0), name="new")  # type: ignore[arg-type]
+        arm = RoutedArm(cheap, strong, build_signal(routing.signal), routing, self._prices, self._store)
+        out["new"] = EvalEndpoint(arm, policy=RetryPolicy(max_retries=0), name="new")
         return out

@@ -15,12 +15,15 @@ from modelswap.config import Migration, Routing, Workload
 from modelswap.evals.case import GoldenSet
 from modelswap.evals.dataset import load_golden_set
 from modelswap.evals.runner import PairResult, RunPlan, run_eval
-from modelswap.evals.targets import migration_endpoints
+from modelswap.evals.targets import DEFAULT_CONCURRENCY, migration_endpoints
 from modelswap.routing.calibrate import CaseOutcome
 from modelswap.routing.signal import Exchange, Json, Signal, build_signal
 from modelswap.store import Store
 
-__all__ = ["Replay", "RoutingSetupError", "replay", "routed_workload"]
+__all__ = ["CHEAP_ARM", "STRONG_ARM", "Replay", "RoutingSetupError", "replay", "routed_workload"]
+
+CHEAP_ARM, STRONG_ARM = "routing-cheap", "routing-strong"
+"""The arms of a calibration's eval run: its endpoints by role, so it is never judged as an old-vs-new run."""
 
 
 class RoutingSetupError(ValueError):
@@ -79,6 +82,7 @@ async def replay(
     *,
     on_start: Callable[[RunPlan], None] | None = None,
     on_result: Callable[[PairResult], None] | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> Replay:
     """Run the golden set on the cheap and the strong endpoint and rate every cheap answer."""
     workload, routing = routed_workload(migration, workload_name)
@@ -92,16 +96,17 @@ async def replay(
         if on_result is not None:
             on_result(pair)
 
-    async with migration_endpoints(migration, [routing.cheap, routing.strong]) as endpoints:
-        summary = await run_eval(store, workload.name, golden, endpoints, on_start=on_start, on_result=collect)
-        cheap = endpoints[routing.cheap]
+    async with migration_endpoints(migration, [routing.cheap, routing.strong], concurrency=concurrency) as endpoints:
+        cheap, strong = endpoints[routing.cheap], endpoints[routing.strong]
+        arms = {CHEAP_ARM: cheap, STRONG_ARM: strong}  # never "old"/"new": `modelswap gate` judges those runs
+        summary = await run_eval(store, workload.name, golden, arms, on_start=on_start, on_result=collect)
 
         async def ask(body: Json) -> Json:
             return await cheap.complete(body)
 
         outcomes, labels = [], []
         for case in golden:
-            low, high = pairs.get((routing.cheap, case.id)), pairs.get((routing.strong, case.id))
+            low, high = pairs.get((CHEAP_ARM, case.id)), pairs.get((STRONG_ARM, case.id))
             if low is None or high is None:
                 continue
             request = case.request_body(cheap.model)
@@ -113,6 +118,6 @@ async def replay(
             )  # fmt: skip
             labels.append((request, _passed(low)))
     return Replay(
-        workload.name, summary.run_id, cheap.model, endpoints[routing.strong].model,
+        workload.name, summary.run_id, cheap.model, strong.model,
         bool(getattr(signal, "needs_answer", True)), tuple(outcomes), tuple(labels),
     )  # fmt: skip
