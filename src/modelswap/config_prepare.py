@@ -27,6 +27,16 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _routing_paths(workload: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """A routing signal's ``path`` (a trained classifier) made absolute."""
+    routing = workload.get("routing")
+    signal = routing.get("signal") if isinstance(routing, Mapping) else None
+    if isinstance(signal, Mapping) and isinstance(signal.get("path"), str):
+        signal = {**signal, "path": str((base_dir / signal["path"]).resolve())}
+        workload["routing"] = {**routing, "signal": signal}  # type: ignore[dict-item]
+    return workload
+
+
 def prepare(raw: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     """Resolve relative paths and per-workload rollout overrides before validation (the input is not changed)."""
     data = {k: v for k, v in raw.items() if not (isinstance(k, str) and k.startswith("x-"))}
@@ -44,6 +54,7 @@ def prepare(raw: dict[str, Any], base_dir: Path) -> dict[str, Any]:
                 w = dict(w)
                 if isinstance(w.get("golden_set"), str):
                     w["golden_set"] = str((base_dir / w["golden_set"]).resolve())
+                w = _routing_paths(w, base_dir)
                 own = w.get("rollout")
                 if own is None or isinstance(own, Mapping):
                     w["rollout"] = _merge(top_rollout or {}, own or {})

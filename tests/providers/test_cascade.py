@@ -257,3 +257,11 @@ def test_whichever_way_it_goes_exactly_one_model_answers(
     else:
         assert got == "STRONG" and len(heard) == 1 and len(big.bodies) == 1
     assert len(heard) <= 1 and len(big.bodies) <= 1
+
+
+async def test_prepare_changes_only_what_the_cheap_model_is_asked() -> None:
+    heard: list[Escalation] = []
+    small, big = ScriptedUpstream("new", [whole("maybe")]), ScriptedUpstream("old", [whole("BUG")])
+    cascade = Cascade(small, big, Judge("bug"), on_escalate=heard.append, prepare=lambda b: {**b, "logprobs": True})
+    assert await cascade.complete(ASK) == whole("BUG")
+    assert small.bodies == [{**ASK, "logprobs": True}] and big.bodies == [ASK]

@@ -22,6 +22,8 @@ SPECS = [
     {"type": "verifier", "scorer": {"type": "json_valid"}},
     {"type": "verifier", "scorer": {"type": "regex", "pattern": "^(bug|billing)$"}, "tool_calls": True},
     {"type": "verifier", "tool_calls": True},
+    {"type": "logprobs", "aggregate": "min"},
+    {"type": "self_consistency", "samples": 3, "temperature": 0.5, "compare": "json"},
 ]
 
 
@@ -57,7 +59,7 @@ def test_a_spec_that_is_no_mapping_is_refused() -> None:
 
 
 def test_the_builtins_are_registered() -> None:
-    assert "verifier" in registered_signals()
+    assert set(registered_signals()) == {"classifier", "logprobs", "self_consistency", "verifier"}
 
 
 def test_a_name_taken_by_another_class_is_refused() -> None:

@@ -29,9 +29,22 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
     assert read_evidence(store, "inventory", workload="extraction") == []
 
 
-def write_v7_database(url: str, *, version: int = 7) -> None:
-    """A v7 database: today's schema less what v8 added (review sets, verdict columns)."""
+def write_v8_database(url: str, *, version: int = 8) -> None:
+    """A v8 database: today's schema less what v9 added (a cascade's outcome on requests)."""
     open_store(url).close()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for column in ("escalated", "escalation", "cheap_cost_usd"):
+                conn.exec_driver_sql(f"ALTER TABLE requests DROP COLUMN {column}")
+            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
+    finally:
+        engine.dispose()
+
+
+def write_v7_database(url: str, *, version: int = 7) -> None:
+    """A v7 database: a v8 one less what v8 added (review sets, verdict columns)."""
+    write_v8_database(url, version=version)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -123,7 +136,7 @@ def test_upgrade_from_v3_adds_error_text_secrets_and_sessions(store_url: str, ot
 
 
 def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 8
+    assert SCHEMA_VERSION == 9
     write_v5_database(store_url)
     engine = sa.create_engine(store_url)
     try:
@@ -147,10 +160,10 @@ def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, oth
 
 
 def test_upgrade_from_v6_adds_feedback(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 8
+    assert SCHEMA_VERSION == 9
     write_v6_database(store_url)
     with open_store(store_url) as store:
-        assert store.schema_status.upgraded_from == 6 and store.schema_status.version == 8
+        assert store.schema_status.upgraded_from == 6 and store.schema_status.version == SCHEMA_VERSION
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)
 
@@ -159,5 +172,28 @@ def test_upgrade_from_v7_adds_review_sets_and_verdict_columns(store_url: str, ot
     write_v7_database(store_url)
     with open_store(store_url) as store:
         assert store.schema_status.upgraded_from == 7 and store.schema_status.version == SCHEMA_VERSION
+    open_store(other_url).close()
+    assert describe(store_url) == describe(other_url)
+
+
+def test_upgrade_from_v8_adds_the_cascade_outcome_and_keeps_requests(store_url: str, other_url: str) -> None:
+    write_v8_database(store_url)
+    engine = sa.create_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO requests (id, ts, workload, arm, endpoint, model, stream, status, latency_ms,"
+                    " fallback, cost_usd) VALUES ('r1', :ts, 'w', 'new', 'new', 'm', false, 200, 1.5, false, 0.25)"
+                ),
+                {"ts": T0.replace(tzinfo=None) if store_url.startswith("sqlite") else T0},
+            )
+    finally:
+        engine.dispose()
+    with open_store(store_url) as store:
+        assert store.schema_status.upgraded_from == 8 and store.schema_status.version == SCHEMA_VERSION
+        (row,) = store.requests.recent("w")
+        assert (row.id, row.cost_usd) == ("r1", 0.25)
+        assert (row.escalated, row.escalation, row.cheap_cost_usd) == (None, None, None), "served before any cascade"
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)

@@ -52,6 +52,8 @@ def test_upgrade_from_v4_adds_stored_responses(store_url: str, other_url: str) -
             conn.exec_driver_sql("DROP TABLE review_samples")
             for column in ("sample_id", "judgement", "tags", "new_side"):
                 conn.exec_driver_sql(f"ALTER TABLE review_verdicts DROP COLUMN {column}")
+            for column in ("escalated", "escalation", "cheap_cost_usd"):  # what v9 added
+                conn.exec_driver_sql(f"ALTER TABLE requests DROP COLUMN {column}")
             conn.execute(sa.text("UPDATE schema_meta SET version = 4"))
     finally:
         engine.dispose()

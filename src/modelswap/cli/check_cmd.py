@@ -59,6 +59,7 @@ def check(
         for issue in exc.issues:
             err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
         raise fail(f"{len(exc.issues)} problem(s) in {file}") from None
+    _routing_or_exit(file, migration)
     proxies = proxies_or_exit()
     golden = _golden_sets_or_exit(file, migration)
     for endpoint, var in migration.missing_env():
@@ -81,6 +82,24 @@ def check(
         out.print(f"  {line}", highlight=False, soft_wrap=True)
     _print_proxy_routes(migration, proxies)
     _print_untranslatable(file, migration)
+
+
+def _routing_or_exit(file: Path, migration: Migration) -> None:
+    """Build each routed workload's signal and check it fits its endpoints; problems name file:line:field."""
+    from modelswap.config_errors import ConfigIssue
+    from modelswap.routing.check import routing_problems
+    from modelswap.yamlsource import load_yaml, read_yaml_text
+
+    problems = routing_problems(migration)
+    if not problems:
+        return
+    _, locs = load_yaml(read_yaml_text(file), str(file))
+    for path, message in problems:
+        pos = locs.find(path)
+        field = ".".join(str(p) for p in path[2:])
+        issue = ConfigIssue(str(file), pos.line if pos else 1, f"workloads[{path[1]}].{field}", message)
+        err.print(f"[red]✗[/] {issue}", highlight=False, soft_wrap=True)
+    raise fail(f"{len(problems)} problem(s) in {file}")
 
 
 def _print_untranslatable(file: Path, migration: Migration) -> None:

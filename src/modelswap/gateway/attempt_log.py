@@ -35,15 +35,20 @@ class AttemptLog:
         """Count and record one upstream attempt. A failed attempt that was ``retried`` on the
         old model gets its own record id: the served answer keeps the request's id."""
         name = call.workload.name
-        model = self.arms.get(arm, call.dialect).model
+        endpoint = call.endpoint if arm == call.served and not retried else arm
+        model = self.arms.get(endpoint, call.dialect).model
         self.metrics.observe(name, arm, out.status, out.latency_s, out.ttft_s)
         call.recorded = call.recorded or not retried
+        routed = call.routing is not None and arm == call.arm and not retried
+        cost_usd = self.cost(model, out)
+        if routed and cost_usd is not None and call.cheap_cost_usd is not None:
+            cost_usd += call.cheap_cost_usd  # the cascade's extra cheap calls, so the arm's cost is what it spent
         row = RequestRow(
             id=new_id() if retried else call.id,
             ts=call.ts,
             workload=name,
             arm=arm,
-            endpoint=arm,
+            endpoint=endpoint,
             model=model,
             status=out.status,
             latency_ms=out.latency_s * 1000,
@@ -54,13 +59,16 @@ class AttemptLog:
             prompt_tokens=out.prompt_tokens,
             completion_tokens=out.completion_tokens,
             cached_tokens=out.cached_tokens,
-            cost_usd=self.cost(model, out),
+            cost_usd=cost_usd,
             request_body=call.body if self.keep_bodies else None,
             response_body=out.response if self.keep_bodies else None,
             sticky_key_hash=call.sticky_hash,
             fallback=fallback,
             replica_id=self.replica_id,
             tokens_estimated=out.tokens_estimated,
+            escalated=(call.escalation is not None) if routed else None,
+            escalation=call.escalation.reason if routed and call.escalation is not None else None,
+            cheap_cost_usd=call.cheap_cost_usd if routed else None,
         )
         if out.error_kind is not None:
             self.metrics.errors.labels(name, arm, out.error_kind).inc()

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from modelswap.config import Workload
+from modelswap.config import Routing, Workload
 from modelswap.gateway.errors import SHUTDOWN_MESSAGE, upstream_status
 from modelswap.gateway.records import error_text
 from modelswap.providers.base import Dialect, Json, UpstreamError
+from modelswap.providers.cascade import Escalation
 from modelswap.providers.forwarding import Exchange
 from modelswap.store.rows import RequestRow, ShadowPairRow
 
@@ -45,11 +46,24 @@ class Call:
     """Whether the record under ``id`` has been handed to the sink."""
     fell_back: bool = False
     """Whether the chosen arm failed and the old model was asked instead."""
+    routing: Routing | None = None
+    """Set when a cascade serves the arm (the workload's ``routing``)."""
+    escalation: Escalation | None = None
+    """Set when the cascade sent the request on to its strong endpoint."""
+    cheap_cost_usd: float | None = None
+    """What the escalated cheap attempt cost."""
 
     @property
     def served(self) -> str:
         """The arm asked last: the one that answered, or whose failure the app is told."""
         return "old" if self.fell_back else self.arm
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint asked last: the served arm's own, or the cascade's cheap or strong one."""
+        if self.routing is None or self.fell_back:
+            return self.served
+        return self.routing.strong if self.escalation is not None else self.routing.cheap
 
 
 @dataclass(slots=True)

@@ -64,6 +64,15 @@ class GatewayMetrics:
             registry=r,
         )
         self.fallbacks = Counter("modelswap_fallbacks", "Requests retried on the old model", ["workload"], registry=r)
+        self.escalations = Counter(
+            "modelswap_cascade_escalations",
+            "Requests a routed workload's cascade sent on to its strong model, by workload and reason",
+            ["workload", "reason"],
+            registry=r,
+        )
+        self.cascade_kept = Counter(
+            "modelswap_cascade_kept", "Requests a routed workload's cheap model answered", ["workload"], registry=r
+        )
         self.shadow = Counter(
             "modelswap_shadow_requests", "Shadow calls by outcome", ["workload", "arm", "outcome"], registry=r
         )

@@ -22,6 +22,7 @@ from modelswap.config import Migration
 from modelswap.gateway.asgi import Receive, Send, respond
 from modelswap.gateway.attempt_log import AttemptLog
 from modelswap.gateway.call import Call, Outcome, Sink, cut, error_outcome
+from modelswap.gateway.cascade_arm import CascadeArms
 from modelswap.gateway.client_watch import ClientWatch
 from modelswap.gateway.errors import ClientError, from_upstream
 from modelswap.gateway.ids import new_id
@@ -72,6 +73,10 @@ class Proxy:
         self.workloads = {w.name: w for w in migration.workloads}
         self.models = ModelNames(migration.endpoints, (e.model for e in migration.endpoints.values()))
         self.attempts = AttemptLog(migration, arms, sink, metrics, replica_id)
+        self.cascades = CascadeArms(arms, metrics, self.attempts)
+        for w in migration.workloads:  # build each signal now: a bad one stops the start, not a request
+            if w.routing is not None:
+                self.cascades.decider(w.name, w.routing, "openai")
         self.sticky_secret: bytes | None = None
         """The store's key for ``sticky_key_hash``; set once by the gateway at start."""
 
@@ -131,14 +136,20 @@ class Proxy:
             raise
 
     def _upstream(self, call: Call, shadow: str | None) -> Upstream:
-        """The chosen arm's upstream, wrapped: falling back to the old model when the workload
-        allows it, and copying each request to the ``shadow`` arm."""
+        """The chosen arm's upstream, wrapped: the new arm of a routed workload is a cascade (cheap
+        model first); otherwise falling back to the old model when the workload allows it; and
+        copying each request to the ``shadow`` arm."""
         upstream = self.arms.get(call.arm, call.dialect)
-        if call.arm == "new" and call.workload.fallback_to_old:
+        if call.arm == "new" and call.workload.routing is not None:
+            upstream = self.cascades.upstream(call, call.workload.routing)
+        elif call.arm == "new" and call.workload.fallback_to_old:
             old = self.arms.get("old", call.dialect)
             upstream = Fallback(upstream, old, on_fall_back=partial(self._falling_back, call))
         if shadow is not None:
-            copy = self.arms.get(shadow, call.dialect)
+            routing = call.workload.routing
+            copy: Upstream = self.arms.get(shadow, call.dialect)
+            if shadow == "new" and routing is not None:  # the cascade is the new arm, shadowed too
+                copy = self.cascades.shadow_upstream(call, routing)
             upstream = Shadowed(upstream, copy, self.shadow.submit, partial(self.attempts.record_pair, call, shadow))
         return upstream
 
@@ -261,9 +272,9 @@ class Proxy:
         arm = call.served
         latency_s = time.perf_counter() - call.attempt_started
         self.attempts.finish(call, arm, error_outcome(exc, latency_s), fallback=call.fell_back)
-        error = from_upstream(exc, arm, self.arms.get(arm, call.dialect).model)
+        error = from_upstream(exc, arm, self.arms.get(call.endpoint, call.dialect).model)
         error.request_id = call.id
-        if call.exchange.received and self.arms.vendors[arm].wire == call.dialect:
+        if call.exchange.received and self.arms.vendors[call.endpoint].wire == call.dialect:
             # retry-after is the gateway's to say (ClientError.retry_after), not repeated from the vendor
             error.vendor_headers = tuple(h for h in call.exchange.received if not h[0].startswith(b"retry-after"))
         return error
@@ -275,6 +286,8 @@ class Proxy:
         informative headers when it speaks the app's dialect (a translated answer's would mislead)."""
         rid = call.id.encode()
         out = [(b"x-request-id", rid), (b"request-id", rid), (b"x-modelswap-arm", call.served.encode())]
-        if call.exchange.received and self.arms.vendors[call.served].wire == call.dialect:
+        if call.routing is not None:
+            out.append((b"x-modelswap-escalated", b"true" if call.escalation is not None else b"false"))
+        if call.exchange.received and self.arms.vendors[call.endpoint].wire == call.dialect:
             out += call.exchange.received
         return out

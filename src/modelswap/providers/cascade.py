@@ -64,7 +64,8 @@ class Cascade(Wrapper):
 
     It answers under the cheap upstream's name and dialect (the arm it stands for).
     ``on_escalate`` hears of each escalation before the strong model is asked; ``on_kept``
-    of each request the cheap model kept."""
+    of each request the cheap model kept. ``prepare`` rewrites the request the cheap model gets
+    (a signal that needs token logprobs asks for them); the strong model gets it as it came."""
 
     def __init__(
         self,
@@ -77,6 +78,7 @@ class Cascade(Wrapper):
         escalate_on: Callable[[UpstreamError], bool] = not_the_request,
         on_escalate: Callable[[Escalation], None] | None = None,
         on_kept: Callable[[], None] | None = None,
+        prepare: Callable[[Json], Json] | None = None,
     ) -> None:
         super().__init__(cheap)
         self.cheap = cheap
@@ -87,8 +89,12 @@ class Cascade(Wrapper):
         self._escalate_on = escalate_on
         self._on_escalate = on_escalate
         self._on_kept = on_kept
+        self._prepare = prepare
 
     # -- the decision ------------------------------------------------------------------------
+
+    def _cheap_body(self, body: Json) -> Json:
+        return body if self._prepare is None else self._prepare(body)
 
     async def _keep(self, body: Json, answer: CheapAnswer | None, started: float) -> bool:
         """Whether to keep the cheap model; an escalation is heard of. A failing signal escalates."""
@@ -122,7 +128,7 @@ class Cascade(Wrapper):
         if self.up_front and not await self._keep(body, None, started):
             return await self.strong.complete(body)
         try:
-            answer = await self.cheap.complete(body)
+            answer = await self.cheap.complete(self._cheap_body(body))
         except UpstreamError as exc:
             self._escalate_or_raise(exc, None, started)
             return await self.strong.complete(body)
@@ -150,7 +156,7 @@ class Cascade(Wrapper):
     async def _up_front(self, body: Json) -> AsyncIterator[Frames]:
         started = time.perf_counter()
         if await self._keep(body, None, started):
-            async with aclosing_iter(frames_of(self.cheap, body)) as events:
+            async with aclosing_iter(frames_of(self.cheap, self._cheap_body(body))) as events:
                 try:
                     first = await anext(events, None)
                 except UpstreamError as exc:  # nothing was sent yet: the strong model may still answer
@@ -180,7 +186,7 @@ class Cascade(Wrapper):
         """The cheap stream read whole when it is kept; None when the strong model must answer."""
         held: list[Frames] = []
         size = 0
-        async with aclosing_iter(frames_of(self.cheap, body)) as events:
+        async with aclosing_iter(frames_of(self.cheap, self._cheap_body(body))) as events:
             try:
                 async for batch in events:
                     held.append(batch)

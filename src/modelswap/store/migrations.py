@@ -227,6 +227,12 @@ def _v7_to_v8(conn: sa.Connection) -> None:
     ).create(conn)
 
 
+def _v8_to_v9(conn: sa.Connection) -> None:
+    """v9: a cascade's outcome on requests: whether it escalated, why, and what the cheap attempt cost."""
+    for ddl in ("escalated BOOLEAN", "escalation VARCHAR", "cheap_cost_usd FLOAT"):
+        conn.execute(sa.text(f"ALTER TABLE requests ADD COLUMN {ddl}"))
+
+
 MIGRATIONS: tuple[Step, ...] = (
     Step(1, "rollout change feed, review verdicts, red-team results", _v1_to_v2),
     Step(2, "evidence for the plan (inventory snapshots, drills, probes)", _v2_to_v3),
@@ -235,6 +241,7 @@ MIGRATIONS: tuple[Step, ...] = (
     Step(5, "estimated token counts flagged on requests", _v5_to_v6),
     Step(6, "user feedback on served answers", _v6_to_v7),
     Step(7, "review sets with weights; four-way, tagged, blind verdicts", _v7_to_v8),
+    Step(8, "cascade outcome on requests (escalated, why, cheap attempt's cost)", _v8_to_v9),
 )
 """``MIGRATIONS[v - 1]`` upgrades version ``v`` to ``v + 1``; the last one reaches SCHEMA_VERSION."""
 

@@ -55,6 +55,12 @@ class RequestRow:
     replica_id: str | None = None
     tokens_estimated: bool = False
     """The token counts (and cost) are estimates: the stream ended before the vendor reported usage."""
+    escalated: bool | None = None
+    """Served by a cascade: whether the strong model answered (None: no cascade served it)."""
+    escalation: str | None = None
+    """Why it escalated: ``low_confidence``, ``cheap_failed``, ``over_buffer``, ``up_front``, ``signal_failed``."""
+    cheap_cost_usd: float | None = None
+    """An escalated request's cheap attempt cost (already included in ``cost_usd``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from modelswap.store.types import FreeText, UTCDateTime, json_column
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
 
 NAMING_CONVENTION = {
@@ -79,6 +79,9 @@ requests = sa.Table(
     sa.Column("replica_id", sa.String),
     sa.Column("error", FreeText),
     sa.Column("tokens_estimated", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("escalated", sa.Boolean),
+    sa.Column("escalation", sa.String),
+    sa.Column("cheap_cost_usd", sa.Float),
     sa.Index(None, "workload", "ts"),
 )
 """One served request, whichever arm served it."""

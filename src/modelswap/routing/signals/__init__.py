@@ -1,5 +1,5 @@
 """The built-in router signals; importing this package registers each of them."""
 
-from modelswap.routing.signals import verifier
+from modelswap.routing.signals import classifier, logprobs, self_consistency, verifier
 
-__all__ = ["verifier"]
+__all__ = ["classifier", "logprobs", "self_consistency", "verifier"]
