@@ -64,3 +64,18 @@ def test_a_workload_without_routing_is_refused_by_name(tmp_path: Path) -> None:
     done = modelswap("route", "calibrate", "-c", "migration.yaml", "--workload", "ticket-triage", cwd=directory)
     assert done.returncode == 1
     assert "workload 'ticket-triage' has no routing: section" in " ".join(done.stderr.split())
+
+
+def test_train_writes_a_classifier_the_signal_loads(tmp_path: Path) -> None:
+    directory = tmp_path / "train"
+    _init(directory)
+    done = modelswap("route", "train", "-c", "migration.yaml", "--concurrency", "64", cwd=directory)
+    assert done.returncode == 0, done.stdout + done.stderr
+    printed = " ".join(done.stdout.split())
+    assert "trained on 200 cases" in printed and "AUC" in printed
+    artefact = directory / "extraction-router.json"
+    from modelswap.routing.signal import build_signal
+
+    signal = build_signal({"type": "classifier", "path": str(artefact)})
+    assert signal.needs_answer is False
+    assert json.loads(artefact.read_text())["trained_on"] == 200

@@ -114,3 +114,47 @@ def calibrate(
         out.print(f"wrote threshold {result.threshold:g} to {config}:{line}", highlight=False)
     if not result.verification.non_inferior:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+@route_app.command()
+def train(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    workload: Annotated[str | None, typer.Option("--workload", "-w", help="The routed workload.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write the classifier (default: <workload>-router.json)."),
+    ] = None,
+    split: Annotated[float, typer.Option(help="Share of cases trained on; the rest measures it.")] = 0.5,
+    seed: Annotated[int, typer.Option(help="Seed of the split.")] = 0,
+    concurrency: Annotated[int, typer.Option(help="Calls in flight at once, across both endpoints.", min=1)] = (
+        DEFAULT_CONCURRENCY
+    ),
+) -> None:
+    """Train the classifier signal on the golden set: label each case by whether the cheap model's answer
+    passed (the calibration replay, cached), fit on one split, report how well it ranks the other, and
+    write the artefact (with its format version) that ``signal: {type: classifier, path: ...}`` loads."""
+    from modelswap.routing.classifier import ClassifierError, save
+    from modelswap.routing.classifier import train as fit
+    from modelswap.routing.replay import RoutingSetupError, replay, routed_workload
+    from modelswap.routing.training import held_out_auc, split_labels
+
+    migration = load_or_exit(config)
+    try:
+        chosen, _ = routed_workload(migration, workload)
+        with store_or_exit(migration) as store:
+            replayed = asyncio.run(replay(migration, chosen.name, store, concurrency=concurrency))
+        train_on, measure_on = split_labels(replayed.labels, split, seed)
+        model = fit(train_on)
+    except (RoutingSetupError, ClassifierError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    target = output or config.parent / f"{chosen.name}-router.json"
+    save(model, target)
+    auc = held_out_auc(model, measure_on)
+    kept = sum(ok for _, ok in replayed.labels)
+    out.print(
+        f"{chosen.name}: trained on {len(train_on)} cases ({model.cheap_ok} the cheap model got right); "
+        f"on the other {len(measure_on)}: AUC {'—' if auc is None else f'{auc:.2f}'} "
+        f"(0.5 = no better than chance); {kept} of {len(replayed.labels)} cheap answers passed overall",
+        highlight=False,
+    )
+    out.print(f"wrote {target}; use it with  signal: {{type: classifier, path: {target.name}}}", highlight=False)

@@ -24,15 +24,16 @@ from modelswap.evals.cache import cache_key, from_entry, to_entry
 from modelswap.evals.endpoint import EvalEndpoint
 from modelswap.evals.run_session import ROUTED_KEY, price_or_none, usage_cost
 from modelswap.providers.base import Json
-from modelswap.providers.cascade import Cascade, CheapAnswer, Decide, Escalation
+from modelswap.providers.cascade import Cascade, Escalation
 from modelswap.providers.retry import RetryPolicy
-from modelswap.routing.signal import Exchange, Signal, build_signal
+from modelswap.routing.decide import Decider
+from modelswap.routing.signal import Signal, build_signal
 from modelswap.store import Store
 
-__all__ = ["RoutedArm", "RoutedArms"]
+__all__ = ["CachedEndpoint", "RoutedArm", "RoutedArms"]
 
 
-class _Timed:
+class CachedEndpoint:
     """One endpoint as the cascade calls it, adding each call's time on the wire to ``spent``
     (the routed arm's latency: what the app would wait, without the eval's queueing for a rate limit).
 
@@ -63,19 +64,6 @@ class _Timed:
         """The endpoint is closed by whoever opened it."""
 
 
-def decider(signal: Signal, threshold: float, cheap: EvalEndpoint) -> Decide:
-    """The cascade's decision: keep the cheap answer when the signal's confidence reaches ``threshold``."""
-
-    async def ask(body: Json) -> Json:
-        return await cheap.complete(body)
-
-    async def decide(request: Json, answer: CheapAnswer | None) -> bool:
-        body = None if answer is None else answer.body
-        return await signal.confidence(Exchange(request, body), ask) >= threshold
-
-    return decide
-
-
 class RoutedArm:
     """An ``Upstream`` answering as the cascade would, its body annotated with cost and escalation."""
 
@@ -94,8 +82,7 @@ class RoutedArm:
         )
         """A label of its own: the response cache never mixes routed answers with the cheap model's."""
         self.dialect = cheap.dialect
-        self._up_front = not bool(getattr(signal, "needs_answer", True))
-        self._decide = decider(signal, routing.threshold, cheap)
+        self._decider = Decider(signal, routing.threshold, "openai", ask=cheap.complete)
         self._prices = {m: price_or_none(m, prices) for m in (cheap.model, strong.model)}
         self._store = store
 
@@ -109,9 +96,9 @@ class RoutedArm:
         which includes the signal's work and any wait for a rate-limit slot."""
         escalations: list[Escalation] = []
         spent: list[float] = []
-        cheap, strong = _Timed(self.cheap, spent, self._store), _Timed(self.strong, spent, self._store)
-        cascade = Cascade(cheap, strong, self._decide, up_front=self._up_front,
-                          on_escalate=escalations.append)  # fmt: skip
+        cheap, strong = CachedEndpoint(self.cheap, spent, self._store), CachedEndpoint(self.strong, spent, self._store)
+        cascade = Cascade(cheap, strong, self._decider, up_front=self._decider.up_front,
+                          on_escalate=escalations.append, prepare=self._decider.prepare)  # fmt: skip
         started = time.perf_counter()
         answer = await cascade.complete(body)
         deciding = (time.perf_counter() - started) * 1000.0 - sum(spent)

@@ -17,6 +17,8 @@ from modelswap.evals.dataset import load_golden_set
 from modelswap.evals.runner import PairResult, RunPlan, run_eval
 from modelswap.evals.targets import DEFAULT_CONCURRENCY, migration_endpoints
 from modelswap.routing.calibrate import CaseOutcome
+from modelswap.routing.decide import Decider
+from modelswap.routing.eval_arm import CachedEndpoint
 from modelswap.routing.signal import Exchange, Json, Signal, build_signal
 from modelswap.store import Store
 
@@ -104,6 +106,7 @@ async def replay(
         async def ask(body: Json) -> Json:
             return await cheap.complete(body)
 
+        decider = Decider(signal, routing.threshold, "openai", ask=ask)
         outcomes, labels = [], []
         for case in golden:
             low, high = pairs.get((CHEAP_ARM, case.id)), pairs.get((STRONG_ARM, case.id))
@@ -111,7 +114,10 @@ async def replay(
                 continue
             request = case.request_body(cheap.model)
             answer = low.output.raw if low.output.error is None else None
-            conf = 0.0 if answer is None else await signal.confidence(Exchange(request, answer), ask)
+            prepared = decider.prepare(request)
+            if answer is not None and prepared != request:  # the signal needs more than the plain answer (logprobs)
+                answer = await CachedEndpoint(cheap, [], store).complete(prepared)
+            conf = 0.0 if answer is None else await signal.confidence(Exchange(prepared, answer), ask)
             outcomes.append(
                 CaseOutcome(case.id, _passed(low), _passed(high), low.output.cost_usd or 0.0,
                             high.output.cost_usd or 0.0, float(conf))
