@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from modelswap.routing.calibrate import CaseOutcome, calibrate, candidates, curve, split_cases
+from modelswap.routing.calibrate import CaseOutcome, calibrate, candidates, curve, split_cases, thin
 
 CHEAP, STRONG = 1.0, 20.0
 
@@ -68,3 +68,13 @@ def test_the_split_is_seeded_disjoint_and_bounded() -> None:
 def test_candidates_are_zero_and_each_confidence() -> None:
     cases = [CaseOutcome(str(i), True, True, CHEAP, STRONG, c) for i, c in enumerate((0.5, 0.5, 1.0, 0.25))]
     assert candidates(cases) == [0.0, 0.25, 0.5, 1.0]
+
+
+def test_thin_keeps_the_ends_and_the_picked_threshold() -> None:
+    points = curve(_cases(300, cheap_quality=0.8, signal_noise=0.2), needs_answer=True)
+    assert len(points) > 40
+    picked = points[17].threshold
+    shown = thin(points, picked, most=10)
+    assert shown[0] == points[0] and shown[-1] == points[-1] and any(p.threshold == picked for p in shown)
+    assert len(shown) <= 11 and shown == sorted(shown, key=lambda p: p.threshold)
+    assert thin(points[:5], None) == list(points[:5])

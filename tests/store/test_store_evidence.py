@@ -29,9 +29,21 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
     assert read_evidence(store, "inventory", workload="extraction") == []
 
 
-def write_v8_database(url: str, *, version: int = 8) -> None:
-    """A v8 database: today's schema less what v9 added (a cascade's outcome on requests)."""
+def write_v9_database(url: str, *, version: int = 9) -> None:
+    """A v9 database: today's schema less what v10 added (routing calibrations)."""
     open_store(url).close()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE route_calibrations")
+            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
+    finally:
+        engine.dispose()
+
+
+def write_v8_database(url: str, *, version: int = 8) -> None:
+    """A v8 database: a v9 one less what v9 added (a cascade's outcome on requests)."""
+    write_v9_database(url, version=version)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -136,7 +148,7 @@ def test_upgrade_from_v3_adds_error_text_secrets_and_sessions(store_url: str, ot
 
 
 def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 9
+    assert SCHEMA_VERSION == 10
     write_v5_database(store_url)
     engine = sa.create_engine(store_url)
     try:
@@ -160,7 +172,7 @@ def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, oth
 
 
 def test_upgrade_from_v6_adds_feedback(store_url: str, other_url: str) -> None:
-    assert SCHEMA_VERSION == 9
+    assert SCHEMA_VERSION == 10
     write_v6_database(store_url)
     with open_store(store_url) as store:
         assert store.schema_status.upgraded_from == 6 and store.schema_status.version == SCHEMA_VERSION
@@ -195,5 +207,14 @@ def test_upgrade_from_v8_adds_the_cascade_outcome_and_keeps_requests(store_url: 
         (row,) = store.requests.recent("w")
         assert (row.id, row.cost_usd) == ("r1", 0.25)
         assert (row.escalated, row.escalation, row.cheap_cost_usd) == (None, None, None), "served before any cascade"
+    open_store(other_url).close()
+    assert describe(store_url) == describe(other_url)
+
+
+def test_upgrade_from_v9_adds_routing_calibrations(store_url: str, other_url: str) -> None:
+    write_v9_database(store_url)
+    with open_store(store_url) as store:
+        assert store.schema_status.upgraded_from == 9 and store.schema_status.version == SCHEMA_VERSION
+        assert store.routing.calibrations() == []
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)

@@ -7,7 +7,7 @@ Exit codes: 0 a threshold was found and held on the held-out split; 1 a usage, c
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -29,7 +29,9 @@ def _pct(value: float) -> str:
 
 def _curve_table(calibration: Calibration) -> None:
     table = compact_table("cost–quality curve (all cases)", ["threshold", "kept cheap", "pass rate", "strong", "cost"])
-    for p in calibration.curve:
+    from modelswap.routing.calibrate import thin
+
+    for p in thin(calibration.curve, calibration.threshold):
         mark = " ◀" if calibration.threshold is not None and p.threshold == calibration.threshold else ""
         table.add_row(f"{p.threshold:g}{mark}", _pct(p.share_cheap), _pct(p.pass_rate), _pct(p.strong_pass_rate),
                       f"{p.cost_ratio * 100:.1f} % of strong")  # fmt: skip
@@ -68,11 +70,12 @@ def calibrate(
     whose routed pass rate stays within the pass-rate gate's margin; verify it on the other split."""
     from modelswap.routing.calibrate import calibrate as pick_threshold
     from modelswap.routing.replay import RoutingSetupError, replay, routed_workload
+    from modelswap.routing.stored import calibration_row
     from modelswap.routing.writeback import ThresholdWriteError, write_threshold
 
     migration = load_or_exit(config)
     try:
-        chosen, _ = routed_workload(migration, workload)
+        chosen, routing = routed_workload(migration, workload)
     except RoutingSetupError as exc:
         raise fail(str(exc)) from None
     gate = chosen.gates.pass_rate
@@ -80,13 +83,11 @@ def calibrate(
     with store_or_exit(migration) as store:
         try:
             replayed = asyncio.run(replay(migration, chosen.name, store, concurrency=concurrency))
-        except RoutingSetupError as exc:
+            result = pick_threshold(replayed.cases, margin_points=margin, confidence=confidence,
+                                    needs_answer=replayed.needs_answer, split=split, seed=seed)  # fmt: skip
+        except (RoutingSetupError, ValueError) as exc:
             raise fail(str(exc)) from None
-    try:
-        result = pick_threshold(replayed.cases, margin_points=margin, confidence=confidence,
-                                needs_answer=replayed.needs_answer, split=split, seed=seed)  # fmt: skip
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+        store.routing.add_calibration(calibration_row(replayed, result, routing.signal, datetime.now(UTC)))
     out.print(
         f"{replayed.workload}: {replayed.cheap_model} (cheap) vs {replayed.strong_model} (strong) on "
         f"{len(replayed.cases)} golden cases, eval run {replayed.run_id}",
@@ -95,9 +96,11 @@ def calibrate(
     _curve_table(result)
     if chart is not None:
         from modelswap.console.chart_route import route_curve_svg, standalone
+        from modelswap.routing.calibrate import thin
 
         picked = next((p for p in result.curve if p.threshold == result.threshold), None)
-        chart.write_text(standalone(route_curve_svg(result.curve, picked)), encoding="utf-8")
+        shown = thin(result.curve, result.threshold, most=12)
+        chart.write_text(standalone(route_curve_svg(shown, picked)), encoding="utf-8")
         out.print(f"chart written to {chart}", highlight=False)
     if result.threshold is None or result.verification is None:
         out.print(f"no threshold keeps the routed pass rate within {margin:g} points of the strong model's on "

@@ -33,17 +33,18 @@ class CurveRow(Protocol):
 
 def route_curve_svg(points: Sequence[CurveRow], chosen: CurveRow | None = None) -> str:
     """Routed pass rate, the strong model's pass rate and routed cost (% of the strong model's), in
-    percent, against the share of requests the cascade keeps on the cheap model (ascending)."""
+    percent, against the share of requests the cascade keeps on the cheap model (x labels, ascending);
+    the title names the share at the ``chosen`` point. Give it a thinned curve: every point is labelled."""
     ordered = sorted(points, key=lambda p: p.share_cheap)
-    labels = [f"{p.share_cheap * 100:.0f} % kept" for p in ordered]
+    labels = [f"{p.share_cheap * 100:.0f} %" for p in ordered]
     series: dict[str, Sequence[Point]] = {
         "routed": [Point(lab, 100 * p.pass_rate) for lab, p in zip(labels, ordered, strict=True)],
         "old": [Point(lab, 100 * p.strong_pass_rate) for lab, p in zip(labels, ordered, strict=True)],
         "new": [Point(lab, 100 * p.cost_ratio) for lab, p in zip(labels, ordered, strict=True)],
     }
-    title = "Pass rate and cost (% of strong) by share kept on the cheap model"
+    title = "Kept cheap vs pass rate, cost (%)"
     if chosen is not None:
-        title += f"; calibrated: {chosen.share_cheap * 100:.0f} % kept"
+        title += f" · picked {chosen.share_cheap * 100:.0f} %"
     svg = line_chart(title, series, unit=" %")
     # The chart's palette keys series by arm; the legend names them for what they show here.
     return svg.replace(">old</text>", ">strong</text>").replace(">new</text>", ">cost</text>")

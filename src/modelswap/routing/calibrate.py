@@ -23,7 +23,7 @@ from modelswap.stats.interval import Interval
 from modelswap.stats.paired import discordance, tango_interval
 from modelswap.stats.proportions import wilson_interval
 
-__all__ = ["Calibration", "CaseOutcome", "CurvePoint", "Verification", "calibrate", "curve", "split_cases"]
+__all__ = ["Calibration", "CaseOutcome", "CurvePoint", "Verification", "calibrate", "curve", "split_cases", "thin"]
 
 MIN_SPLIT_CASES = 10
 """Fewest cases on either side of the split: below it neither picking nor verifying means anything."""
@@ -221,3 +221,13 @@ def calibrate(
         curve=curve(cases, needs_answer),
         verification=checked,
     )
+
+
+def thin(points: Sequence[CurvePoint], keep: float | None, most: int = 15) -> list[CurvePoint]:
+    """At most about ``most`` points of a curve, evenly spaced, always with both ends and the
+    threshold ``keep`` (for tables people read; the stored curve keeps every point)."""
+    if len(points) <= most:
+        return list(points)
+    step = (len(points) - 1) / (most - 1)
+    wanted = {round(i * step) for i in range(most)}
+    return [p for i, p in enumerate(points) if i in wanted or p.threshold == keep]

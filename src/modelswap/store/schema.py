@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from modelswap.store.types import FreeText, UTCDateTime, json_column
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 """The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
 
 NAMING_CONVENTION = {
@@ -354,6 +354,26 @@ feedback = sa.Table(
 """Users' feedback on served answers (``POST /v1/modelswap/feedback``): a score from 0 (bad) to 1
 (good) per request id. No foreign key: feedback may arrive before the request's record is flushed;
 the rollout analysis joins it to the request's workload and arm."""
+
+route_calibrations = sa.Table(
+    "route_calibrations",
+    metadata,
+    _serial_id(),
+    sa.Column("workload", sa.String, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("cheap_model", sa.String, nullable=False),
+    sa.Column("strong_model", sa.String, nullable=False),
+    sa.Column("signal", json_column(), nullable=False),
+    sa.Column("threshold", sa.Float),
+    sa.Column("settings", json_column(), nullable=False),
+    sa.Column("verification", json_column()),
+    sa.Column("curve", json_column(), nullable=False),
+    sa.Index(None, "workload", "created_at"),
+)
+"""``modelswap route calibrate`` results: the threshold picked (None: none kept the pass rate within
+the margin), its settings (margin, confidence, split, seed), the held-out verification and the
+cost–quality curve, with the eval run the replay stored."""
 
 MODELSWAP_TABLES: frozenset[str] = frozenset(metadata.tables)
 """Every table name the store owns at the current version."""
