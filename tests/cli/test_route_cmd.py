@@ -39,7 +39,7 @@ def test_the_routing_preset_calibrates_evals_and_passes_its_gates_with_a_60_perc
     assert routing is not None and f"wrote threshold {routing.threshold:g} to migration.yaml:" in printed
     assert "calibrated by modelswap route calibrate" in migration.read_text()
     svg = (directory / "curve.svg").read_text()
-    assert svg.startswith("<svg xmlns=") and "% kept" in svg
+    assert svg.startswith("<svg xmlns=") and "Kept cheap vs pass rate" in svg and svg.count("<polyline") == 3
 
     assert modelswap("eval", "-c", "migration.yaml", "--concurrency", "64", cwd=directory).returncode == 0
     gate = modelswap("gate", "-c", "migration.yaml", "--format", "json", cwd=directory)
