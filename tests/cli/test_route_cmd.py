@@ -11,6 +11,10 @@ from tests.cli.conftest import modelswap
 
 from modelswap.config import load_migration
 
+ROUTED = re.compile(
+    r"extraction: routed arm escalated (?P<escalated>\d+)/(?P<of>\d+) .*?; "
+    r"cost cut vs old (?P<cut>\d+\.\d) % \[(?P<low>\d+\.\d), (?P<high>\d+\.\d)\]"
+)
 CUT = re.compile(r"cost cut (\d+\.\d) % \[(\d+\.\d) %, (\d+\.\d) %\]")
 
 
@@ -41,7 +45,11 @@ def test_the_routing_preset_calibrates_evals_and_passes_its_gates_with_a_60_perc
     svg = (directory / "curve.svg").read_text()
     assert svg.startswith("<svg xmlns=") and "Kept cheap vs pass rate" in svg and svg.count("<polyline") == 3
 
-    assert modelswap("eval", "-c", "migration.yaml", "--concurrency", "64", cwd=directory).returncode == 0
+    evaluated = modelswap("eval", "-c", "migration.yaml", "--concurrency", "64", cwd=directory)
+    assert evaluated.returncode == 0, evaluated.stdout + evaluated.stderr
+    routed = ROUTED.search(" ".join(evaluated.stdout.split()))
+    assert routed is not None, evaluated.stdout
+    assert 0 < int(routed["escalated"]) < int(routed["of"]) and float(routed["low"]) >= 60.0
     gate = modelswap("gate", "-c", "migration.yaml", "--format", "json", cwd=directory)
     assert gate.returncode == 0, gate.stdout + gate.stderr
     report = json.loads(gate.stdout)

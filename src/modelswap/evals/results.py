@@ -172,6 +172,39 @@ def gate_data(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RoutedFigures:
+    """A routed ``new`` arm's escalation share and its cost cut against ``old``, with intervals."""
+
+    routed: int
+    escalated: int
+    escalation_interval: Interval
+    saving: float | None
+    """1 − mean routed cost / mean old cost, on the cases both answered; None without costs."""
+    saving_interval: Interval | None
+
+
+def routed_figures(
+    by_arm: Mapping[str, Mapping[str, CaseOutcome]], old: str = "old", new: str = "new", *,
+    confidence: float = 0.95, seed: int = 0,
+) -> RoutedFigures | None:  # fmt: skip
+    """The escalation share (Wilson) and the cost cut (paired BCa bootstrap of the ratio of mean cost
+    per request, as the cost gate computes it) of a routed arm; None when ``new`` was not routed."""
+    from modelswap.stats.bootstrap import mean_ratio_interval
+
+    flags = [o.escalated for o in by_arm.get(new, {}).values() if o.escalated is not None and o.error is None]
+    if not flags:
+        return None
+    escalated = sum(flags)
+    share = wilson_interval(escalated, len(flags), confidence)
+    costs = _paired_values(by_arm.get(old, {}), by_arm.get(new, {}), "cost_usd")
+    if costs is None or sum(costs[0]) <= 0 or len(costs[0]) < 2:
+        return RoutedFigures(len(flags), escalated, share, None, None)
+    ratio = mean_ratio_interval(costs[0], costs[1], confidence=confidence, seed=seed, paired=True)
+    cut = Interval(1.0 - float(ratio.upper), 1.0 - float(ratio.lower))
+    return RoutedFigures(len(flags), escalated, share, 1.0 - float(ratio.estimate), cut)
+
+
 def is_finished(run: EvalRunRow) -> bool:
     """A run that completed (every pair answered or failed after its retries)."""
     return run.status == FINISHED and run.finished_at is not None
