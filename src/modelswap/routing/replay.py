@@ -24,6 +24,8 @@ from modelswap.store import Store
 
 __all__ = ["CHEAP_ARM", "STRONG_ARM", "Replay", "RoutingSetupError", "replay", "routed_workload"]
 
+CALIBRATION_SUITE = "routing_calibration"
+"""The suite its eval run names: the plan's check that a routed workload's confidence gate was calibrated."""
 CHEAP_ARM, STRONG_ARM = "routing-cheap", "routing-strong"
 """The arms of a calibration's eval run: its endpoints by role, so it is never judged as an old-vs-new run."""
 
@@ -101,7 +103,8 @@ async def replay(
     async with migration_endpoints(migration, [routing.cheap, routing.strong], concurrency=concurrency) as endpoints:
         cheap, strong = endpoints[routing.cheap], endpoints[routing.strong]
         arms = {CHEAP_ARM: cheap, STRONG_ARM: strong}  # never "old"/"new": `modelswap gate` judges those runs
-        summary = await run_eval(store, workload.name, golden, arms, on_start=on_start, on_result=collect)
+        summary = await run_eval(store, workload.name, golden, arms, on_start=on_start, on_result=collect,
+                                 suite=CALIBRATION_SUITE)  # fmt: skip
 
         async def ask(body: Json) -> Json:
             return await cheap.complete(body)
