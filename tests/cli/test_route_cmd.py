@@ -10,6 +10,8 @@ from pathlib import Path
 from tests.cli.conftest import modelswap
 
 from modelswap.config import load_migration
+from modelswap.store import open_store
+from modelswap.store.summaries import eval_runs
 
 ROUTED = re.compile(
     r"extraction: routed arm escalated (?P<escalated>\d+)/(?P<of>\d+) .*?; "
@@ -44,6 +46,13 @@ def test_the_routing_preset_calibrates_evals_and_passes_its_gates_with_a_60_perc
     assert "calibrated by modelswap route calibrate" in migration.read_text()
     svg = (directory / "curve.svg").read_text()
     assert svg.startswith("<svg xmlns=") and "Kept cheap vs pass rate" in svg and svg.count("<polyline") == 3
+
+    before = modelswap("gate", "-c", "migration.yaml", cwd=directory)
+    assert before.returncode == 2, "the calibration's replay (cheap and strong, raw) is never judged as new vs old"
+    with open_store(load_migration(migration).store) as store:
+        (run,) = eval_runs(store, "extraction")
+        assert run.spec["suite"] == "routing_calibration" and run.endpoints == ["routing-cheap", "routing-strong"]
+        assert store.routing.latest("extraction") is not None
 
     evaluated = modelswap("eval", "-c", "migration.yaml", "--concurrency", "64", cwd=directory)
     assert evaluated.returncode == 0, evaluated.stdout + evaluated.stderr
