@@ -144,7 +144,9 @@ def cascade(spec: Json, dialect: Dialect = "openai", threshold: float = 0.5) -> 
     routing = Routing(signal=spec, threshold=threshold)
     cheap = Fake("cheap", dialect)
     decider = build_decider(routing, dialect, ask=cheap.complete)
-    return Cascade(cheap, Fake("strong", dialect), decider, up_front=decider.up_front, prepare=decider.prepare)
+    return Cascade(
+        cheap, Fake("strong", dialect), decider, up_front=decider.up_front, prepare=decider.prepare, tidy=decider.tidy
+    )
 
 
 async def _drain(events: AsyncIterator[Json]) -> None:

@@ -23,7 +23,10 @@ __all__ = ["Routing", "routing_issues"]
 
 
 class Routing(_Model):
-    """Serve the workload's new arm as a cascade: ``cheap`` first, ``strong`` when the signal doubts it."""
+    """Serve the workload's new arm as a cascade: ``cheap`` first, ``strong`` when the signal doubts it.
+
+    The cascade escalates a failed cheap call itself, so ``fallback_to_old`` does not apply to a
+    routed new arm."""
 
     cheap: str = "new"
     """Endpoint that answers first."""

@@ -33,6 +33,7 @@ def check(tmp_path: Path, signal: str, cheap: str = "gpt-5-mini", streaming: str
 def test_a_good_routing_passes(tmp_path: Path) -> None:
     code, output = check(tmp_path, "{type: verifier, scorer: {type: json_valid}}")
     assert code == 0, output
+    assert "triage: new arm routed new → old on verifier (threshold 0.5; streams held up to 65536 bytes)" in output
 
 
 @pytest.mark.parametrize(
@@ -61,3 +62,12 @@ def test_classify_streaming_needs_a_signal_that_rates_the_request(tmp_path: Path
     code, output = check(tmp_path, "{type: verifier, scorer: {type: json_valid}}", streaming="classify")
     assert code == 1
     assert "migration.yaml:9: workloads[0].routing.streaming: classify decides before any model answers" in output
+
+
+def test_serve_refuses_to_start_with_a_signal_that_cannot_work(tmp_path: Path) -> None:
+    check(tmp_path, "{type: classifier, path: gone.json}")
+    result = CliRunner().invoke(app, ["serve", "-c", str(tmp_path / "migration.yaml"), "--port", "1"])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1, output
+    assert "workloads[0].routing.signal:" in output and "cannot read the classifier" in output
+    assert "not starting: 1 routing problem(s)" in output and "gateway on" not in output

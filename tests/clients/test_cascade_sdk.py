@@ -142,7 +142,28 @@ async def test_logprobs_are_asked_of_the_cheap_model_and_decide(
     async with openai.AsyncOpenAI(base_url=r.gw.openai_url, api_key=APP_KEY, max_retries=0) as client:
         reply = await client.chat.completions.create(model=OLD, messages=QUESTION)  # type: ignore[arg-type]
     assert reply.model == (OLD if escalated else NEW)
+    assert reply.choices[0].logprobs is None, "logprobs the app did not ask for are not passed on"
     assert_record(await r.record(), r, escalated, stream=False)
+
+
+async def test_a_kept_stream_rated_on_logprobs_carries_none_unasked(
+    start_gateway: StartGateway, tmp_path: Path, sim: RunningSim, store: Store
+) -> None:
+    r = await routed(start_gateway, tmp_path, sim, store, "openai", {"type": "logprobs"}, threshold=0.01)
+    async with openai.AsyncOpenAI(base_url=r.gw.openai_url, api_key=APP_KEY, max_retries=0) as client:
+        chunks = [c async for c in await client.chat.completions.create(model=OLD, messages=QUESTION, stream=True)]  # type: ignore[arg-type]
+        asked = [
+            c
+            async for c in await client.chat.completions.create(
+                model=OLD,
+                messages=QUESTION,
+                stream=True,
+                logprobs=True,  # type: ignore[arg-type]
+            )
+        ]
+    assert {c.model for c in chunks} == {NEW}
+    assert all(c.choices[0].logprobs is None for c in chunks if c.choices)
+    assert any(c.choices[0].logprobs is not None for c in asked if c.choices), "asked for: passed on"
 
 
 async def test_classify_routes_a_stream_up_front(

@@ -14,7 +14,7 @@ from modelswap.rollout import flag
 from modelswap.sim import RunningSim
 from modelswap.store import Store
 
-from .conftest import NEW, OLD, WORKLOAD, Gateway, StartGateway, migration_of, openai_endpoint, sample
+from .conftest import NEW, OLD, WORKLOAD, Gateway, StartGateway, dead_url, migration_of, openai_endpoint, sample
 
 QUESTION = [{"role": "user", "content": "How do I export my projects?"}]
 KEEP_ALL = {"type": "verifier", "scorer": {"type": "regex", "pattern": "."}}
@@ -102,3 +102,35 @@ async def test_the_old_arm_of_a_routed_workload_is_served_as_it_is_and_shadowed_
     (pair,) = gw.pairs()
     assert (pair.arm, pair.status) == ("new", 200)
     assert pair.response_body is not None and pair.response_body["model"] == OLD, "the shadow copy escalated too"
+
+
+async def test_self_consistency_samples_are_paid_for_on_the_record(
+    start_gateway: StartGateway, tmp_path: Path, sim: RunningSim, store: Store
+) -> None:
+    gw = await routed(start_gateway, tmp_path, sim, store, {"type": "self_consistency", "samples": 2})
+    model, _, headers = await ask(gw, stream=False)
+    await gw.settle(requests=1)
+    (row,) = gw.requests()
+    assert row.cheap_cost_usd is not None and row.cheap_cost_usd > 0, "two extra cheap calls"
+    answered = priced(row.model, row.prompt_tokens, row.completion_tokens)
+    assert row.cost_usd == pytest.approx(answered + row.cheap_cost_usd)
+    assert (model == NEW) is (headers["x-modelswap-escalated"] == "false") is (row.escalated is False)
+
+
+async def test_a_failing_strong_model_is_what_the_app_hears_and_the_cheap_call_is_still_paid_for(
+    start_gateway: StartGateway, tmp_path: Path, sim: RunningSim, store: Store
+) -> None:
+    migration = migration_of(
+        tmp_path,
+        openai_endpoint(dead_url() + "/v1", OLD, max_retries=0),
+        openai_endpoint(sim, NEW, max_retries=0),
+        workloads=[{"name": WORKLOAD, "routing": {"signal": KEEP_NONE}}],
+    )
+    flag.set_stage(store, WORKLOAD, "full", None, "test", "cutover")
+    gw = await start_gateway(migration, wire=False)
+    r = await gw.client.post("/v1/chat/completions", json={"model": OLD, "messages": QUESTION})
+    assert r.status_code == 502 and OLD in r.json()["error"]["message"], "the error names the model that failed"
+    await gw.settle(requests=1)
+    (row,) = gw.requests()
+    assert (row.arm, row.endpoint, row.model, row.escalated, row.error_kind) == ("new", "old", OLD, True, "connection")
+    assert row.cheap_cost_usd is not None and row.cost_usd == pytest.approx(row.cheap_cost_usd)

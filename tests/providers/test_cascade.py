@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -265,3 +266,33 @@ async def test_prepare_changes_only_what_the_cheap_model_is_asked() -> None:
     cascade = Cascade(small, big, Judge("bug"), on_escalate=heard.append, prepare=lambda b: {**b, "logprobs": True})
     assert await cascade.complete(ASK) == whole("BUG")
     assert small.bodies == [{**ASK, "logprobs": True}] and big.bodies == [ASK]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_tidy_takes_out_of_a_kept_answer_what_the_app_did_not_ask_for(stream: bool) -> None:
+    def tidy(request: Json, item: Json) -> Json | None:
+        return {k: v for k, v in item.items() if k != "extra"} if "extra" in item else None
+
+    marked = {**chunk("bug"), "extra": 1} if stream else {**whole("bug"), "extra": 1}
+    small = ScriptedUpstream("new", [[marked, chunk("!")] if stream else marked])
+    cascade = Cascade(small, ScriptedUpstream("old", [whole("BUG")]), Judge("bug", "bug!"), tidy=tidy)
+    if stream:
+        frames = [batch async for batch in cascade.stream_frames(ASK)]
+        assert [event for batch in frames for _, event in batch] == [chunk("bug"), chunk("!")]
+    else:
+        assert await cascade.complete(ASK) == whole("bug")
+
+
+@settings(max_examples=60, deadline=None)
+@given(sizes=st.lists(st.integers(1, 700), min_size=1, max_size=12), bound=st.integers(1024, 4096))
+def test_a_held_stream_is_released_whole_exactly_when_it_fits_the_bound(sizes: list[int], bound: int) -> None:
+    events = [chunk("x" * n) for n in sizes]
+    fits = sum(len(orjson.dumps(e)) for e in events) <= bound
+    judge = Judge("x" * sum(sizes))
+    cascade, small, big, heard = build([events], [[chunk("STRONG")]], judge, buffer_max_bytes=bound)
+    got = asyncio.run(read(cascade))
+    if fits:
+        assert got == ["x" * n for n in sizes] and heard == [] and big.bodies == []
+    else:
+        assert got == ["STRONG"] and [e.reason for e in heard] == ["over_buffer"] and judge.seen == []
+    assert small.closed_streams == 1

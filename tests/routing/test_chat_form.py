@@ -84,3 +84,31 @@ def test_an_anthropic_exchange_is_translated_whole_and_streamed() -> None:
 def test_an_up_front_exchange_has_no_answer() -> None:
     exchange = exchange_of(OPENAI_ASK, None, "openai")
     assert exchange.request is OPENAI_ASK and exchange.answer is None
+
+
+def test_a_responses_exchange_is_translated_whole_and_streamed() -> None:
+    from modelswap.providers.translate.responses_response import chat_completion_to_response
+    from modelswap.providers.translate.responses_stream import ChatStreamToResponses
+
+    ask = {"model": "m", "instructions": "Sort tickets.", "input": "refund"}
+    completion = {
+        "id": "c1",
+        "model": "m",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "billing"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
+    }
+    response = chat_completion_to_response(completion, ask, response_id="resp_1", created=1)
+    exchange = exchange_of(ask, CheapAnswer(body=response), "responses")
+    assert exchange.request["messages"][0] == {"role": "system", "content": "Sort tickets."}
+    assert exchange.answer is not None and exchange.answer["choices"][0]["message"]["content"] == "billing"
+
+    to_events = ChatStreamToResponses(ask, response_id="resp_1", created=1)
+    chunks = [
+        chunk({"role": "assistant", "content": ""}),
+        chunk({"content": "bill"}),
+        chunk({"content": "ing"}),
+        chunk({}, "stop"),
+    ]
+    events = [e for c in chunks for e in to_events.feed(c)] + to_events.finish()
+    streamed = exchange_of(ask, CheapAnswer(events=tuple(events)), "responses").answer
+    assert streamed is not None and streamed["choices"][0]["message"]["content"] == "billing"

@@ -80,8 +80,25 @@ def check(
     )
     for line in golden:
         out.print(f"  {line}", highlight=False, soft_wrap=True)
+    _print_routing(migration)
     _print_proxy_routes(migration, proxies)
     _print_untranslatable(file, migration)
+
+
+def _print_routing(migration: Migration) -> None:
+    """How each routed workload's new arm is served."""
+    for w in migration.workloads:
+        if (r := w.routing) is not None:
+            from modelswap.routing.signal import build_signal
+
+            up_front = not build_signal(r.signal).needs_answer  # built once already: it builds
+            how = "decided up front" if up_front else f"streams held up to {r.buffer_max_bytes} bytes"
+            out.print(
+                f"  {w.name}: new arm routed {r.cheap} → {r.strong} on {r.signal['type']} "
+                f"(threshold {r.threshold:g}; {how})",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def _routing_or_exit(file: Path, migration: Migration) -> None:

@@ -53,6 +53,7 @@ def serve(
         raise fail(f"not starting: {exc}") from None
     for warning in warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    routing_ready_or_exit(migration)
     port_free_or_exit(h, p)
     store_reachable_or_exit(migration)
     out.print(
@@ -64,6 +65,17 @@ def serve(
         run(migration, host=h, port=p, log_level=log_level, insecure=insecure, warn=lambda _: None)  # printed above
     except StoreError as exc:
         raise fail(str(exc)) from None
+
+
+def routing_ready_or_exit(migration: Migration) -> None:
+    """Refuse to start, in one line per problem, when a routed workload's signal cannot work."""
+    from modelswap.routing.check import routing_problems
+
+    problems = routing_problems(migration)
+    for path, message in problems:
+        err.print(f"[red]✗[/] workloads[{path[1]}].{'.'.join(map(str, path[2:]))}: {message}", highlight=False)
+    if problems:
+        raise fail(f"not starting: {len(problems)} routing problem(s); `modelswap check` shows where")
 
 
 def store_reachable_or_exit(migration: Migration) -> None:

@@ -40,9 +40,7 @@ class AttemptLog:
         self.metrics.observe(name, arm, out.status, out.latency_s, out.ttft_s)
         call.recorded = call.recorded or not retried
         routed = call.routing is not None and arm == call.arm and not retried
-        cost_usd = self.cost(model, out)
-        if routed and cost_usd is not None and call.cheap_cost_usd is not None:
-            cost_usd += call.cheap_cost_usd  # the cascade's extra cheap calls, so the arm's cost is what it spent
+        cost_usd = self.cascade_cost(call, self.cost(model, out), out) if routed else self.cost(model, out)
         row = RequestRow(
             id=new_id() if retried else call.id,
             ts=call.ts,
@@ -74,6 +72,16 @@ class AttemptLog:
             self.metrics.errors.labels(name, arm, out.error_kind).inc()
             log_failure(row)
         self.sink.add_request(row)
+
+    @staticmethod
+    def cascade_cost(call: Call, answered: float | None, out: Outcome) -> float | None:
+        """A cascade's whole cost: the answering call plus the cheap calls beyond it (an escalated
+        attempt, signal samples), so the arm's cost per request is what the cascade spent."""
+        if call.cheap_cost_usd is None:
+            return answered
+        if answered is None and out.error_kind is not None:
+            answered = 0.0  # the answering call failed without usage: what was spent is the cheap part
+        return None if answered is None else answered + call.cheap_cost_usd
 
     def record_pair(self, call: Call, arm: str, result: ShadowResult) -> None:
         """Count and record how a shadow copy went (called from the shadow job)."""

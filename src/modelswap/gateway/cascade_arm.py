@@ -56,6 +56,7 @@ class CascadeArms:
             on_escalate=partial(self._escalated, call),
             on_kept=partial(self._kept, call),
             prepare=decider.prepare,
+            tidy=decider.tidy,
         )
 
     def shadow_upstream(self, call: Call, routing: Routing) -> Cascade:
@@ -69,6 +70,7 @@ class CascadeArms:
             up_front=decider.up_front,
             buffer_max_bytes=routing.buffer_max_bytes,
             prepare=decider.prepare,
+            tidy=decider.tidy,
         )
 
     async def _ask(self, call: Call, routing: Routing, body: Json) -> Json:

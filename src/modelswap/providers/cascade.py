@@ -65,7 +65,9 @@ class Cascade(Wrapper):
     It answers under the cheap upstream's name and dialect (the arm it stands for).
     ``on_escalate`` hears of each escalation before the strong model is asked; ``on_kept``
     of each request the cheap model kept. ``prepare`` rewrites the request the cheap model gets
-    (a signal that needs token logprobs asks for them); the strong model gets it as it came."""
+    (a signal that needs token logprobs asks for them); the strong model gets it as it came.
+    ``tidy(request, body or event)`` takes out of a kept cheap answer what ``prepare`` added and
+    the app did not ask for (None: nothing to take out)."""
 
     def __init__(
         self,
@@ -79,6 +81,7 @@ class Cascade(Wrapper):
         on_escalate: Callable[[Escalation], None] | None = None,
         on_kept: Callable[[], None] | None = None,
         prepare: Callable[[Json], Json] | None = None,
+        tidy: Callable[[Json, Json], Json | None] | None = None,
     ) -> None:
         super().__init__(cheap)
         self.cheap = cheap
@@ -90,6 +93,7 @@ class Cascade(Wrapper):
         self._on_escalate = on_escalate
         self._on_kept = on_kept
         self._prepare = prepare
+        self._tidy = tidy
 
     # -- the decision ------------------------------------------------------------------------
 
@@ -133,7 +137,7 @@ class Cascade(Wrapper):
             self._escalate_or_raise(exc, None, started)
             return await self.strong.complete(body)
         if self.up_front or await self._keep(body, CheapAnswer(body=answer), started):
-            return answer
+            return self._tidied(body, answer)
         return await self.strong.complete(body)
 
     # -- streams -----------------------------------------------------------------------------
@@ -176,7 +180,7 @@ class Cascade(Wrapper):
         held = await self._hold(body, started)
         if held is not None:
             for batch in held:
-                yield batch
+                yield batch if self._tidy is None else [self._tidied_frame(body, frame) for frame in batch]
             return
         async with aclosing_iter(frames_of(self.strong, body)) as events:
             async for batch in events:
@@ -201,6 +205,14 @@ class Cascade(Wrapper):
                 self._escalate_or_raise(exc, CheapAnswer(events=_flat(held)) if held else None, started)
                 return None
         return held if await self._keep(body, CheapAnswer(events=_flat(held)), started) else None
+
+    def _tidied(self, body: Json, answer: Json) -> Json:
+        tidied = None if self._tidy is None else self._tidy(body, answer)
+        return answer if tidied is None else tidied
+
+    def _tidied_frame(self, body: Json, frame: tuple[bytes | None, Json]) -> tuple[bytes | None, Json]:
+        tidied = None if self._tidy is None else self._tidy(body, frame[1])
+        return frame if tidied is None else (None, tidied)  # changed: the relay encodes it again
 
     async def aclose(self) -> None:
         """Close both upstreams."""

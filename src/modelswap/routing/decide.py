@@ -53,6 +53,11 @@ class Decider:
         prepare = getattr(self.signal, "prepare", None)
         return prepare(body, self.dialect) if prepare is not None else body
 
+    def tidy(self, body: Json, answer: Json) -> Json | None:
+        """A kept cheap answer (or stream event) without what ``prepare`` added unasked (None: as it is)."""
+        tidy = getattr(self.signal, "tidy", None)
+        return tidy(body, answer, self.dialect) if tidy is not None else None
+
 
 def build_decider(
     routing: Routing, dialect: Dialect, ask: Ask | None = None, heard: Callable[[float], None] | None = None

@@ -227,13 +227,13 @@ def _v7_to_v8(conn: sa.Connection) -> None:
     ).create(conn)
 
 
-def _v8_to_v9(conn: sa.Connection) -> None:
+def _add_cascade_outcome(conn: sa.Connection) -> None:
     """v9: a cascade's outcome on requests: whether it escalated, why, and what the cheap attempt cost."""
     for ddl in ("escalated BOOLEAN", "escalation VARCHAR", "cheap_cost_usd FLOAT"):
         conn.execute(sa.text(f"ALTER TABLE requests ADD COLUMN {ddl}"))
 
 
-def _v9_to_v10(conn: sa.Connection) -> None:
+def _add_route_calibrations(conn: sa.Connection) -> None:
     """v10: ``route_calibrations`` (a routed workload's calibrated thresholds and cost–quality curves)."""
     md = sa.MetaData(naming_convention=NAMING_CONVENTION)
     sa.Table(
@@ -262,8 +262,8 @@ MIGRATIONS: tuple[Step, ...] = (
     Step(5, "estimated token counts flagged on requests", _v5_to_v6),
     Step(6, "user feedback on served answers", _v6_to_v7),
     Step(7, "review sets with weights; four-way, tagged, blind verdicts", _v7_to_v8),
-    Step(8, "cascade outcome on requests (escalated, why, cheap attempt's cost)", _v8_to_v9),
-    Step(9, "routing calibrations (threshold, verification, cost–quality curve)", _v9_to_v10),
+    Step(8, "cascade outcome on requests (escalated, why, cheap attempt's cost)", _add_cascade_outcome),
+    Step(9, "routing calibrations (threshold, verification, cost–quality curve)", _add_route_calibrations),
 )
 """``MIGRATIONS[v - 1]`` upgrades version ``v`` to ``v + 1``; the last one reaches SCHEMA_VERSION."""
 

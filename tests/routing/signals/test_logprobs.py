@@ -56,3 +56,13 @@ def test_anthropic_is_said_to_return_no_logprobs() -> None:
 def test_a_bad_aggregate_is_refused() -> None:
     with pytest.raises(ValueError, match="aggregate"):
         build_signal({"type": "logprobs", "aggregate": "median"})
+
+
+def test_logprobs_the_app_did_not_ask_for_are_taken_out_of_a_kept_answer() -> None:
+    signal: Any = build_signal({"type": "logprobs"})
+    body = answer(-0.1)
+    tidied = signal.tidy(ASK, body, "openai")
+    assert tidied["choices"][0]["logprobs"] is None and tidied["choices"][0]["message"] == body["choices"][0]["message"]
+    assert body["choices"][0]["logprobs"] is not None, "the answer rated is not changed"
+    assert signal.tidy({**ASK, "logprobs": True}, body, "openai") is None, "asked for: kept"
+    assert signal.tidy(ASK, {"choices": [{"delta": {}, "logprobs": None}]}, "openai") is None

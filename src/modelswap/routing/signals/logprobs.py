@@ -47,6 +47,15 @@ class Logprobs:
             return body
         return {**body, "logprobs": True}
 
+    def tidy(self, request: Json, answer: Json, dialect: str) -> Json | None:
+        """The answer (or stream chunk) without the logprobs the app did not ask for (None: as it is)."""
+        if dialect != "openai" or request.get("logprobs") is True:
+            return None
+        choices = answer.get("choices")
+        if not isinstance(choices, list) or not any(isinstance(c, dict) and c.get("logprobs") for c in choices):
+            return None
+        return {**answer, "choices": [{**c, "logprobs": None} if isinstance(c, dict) else c for c in choices]}
+
     async def confidence(self, exchange: Exchange, ask: Ask | None) -> float:
         """exp(mean logprob) or exp(min logprob) of the answer's tokens; 0 without logprobs."""
         values = token_logprobs(exchange.answer)
