@@ -158,6 +158,14 @@ class Workload(_Model):
     routing: Routing | None = None
     """Serve the new arm as a cascade (cheap model first, strong one when a signal doubts the answer)."""
 
+    @model_validator(mode="after")
+    def _escalation_needs_routing(self) -> Workload:
+        if self.gates.escalation_rate is not None and self.routing is None:
+            raise ValueError(
+                "gates.escalation_rate judges a cascade's escalations: add a routing: section or remove the gate"
+            )
+        return self
+
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -68,3 +71,17 @@ def test_reports_show_the_share_in_percent() -> None:
     result = decide_escalation_rate(_flags(20, 200), GATE)
     assert estimate_cell(result) == "10.0 %"
     assert interval_cell(result).endswith("] %") and limit_cell(result) == "< 30 %"
+
+
+def test_the_gate_is_refused_on_a_workload_without_routing(tmp_path: Path) -> None:
+    from modelswap.config import load_migration
+    from modelswap.config_errors import ConfigError
+    from modelswap.starter import write_starter
+
+    written = write_starter(tmp_path, "sonnet-to-haiku-routing", today=date(2026, 12, 2))
+    text = written.migration.read_text()
+    start, end = text.index("    routing:"), text.index("    gates:")
+    written.migration.write_text(text[:start] + text[end:])
+    with pytest.raises(ConfigError) as caught:
+        load_migration(written.migration)
+    assert "escalation_rate judges a cascade's escalations" in str(caught.value)
