@@ -36,6 +36,7 @@ class ProfileOverride(BaseModel):
     price_in_per_mtok: float | None = None
     price_out_per_mtok: float | None = None
     quality: float | dict[str, float] | None = None
+    hard_quality: dict[str, float] | None = None
     wrong_answers: WrongAnswers | None = None
 
 

@@ -53,7 +53,7 @@ def answer(conv: Conversation, key: bytes, profile: ModelProfile, max_tokens: in
     """
     task = recognise(conv)
     if task is not None:
-        correct = unit(key, "quality") < profile.quality_for(task.kind)
+        correct = unit(key, "quality") < profile.quality_for(task.kind, hard=bool(getattr(task, "hard", False)))
         result = replace(task.right() if correct else _wrong(task, key, profile), correct=correct)
     else:
         result = Answer(text=free_chat(rng(key, "chat")), kind="default")

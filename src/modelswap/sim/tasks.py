@@ -187,6 +187,8 @@ class Extraction:
 
     fields: tuple[tuple[str, Any], ...]
     kind: str = "extraction"
+    hard: bool = False
+    """No amount stated (the answer must say null), or one written with a thousands separator."""
 
     def right(self) -> Answer:
         return Answer(text=json.dumps(dict(self.fields)), kind=self.kind)
@@ -245,7 +247,10 @@ def recognise_extraction(conv: Conversation) -> Extraction | None:
     if not (_EXTRACT.search(conv.system) or _EXTRACT.search(text)):
         return None
     _, sep, body = text.partition("Text:")
-    fields = extract_fields(body if sep else text)
+    source = body if sep else text
+    fields = extract_fields(source)
     if all(v is None for v in fields.values()):
         return None
-    return Extraction(tuple(fields.items()))
+    amount = _AMOUNT.search(source)
+    hard = amount is None or "," in amount[0]
+    return Extraction(tuple(fields.items()), hard=hard)
