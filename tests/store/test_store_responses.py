@@ -54,6 +54,7 @@ def test_upgrade_from_v4_adds_stored_responses(store_url: str, other_url: str) -
                 conn.exec_driver_sql(f"ALTER TABLE review_verdicts DROP COLUMN {column}")
             for column in ("escalated", "escalation", "cheap_cost_usd"):  # what v9 added
                 conn.exec_driver_sql(f"ALTER TABLE requests DROP COLUMN {column}")
+            conn.exec_driver_sql("DROP TABLE route_calibrations")  # what v10 added
             conn.execute(sa.text("UPDATE schema_meta SET version = 4"))
     finally:
         engine.dispose()
