@@ -54,6 +54,27 @@ def _verified(v: Verification, margin: float) -> None:
     )
 
 
+def _chart_file(path: Path, result: Calibration) -> None:
+    from modelswap.console.chart_route import route_curve_svg, standalone
+    from modelswap.routing.calibrate import thin
+
+    picked = next((p for p in result.curve if p.threshold == result.threshold), None)
+    shown = thin(result.curve, result.threshold, most=12)
+    path.write_text(standalone(route_curve_svg(shown, picked)), encoding="utf-8")
+    out.print(f"chart written to {path}", highlight=False)
+
+
+def _write_back(config: Path, workload: str, threshold: float, seed: int) -> None:
+    from modelswap.routing.writeback import ThresholdWriteError, write_threshold
+
+    note = f"calibrated by modelswap route calibrate on {date.today().isoformat()} (seed {seed})"
+    try:
+        line = write_threshold(config, workload, threshold, note)
+    except (ThresholdWriteError, OSError) as exc:
+        raise fail(str(exc)) from None
+    out.print(f"wrote threshold {threshold:g} to {config}:{line}", highlight=False)
+
+
 @route_app.command()
 def calibrate(
     config: ConfigOpt = DEFAULT_CONFIG,
@@ -71,7 +92,6 @@ def calibrate(
     from modelswap.routing.calibrate import calibrate as pick_threshold
     from modelswap.routing.replay import RoutingSetupError, replay, routed_workload
     from modelswap.routing.stored import calibration_row
-    from modelswap.routing.writeback import ThresholdWriteError, write_threshold
 
     migration = load_or_exit(config)
     try:
@@ -95,28 +115,19 @@ def calibrate(
     )
     _curve_table(result)
     if chart is not None:
-        from modelswap.console.chart_route import route_curve_svg, standalone
-        from modelswap.routing.calibrate import thin
-
-        picked = next((p for p in result.curve if p.threshold == result.threshold), None)
-        shown = thin(result.curve, result.threshold, most=12)
-        chart.write_text(standalone(route_curve_svg(shown, picked)), encoding="utf-8")
-        out.print(f"chart written to {chart}", highlight=False)
+        _chart_file(chart, result)
     if result.threshold is None or result.verification is None:
         out.print(f"no threshold keeps the routed pass rate within {margin:g} points of the strong model's on "
                   f"{result.picked_on} cases: keep this workload on the strong model", highlight=False)  # fmt: skip
         raise typer.Exit(EXIT_PARTIAL)
     out.print(f"threshold {result.threshold:g}, picked on {result.picked_on} cases (seed {seed})", highlight=False)
     _verified(result.verification, margin)
-    if write:
-        note = f"calibrated by modelswap route calibrate on {date.today().isoformat()} (seed {seed})"
-        try:
-            line = write_threshold(config, chosen.name, result.threshold, note)
-        except (ThresholdWriteError, OSError) as exc:
-            raise fail(str(exc)) from None
-        out.print(f"wrote threshold {result.threshold:g} to {config}:{line}", highlight=False)
     if not result.verification.non_inferior:
+        out.print("it did not hold on the held-out split: not written; collect more cases or widen the margin",
+                  highlight=False)  # fmt: skip
         raise typer.Exit(EXIT_PARTIAL)
+    if write:
+        _write_back(config, chosen.name, result.threshold, seed)
 
 
 @route_app.command()

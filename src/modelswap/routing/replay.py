@@ -8,12 +8,13 @@ each cheap answer as the cascade would. The result is what ``calibrate`` needs, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from modelswap.config import Migration, Routing, Workload
-from modelswap.evals.case import GoldenSet
+from modelswap.evals.case import Case, GoldenSet
 from modelswap.evals.dataset import load_golden_set
+from modelswap.evals.endpoint import EvalEndpoint
 from modelswap.evals.runner import PairResult, RunPlan, run_eval
 from modelswap.evals.targets import DEFAULT_CONCURRENCY, migration_endpoints
 from modelswap.routing.calibrate import CaseOutcome
@@ -79,6 +80,24 @@ def _passed(pair: PairResult) -> bool:
     return pair.passed is True  # a failed call counts as a failed case, as the gates count it
 
 
+async def _rated(
+    case: Case, pairs: Mapping[tuple[str, str], PairResult], decider: Decider, cheap: EvalEndpoint, store: Store
+) -> tuple[Json, CaseOutcome] | None:
+    """One case's outcome on both models and the signal's confidence in the cheap answer (None: unanswered)."""
+    low, high = pairs.get((CHEAP_ARM, case.id)), pairs.get((STRONG_ARM, case.id))
+    if low is None or high is None:
+        return None
+    request = case.request_body(cheap.model)
+    answer = low.output.raw if low.output.error is None else None
+    prepared = decider.prepare(request)
+    if answer is not None and prepared != request:  # the signal needs more than the plain answer (logprobs)
+        answer = await CachedEndpoint(cheap, [], store).complete(prepared)
+    conf = 0.0 if answer is None else await decider.signal.confidence(Exchange(prepared, answer), decider.ask)
+    outcome = CaseOutcome(case.id, _passed(low), _passed(high), low.output.cost_usd or 0.0,
+                          high.output.cost_usd or 0.0, float(conf))  # fmt: skip
+    return request, outcome
+
+
 async def replay(
     migration: Migration,
     workload_name: str | None,
@@ -106,27 +125,11 @@ async def replay(
         summary = await run_eval(store, workload.name, golden, arms, on_start=on_start, on_result=collect,
                                  suite=CALIBRATION_SUITE)  # fmt: skip
 
-        async def ask(body: Json) -> Json:
-            return await cheap.complete(body)
-
-        decider = Decider(signal, routing.threshold, "openai", ask=ask)
-        outcomes, labels = [], []
-        for case in golden:
-            low, high = pairs.get((CHEAP_ARM, case.id)), pairs.get((STRONG_ARM, case.id))
-            if low is None or high is None:
-                continue
-            request = case.request_body(cheap.model)
-            answer = low.output.raw if low.output.error is None else None
-            prepared = decider.prepare(request)
-            if answer is not None and prepared != request:  # the signal needs more than the plain answer (logprobs)
-                answer = await CachedEndpoint(cheap, [], store).complete(prepared)
-            conf = 0.0 if answer is None else await signal.confidence(Exchange(prepared, answer), ask)
-            outcomes.append(
-                CaseOutcome(case.id, _passed(low), _passed(high), low.output.cost_usd or 0.0,
-                            high.output.cost_usd or 0.0, float(conf))
-            )  # fmt: skip
-            labels.append((request, _passed(low)))
+        decider = Decider(signal, routing.threshold, "openai", ask=cheap.complete)
+        outcomes = [await _rated(case, pairs, decider, cheap, store) for case in golden]
+    kept = [o for o in outcomes if o is not None]
+    labels = tuple((request, o.cheap_pass) for request, o in kept)
     return Replay(
         workload.name, summary.run_id, cheap.model, strong.model,
-        bool(getattr(signal, "needs_answer", True)), tuple(outcomes), tuple(labels),
+        bool(getattr(signal, "needs_answer", True)), tuple(o for _, o in kept), labels,
     )  # fmt: skip
