@@ -96,3 +96,19 @@ def test_train_writes_a_classifier_the_signal_loads(tmp_path: Path) -> None:
     signal = build_signal({"type": "classifier", "path": str(artefact)})
     assert signal.needs_answer is False
     assert json.loads(artefact.read_text())["trained_on"] == 200
+
+
+def test_a_threshold_that_does_not_hold_on_the_other_half_is_not_written(tmp_path: Path) -> None:
+    """The trained classifier ranks Haiku's hard cases well (AUC ≈ 0.8) but not well enough: the threshold
+    picked on one half lets the routed pass rate fall more than 2 points below Sonnet's on the other."""
+    directory = tmp_path / "classify"
+    migration = _init(directory)
+    assert modelswap("route", "train", "-c", "migration.yaml", "--concurrency", "64", cwd=directory).returncode == 0
+    text = migration.read_text()
+    start, end = text.index("      signal:"), text.index("      threshold:")
+    migration.write_text(text[:start] + "      signal: {type: classifier, path: extraction-router.json}\n" + text[end:])
+    before = migration.read_text()
+    done = modelswap("route", "calibrate", "-c", "migration.yaml", "--write", "--concurrency", "64", cwd=directory)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "did not hold on the held-out split: not written" in " ".join(done.stdout.split())
+    assert migration.read_text() == before
