@@ -65,3 +65,10 @@ async def test_kept_answers_cost_the_cheap_call_and_escalations_both(
     assert part["answered_by"] == ("strong-m" if escalated else "cheap-m")
     assert (cheap.calls, strong.calls) == (1, strong_calls)
     assert arm.model.startswith("cascade:cheap-m>strong-m@0.5/") and arm.model != cheap.model
+
+
+async def test_the_routed_arm_counts_the_calls_it_made() -> None:
+    arm, _, _ = _arm("not json")
+    body = await arm.complete({"model": "x", "messages": [{"role": "user", "content": "hi"}]})
+    part = routed_part(body)
+    assert part is not None and part["calls"] == 2 and part["latency_ms"] >= 0

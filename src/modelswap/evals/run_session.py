@@ -217,7 +217,7 @@ class RunSession:
             await self._score(case, arm, endpoint, None, _describe(exc))
             return
         if not answer.cached:
-            self.counters.calls += 1
+            self.counters.calls += _calls_made(endpoint, answer)
             self.counters.attempts += flight.sent
         if self.stopping:
             return  # the answer is cached: a resumed run scores it without calling again
@@ -274,6 +274,14 @@ def _answer_cost(endpoint: EvalEndpoint, answer: Answer, price: Price | None) ->
         part = routed_part(answer.body) or {}
         return _number(part.get("cost_usd")), _number(part.get("latency_ms"))
     return usage_cost(answer.body, price), answer.latency_ms
+
+
+def _calls_made(endpoint: EvalEndpoint, answer: Answer) -> int:
+    """Model calls an answer took: one, or as many as a routed arm reports (none when it read the cache)."""
+    if getattr(endpoint.upstream, "reports_cost", False):
+        calls = (routed_part(answer.body) or {}).get("calls")
+        return calls if isinstance(calls, int) and not isinstance(calls, bool) and calls >= 0 else 1
+    return 1
 
 
 def _describe(exc: BaseException) -> str:

@@ -43,6 +43,8 @@ class CachedEndpoint:
     def __init__(self, endpoint: EvalEndpoint, spent: list[float], store: Store | None) -> None:
         self.endpoint, self.spent, self.store = endpoint, spent, store
         self.name, self.model, self.dialect = endpoint.name, endpoint.model, endpoint.dialect
+        self.called = 0
+        """Calls made (answers not found in the cache)."""
 
     async def complete(self, body: Json) -> Json:
         key = cache_key(self.model, body)
@@ -51,6 +53,7 @@ class CachedEndpoint:
             answer = from_entry(entry)
         else:
             answer = await self.endpoint.answer(body)
+            self.called += 1
             if self.store is not None:
                 stored = to_entry(key, self.model, answer, datetime.now(UTC))
                 await asyncio.to_thread(self.store.cache.put, stored)
@@ -91,9 +94,10 @@ class RoutedArm:
         return (usage_cost(body, price) or 0.0) if body is not None and price is not None else 0.0
 
     async def complete(self, body: Json) -> Json:
-        """The cascade's answer with ``modelswap: {escalated, answered_by, cost_usd, latency_ms, deciding_ms}``
-        added: ``latency_ms`` is the models' time on the wire (both when escalated); ``deciding_ms`` the rest,
-        which includes the signal's work and any wait for a rate-limit slot."""
+        """The cascade's answer with ``modelswap: {escalated, answered_by, cost_usd, latency_ms, deciding_ms,
+        calls}`` added: ``latency_ms`` is the models' time on the wire (both when escalated); ``deciding_ms``
+        the rest, which includes the signal's work and any wait for a rate-limit slot; ``calls`` the model
+        calls made (answers not read from the cache)."""
         escalations: list[Escalation] = []
         spent: list[float] = []
         cheap, strong = CachedEndpoint(self.cheap, spent, self._store), CachedEndpoint(self.strong, spent, self._store)
@@ -109,7 +113,8 @@ class RoutedArm:
             cheap_cost = self._cost(self.cheap.model, tried.body if tried is not None else None)
             cost, by = cheap_cost + self._cost(self.strong.model, answer), self.strong.model
         routed: dict[str, Any] = {"escalated": bool(escalations), "answered_by": by, "cost_usd": cost,
-                                  "latency_ms": sum(spent), "deciding_ms": max(deciding, 0.0)}  # fmt: skip
+                                  "latency_ms": sum(spent), "deciding_ms": max(deciding, 0.0),
+                                  "calls": cheap.called + strong.called}  # fmt: skip
         return {**answer, ROUTED_KEY: routed}
 
     def stream(self, body: Json) -> Any:
