@@ -34,6 +34,7 @@ from modelswap.config_routing import routing_issues
 from modelswap.config_upstream import RetryBudgetSettings as RetryBudgetSettings
 from modelswap.config_upstream import UpstreamSettings as UpstreamSettings
 from modelswap.config_workload import ErrorRateGate as ErrorRateGate
+from modelswap.config_workload import EscalationRateGate as EscalationRateGate
 from modelswap.config_workload import Gates as Gates
 from modelswap.config_workload import HumanReviewGate as HumanReviewGate
 from modelswap.config_workload import MatchRule as MatchRule

@@ -17,6 +17,7 @@ from modelswap.config_routing import Routing
 
 __all__ = [
     "ErrorRateGate",
+    "EscalationRateGate",
     "Gates",
     "MatchRule",
     "PassRateGate",
@@ -77,6 +78,16 @@ class ErrorRateGate(_Model):
     """Confidence level of the paired interval the decision is based on."""
 
 
+class EscalationRateGate(_Model):
+    """A routed workload's share of requests escalated to the strong model must stay below a ceiling,
+    or the saving the routing promised does not hold."""
+
+    max_percent: float = Field(default=30.0, gt=0, le=100)
+    """The largest share of requests (percent) the cascade may escalate; the Wilson interval must lie below it."""
+    confidence: float = Field(default=0.95, ge=0.5, le=0.999)
+    """Confidence level of the interval for that share."""
+
+
 class HumanReviewGate(_Model):
     """People judged a weighted sample of shadow pairs; the new model may be worse on at most a share of traffic."""
 
@@ -114,6 +125,8 @@ class Gates(_Model):
     """P95 latency ratio new/old."""
     cost_per_request: RatioGate | None = None
     """Mean cost per request ratio new/old."""
+    escalation_rate: EscalationRateGate | None = None
+    """Share of a routed workload's requests escalated to the strong model (off unless written)."""
     human_review: HumanReviewGate | None = None
     """Share of traffic where reviewers found the new model worse (off unless written)."""
     redteam: RedteamGate | None = RedteamGate()
@@ -144,6 +157,14 @@ class Workload(_Model):
     """What keeps a user on one arm: ``user`` (the body field), ``header:NAME`` or ``metadata:KEY``."""
     routing: Routing | None = None
     """Serve the new arm as a cascade (cheap model first, strong one when a signal doubts the answer)."""
+
+    @model_validator(mode="after")
+    def _escalation_needs_routing(self) -> Workload:
+        if self.gates.escalation_rate is not None and self.routing is None:
+            raise ValueError(
+                "gates.escalation_rate judges a cascade's escalations: add a routing: section or remove the gate"
+            )
+        return self
 
     @field_validator("name")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Vendor = Literal["openai", "anthropic"]
+WrongAnswers = Literal["plausible", "invalid"]
 
 
 class ProfileOverride(BaseModel):
@@ -35,6 +36,8 @@ class ProfileOverride(BaseModel):
     price_in_per_mtok: float | None = None
     price_out_per_mtok: float | None = None
     quality: float | dict[str, float] | None = None
+    hard_quality: dict[str, float] | None = None
+    wrong_answers: WrongAnswers | None = None
 
 
 class SimConfig(BaseModel):

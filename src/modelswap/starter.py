@@ -45,18 +45,53 @@ def _gates(preset: Scenario) -> str:
             lines.append(f"      p95_latency: {{max_ratio: {1 + gate.max_increase_pct / 100:g}}}")
         elif gate.metric == "cost_per_request" and gate.max_increase_pct is not None:
             lines.append(f"      cost_per_request: {{max_ratio: {1 + gate.max_increase_pct / 100:g}}}")
+        elif gate.metric == "cost_per_request" and gate.max_ratio is not None:
+            lines.append(f"      cost_per_request: {{max_ratio: {gate.max_ratio:g}}}   # routed / strong")
+        elif gate.metric == "escalation_rate" and gate.max_increase_points is not None:
+            lines.append(
+                f"      escalation_rate: {{max_percent: {gate.max_increase_points:g}}}   # share sent on to old"
+            )
     return "\n".join(lines)
+
+
+# The routing preset's demo workload: extraction answers are JSON, so a schema verifier can rate Haiku's.
+ROUTED_WORKLOAD = ("extraction", "extraction-routing", "pull name, e-mail and amount out of a message as JSON")
+_ROUTING = """\
+    routing:                    # the new arm is a cascade: new (cheap) answers first, old (strong) when in doubt
+      cheap: new
+      strong: old
+      signal:                   # keep the cheap answer only when it is JSON with the three fields
+        type: verifier
+        scorer:
+          type: json_schema
+          schema:
+            type: object
+            required: [name, email, amount]
+            properties:
+              name: {type: [string, "null"]}
+              email: {type: [string, "null"]}
+              amount: {type: [number, "null"]}
+      threshold: 0.5  # uncalibrated: `modelswap route calibrate --write` picks it on the golden set
+      streaming: buffer         # a streamed answer is held back (up to buffer_max_bytes) until it is rated
+"""
+
+
+def _sample_workloads(preset: Scenario) -> tuple[tuple[str, str, str], ...]:
+    """The workloads the starter writes: the routing preset writes its one routed demo workload."""
+    return (ROUTED_WORKLOAD,) if preset.plan.confidence_gate else SAMPLE_WORKLOADS
 
 
 def _workloads(preset: Scenario) -> str:
     gates = _gates(preset)
     blocks = []
-    for name, stem, what in SAMPLE_WORKLOADS:
+    routing = _ROUTING if preset.plan.confidence_gate else ""
+    for name, stem, what in _sample_workloads(preset):
         blocks.append(
             f"  - name: {name}                # {what}\n"
             f"    match:\n"
             f"      - header: {{x-modelswap-workload: {name}}}\n"
             f"    golden_set: golden/{stem}.jsonl\n"
+            f"{routing}"
             f"    gates:\n{gates}\n"
             f"    rollback_triggers:          # go/no-go: any of these during the canary rolls it back\n"
             f"      - {{metric: error_rate, max_increase_points: 2}}\n"
@@ -129,7 +164,7 @@ rollout:
 gateway:
   host: 127.0.0.1
   port: 8787
-  default_workload: {SAMPLE_WORKLOADS[0][0]}
+  default_workload: {_sample_workloads(preset)[0][0]}
   record_bodies: redacted       # full | redacted | none
   # keys: [{{name: my-app, sha256: <modelswap hash-key KEY>}}]   # empty: any key accepted (loopback only!)
 
@@ -161,7 +196,7 @@ def write_starter(
     golden_dir.mkdir(exist_ok=True)
     copied = []
     data = resources.files("modelswap.sim") / "data"
-    for _, stem, _ in SAMPLE_WORKLOADS:
+    for _, stem, _ in _sample_workloads(scenario(preset_slug)):
         dest = golden_dir / f"{stem}.jsonl"
         with resources.as_file(data / f"{stem}.jsonl") as src:
             shutil.copyfile(src, dest)

@@ -61,7 +61,7 @@ def test_a_family_with_no_live_model_or_no_model_is_a_clear_error() -> None:
 def test_packaged_families_before_and_after_a_retirement() -> None:
     # claude-sonnet-4-5 retired on 2026-11-30; Sonnet 5.5 is the newest Sonnet either way.
     assert current_model("claude-sonnet", TODAY).id == "claude-sonnet-5-5"
-    assert current_model("claude-haiku", TODAY).id == "claude-haiku-4-5"  # never the assumed claude-haiku-4
+    assert current_model("claude-haiku", TODAY).id == "claude-haiku-5-5"  # never the assumed claude-haiku-4
     assert current_model("claude-opus", TODAY).id == "claude-opus-4-7"
     # The whole gpt-5 family was deprecated on 2026-06-11 and retires on 2026-12-11.
     assert current_model("gpt-5", date(2026, 6, 10), within_days=90).id.startswith("gpt-5")
@@ -93,10 +93,10 @@ def test_after_gpt5_retires_the_cross_vendor_source_is_its_replacement() -> None
 
 
 def test_before_the_retirement_the_preset_source_is_kept() -> None:
-    old, _ = preset_models(scenario("sonnet-to-haiku-routing"), date(2026, 11, 1))
-    assert old.model == "claude-sonnet-4-5"
-    old, _ = preset_models(scenario("sonnet-to-haiku-routing"), TODAY)
-    assert old.model == "claude-sonnet-5-5"
+    old, _ = preset_models(scenario("gpt-5-to-sonnet"), date(2026, 11, 1))
+    assert old.model == "gpt-5"
+    old, _ = preset_models(scenario("opus-to-sonnet"), date(2025, 9, 1))
+    assert old.model == "claude-opus-4-1"
 
 
 @pytest.mark.parametrize("preset", scenarios(), ids=lambda s: s.slug)

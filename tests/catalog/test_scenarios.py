@@ -29,7 +29,7 @@ EXPECTED = {
     "opus-to-sonnet": ("claude-opus-4-1", "claude-sonnet-4-5", "medium"),
     "gpt-4o-to-gpt-5": ("gpt-4o", "gpt-5", "low"),
     "gpt-5-to-sonnet": ("gpt-5", "claude-sonnet-4-5", "high"),
-    "sonnet-to-haiku-routing": ("claude-sonnet-4-5", "claude-haiku-4-5", "medium"),
+    "sonnet-to-haiku-routing": ("claude-sonnet-5-5", "claude-haiku-5-5", "medium"),
 }
 
 
@@ -73,7 +73,7 @@ def test_stated_saving_is_consistent_with_catalog_prices(preset: Scenario) -> No
       double its output; GPT-5 → Sonnet breaks even only if GPT-5 billed ~4× the output) and
       the plan's target_share (routing keeps 20 % on Sonnet).
     Worked values: opus 4.1 → 4.7: 66.7 % / 55 %; opus → sonnet: exactly 80 % (every rate ÷ 5);
-    gpt-4o → gpt-5: +21.4 % / −35.7 %; gpt-5 → sonnet: −74.5 % / +7.3 %; sonnet → haiku: 66.7 % / 53.3 %.
+    gpt-4o → gpt-5: +21.4 % / −35.7 %; gpt-5 → sonnet: −74.5 % / +7.3 %; sonnet 5.5 → haiku 5.5: 95 % / 76 %.
     """
     stated = preset.typical_saving
     nominal = catalog_saving(preset, input_per_output=3.0, target_share=1.0)
@@ -95,8 +95,8 @@ def test_opus_to_sonnet_at_list_price_is_exactly_eighty_percent(ratio: float, ca
 
 
 def test_routing_saving_scales_with_the_share_kept_on_the_cheap_model() -> None:
-    # Haiku is 1/3 of Sonnet per token: saving = share × 2/3.
-    assert catalog_saving("sonnet-to-haiku-routing", target_share=0.5) == pytest.approx(1 / 3)
+    # Haiku 5.5 is 1/20 of Sonnet 5.5 per token: saving = share × 19/20.
+    assert catalog_saving("sonnet-to-haiku-routing", target_share=0.5) == pytest.approx(0.475)
     assert catalog_saving("sonnet-to-haiku-routing", target_share=0.0) == pytest.approx(0.0)
 
 

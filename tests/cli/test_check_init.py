@@ -29,16 +29,17 @@ def test_init_writes_a_file_check_accepts(tmp_path: Path, slug: str) -> None:
     assert [line[:5] for line in picked] == ["old: ", "new: "], output  # which model, and why, per endpoint
     text = (tmp_path / "migration.yaml").read_text()
     assert f"scenario: {slug}" in text and text.startswith("# modelswap migration file")
-    assert sorted(p.name for p in (tmp_path / "golden").iterdir()) == [
-        "json-extraction.jsonl",
-        "ticket-triage.jsonl",
-        "tool-call.jsonl",
-    ]
+    routed = slug == "sonnet-to-haiku-routing"  # one routed demo workload with its own, larger golden set
+    expected = (
+        ["extraction-routing.jsonl"] if routed else ["json-extraction.jsonl", "ticket-triage.jsonl", "tool-call.jsonl"]
+    )
+    assert sorted(p.name for p in (tmp_path / "golden").iterdir()) == expected
     migration = load_migration(tmp_path / "migration.yaml")
     assert lifecycle_issues(migration, date.today())[0] == []  # no retired target
+    assert [w.routing is not None for w in migration.workloads] == [routed] * len(migration.workloads)
     code, output = _run("check", str(tmp_path / "migration.yaml"))
     assert code == 0, output
-    assert "3 workloads" in output
+    assert ("1 workloads" if routed else "3 workloads") in output
     assert "endpoints.new.model" not in output, output  # no deprecation or retirement warning on the target
 
 

@@ -10,7 +10,7 @@ import pytest
 from modelswap.evals import Case, Output, ToolCall, case_passed, load_golden_set, score_case
 from modelswap.sim.golden import GOLDEN_SETS, check, data_dir, load_golden
 
-COUNTS = {"arithmetic": 100, "ticket-triage": 120, "json-extraction": 100, "tool-call": 100}
+COUNTS = {"arithmetic": 100, "ticket-triage": 120, "json-extraction": 100, "tool-call": 100, "extraction-routing": 400}
 
 
 def expected_output(case: Case) -> Output:

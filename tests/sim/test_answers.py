@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
+import re
 from typing import Any
 
 import openai
@@ -105,3 +107,49 @@ def test_extraction_reports_missing_amount_as_null() -> None:
     profile = resolve_profiles(SimConfig(models={PERFECT: ProfileOverride(quality=1.0)}))[PERFECT]
     text = answer(conv, digest(0, PERFECT, conv.canonical()), profile).text
     assert text == '{"name": "Ravi Patel", "email": "ravi@example.com", "amount": null}'
+
+
+def _extraction_shape_ok(text: str) -> bool:
+    """What a JSON-schema verifier checks: an object with every field, the amount a number or null."""
+    value = json.loads(text)
+    amount = value.get("amount") if isinstance(value, dict) else None
+    return isinstance(value, dict) and set(value) == {"name", "email", "amount"} and not isinstance(amount, str)
+
+
+def _extraction_answers(wrong_answers: str) -> list[tuple[bool, bool]]:
+    """(right, well-formed) for each json-extraction case answered by a quality-0.5 model."""
+    override = ProfileOverride(quality=0.5, wrong_answers=wrong_answers)  # type: ignore[arg-type]
+    profile = resolve_profiles(SimConfig(models={"half": override}))["half"]
+    out = []
+    for case in load_golden("json-extraction"):
+        conv = parse_request({"model": "half", "messages": case.messages}).conv
+        text = answer(conv, digest(0, "half", conv.canonical()), profile).text
+        out.append((case_passes(case, text, []), _extraction_shape_ok(text)))
+    return out
+
+
+def test_invalid_wrong_answers_break_the_json_shape_so_a_verifier_can_tell() -> None:
+    invalid = _extraction_answers("invalid")
+    assert 0 < sum(right for right, _ in invalid) < len(invalid)
+    assert all(right == shaped for right, shaped in invalid), "every wrong answer breaks the shape, no right one does"
+    plausible = _extraction_answers("plausible")
+    assert [r for r, _ in plausible] == [r for r, _ in invalid], "same cases right either way"
+    assert any(not right and shaped for right, shaped in plausible), "plausible wrong answers keep the shape"
+
+
+def test_hard_quality_applies_to_the_hard_cases_only() -> None:
+    """No amount stated, or one with a thousands separator: the profile's hard_quality; the rest: its quality."""
+    override = ProfileOverride(quality={"extraction": 1.0}, hard_quality={"extraction": 0.0})
+    profile = resolve_profiles(SimConfig(models={"split": override}))["split"]
+    kinds = set()
+    for case in load_golden("json-extraction"):
+        conv = parse_request({"model": "split", "messages": case.messages}).conv
+        text = answer(conv, digest(0, "split", conv.canonical()), profile).text
+        hard = case.expected["amount"] is None or re.search(r"\d,\d{3}", str(case.messages[-1]["content"]))
+        assert case_passes(case, text, []) is not bool(hard), case.id
+        kinds.add(bool(hard))
+    assert kinds == {True, False}
+    haiku = resolve_profiles(SimConfig())["claude-haiku-5-5"]
+    assert haiku.quality_for("extraction", hard=True) < haiku.quality_for("extraction")
+    everywhere = resolve_profiles(SimConfig(models={"claude-haiku-5-5": ProfileOverride(quality=1.0)}))
+    assert everywhere["claude-haiku-5-5"].quality_for("extraction", hard=True) == 1.0, "one number: every case"

@@ -22,7 +22,7 @@ PERFECT = resolve_profiles(SimConfig(models={"perfect": ProfileOverride(quality=
 @pytest.mark.parametrize("name", list(GOLDEN_SETS))
 def test_file_parses_and_is_well_formed(name: str) -> None:
     cases = load_golden(name)
-    assert 50 <= len(cases) <= 200
+    assert 50 <= len(cases) <= 400
     assert len({c.id for c in cases}) == len(cases)
     for case in cases:
         assert case.workload == GOLDEN_SETS[name].workload

@@ -91,6 +91,7 @@ ADDED_IN: dict[int, tuple[str, ...]] = {
     9: ("DROP TABLE choice_runs",),
     10: tuple(f"ALTER TABLE requests DROP COLUMN {c}" for c in ("escalated", "escalation", "cheap_cost_usd")),
     11: tuple(f"ALTER TABLE {t} DROP COLUMN reasoning_tokens" for t in ("requests", "shadow_pairs")),
+    12: ("DROP TABLE route_calibrations",),
 }
 """What each schema version added, undone: a fresh store rewound to an older version by ``rewind``."""
 

@@ -29,9 +29,21 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
     assert read_evidence(store, "inventory", workload="extraction") == []
 
 
-def write_v10_database(url: str, *, version: int = 10) -> None:
-    """A v10 database: today's schema less what v11 added (``reasoning_tokens`` columns)."""
+def write_v11_database(url: str, *, version: int = 11) -> None:
+    """A v11 database: today's schema less what v12 added (routing calibrations)."""
     open_store(url).close()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE route_calibrations")
+            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
+    finally:
+        engine.dispose()
+
+
+def write_v10_database(url: str, *, version: int = 10) -> None:
+    """A v10 database: a v11 one less what v11 added (``reasoning_tokens`` columns)."""
+    write_v11_database(url, version=version)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -241,5 +253,14 @@ def test_upgrade_from_v9_adds_the_cascade_outcome_and_keeps_requests(store_url: 
         (row,) = store.requests.recent("w")
         assert (row.id, row.cost_usd) == ("r1", 0.25)
         assert (row.escalated, row.escalation, row.cheap_cost_usd) == (None, None, None), "served before any cascade"
+    open_store(other_url).close()
+    assert describe(store_url) == describe(other_url)
+
+
+def test_upgrade_from_v11_adds_routing_calibrations(store_url: str, other_url: str) -> None:
+    write_v11_database(store_url)
+    with open_store(store_url) as store:
+        assert store.schema_status.upgraded_from == 11 and store.schema_status.version == SCHEMA_VERSION
+        assert store.routing.calibrations() == []
     open_store(other_url).close()
     assert describe(store_url) == describe(other_url)

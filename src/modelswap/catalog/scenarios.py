@@ -37,13 +37,14 @@ class SuggestedGate(BaseModel):
     max_drop_points: float | None = Field(default=None, ge=0, description="Rate that should stay high.")
     max_increase_points: float | None = Field(default=None, ge=0, description="Rate that should stay low.")
     max_increase_pct: float | None = Field(default=None, ge=0, description="Quantity that should stay low.")
+    max_ratio: float | None = Field(default=None, gt=0, description="Ceiling of new/old (0.4: at most 40 %).")
     confidence: float = Field(default=0.95, gt=0.5, lt=1)
 
     @model_validator(mode="after")
     def _one_margin(self) -> Self:
-        margins = (self.max_drop_points, self.max_increase_points, self.max_increase_pct)
+        margins = (self.max_drop_points, self.max_increase_points, self.max_increase_pct, self.max_ratio)
         if sum(m is not None for m in margins) != 1:
-            raise ValueError("set exactly one of max_drop_points, max_increase_points, max_increase_pct")
+            raise ValueError("set exactly one of max_drop_points, max_increase_points, max_increase_pct, max_ratio")
         return self
 
 

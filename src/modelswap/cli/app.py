@@ -22,6 +22,7 @@ from modelswap.cli import (  # noqa: F401  (imported for their registrations)
     redteam_cmd,
     review_cmd,
     rollout_cmd,
+    route_cmd,
     serve_cmd,
     sim_cmd,
 )

@@ -316,6 +316,8 @@ def _run_batch(
     import threading
 
     from modelswap.evals.batch import run_workloads
+    from modelswap.providers.wiring import price_overrides
+    from modelswap.routing.eval_arm import RoutedArms
 
     async def main() -> EvalBatch:
         task = asyncio.current_task()
@@ -338,6 +340,7 @@ def _run_batch(
                 judge=judge,
                 on_start=progress.started,
                 on_result=progress.result,
+                arms_for=RoutedArms(migration, price_overrides(migration), store=None if nightly or fresh else store),
             )
         finally:
             if main_thread:
@@ -347,6 +350,24 @@ def _run_batch(
         return asyncio.run(main())
     except asyncio.CancelledError:  # SIGTERM: the main task was cancelled
         raise KeyboardInterrupt from None
+
+
+def _routed_line(store: Store, workload: str, run_id: str) -> None:
+    """For a routed workload: its escalation share and cost cut vs old, with intervals."""
+    from modelswap.evals.results import outcomes, routed_figures
+
+    figures = routed_figures(outcomes(store.evals.results(run_id)))
+    if figures is None:
+        return
+    lo, hi = figures.escalation_interval
+    line = (
+        f"{workload}: routed arm escalated {figures.escalated}/{figures.routed} "
+        f"({figures.escalated / figures.routed * 100:.1f} % [{lo * 100:.1f}, {hi * 100:.1f}])"
+    )
+    if figures.saving is not None and figures.saving_interval is not None:
+        slo, shi = figures.saving_interval
+        line += f"; cost cut vs old {figures.saving * 100:.1f} % [{slo * 100:.1f}, {shi * 100:.1f}] at 95 %"
+    out.print(line, highlight=False, soft_wrap=True)
 
 
 def _report_batch(store: Store, batch: EvalBatch, nightly: bool) -> None:
@@ -361,6 +382,8 @@ def _report_batch(store: Store, batch: EvalBatch, nightly: bool) -> None:
     else:
         out.print(fit(_run_table(store, batch)))
         out.print(_session_line(batch), highlight=False)
+    for summary in batch.summaries:
+        _routed_line(store, summary.workload, summary.run_id)
     for skipped in batch.skipped:
         err.print(f"[yellow]skipped[/] {skipped.workload}: {skipped.reason}", highlight=False)
     for failed in batch.failed:

@@ -30,6 +30,7 @@ from modelswap.console.choose_page import choose_page
 from modelswap.console.data import answer_text, overview, question_text, workload_view
 from modelswap.console.review_pages import review_routes
 from modelswap.console.rollout_page import rollout_action, rollout_page
+from modelswap.console.route_page import route_page
 from modelswap.console.status import daily_series, migration_status, workload_status
 from modelswap.gateway.throttle import AuthGuard
 from modelswap.plan import UnknownItem, load_checklist, tick, to_markdown, untick
@@ -104,6 +105,7 @@ class Console:
                 Route("/console/workloads/{name}/rollout", partial(rollout_action, self), methods=["POST"]),
                 Route("/console/workloads/{name}/redteam", self.redteam_page),
                 Route("/console/workloads/{name}/choose", partial(choose_page, self)),
+                Route("/console/workloads/{name}/routing", partial(route_page, self)),
                 Route("/console/rollback", self.rollback, methods=["POST"]),
                 *review_routes(self),
                 Mount("/console/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -20,6 +20,7 @@ from pathlib import Path
 from modelswap.config import Migration
 from modelswap.evals.case import GoldenSet
 from modelswap.evals.dataset import load_golden_set
+from modelswap.evals.endpoint import EvalEndpoint
 from modelswap.evals.errors import GoldenSetError
 from modelswap.evals.golden_check import nothing_to_score
 from modelswap.evals.ratelimit import RateLimit
@@ -29,6 +30,9 @@ from modelswap.evals.scorers.base import ScorerContext
 from modelswap.evals.targets import DEFAULT_CONCURRENCY, EvalSetupError, default_arms, migration_endpoints
 from modelswap.providers.wiring import price_overrides
 from modelswap.store import Store
+
+ArmsFor = Callable[[str, Mapping[str, EvalEndpoint], Mapping[str, EvalEndpoint]], dict[str, EvalEndpoint]]
+"""(workload, its arms, every opened endpoint) → the arms its golden set runs on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +172,7 @@ async def run_workloads(
     on_start: Callable[[RunPlan], None] | None = None,
     on_result: Callable[[PairResult], None] | None = None,
     started_at: datetime | None = None,
+    arms_for: ArmsFor | None = None,
 ) -> EvalBatch:
     """Run the golden sets of ``workloads`` (default: all that have one) on ``arms`` (default:
     old, new and every candidate), or resume the runs in ``resume``; store everything.
@@ -176,7 +181,8 @@ async def run_workloads(
     run, so the gates judge the retried answers); ``limit`` runs only the first that many cases of
     each new run's golden set (under a digest of their own: a health probe's or a quick choice's
     subset); ``started_at`` stamps the runs (a compressed clock, as the demo uses;
-    default: now)."""
+    default: now); ``arms_for`` may replace a workload's arms (a routed workload's ``new`` arm
+    answers as its cascade: ``routing.eval_arm.RoutedArms``)."""
     skipped: list[Skipped] = []
     if retry_failed:
         jobs = await asyncio.to_thread(retry_jobs, migration, store, workloads)
@@ -190,11 +196,16 @@ async def run_workloads(
     if not jobs:
         return batch
     all_arms = list(dict.fromkeys(arm for job in jobs for arm in job.arms))
+    extra = [n for n in getattr(arms_for, "needs", ()) if n not in all_arms]
     prices = price_overrides(migration)
     async with migration_endpoints(
-        migration, all_arms, concurrency=concurrency, limits=limits, judge=judge
+        migration, [*all_arms, *extra], concurrency=concurrency, limits=limits, judge=judge
     ) as endpoints:
         context = ScorerContext(judge=endpoints[judge]) if judge else None
+
+        def arms_of(job: WorkloadJob) -> dict[str, EvalEndpoint]:
+            arms = {arm: endpoints[arm] for arm in job.arms}
+            return arms if arms_for is None else arms_for(job.workload, arms, endpoints)
 
         async def one(job: WorkloadJob) -> None:
             try:
@@ -202,7 +213,7 @@ async def run_workloads(
                     store,
                     job.workload,
                     job.golden,
-                    {arm: endpoints[arm] for arm in job.arms},
+                    arms_of(job),
                     prices=prices,
                     nightly=nightly,
                     fresh=fresh,

@@ -38,6 +38,8 @@ class CaseOutcome:
     cost_usd: float | None
     error: str | None
     cached: bool
+    escalated: bool | None = None
+    """For a routed arm: whether the cascade escalated this case to the strong model."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +76,10 @@ def outcomes(rows: Iterable[EvalResultRow]) -> dict[str, dict[str, CaseOutcome]]
         decided = [r for r in group if r.scorer != "none" or r.passed is not None]
         verdict = None if first.error is not None else case_passed(Score(r.passed, r.score, "", {}) for r in decided)
         cached = bool(isinstance(first.output, dict) and first.output.get("cached"))
+        routed = first.output.get("routed") if isinstance(first.output, dict) else None
+        escalated = bool(routed.get("escalated")) if isinstance(routed, dict) else None
         out.setdefault(arm, {})[case_id] = CaseOutcome(
-            case_id, arm, first.model, verdict, first.latency_ms, first.cost_usd, first.error, cached
+            case_id, arm, first.model, verdict, first.latency_ms, first.cost_usd, first.error, cached, escalated
         )
     return out
 
@@ -150,6 +154,7 @@ def gate_data(
     a, b = by_arm.get(old, {}), by_arm.get(new, {})
     latency = _paired_values(a, b, "latency_ms")
     cost = _paired_values(a, b, "cost_usd")
+    escalated = [o.escalated for o in b.values() if o.escalated is not None and o.error is None]
     return GateData(
         old_pass=old_pass if old_pass else None,
         new_pass=new_pass if new_pass else None,
@@ -162,8 +167,42 @@ def gate_data(
         old_cost=cost[0] if cost else None,
         new_cost=cost[1] if cost else None,
         cost_paired=True,
+        escalated=escalated if escalated else None,
         seed=seed,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RoutedFigures:
+    """A routed ``new`` arm's escalation share and its cost cut against ``old``, with intervals."""
+
+    routed: int
+    escalated: int
+    escalation_interval: Interval
+    saving: float | None
+    """1 − mean routed cost / mean old cost, on the cases both answered; None without costs."""
+    saving_interval: Interval | None
+
+
+def routed_figures(
+    by_arm: Mapping[str, Mapping[str, CaseOutcome]], old: str = "old", new: str = "new", *,
+    confidence: float = 0.95, seed: int = 0,
+) -> RoutedFigures | None:  # fmt: skip
+    """The escalation share (Wilson) and the cost cut (paired BCa bootstrap of the ratio of mean cost
+    per request, as the cost gate computes it) of a routed arm; None when ``new`` was not routed."""
+    from modelswap.stats.bootstrap import mean_ratio_interval
+
+    flags = [o.escalated for o in by_arm.get(new, {}).values() if o.escalated is not None and o.error is None]
+    if not flags:
+        return None
+    escalated = sum(flags)
+    share = wilson_interval(escalated, len(flags), confidence)
+    costs = _paired_values(by_arm.get(old, {}), by_arm.get(new, {}), "cost_usd")
+    if costs is None or sum(costs[0]) <= 0 or len(costs[0]) < 2:
+        return RoutedFigures(len(flags), escalated, share, None, None)
+    ratio = mean_ratio_interval(costs[0], costs[1], confidence=confidence, seed=seed, paired=True)
+    cut = Interval(1.0 - float(ratio.upper), 1.0 - float(ratio.lower))
+    return RoutedFigures(len(flags), escalated, share, 1.0 - float(ratio.estimate), cut)
 
 
 def is_finished(run: EvalRunRow) -> bool:

@@ -24,7 +24,18 @@ from modelswap.evals.writer import ResultWriter
 from modelswap.providers.base import Json, UpstreamError
 from modelswap.store import EvalResultRow, EvalRunRow, Store
 
-__all__ = ["DEFAULT_WORKERS", "NO_SCORER", "PairResult", "RunCounters", "RunSession", "price_or_none", "result_rows"]
+__all__ = [
+    "DEFAULT_WORKERS",
+    "NO_SCORER",
+    "ROUTED_KEY",
+    "PairResult",
+    "RunCounters",
+    "RunSession",
+    "price_or_none",
+    "result_rows",
+    "routed_part",
+    "usage_cost",
+]
 
 NO_SCORER = "none"
 """Scorer name of the one row stored for a case without assertions (its answer, cost and latency)."""
@@ -62,7 +73,18 @@ class RunCounters:
     errors: int = 0
 
 
-def _usage_cost(body: Json, price: Price | None) -> float | None:
+ROUTED_KEY = "modelswap"
+"""Where a routed arm's answer says what it cost and whether it escalated (``routing.eval_arm``)."""
+
+
+def routed_part(body: Json | None) -> Json | None:
+    """A routed arm's ``{"escalated", "answered_by", "cost_usd"}``, if the body carries it."""
+    part = body.get(ROUTED_KEY) if isinstance(body, dict) else None
+    return part if isinstance(part, dict) else None
+
+
+def usage_cost(body: Json, price: Price | None) -> float | None:
+    """What a response cost at ``price``, from the usage it reports (None if it reports none)."""
     usage = body.get("usage")
     if price is None or not isinstance(usage, dict):
         return None
@@ -85,7 +107,10 @@ def price_or_none(model: str, overrides: Mapping[str, Price] | None) -> Price | 
 def result_rows(run_id: str, pair: PairResult) -> list[EvalResultRow]:
     """The store rows of a scored pair: one per scorer (one ``none`` row for a case without scorers)."""
     answer = pair.output.to_dict()
-    base = {"answer": answer, "cached": pair.cached, "attempts": pair.attempts}
+    base: Json = {"answer": answer, "cached": pair.cached, "attempts": pair.attempts}
+    routed = routed_part(pair.output.raw)
+    if routed is not None:
+        base["routed"] = {"escalated": bool(routed.get("escalated")), "answered_by": str(routed.get("answered_by"))}
     scores = pair.scores or (Score(None, None, "the case has no assertions", {"type": NO_SCORER}, NO_SCORER),)
     return [
         EvalResultRow(
@@ -192,7 +217,7 @@ class RunSession:
             await self._score(case, arm, endpoint, None, _describe(exc))
             return
         if not answer.cached:
-            self.counters.calls += 1
+            self.counters.calls += _calls_made(endpoint, answer)
             self.counters.attempts += flight.sent
         if self.stopping:
             return  # the answer is cached: a resumed run scores it without calling again
@@ -205,8 +230,8 @@ class RunSession:
             output = Output.from_error(error or "no answer")
             cached, attempts = False, 0
         else:
-            cost = _usage_cost(answer.body, self.prices.get(arm))
-            output = Output.from_response(answer.body, "openai", latency_ms=answer.latency_ms, cost_usd=cost)
+            cost, latency = _answer_cost(endpoint, answer, self.prices.get(arm))
+            output = Output.from_response(answer.body, "openai", latency_ms=latency, cost_usd=cost)
             cached, attempts = answer.cached, answer.attempts
         scores = tuple(await score_case(case, output, context=self.context))
         pair = PairResult(
@@ -236,6 +261,27 @@ class RunSession:
                 unit.cancel()
             if late:
                 await asyncio.wait(late)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _answer_cost(endpoint: EvalEndpoint, answer: Answer, price: Price | None) -> tuple[float | None, float | None]:
+    """An answer's cost and latency: as a routed arm reports them (the cheap try plus the strong answer,
+    on the wire), else from its usage and the call's own time."""
+    if getattr(endpoint.upstream, "reports_cost", False):
+        part = routed_part(answer.body) or {}
+        return _number(part.get("cost_usd")), _number(part.get("latency_ms"))
+    return usage_cost(answer.body, price), answer.latency_ms
+
+
+def _calls_made(endpoint: EvalEndpoint, answer: Answer) -> int:
+    """Model calls an answer took: one, or as many as a routed arm reports (none when it read the cache)."""
+    if getattr(endpoint.upstream, "reports_cost", False):
+        calls = (routed_part(answer.body) or {}).get("calls")
+        return calls if isinstance(calls, int) and not isinstance(calls, bool) and calls >= 0 else 1
+    return 1
 
 
 def _describe(exc: BaseException) -> str:

@@ -61,11 +61,13 @@ def run_spec(
     nightly: bool,
     fresh: bool = False,
     context: ScorerContext | None = None,
+    suite: str = "golden",
 ) -> Json:
-    """The ``spec`` stored with an eval run: what exactly produced its results."""
+    """The ``spec`` stored with an eval run: what exactly produced its results (``suite`` names what the
+    run is for: ``golden``, or ``routing_calibration`` for the replay a routing calibration makes)."""
     specs = scorer_specs(golden.cases, context)
     spec: Json = {
-        "suite": "golden",
+        "suite": suite,
         "scorers": sorted({s["type"] for s in specs}),
         "scorer_specs": specs,
         "golden_set": {
@@ -95,6 +97,7 @@ def plan_run(
     resume: str | None = None,
     context: ScorerContext | None = None,
     now: datetime | None = None,
+    suite: str = "golden",
 ) -> RunSetup:
     """Start a run (or check that ``resume`` can go on) and list the pairs left to answer."""
     now = now or datetime.now(UTC)
@@ -106,7 +109,7 @@ def plan_run(
             golden_set_path=str(golden.path),
             golden_set_sha256=golden.sha256,
             endpoints=list(arms),
-            spec=run_spec(golden, endpoints, nightly=nightly, fresh=fresh, context=context),
+            spec=run_spec(golden, endpoints, nightly=nightly, fresh=fresh, context=context, suite=suite),
             nightly=nightly,
         )
         store.evals.start(run)

@@ -115,6 +115,7 @@ async def run_eval(
     on_result: Callable[[PairResult], None] | None = None,
     drain_timeout_s: float = 30.0,
     started_at: datetime | None = None,
+    suite: str = "golden",
 ) -> RunSummary:
     """Run ``golden`` on every endpoint (arm name → endpoint) and store the results.
 
@@ -122,7 +123,7 @@ async def run_eval(
     same workload and golden set; ``started_at`` dates a new run (default: now). A ``nightly``
     or ``fresh`` run asks every model afresh instead of reusing cached answers of earlier runs. Cancelling
     the task stops the run as described above and re-raises; the run is then stored as
-    ``cancelled`` and can be resumed.
+    ``cancelled`` and can be resumed. ``suite`` names what the run is for in its spec.
     """
     started = time.perf_counter()
     try:
@@ -137,6 +138,7 @@ async def run_eval(
             resume=resume,
             context=context,
             now=started_at,
+            suite=suite,
         )
     except ValueError as exc:  # a golden-set assertion that no longer builds
         raise EvalRunError(str(exc)) from exc

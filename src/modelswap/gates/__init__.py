@@ -4,6 +4,7 @@ Pure decisions over measured values; loading the data and storing the results ha
 """
 
 from modelswap.gates.error_rate import decide_error_rate
+from modelswap.gates.escalation import decide_escalation_rate
 from modelswap.gates.evaluate import GateData, evaluate
 from modelswap.gates.human_review import decide_human_review
 from modelswap.gates.pass_rate import decide_pass_rate
@@ -16,6 +17,7 @@ __all__ = [
     "GateResult",
     "Verdict",
     "decide_error_rate",
+    "decide_escalation_rate",
     "decide_human_review",
     "decide_pass_rate",
     "decide_ratio",

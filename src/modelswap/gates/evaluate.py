@@ -8,6 +8,7 @@ import numpy.typing as npt
 
 from modelswap.config import Gates, RatioGate
 from modelswap.gates.error_rate import decide_error_rate
+from modelswap.gates.escalation import decide_escalation_rate
 from modelswap.gates.pass_rate import MIN_PAIRED_CASES, decide_pass_rate
 from modelswap.gates.ratio import Statistic, decide_ratio, min_cases_for
 from modelswap.gates.result import GateResult, Verdict
@@ -35,6 +36,8 @@ class GateData:
     new_cost: npt.ArrayLike | None = None
     cost_paired: bool = False
     """True when ``old_cost[i]`` and ``new_cost[i]`` are the same request."""
+    escalated: npt.ArrayLike | None = None
+    """For a routed workload: whether each request of its new (cascade) arm was escalated to the strong model."""
     seed: int = 0
     """Seed of the bootstrap, so a stored result can be reproduced exactly."""
 
@@ -79,7 +82,8 @@ def _noted(result: GateResult, note: str) -> GateResult:
 
 
 def evaluate(gates: Gates, data: GateData) -> list[GateResult]:
-    """Judge every configured gate (pass rate, error rate, p95 latency, cost per request), in that order."""
+    """Judge every configured gate (pass rate, error rate, p95 latency, cost per request, escalation rate),
+    in that order."""
     results: list[GateResult] = []
     if gates.pass_rate is not None:
         pr = gates.pass_rate
@@ -121,4 +125,6 @@ def evaluate(gates: Gates, data: GateData) -> list[GateResult]:
                 data.seed,
             )
         )
+    if gates.escalation_rate is not None:
+        results.append(decide_escalation_rate([] if data.escalated is None else data.escalated, gates.escalation_rate))
     return results

@@ -28,10 +28,18 @@ def _threshold(r: GateResult) -> float:
     return r.margin if r.metric.startswith("error-rate") else -r.margin
 
 
+def _share(r: GateResult) -> bool:
+    """A share with a ceiling in percent (the escalation rate), not a difference or a ratio."""
+    return r.metric.endswith("(%)")
+
+
 def estimate_cell(r: GateResult) -> str:
-    """``−1.0 pts`` / ``0.0 pts`` / ``×1.12`` / ``—``: one style in every report."""
+    """``−1.0 pts`` / ``0.0 pts`` / ``×1.12`` / ``12.0 %`` / ``—``: one style in every report."""
     if r.estimate is None:
         return "—"
+    if _share(r):
+        d = 1 if r.interval is None else fmt.decimals_for(r.interval, r.margin)
+        return f"{fmt.number(r.estimate, d)} %"
     if "points" in r.metric:
         d = 1 if r.interval is None else fmt.decimals_for(r.interval, _threshold(r))
         return f"{fmt.signed(r.estimate, d)} pts"
@@ -44,6 +52,9 @@ def interval_cell(r: GateResult) -> str:
     if r.interval is None:
         return "—"
     lo, hi = r.interval
+    if _share(r):
+        d = fmt.decimals_for((lo, hi), r.margin)
+        return f"[{fmt.number(lo, d)}, {fmt.number(hi, d)}] %"
     if "points" in r.metric:
         d = fmt.decimals_for((lo, hi), _threshold(r))
         return f"[{fmt.signed(lo, d)}, {fmt.signed(hi, d)}]"
@@ -52,7 +63,9 @@ def interval_cell(r: GateResult) -> str:
 
 
 def limit_cell(r: GateResult) -> str:
-    """What the interval must clear: ``> −2 pts``, ``< +1 pts``, ``≤ ×1.2``."""
+    """What the interval must clear: ``> −2 pts``, ``< +1 pts``, ``≤ ×1.2``, ``< 30 %``."""
+    if _share(r):
+        return f"< {fmt.plain(r.margin)} %"
     if "points" not in r.metric:
         return f"≤ ×{fmt.plain(r.margin)}"
     if r.metric.startswith("error-rate"):

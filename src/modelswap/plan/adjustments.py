@@ -56,6 +56,8 @@ def describe_gate(gate: SuggestedGate) -> str:
         return f"{gate.metric} within {gate.max_drop_points:g} points"
     if gate.max_increase_points is not None:
         return f"{gate.metric} up at most {gate.max_increase_points:g} points"
+    if gate.max_ratio is not None:
+        return f"{gate.metric} at most {gate.max_ratio:g} × the old model's"
     return f"{gate.metric} up at most {gate.max_increase_pct:g} %"
 
 

@@ -19,7 +19,7 @@ from modelswap.sim.conversation import CHARS_PER_TOKEN, Answer, Conversation, To
 from modelswap.sim.profiles import ModelProfile
 from modelswap.sim.schema_values import example_value
 from modelswap.sim.seeding import rng, unit
-from modelswap.sim.tasks import Task, recognise_arithmetic, recognise_extraction, recognise_triage
+from modelswap.sim.tasks import Extraction, Task, recognise_arithmetic, recognise_extraction, recognise_triage
 from modelswap.sim.tool_tasks import recognise_tool_call, recognise_tool_results
 
 RECOGNISERS: tuple[Callable[[Conversation], Task | None], ...] = (
@@ -53,12 +53,19 @@ def answer(conv: Conversation, key: bytes, profile: ModelProfile, max_tokens: in
     """
     task = recognise(conv)
     if task is not None:
-        correct = unit(key, "quality") < profile.quality_for(task.kind)
-        result = replace(task.right() if correct else task.wrong(rng(key, "wrong")), correct=correct)
+        correct = unit(key, "quality") < profile.quality_for(task.kind, hard=bool(getattr(task, "hard", False)))
+        result = replace(task.right() if correct else _wrong(task, key, profile), correct=correct)
     else:
         result = Answer(text=free_chat(rng(key, "chat")), kind="default")
     result = _honour_request(conv, result, key)
     return _finish(result, key, max_tokens, conv.stop)
+
+
+def _wrong(task: Task, key: bytes, profile: ModelProfile) -> Answer:
+    """The task's wrong answer; a profile with ``wrong_answers: invalid`` breaks a JSON answer's shape."""
+    if profile.wrong_answers == "invalid" and isinstance(task, Extraction):
+        return task.invalid(rng(key, "wrong"))
+    return task.wrong(rng(key, "wrong"))
 
 
 def _honour_request(conv: Conversation, result: Answer, key: bytes) -> Answer:

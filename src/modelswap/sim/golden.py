@@ -39,8 +39,10 @@ GOLDEN_SETS: dict[str, GoldenSpec] = {
     "ticket-triage": GoldenSpec("ticket-triage", 120),
     "json-extraction": GoldenSpec("extraction", 100),
     "tool-call": GoldenSpec("order-tools", 100),
+    "extraction-routing": GoldenSpec("extraction", 400),
 }
-"""File stem → spec."""
+"""File stem → spec. ``extraction-routing`` is the routing preset's: a 2-point non-inferiority margin
+needs a few hundred cases on each side of the calibration split."""
 
 GOLDEN_SEED = 20250101
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from modelswap.sim_profile import ProfileOverride, SimConfig, Vendor
+from modelswap.sim_profile import ProfileOverride, SimConfig, Vendor, WrongAnswers
 
 __all__ = [
     "TASK_KINDS",
@@ -51,6 +51,28 @@ class ModelProfile(BaseModel):
     price_in_per_mtok: float = Field(ge=0, description="USD per 1M input tokens (reference only).")
     price_out_per_mtok: float = Field(ge=0, description="USD per 1M output tokens (reference only).")
     quality: dict[str, float] = Field(description="P(correct answer) per task kind; must include `default`.")
+    hard_quality: dict[str, float] = Field(
+        default_factory=dict,
+        description=(
+            "P(correct answer) on a kind's hard cases, where the task knows which are hard (an extraction "
+            "with no amount stated or one written with a thousands separator); `quality` covers the rest."
+        ),
+    )
+    wrong_answers: WrongAnswers = Field(
+        default="plausible",
+        description=(
+            "How a wrong answer looks: `plausible` (well formed, only the golden answer tells) or `invalid` "
+            "(a JSON answer breaks its shape, a field missing or a number as text, so a verifier can tell)."
+        ),
+    )
+
+    @field_validator("hard_quality")
+    @classmethod
+    def _check_hard_quality(cls, value: dict[str, float]) -> dict[str, float]:
+        for kind, q in value.items():
+            if not 0.0 <= q <= 1.0:
+                raise ValueError(f"hard_quality[{kind!r}] = {q} is not a probability in [0, 1]")
+        return value
 
     @field_validator("quality")
     @classmethod
@@ -70,8 +92,11 @@ class ModelProfile(BaseModel):
             raise ValueError("ttft_p95_ms must be >= ttft_p50_ms")
         return self
 
-    def quality_for(self, kind: str) -> float:
-        """Probability of a correct answer for a task kind (``default`` if not listed)."""
+    def quality_for(self, kind: str, *, hard: bool = False) -> float:
+        """Probability of a correct answer for a task kind (``default`` if not listed); on a hard case,
+        the kind's ``hard_quality`` when the profile sets one."""
+        if hard and kind in self.hard_quality:
+            return self.hard_quality[kind]
         return self.quality.get(kind, self.quality["default"])
 
     def latency_ms(self, z: float) -> float:
@@ -107,8 +132,9 @@ def _apply(base: ModelProfile, override: ProfileOverride) -> ModelProfile:
     changes = override.model_dump(exclude_none=True)
     quality = changes.pop("quality", None)
     data.update(changes)
-    if isinstance(quality, int | float):
+    if isinstance(quality, int | float):  # one number for every case, hard or not
         data["quality"] = dict.fromkeys(set(base.quality) | set(TASK_KINDS), float(quality))
+        data["hard_quality"] = changes.get("hard_quality", {})
     elif isinstance(quality, dict):
         data["quality"] = {**base.quality, **quality}
     return ModelProfile.model_validate(data)

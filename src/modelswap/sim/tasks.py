@@ -187,6 +187,8 @@ class Extraction:
 
     fields: tuple[tuple[str, Any], ...]
     kind: str = "extraction"
+    hard: bool = False
+    """No amount stated (the answer must say null), or one written with a thousands separator."""
 
     def right(self) -> Answer:
         return Answer(text=json.dumps(dict(self.fields)), kind=self.kind)
@@ -200,6 +202,16 @@ class Extraction:
             del obj[key]
         else:
             obj[key] = _alter(key, obj[key], rng)
+        return Answer(text=json.dumps(obj), kind=self.kind)
+
+    def invalid(self, rng: random.Random) -> Answer:
+        """A wrong answer that breaks the JSON shape: a field left out, or the amount written as text."""
+        obj = dict(self.fields)
+        if rng.random() < 0.5:
+            del obj[rng.choice(list(obj))]
+        else:
+            amount = obj.get("amount")
+            obj["amount"] = "unknown" if amount is None else f"about {amount} dollars"
         return Answer(text=json.dumps(obj), kind=self.kind)
 
 
@@ -235,7 +247,10 @@ def recognise_extraction(conv: Conversation) -> Extraction | None:
     if not (_EXTRACT.search(conv.system) or _EXTRACT.search(text)):
         return None
     _, sep, body = text.partition("Text:")
-    fields = extract_fields(body if sep else text)
+    source = body if sep else text
+    fields = extract_fields(source)
     if all(v is None for v in fields.values()):
         return None
-    return Extraction(tuple(fields.items()))
+    amount = _AMOUNT.search(source)
+    hard = amount is None or "," in amount[0]
+    return Extraction(tuple(fields.items()), hard=hard)

@@ -258,6 +258,27 @@ def _add_reasoning_tokens(conn: sa.Connection) -> None:
         conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN reasoning_tokens INTEGER"))
 
 
+def _add_route_calibrations(conn: sa.Connection) -> None:
+    """v12: ``route_calibrations`` (a routed workload's calibrated thresholds and cost–quality curves)."""
+    md = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    sa.Table(
+        "route_calibrations",
+        md,
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+        sa.Column("workload", sa.String, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("run_id", sa.String, nullable=False),
+        sa.Column("cheap_model", sa.String, nullable=False),
+        sa.Column("strong_model", sa.String, nullable=False),
+        sa.Column("signal", json_column(), nullable=False),
+        sa.Column("threshold", sa.Float),
+        sa.Column("settings", json_column(), nullable=False),
+        sa.Column("verification", json_column()),
+        sa.Column("curve", json_column(), nullable=False),
+        sa.Index(None, "workload", "created_at"),
+    ).create(conn)
+
+
 MIGRATIONS: tuple[Step, ...] = (
     Step(1, "rollout change feed, review verdicts, red-team results", _v1_to_v2),
     Step(2, "evidence for the plan (inventory snapshots, drills, probes)", _v2_to_v3),
@@ -269,6 +290,7 @@ MIGRATIONS: tuple[Step, ...] = (
     Step(8, "choice runs (modelswap choose)", _v8_to_v9),
     Step(9, "cascade outcome on requests (escalated, why, cheap attempt's cost)", _add_cascade_outcome),
     Step(10, "reasoning tokens on requests and shadow pairs", _add_reasoning_tokens),
+    Step(11, "routing calibrations (threshold, verification, cost–quality curve)", _add_route_calibrations),
 )
 """``MIGRATIONS[v - 1]`` upgrades version ``v`` to ``v + 1``; the last one reaches SCHEMA_VERSION."""
 

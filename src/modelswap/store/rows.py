@@ -258,3 +258,25 @@ class RedteamResultRow:
     workload: str | None = None
     detail: Json | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RouteCalibrationRow:
+    """One ``modelswap route calibrate``: the threshold it picked and the evidence for it."""
+
+    workload: str
+    created_at: datetime
+    run_id: str
+    """The eval run holding the cheap and strong answers it replayed."""
+    cheap_model: str
+    strong_model: str
+    signal: Json
+    threshold: float | None
+    """None when no threshold kept the routed pass rate within the margin."""
+    settings: Json
+    """margin_points, confidence, split, seed, needs_answer, picked_on."""
+    verification: Json | None
+    """The held-out split's figures (pass rates, difference and its interval, cost ratio, escalation)."""
+    curve: list[Json]
+    """The cost–quality curve: threshold, share_cheap, pass_rate, strong_pass_rate, mean_cost, cost_ratio."""
+    id: int | None = None

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from modelswap.store.types import FreeText, UTCDateTime, json_column
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 """The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
 
 NAMING_CONVENTION = {
@@ -373,6 +373,26 @@ choice_runs = sa.Table(
 """``modelswap choose``: per workload of one choice (``choice_id``), the candidates compared with the
 old model on the same golden cases (the eval run), their figures, the Pareto front and the pick
 (the cheapest candidate passing every gate; NULL when none does)."""
+
+route_calibrations = sa.Table(
+    "route_calibrations",
+    metadata,
+    _serial_id(),
+    sa.Column("workload", sa.String, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("cheap_model", sa.String, nullable=False),
+    sa.Column("strong_model", sa.String, nullable=False),
+    sa.Column("signal", json_column(), nullable=False),
+    sa.Column("threshold", sa.Float),
+    sa.Column("settings", json_column(), nullable=False),
+    sa.Column("verification", json_column()),
+    sa.Column("curve", json_column(), nullable=False),
+    sa.Index(None, "workload", "created_at"),
+)
+"""``modelswap route calibrate`` results: the threshold picked (None: none kept the pass rate within
+the margin), its settings (margin, confidence, split, seed), the held-out verification and the
+cost–quality curve, with the eval run the replay stored."""
 
 MODELSWAP_TABLES: frozenset[str] = frozenset(metadata.tables)
 """Every table name the store owns at the current version."""

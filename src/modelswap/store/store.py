@@ -30,6 +30,7 @@ from modelswap.store.plan_repo import PlanRepo
 from modelswap.store.requests_repo import RequestsRepo
 from modelswap.store.review_repo import ReviewRepo
 from modelswap.store.rollout_repo import RolloutRepo
+from modelswap.store.routing_repo import RoutingRepo
 from modelswap.store.rows import RequestRow, RolloutChange, RolloutEventRow, RolloutStateRow, ShadowPairRow
 from modelswap.store.stored_responses_repo import StoredResponsesRepo
 
@@ -54,6 +55,8 @@ class Store:
         self.rollout = RolloutRepo(self._db)
         self.review = ReviewRepo(self._db)
         self.responses = StoredResponsesRepo(self._db)
+        self.routing = RoutingRepo(self._db)
+        """Routing calibrations (``modelswap route calibrate``)."""
         self.canary = CanaryRepo(self._db)
         """Per-arm windows of requests and users' feedback, for the rollout analysis."""
 
