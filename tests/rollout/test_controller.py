@@ -213,3 +213,28 @@ async def test_serve_runs_the_controller_in_the_gateway_lifespan(migration: Migr
     finally:
         await app.shutdown()
     assert not any(t.get_name() == "rollout-controller" and not t.done() for t in asyncio.all_tasks())
+
+
+def test_at_100_percent_no_trigger_fires_without_a_control_beside_the_new_model(
+    migration: Migration, store: Store
+) -> None:
+    clock = ManualClock(T0)
+    controller = Controller(migration, store, clock=clock)
+    traffic = Traffic(store, clock, {GOOD: 0.01, BAD: 0.01})
+    for _ in range(24 * 4 + 6):
+        for look in controller.tick_all():
+            if look.decision.action == "await_approval":
+                controller.approve(look.workload, "ana", "fine")
+        traffic.hour()
+    assert flag.states(store, [GOOD])[GOOD].stage == "full"
+    # a rollback drill: the old model served for a while, then the flag was undone
+    flag.rollback(store, [GOOD], "ana", "drill")
+    for _ in range(3):
+        traffic.hour()
+    flag.undo_rollback(store, [GOOD], "ana", "drill done")
+    traffic.error_new[GOOD] = 0.5  # worse now, but no old model serves beside it to compare with
+    for _ in range(12):
+        looks = {look.workload: look for look in controller.tick_all()}
+        assert looks[GOOD].decision.action == "hold" and "rollout is complete" in looks[GOOD].decision.reasons[0]
+        traffic.hour()
+    assert not flag.states(store, [GOOD])[GOOD].rollback

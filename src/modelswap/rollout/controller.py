@@ -123,14 +123,16 @@ class Controller:
         return routing, rollout_state(schedule, routing, events, self.approvals(workload))
 
     def analysis(self, workload: str, state: RolloutState) -> Analysis | None:
-        """Canary vs control since the current step began (None before the canary)."""
-        if state.step == NOT_STARTED or state.started_at is None:
+        """Canary vs control since the current step began: None before the canary and at 100 %,
+        where no control serves beside the canary (old records from another time are no control;
+        a rollback then is a person's call, told by the retention probes and the console)."""
+        wl = self.migration.workload(workload)
+        if state.step == NOT_STARTED or state.started_at is None or wl.rollout.schedule[state.step].share >= 100:
             return None
         since = self.clock.wall_of(state.started_at)
         windows = self.store.canary
         canary = arm_sample(windows.window(workload, "new", since, bodies=QUALITY_SAMPLE))
         control = arm_sample(windows.window(workload, "old", since, bodies=QUALITY_SAMPLE))
-        wl = self.migration.workload(workload)
         return analyse(control, canary, wl.rollback_triggers, wl.rollout.alpha)
 
     def look(self, workload: str) -> Look:
