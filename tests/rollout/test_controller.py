@@ -227,11 +227,16 @@ def test_at_100_percent_no_trigger_fires_without_a_control_beside_the_new_model(
                 controller.approve(look.workload, "ana", "fine")
         traffic.hour()
     assert flag.states(store, [GOOD])[GOOD].stage == "full"
-    # a rollback drill: the old model served for a while, then the flag was undone
-    flag.rollback(store, [GOOD], "ana", "drill")
-    for _ in range(3):
-        traffic.hour()
-    flag.undo_rollback(store, [GOOD], "ana", "drill done")
+    # old-arm records inside the 100 % step's window that no live split produced (a replayed log,
+    # a demo's records stamped on another clock): no control, however many
+    store.insert_records(
+        [
+            RequestRow(ts=clock.now(), workload=GOOD, arm="old", endpoint="old", model="old", status=200,
+                       latency_ms=400.0, cost_usd=0.001)
+            for _ in range(400)
+        ],
+        [],
+    )  # fmt: skip
     traffic.error_new[GOOD] = 0.5  # worse now, but no old model serves beside it to compare with
     for _ in range(12):
         looks = {look.workload: look for look in controller.tick_all()}
