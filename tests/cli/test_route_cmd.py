@@ -95,7 +95,9 @@ def test_train_writes_a_classifier_the_signal_loads(tmp_path: Path) -> None:
 
     signal = build_signal({"type": "classifier", "path": str(artefact)})
     assert signal.needs_answer is False
-    assert json.loads(artefact.read_text())["trained_on"] == 200
+    doc = json.loads(artefact.read_text())
+    assert doc["trained_on"] == 200 and len(doc["split"]["case_ids"]) == 200, "the cases of split A, recorded"
+    assert "`modelswap route calibrate` verifies on the other 200" in printed
 
 
 def test_a_threshold_that_does_not_hold_on_the_other_half_is_not_written(tmp_path: Path) -> None:
@@ -112,3 +114,13 @@ def test_a_threshold_that_does_not_hold_on_the_other_half_is_not_written(tmp_pat
     assert done.returncode == 2, done.stdout + done.stderr
     assert "did not hold on the held-out split: not written" in " ".join(done.stdout.split())
     assert migration.read_text() == before
+
+    artefact = json.loads((directory / "extraction-router.json").read_text())
+    with open_store(load_migration(migration).store) as store:
+        stored = store.routing.latest("extraction")
+    assert stored is not None and stored.settings["seed"] == artefact["split"]["seed"] == 0
+    leaky = modelswap("route", "calibrate", "-c", "migration.yaml", "--seed", "1", "--concurrency", "64", cwd=directory)
+    assert leaky.returncode == 1, leaky.stdout + leaky.stderr
+    refused = " ".join(leaky.stderr.split())
+    assert "refusing to calibrate:" in refused and "trained the classifier in" in refused
+    assert "(trained with --seed 0 --split 0.5)" in refused

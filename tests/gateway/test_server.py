@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import resource
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import uvicorn
+from typer.testing import CliRunner
 
+from modelswap.cli.app import app as cli_app
 from modelswap.config import ConfigError, load_migration, parse_migration
+from modelswap.evals.results import outcomes
 from modelswap.gateway.http_protocol import Limits
-from modelswap.gateway.server import free_port, limits_of, raise_file_limit, settle_cut_requests
+from modelswap.gateway.server import free_port, limits_of, nightly_schedule, raise_file_limit, settle_cut_requests
 from modelswap.serving import build_gateway
 from modelswap.starter import write_starter
+from modelswap.store import open_store
+from modelswap.store.summaries import eval_runs
 
 
 async def _serve_briefly(config: Path) -> set[str]:
@@ -111,3 +117,34 @@ def test_serve_makes_room_for_its_connections_under_the_open_file_limit() -> Non
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert raised >= 2 * 1000 + migration.gateway.shadow_concurrency
+
+
+async def test_the_nightly_schedule_of_serve_judges_a_routed_workload_through_its_cascade(tmp_path: Path) -> None:
+    assert (
+        CliRunner().invoke(cli_app, ["init", str(tmp_path / "m"), "--scenario", "sonnet-to-haiku-routing"]).exit_code
+        == 0
+    )
+    config = tmp_path / "m" / "migration.yaml"
+    config.write_text(config.read_text().replace("time_scale: 1.0 ", "time_scale: 0 "))
+    migration = load_migration(config)
+    clock = [datetime(2030, 1, 1, 1, 59, tzinfo=UTC)]
+
+    async def sleep(seconds: float) -> None:
+        clock[0] += timedelta(seconds=seconds)
+
+    def on_night(*_: object) -> None:
+        raise asyncio.CancelledError  # one night is enough
+
+    with open_store(migration.store) as store:
+        with pytest.raises(asyncio.CancelledError):
+            await nightly_schedule(migration, store, now=lambda: clock[0], sleep=sleep, on_night=on_night)
+        (run,) = eval_runs(store, "extraction", nightly=True)
+        by_arm = outcomes(store.evals.results(run.id))
+    new, old = by_arm["new"], by_arm["old"]
+    escalated = [c for c, o in new.items() if o.escalated]
+    kept = [c for c, o in new.items() if o.escalated is False]
+    assert escalated and kept, "the new arm is the cascade: some cases escalate, some keep the cheap answer"
+    for case in escalated:  # strong = old: an escalated case paid the cheap try and the strong answer
+        assert (new[case].cost_usd or 0.0) > (old[case].cost_usd or 0.0) > 0.0
+    for case in kept:
+        assert 0.0 < (new[case].cost_usd or 0.0) < (old[case].cost_usd or 0.0)

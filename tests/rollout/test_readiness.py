@@ -42,6 +42,8 @@ async def test_readiness_is_reused_until_a_new_eval_run_or_the_ttl(tmp_path: Pat
         assert readiness.computed == 1
 
         await run_workloads(migration, store, workloads=[W], arms=["old", "new"], limit=20, concurrency=32)
+        assert readiness(W) == first and readiness.computed == 1, "a run on the first 20 cases is no gate evidence"
+        await run_workloads(migration, store, workloads=[W], arms=["old", "new"], concurrency=32)
         after_run = readiness(W)
         assert readiness.computed == 2, "a new eval run is new evidence"
         assert not any("no golden-set run" in r for r in after_run), after_run

@@ -316,7 +316,6 @@ def _run_batch(
     import threading
 
     from modelswap.evals.batch import run_workloads
-    from modelswap.providers.wiring import price_overrides
     from modelswap.routing.eval_arm import RoutedArms
 
     async def main() -> EvalBatch:
@@ -340,7 +339,7 @@ def _run_batch(
                 judge=judge,
                 on_start=progress.started,
                 on_result=progress.result,
-                arms_for=RoutedArms(migration, price_overrides(migration), store=None if nightly or fresh else store),
+                arms_for=RoutedArms.of(migration, store=None if nightly or fresh else store),
             )
         finally:
             if main_thread:

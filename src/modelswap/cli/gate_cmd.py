@@ -66,6 +66,9 @@ def gate(
             items = judge_workloads(migration, store, workloads=workload, run_id=run, seed=seed)
         except LookupError as exc:
             raise fail(str(exc).strip("'\"")) from None
+    for item in items:  # on stderr too, so a CI log shows it whatever the format
+        if item.warning:
+            err.print(f"[yellow]warning[/]: {item.workload}: {item.warning}", highlight=False, soft_wrap=True)
     title = f"Quality gates: {migration.name}"
     if format == "table" or output is not None:
         _gate_tables(items, allow_inconclusive)
@@ -90,7 +93,8 @@ def _gate_tables(items: Sequence[WorkloadGates], allow_inconclusive: bool) -> No
     from modelswap.gates import Verdict, estimate_cell, interval_cell, limit_cell
 
     for item in items:
-        run = f"run {item.run.id}" if item.run else "no eval run"
+        run = f"judged run {item.run.id}" if item.run else "no eval run"
+        run += " [yellow]over part of the golden set[/]" if item.warning else ""
         table = compact_table(f"{item.workload} ({run})", ("gate", "verdict", "estimate", "interval", "must be", "n",
                                                            "more"), left=2)  # fmt: skip
         for r in item.results:

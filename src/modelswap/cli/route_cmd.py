@@ -7,9 +7,11 @@ Exit codes: 0 a threshold was found and held on the held-out split; 1 a usage, c
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -75,12 +77,42 @@ def _write_back(config: Path, workload: str, threshold: float, seed: int) -> Non
     out.print(f"wrote threshold {threshold:g} to {config}:{line}", highlight=False)
 
 
+def _split_for(
+    spec: Mapping[str, Any], split: float | None, seed: int | None
+) -> tuple[float, int, Callable[[Sequence[str]], None]]:
+    """The split and seed to calibrate with (a classifier's training split unless given), and a check
+    that raises ``ValueError`` when the verification split holds cases the classifier was trained on."""
+    from modelswap.routing.calibrate import split_ids
+    from modelswap.routing.signal import build_signal
+    from modelswap.routing.training import classifier_of, seen_in_verification
+
+    model = classifier_of(build_signal(dict(spec)))
+    trained = model.split if model is not None else None
+    share = split if split is not None else (trained.share if trained is not None else 0.5)
+    chosen_seed = seed if seed is not None else (trained.seed if trained is not None else 0)
+
+    def unseen(case_ids: Sequence[str]) -> None:
+        if model is None:
+            return
+        _, verify = split_ids(case_ids, share, chosen_seed)
+        problem = seen_in_verification(model, verify, str(spec.get("path")))
+        if problem is not None:
+            raise ValueError(f"refusing to calibrate: {problem}")
+
+    return share, chosen_seed, unseen
+
+
 @route_app.command()
 def calibrate(
     config: ConfigOpt = DEFAULT_CONFIG,
     workload: Annotated[str | None, typer.Option("--workload", "-w", help="The routed workload.")] = None,
-    split: Annotated[float, typer.Option(help="Share of cases the threshold is picked on.")] = 0.5,
-    seed: Annotated[int, typer.Option(help="Seed of the split and the bootstrap.")] = 0,
+    split: Annotated[
+        float | None,
+        typer.Option(help="Share of cases the threshold is picked on (default 0.5, or a classifier's training split)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the split and the bootstrap (default 0, or a classifier's).")
+    ] = None,
     chart: Annotated[Path | None, typer.Option("--chart", help="Write the cost–quality curve here (SVG).")] = None,
     write: Annotated[bool, typer.Option("--write", help="Write the threshold into the migration file.")] = False,
     concurrency: Annotated[int, typer.Option(help="Calls in flight at once, across both endpoints.", min=1)] = (
@@ -88,7 +120,8 @@ def calibrate(
     ),
 ) -> None:
     """Replay the golden set through the cheap and the strong model; pick the threshold at least cost
-    whose routed pass rate stays within the pass-rate gate's margin; verify it on the other split."""
+    whose routed pass rate stays within the pass-rate gate's margin; verify it on the other split
+    (with a classifier signal: the split it was not trained on)."""
     from modelswap.routing.calibrate import calibrate as pick_threshold
     from modelswap.routing.replay import RoutingSetupError, replay, routed_workload
     from modelswap.routing.stored import calibration_row
@@ -96,13 +129,15 @@ def calibrate(
     migration = load_or_exit(config)
     try:
         chosen, routing = routed_workload(migration, workload)
-    except RoutingSetupError as exc:
+        split, seed, unseen = _split_for(routing.signal, split, seed)
+    except (RoutingSetupError, ValueError) as exc:
         raise fail(str(exc)) from None
     gate = chosen.gates.pass_rate
     margin, confidence = (gate.max_drop_points, gate.confidence) if gate is not None else (2.0, 0.95)
     with store_or_exit(migration) as store:
         try:
             replayed = asyncio.run(replay(migration, chosen.name, store, concurrency=concurrency))
+            unseen([c.case_id for c in replayed.cases])
             result = pick_threshold(replayed.cases, margin_points=margin, confidence=confidence,
                                     needs_answer=replayed.needs_answer, split=split, seed=seed)  # fmt: skip
         except (RoutingSetupError, ValueError) as exc:
@@ -157,8 +192,9 @@ def train(
         chosen, _ = routed_workload(migration, workload)
         with store_or_exit(migration) as store:
             replayed = asyncio.run(replay(migration, chosen.name, store, concurrency=concurrency))
-        train_on, measure_on = split_labels(replayed.labels, split, seed)
-        model = fit(train_on)
+        ids = [c.case_id for c in replayed.cases]
+        train_on, measure_on, trained = split_labels(ids, replayed.labels, split, seed)
+        model = dataclasses.replace(fit(train_on), split=trained)
     except (RoutingSetupError, ClassifierError, ValueError) as exc:
         raise fail(str(exc)) from None
     target = output or config.parent / f"{chosen.name}-router.json"
@@ -172,3 +208,8 @@ def train(
         highlight=False,
     )
     out.print(f"wrote {target}; use it with  signal: {{type: classifier, path: {target.name}}}", highlight=False)
+    out.print(
+        f"it records the {len(train_on)} cases it was fitted on (split A, --seed {seed} --split {split:g}): "
+        f"`modelswap route calibrate` verifies on the other {len(measure_on)}",
+        highlight=False,
+    )

@@ -11,14 +11,13 @@ with bad lines, a failure mid-run) is reported in the batch; the others still ru
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from modelswap.config import Migration
-from modelswap.evals.case import GoldenSet
+from modelswap.evals.case import GoldenSet, subset_digest
 from modelswap.evals.dataset import load_golden_set
 from modelswap.evals.endpoint import EvalEndpoint
 from modelswap.evals.errors import GoldenSetError
@@ -74,8 +73,9 @@ def first_cases(golden: GoldenSet, limit: int) -> GoldenSet:
         raise EvalSetupError(f"limit must be at least 1, got {limit}")
     if limit >= len(golden):
         return golden
-    digest = hashlib.sha256(f"{golden.sha256}:first:{limit}".encode()).hexdigest()
-    return replace(golden, sha256=digest, cases=golden.cases[:limit])
+    return replace(
+        golden, sha256=subset_digest(golden.sha256, limit), cases=golden.cases[:limit], subset_of=golden.sha256
+    )
 
 
 def _load(path: Path, workload: str) -> GoldenSet:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,8 @@ class GoldenSet:
     sha256: str
     format: str
     cases: tuple[Case, ...]
+    subset_of: str | None = None
+    """When these are only the first cases of the file (a ``--limit`` run): the whole file's sha256."""
 
     def __len__(self) -> int:
         return len(self.cases)
@@ -84,3 +87,9 @@ class GoldenSet:
     def workloads(self) -> list[str]:
         """The workloads the cases belong to, in first-seen order."""
         return list(dict.fromkeys(case.workload for case in self.cases))
+
+
+def subset_digest(whole_sha256: str, cases: int) -> str:
+    """The digest a run on the first ``cases`` cases of a golden file (sha256 ``whole_sha256``) records:
+    a subset is never mistaken for the whole file."""
+    return hashlib.sha256(f"{whole_sha256}:first:{cases}".encode()).hexdigest()

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from modelswap.config import Migration
-from modelswap.evals.batch import EvalBatch, run_workloads
+from modelswap.evals.batch import ArmsFor, EvalBatch, run_workloads
 from modelswap.evals.ratelimit import RateLimit
 from modelswap.evals.targets import DEFAULT_CONCURRENCY, EvalSetupError
 from modelswap.store import Store
@@ -96,11 +96,14 @@ async def run_nightly(
     schedule: NightlySchedule | None = None,
     *,
     limits: Mapping[str, RateLimit] | None = None,
+    arms_for: ArmsFor | None = None,
 ) -> EvalBatch:
     """One night: the golden sets on the schedule's arms, stored with ``nightly=True``.
 
     Each night asks the models afresh (the response cache is scoped to the run), so drift in a
-    model behind an unchanged name shows in the trend.
+    model behind an unchanged name shows in the trend. ``arms_for`` is the hook that makes a routed
+    workload's ``new`` arm answer as its cascade (``routing.eval_arm.RoutedArms``, passed by the
+    callers that sit above both evals and routing).
     """
     schedule = schedule or NightlySchedule()
     return await run_workloads(
@@ -111,6 +114,7 @@ async def run_nightly(
         concurrency=schedule.concurrency,
         limits=limits,
         nightly=True,
+        arms_for=arms_for,
     )
 
 
@@ -121,6 +125,7 @@ async def run_nightly_forever(
     *,
     schedule: NightlySchedule | None = None,
     limits: Mapping[str, RateLimit] | None = None,
+    arms_for: ArmsFor | None = None,
     now: Now = lambda: datetime.now(UTC),
     sleep: Sleep = asyncio.sleep,
     on_night: Callable[[date, EvalBatch | BaseException | None], None] | None = None,
@@ -129,7 +134,8 @@ async def run_nightly_forever(
 
     ``on_night(night, outcome)`` is told of each night: the batch, the exception that ended it,
     or None when it was skipped: its runs already exist, or another process sharing the store
-    (a second gateway replica) holds the nightly lock and is running it.
+    (a second gateway replica) holds the nightly lock and is running it. ``arms_for``: as for
+    ``run_nightly``.
     """
     schedule = schedule or NightlySchedule(at=at)
     workloads = schedule.workloads or None
@@ -146,7 +152,7 @@ async def run_nightly_forever(
             elif await asyncio.to_thread(ran_since, store, due, workloads):
                 log.info("nightly eval for %s already ran; skipping", night)
             else:
-                outcome = await run_nightly(migration, store, schedule, limits=limits)
+                outcome = await run_nightly(migration, store, schedule, limits=limits, arms_for=arms_for)
                 log.info("nightly eval for %s: %s", night, _describe(outcome))
         except asyncio.CancelledError:
             raise

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from modelswap.evals.case import subset_digest
 from modelswap.evals.failures import pair_outcomes
 from modelswap.evals.scorers.base import Score
 from modelswap.evals.scoring import case_passed
@@ -210,6 +211,57 @@ def is_finished(run: EvalRunRow) -> bool:
     return run.status == FINISHED and run.finished_at is not None
 
 
+def subset_size(run: EvalRunRow, whole_sha256: str | None = None) -> int | None:
+    """How many cases ``run`` asked when it ran only the first cases of its golden set (``--limit``: a
+    quick choice, a health probe), else None. Read from the run's spec; a run stored before the spec
+    said so is recognised by its digest when ``whole_sha256`` (the golden file's digest) is given."""
+    golden = run.spec.get("golden_set") if isinstance(run.spec, Mapping) else None
+    cases = golden.get("cases") if isinstance(golden, Mapping) else None
+    if not isinstance(golden, Mapping) or not isinstance(cases, int):
+        return None
+    if golden.get("first_of") or (whole_sha256 and run.golden_set_sha256 == subset_digest(whole_sha256, cases)):
+        return cases
+    return None
+
+
+def partial_reason(run: EvalRunRow, whole_sha256: str | None = None) -> str | None:
+    """Why ``run`` says nothing about its workload's whole golden set (None: it covers it)."""
+    cases = subset_size(run, whole_sha256)
+    if cases is None:
+        return None
+    return f"run {run.id} asked only the first {cases:,} cases of the golden set (a --limit run)"
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenRun:
+    """The run a judgement rests on, and the newer runs passed over because they were partial."""
+
+    run: EvalRunRow | None
+    skipped: tuple[tuple[EvalRunRow, str], ...] = ()
+    """Newer finished runs of the same arms left out, each with why."""
+
+
+def choose_run(
+    store: Store,
+    workload: str,
+    *,
+    arms: Sequence[str] = ("old", "new"),
+    nightly: bool | None = None,
+    whole_sha256: str | None = None,
+) -> ChosenRun:
+    """The workload's most recent finished run over its whole golden set that covered every arm in
+    ``arms``, and the newer partial runs (``--limit`` subsets) it passed over."""
+    skipped: list[tuple[EvalRunRow, str]] = []
+    for run in reversed(eval_runs(store, workload, nightly=nightly)):
+        if not (is_finished(run) and set(arms) <= set(run.endpoints)):
+            continue
+        reason = partial_reason(run, whole_sha256)
+        if reason is None:
+            return ChosenRun(run, tuple(skipped))
+        skipped.append((run, reason))
+    return ChosenRun(None, tuple(skipped))
+
+
 def latest_run(
     store: Store,
     workload: str,
@@ -217,8 +269,6 @@ def latest_run(
     arms: Sequence[str] = ("old", "new"),
     nightly: bool | None = None,
 ) -> EvalRunRow | None:
-    """The workload's most recent finished run that covered every arm in ``arms``."""
-    for run in reversed(eval_runs(store, workload, nightly=nightly)):
-        if is_finished(run) and set(arms) <= set(run.endpoints):
-            return run
-    return None
+    """The workload's most recent finished run over its whole golden set that covered every arm in
+    ``arms`` (a ``--limit`` run on its first cases is no baseline, gate or retry target)."""
+    return choose_run(store, workload, arms=arms, nightly=nightly).run

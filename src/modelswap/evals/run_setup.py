@@ -75,6 +75,7 @@ def run_spec(
             "sha256": golden.sha256,
             "format": golden.format,
             "cases": len(golden),
+            **({"first_of": golden.subset_of} if golden.subset_of else {}),
         },
         "models": {arm: ep.model for arm, ep in endpoints.items()},
         "limits": {arm: ep.limiter.limit.to_dict() for arm, ep in endpoints.items()},

@@ -7,7 +7,8 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from modelswap.config import Migration
 from modelswap.gateway.app import GatewayApp
@@ -32,20 +33,29 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def _nightly_hooks(
-    migration: Migration, store: Store
-) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
-    """Start and stop the nightly eval schedule with the gateway (``nightly.enabled``)."""
+def nightly_schedule(migration: Migration, store: Store, **clock: Any) -> Coroutine[Any, Any, None]:
+    """The nightly eval schedule ``modelswap serve`` runs (``nightly:`` of the migration file): a routed
+    workload's ``new`` arm answers as its cascade, asked afresh each night. ``clock``: ``now``, ``sleep``
+    and ``on_night`` of ``run_nightly_forever`` (tests run a night on a fake clock)."""
     from modelswap.evals.nightly import NightlySchedule, run_nightly_forever
+    from modelswap.routing.eval_arm import RoutedArms
 
     n = migration.nightly
     schedule = NightlySchedule(
         at=n.at, timezone=n.timezone, workloads=n.workloads, arms=n.endpoints, concurrency=n.concurrency
     )
+    return run_nightly_forever(migration, store, schedule=schedule, arms_for=RoutedArms.of(migration), **clock)
+
+
+def _nightly_hooks(
+    migration: Migration, store: Store
+) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
+    """Start and stop the nightly eval schedule with the gateway (``nightly.enabled``)."""
+    n = migration.nightly
     tasks: list[asyncio.Task[None]] = []
 
     async def start() -> None:
-        tasks.append(asyncio.create_task(run_nightly_forever(migration, store, schedule=schedule), name="nightly"))
+        tasks.append(asyncio.create_task(nightly_schedule(migration, store), name="nightly"))
         log.info("nightly eval scheduled at %s %s", n.at, n.timezone)
 
     async def stop() -> None:

@@ -23,7 +23,17 @@ from modelswap.stats.interval import Interval
 from modelswap.stats.paired import discordance, tango_interval
 from modelswap.stats.proportions import wilson_interval
 
-__all__ = ["Calibration", "CaseOutcome", "CurvePoint", "Verification", "calibrate", "curve", "split_cases", "thin"]
+__all__ = [
+    "Calibration",
+    "CaseOutcome",
+    "CurvePoint",
+    "Verification",
+    "calibrate",
+    "curve",
+    "split_cases",
+    "split_ids",
+    "thin",
+]
 
 MIN_SPLIT_CASES = 10
 """Fewest cases on either side of the split: below it neither picking nor verifying means anything."""
@@ -131,14 +141,23 @@ def curve(cases: Sequence[CaseOutcome], needs_answer: bool) -> tuple[CurvePoint,
     return tuple(points)
 
 
-def split_cases(cases: Sequence[CaseOutcome], share: float, seed: int) -> tuple[list[CaseOutcome], list[CaseOutcome]]:
-    """A seeded shuffle cut into (A: ``share`` of the cases, B: the rest)."""
+def split_ids(case_ids: Sequence[str], share: float, seed: int) -> tuple[list[str], list[str]]:
+    """The one seeded split of a golden set's case ids into (A: ``share`` of them, B: the rest), whatever
+    their order: ``route train`` fits the classifier on A and ``route calibrate`` verifies on B."""
     if not 0.0 < share < 1.0:
-        raise ValueError(f"split is the share of cases used to pick the threshold, in (0, 1); got {share}")
-    shuffled = sorted(cases, key=lambda c: c.case_id)
+        raise ValueError(f"split is the share of cases in split A, in (0, 1); got {share}")
+    shuffled = sorted(case_ids)
     random.Random(seed).shuffle(shuffled)
     cut = round(len(shuffled) * share)
-    a, b = shuffled[:cut], shuffled[cut:]
+    return shuffled[:cut], shuffled[cut:]
+
+
+def split_cases(cases: Sequence[CaseOutcome], share: float, seed: int) -> tuple[list[CaseOutcome], list[CaseOutcome]]:
+    """The cases of split A (``share`` of them: the threshold is picked there) and B (the rest: it is
+    verified there), as ``split_ids`` cuts them."""
+    by_id = {c.case_id: c for c in cases}
+    ids_a, ids_b = split_ids(list(by_id), share, seed)
+    a, b = [by_id[i] for i in ids_a], [by_id[i] for i in ids_b]
     if len(a) < MIN_SPLIT_CASES or len(b) < MIN_SPLIT_CASES:
         raise ValueError(
             f"{len(cases)} cases split {len(a)}/{len(b)}: each side needs at least {MIN_SPLIT_CASES}; "

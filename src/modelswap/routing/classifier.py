@@ -20,7 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "ClassifierError", "ClassifierModel", "features", "load", "save", "train"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "ClassifierError",
+    "ClassifierModel",
+    "TrainedSplit",
+    "features",
+    "load",
+    "save",
+    "train",
+]
 
 Json = dict[str, Any]
 
@@ -45,6 +55,16 @@ class ClassifierError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class TrainedSplit:
+    """Which golden cases a classifier was fitted on: split A of ``routing.calibrate.split_ids`` with
+    this seed and share (``route calibrate`` must verify on cases outside it)."""
+
+    seed: int
+    share: float
+    case_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ClassifierModel:
     """Standardised features → logistic regression weights; ``predict`` is P(the cheap model will do)."""
 
@@ -55,6 +75,8 @@ class ClassifierModel:
     scale: tuple[float, ...]
     trained_on: int = 0
     cheap_ok: int = 0
+    split: TrainedSplit | None = None
+    """The golden cases it was fitted on (None: an artefact written before modelswap recorded them)."""
 
     def predict(self, request: Json) -> float:
         """The probability the cheap model answers ``request`` well enough."""
@@ -138,7 +160,7 @@ def train(
 
 def save(model: ClassifierModel, path: Path) -> None:
     """Write the artefact (JSON with its format, version and feature spec)."""
-    doc = {
+    doc: Json = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "features": model.feature_names(),
@@ -150,6 +172,9 @@ def save(model: ClassifierModel, path: Path) -> None:
         "trained_on": model.trained_on,
         "cheap_ok": model.cheap_ok,
     }
+    if model.split is not None:
+        s = model.split
+        doc["split"] = {"seed": s.seed, "share": s.share, "case_ids": list(s.case_ids)}
     path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 
 
@@ -187,4 +212,16 @@ def load(path: Path) -> ClassifierModel:
         vectors[2],
         int(doc.get("trained_on", 0)),
         int(doc.get("cheap_ok", 0)),
+        _split(doc.get("split"), path),
     )
+
+
+def _split(doc: Any, path: Path) -> TrainedSplit | None:
+    if doc is None:
+        return None
+    ids = doc.get("case_ids") if isinstance(doc, dict) else None
+    seed, share = (doc.get("seed"), doc.get("share")) if isinstance(doc, dict) else (None, None)
+    if not (isinstance(ids, list) and all(isinstance(i, str) for i in ids) and isinstance(seed, int)
+            and isinstance(share, int | float)):  # fmt: skip
+        raise ClassifierError(f"{path}: split must hold seed (integer), share (number) and case_ids (strings)")
+    return TrainedSplit(seed, float(share), tuple(ids))

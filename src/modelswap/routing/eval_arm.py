@@ -26,6 +26,7 @@ from modelswap.evals.run_session import ROUTED_KEY, price_or_none, usage_cost
 from modelswap.providers.base import Json
 from modelswap.providers.cascade import Cascade, Escalation
 from modelswap.providers.retry import RetryPolicy
+from modelswap.providers.wiring import price_overrides
 from modelswap.routing.decide import Decider
 from modelswap.routing.signal import Signal, build_signal
 from modelswap.store import Store
@@ -140,6 +141,12 @@ class RoutedArms:
             dict.fromkeys(n for r in self._routings.values() for n in (r.cheap, r.strong))
         )
         """Endpoints the cascades call, opened with the arms."""
+
+    @classmethod
+    def of(cls, migration: Migration, *, store: Store | None = None) -> RoutedArms:
+        """The hook every eval entry point passes (eval, nightly, demo): the migration's prices,
+        its catalog overrides included; ``store`` as for the constructor."""
+        return cls(migration, price_overrides(migration), store=store)
 
     def __call__(
         self, workload: str, arms: Mapping[str, EvalEndpoint], pool: Mapping[str, EvalEndpoint]

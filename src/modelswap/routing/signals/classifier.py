@@ -31,6 +31,11 @@ class Classifier:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_model", load(Path(self.path)))
 
+    @property
+    def model(self) -> ClassifierModel:
+        """The loaded artefact (what it was trained on included)."""
+        return self._model
+
     async def confidence(self, exchange: Exchange, ask: Ask | None) -> float:
         """P(the cheap model answers this request well)."""
         return self._model.predict(exchange.request)
