@@ -152,4 +152,3 @@ def test_an_unreachable_server_is_left_to_open_store() -> None:
 
 def test_settings_shared_with_the_engine_agree() -> None:
     assert LIGHT_BUSY_TIMEOUT_MS == SQLITE_BUSY_TIMEOUT_MS
-
