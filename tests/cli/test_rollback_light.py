@@ -146,3 +146,27 @@ def test_rollback_and_undo_on_postgresql(migration_file: Path, pg_schema_url: st
             ("order-tools", "rollback", "alice"),
         ]
         assert store.rollout_change_seq() == 4
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_replicas_routing_table_obeys_the_cli_rollback_on_its_next_poll(
+    migration_file: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    from modelswap.rollout.table import RoutingTable
+
+    url = load_migration(migration_file).store
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_schema_url")
+        _edit(migration_file, "store: sqlite:///modelswap.db", f"store: '{url}'")
+    with open_store(url) as replica_store:
+        table = RoutingTable(replica_store, ["ticket-triage", "extraction"])
+        table.refresh()
+        assert not table.get("extraction").rollback
+        code, _ = _run("rollback", "-c", str(migration_file), "-w", "extraction", "--reason", "errors")
+        assert code == 0
+        assert table.refresh() is True  # what the gateway's poll runs every 200 ms
+        assert table.get("extraction").rollback and table.get("extraction").version == 1
+        assert not table.get("ticket-triage").rollback
+        code, _ = _run("rollback", "--undo", "-c", str(migration_file), "-w", "extraction")
+        assert code == 0 and table.refresh() is True
+        assert not table.get("extraction").rollback and table.get("extraction").version == 2
