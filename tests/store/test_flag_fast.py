@@ -15,10 +15,10 @@ import pytest
 import sqlalchemy as sa
 
 from modelswap.rollout import flag
-from modelswap.store import SCHEMA_VERSION, open_store
+from modelswap.store import SCHEMA_VERSION, StoreError, open_store
 from modelswap.store.engine import SQLITE_BUSY_TIMEOUT_MS
 from modelswap.store.flag_fast import SQLITE_BUSY_TIMEOUT_MS as LIGHT_BUSY_TIMEOUT_MS
-from modelswap.store.flag_fast import LightPathUnavailable, open_flag_store
+from modelswap.store.flag_fast import LightPathUnavailable, StoreUnreachable, open_flag_store
 from modelswap.store.rows import RolloutChange
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -145,10 +145,15 @@ def test_unusual_urls_are_left_to_open_store(url: str) -> None:
         open_flag_store(url)
 
 
-def test_an_unreachable_server_is_left_to_open_store() -> None:
-    with pytest.raises(LightPathUnavailable):
-        open_flag_store("postgresql://nobody@127.0.0.1:1/none")
-
-
 def test_settings_shared_with_the_engine_agree() -> None:
     assert LIGHT_BUSY_TIMEOUT_MS == SQLITE_BUSY_TIMEOUT_MS
+
+
+def test_a_server_that_is_down_is_reported_in_open_stores_words() -> None:
+    url = "postgresql://nobody:s3cret@127.0.0.1:1/none"
+    with pytest.raises(StoreError) as ordinary:
+        open_store(url)
+    with pytest.raises(StoreUnreachable) as light:
+        open_flag_store(url)
+    assert light.value.message == str(ordinary.value)
+    assert "s3cret" not in light.value.message

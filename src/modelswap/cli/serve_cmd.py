@@ -175,11 +175,13 @@ def _on_store(url: str, work: Callable[[FlagStore | Store], T]) -> T:
     The light path gives up before or instead of committing (its writes are transactions), and a
     rollback or undo that already took effect is a no-op the second time, so the retry is safe.
     """
-    from modelswap.store.flag_fast import LightPathUnavailable, open_flag_store
+    from modelswap.store.flag_fast import LightPathUnavailable, StoreUnreachable, open_flag_store
 
     try:
         with open_flag_store(url) as light:
             return work(light)
+    except StoreUnreachable as exc:  # the server is down: say so now, not after a second wait
+        raise fail(exc.message) from None
     except LightPathUnavailable:
         pass
     from modelswap.store import StoreError, open_store

@@ -58,6 +58,24 @@ class LightPathUnavailable(Exception):
     """The light path cannot vouch for this store; open it with ``open_store`` instead."""
 
 
+class StoreUnreachable(LightPathUnavailable):
+    """The database server refused or did not answer: said at once, in ``open_store``'s words.
+
+    Falling back would wait for the same server a second time; ``message`` is what
+    ``open_store`` would say (the URL shown with its password masked)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(reason)
+        self.url, self.reason = url, reason
+
+    @property
+    def message(self) -> str:
+        """``cannot open the store at <url, password masked>: <the driver's reason>``."""
+        from modelswap.store.engine import display_url, normalize_url  # only on this error path
+
+        return f"cannot open the store at {display_url(normalize_url(self.url))}: {self.reason}"
+
+
 class _Driver(Protocol):
     """What ``FlagStore`` needs of a database: statements, a write transaction, value conversions."""
 
@@ -126,7 +144,7 @@ class _SQLite:
 class _Postgres:
     """psycopg 3, as SQLAlchemy's psycopg dialect drives it."""
 
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, url: str, conninfo: str) -> None:
         import psycopg
         from psycopg.types.json import Json as PgJson
 
@@ -134,6 +152,8 @@ class _Postgres:
         self._error = psycopg.Error
         try:  # autocommit: a read is its own statement, ``write`` opens the one transaction
             self.conn = psycopg.connect(conninfo, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise StoreUnreachable(url, str(exc)) from exc
         except psycopg.Error as exc:
             raise LightPathUnavailable(str(exc)) from exc  # open_store says it in its own words
 
@@ -194,7 +214,7 @@ def _driver_for(url: str) -> _Driver:
     if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
         if "#" in rest:
             raise LightPathUnavailable("unusual PostgreSQL URL")
-        return _Postgres("postgresql://" + rest)
+        return _Postgres(url, "postgresql://" + rest)
     raise LightPathUnavailable(f"backend {scheme!r}")
 
 
