@@ -8,8 +8,11 @@ stored row (JSON and timestamps as the database holds them, as text) must be ide
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -157,3 +160,31 @@ def test_a_server_that_is_down_is_reported_in_open_stores_words() -> None:
         open_flag_store(url)
     assert light.value.message == str(ordinary.value)
     assert "s3cret" not in light.value.message
+
+
+def test_racing_the_ordinary_path_loses_no_flip(store_url: str) -> None:
+    open_store(store_url).close()
+    rounds, errors = 8, []
+
+    def flips(open_path: Callable[[str], Any], stage: str) -> None:
+        try:
+            with open_path(store_url) as s:
+                for i in range(rounds):
+                    flag.set_stage(s, "support-chat", stage, None, stage, f"round {i}")
+        except Exception as exc:  # reported below, with the thread's name
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=flips, args=(open_store, "full")),
+        threading.Thread(target=flips, args=(open_flag_store, "shadow")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    rows = _dump(store_url)
+    assert rows["change_counter"] == [(1, 2 * rounds)]
+    assert len(rows["rollout_events"]) == 2 * rounds
+    (state,) = rows["rollout_state"]
+    assert (state[5], state[8]) == (2 * rounds, 2 * rounds)  # version and change_seq: every write counted
