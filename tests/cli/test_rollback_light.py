@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 from modelswap.cli.app import app
 from modelswap.config import load_migration
 from modelswap.config_errors import ConfigError
-from modelswap.config_flag import DEFAULT_STORE, read_flag_target
 from modelswap.store import SCHEMA_VERSION, open_store
 
 runner = CliRunner()
@@ -44,20 +43,6 @@ def _issues(path: Path) -> list[str]:
     with pytest.raises(ConfigError) as caught:
         load_migration(path)
     return [str(i) for i in caught.value.issues]
-
-
-def test_the_light_read_finds_what_the_full_load_finds(migration_file: Path) -> None:
-    target = read_flag_target(migration_file)
-    migration = load_migration(migration_file)
-    assert target is not None
-    assert (target.store, target.workloads) == (migration.store, tuple(w.name for w in migration.workloads))
-    assert target.store == f"sqlite:///{migration_file.parent.resolve() / 'modelswap.db'}"
-
-
-def test_the_default_store_is_the_migrations() -> None:
-    from modelswap.config import Migration
-
-    assert Migration.model_fields["store"].default == DEFAULT_STORE
 
 
 @pytest.mark.parametrize(
