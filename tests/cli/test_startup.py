@@ -1,4 +1,5 @@
-"""Start-up stays light: ``modelswap --help``, ``rollback``, ``stage`` and ``check`` import no heavy stack.
+"""Start-up stays light: ``modelswap --help``, ``rollback``, ``stage`` and ``check`` import no heavy stack,
+and a real ``rollback`` or ``stage show`` neither SQLAlchemy nor the settings models.
 
 Each probe runs in a fresh interpreter (the test process has everything imported already) and
 reports the modules loaded; asserting the import set, not a wall-clock time, keeps this from
@@ -64,16 +65,49 @@ NO_VENDOR_CALLS = ("modelswap.providers", "aiohttp", "modelswap.evals", "modelsw
 """What a command that only writes the store (``rollback``, ``stage``) has no use for."""
 
 
-@pytest.mark.parametrize(
-    "args", [("rollback", "--reason", "drill", "--by", "ops"), ("rollback", "--undo", "--by", "ops"), ("stage", "show")]
-)
+FLAG_PATH_SKIPS = ("sqlalchemy", "modelswap.config", "modelswap.store.store", "modelswap.store.engine")
+"""What the light flag path (``store.flag_fast``, ``config_flag``) leaves unloaded: no ORM, no settings models."""
+
+REAL_FLAG_COMMANDS = [
+    ("rollback", "--reason", "drill", "--by", "ops"),
+    ("rollback", "--undo", "--by", "ops"),
+    ("stage", "show"),
+]
+
+
+@pytest.mark.parametrize("args", REAL_FLAG_COMMANDS)
 def test_a_real_rollback_or_stage_imports_only_what_it_uses(tmp_path: Path, args: tuple[str, ...]) -> None:
     assert CliRunner().invoke(app, ["init", str(tmp_path)]).exit_code == 0
-    config = str(tmp_path / "migration.yaml")
-    modules = _modules_after(*args, "-c", config, cwd=tmp_path)
-    assert "sqlalchemy" in modules and "modelswap.config" in modules  # it did run
+    config = tmp_path / "migration.yaml"
+    from modelswap.config import load_migration
+    from modelswap.store import open_store
+
+    open_store(load_migration(config).store).close()  # a store at this schema version, as `serve` leaves it
+    modules = _modules_after(*args, "-c", str(config), cwd=tmp_path)
+    assert "modelswap.store.flag_fast" in modules and "modelswap.config_flag" in modules  # it did run
     assert _loaded(modules, HEAVY) == []
     assert _loaded(modules, NO_VENDOR_CALLS) == []
+    assert _loaded(modules, FLAG_PATH_SKIPS) == []
+
+
+@pytest.mark.parametrize("args", REAL_FLAG_COMMANDS)
+def test_the_light_flag_path_serves_postgresql_too(tmp_path: Path, pg_schema_url: str, args: tuple[str, ...]) -> None:
+    assert CliRunner().invoke(app, ["init", str(tmp_path)]).exit_code == 0
+    config = tmp_path / "migration.yaml"
+    config.write_text(config.read_text().replace("store: sqlite:///modelswap.db", f"store: '{pg_schema_url}'"))
+    from modelswap.store import open_store
+
+    open_store(pg_schema_url).close()
+    modules = _modules_after(*args, "-c", str(config), cwd=tmp_path)
+    assert "psycopg" in modules and "modelswap.store.flag_fast" in modules
+    assert _loaded(modules, FLAG_PATH_SKIPS) == []
+
+
+def test_a_store_the_light_path_cannot_vouch_for_goes_through_open_store(tmp_path: Path) -> None:
+    assert CliRunner().invoke(app, ["init", str(tmp_path)]).exit_code == 0
+    (tmp_path / "modelswap.db").unlink(missing_ok=True)  # not created yet: open_store creates it
+    modules = _modules_after("rollback", "-c", str(tmp_path / "migration.yaml"), cwd=tmp_path)
+    assert "modelswap.store.store" in modules and (tmp_path / "modelswap.db").is_file()
 
 
 def test_version_flag_and_command_agree() -> None:

@@ -24,6 +24,7 @@ from modelswap.starter import write_starter
 from modelswap.store import Store, create_session, open_store
 from modelswap.store.choices import ChoiceRow, latest_choice
 
+from .conftest import open_login_link
 from .test_console_browser import (
     ARTIFACTS,
     BROWSER_ARGS,
@@ -98,7 +99,7 @@ async def test_the_choose_page_shows_the_stored_choice_on_desktop_and_phone(
             context = await browser.new_context(viewport=viewport, is_mobile=viewport is PHONE)
             page = await context.new_page()
             link = create_session(store, "login_link", "ana", timedelta(minutes=5))
-            await page.goto(f"{base}/console/login?link={link}")
+            await open_login_link(page, base, link)
             await page.goto(f"{base}/console/workloads/{W}")
             await page.click("#choose-link")
             await page.wait_for_selector("#pareto-chart svg.pareto")
@@ -112,7 +113,7 @@ async def test_the_choose_page_shows_the_stored_choice_on_desktop_and_phone(
             await context.close()
         page = await browser.new_page()
         link = create_session(store, "login_link", "ana", timedelta(minutes=5))
-        await page.goto(f"{base}/console/login?link={link}")
+        await open_login_link(page, base, link)
         await page.goto(f"{base}/console/workloads/extraction/choose")  # no choice run for this one yet
         assert "No choice run yet" in await page.inner_text("#headline")
         await browser.close()

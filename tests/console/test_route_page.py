@@ -20,6 +20,7 @@ from modelswap.routing.stored import calibration_row
 from modelswap.starter import write_starter
 from modelswap.store import Store, create_session, open_store
 
+from .conftest import open_login_link
 from .test_console_browser import (
     ARTIFACTS,
     BROWSER_ARGS,
@@ -67,7 +68,7 @@ async def _signed_in(browser: Browser, base: str, store: Store, viewport: dict[s
     context = await browser.new_context(viewport=viewport)  # type: ignore[arg-type]
     page = await context.new_page()
     link = create_session(store, "login_link", "alice", timedelta(minutes=5))
-    await page.goto(f"{base}/console/login?link={link}")
+    await open_login_link(page, base, link)
     return page
 
 

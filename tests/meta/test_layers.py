@@ -34,6 +34,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "config_upstream",
             "config_rollout",
             "config_routing",
+            "config_flag",
         }
     ),
     frozenset({"store"}),

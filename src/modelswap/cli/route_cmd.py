@@ -6,7 +6,6 @@ Exit codes: 0 a threshold was found and held on the held-out split; 1 a usage, c
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -122,6 +121,8 @@ def calibrate(
     """Replay the golden set through the cheap and the strong model; pick the threshold at least cost
     whose routed pass rate stays within the pass-rate gate's margin; verify it on the other split
     (with a classifier signal: the split it was not trained on)."""
+    import asyncio
+
     from modelswap.routing.calibrate import calibrate as pick_threshold
     from modelswap.routing.replay import RoutingSetupError, replay, routed_workload
     from modelswap.routing.stored import calibration_row
@@ -182,6 +183,8 @@ def train(
     """Train the classifier signal on the golden set: label each case by whether the cheap model's answer
     passed (the calibration replay, cached), fit on one split, report how well it ranks the other, and
     write the artefact (with its format version) that ``signal: {type: classifier, path: ...}`` loads."""
+    import asyncio
+
     from modelswap.routing.classifier import ClassifierError, save
     from modelswap.routing.classifier import train as fit
     from modelswap.routing.replay import RoutingSetupError, replay, routed_workload

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -24,6 +25,10 @@ from modelswap.cli.tables import fit
 if TYPE_CHECKING:  # the library is imported when a command runs, so start-up stays light
     from modelswap.config import Migration
     from modelswap.rollout.flag import Flip
+    from modelswap.store import Store
+    from modelswap.store.flag_fast import FlagStore
+
+T = TypeVar("T")
 
 stage_app = typer.Typer(help="Show or set each workload's routing stage.", no_args_is_help=True)
 app.add_typer(stage_app, name="stage")
@@ -108,7 +113,10 @@ def console_link(
 
 
 def _workloads(migration: Migration, workload: str | None) -> list[str]:
-    names = [w.name for w in migration.workloads]
+    return _chosen([w.name for w in migration.workloads], workload)
+
+
+def _chosen(names: list[str], workload: str | None) -> list[str]:
     if workload is None:
         return names
     if workload not in names:
@@ -139,17 +147,50 @@ def rollback(
 ) -> None:
     """Flip serving back to the old model at once, on every replica sharing the store."""
     from modelswap.rollout import flag
-    from modelswap.store import StoreError, open_store
 
-    migration = load_or_exit(config, calls_vendors=False)
-    names = _workloads(migration, workload)
+    url, names = _flag_target(config)
+    names = _chosen(names, workload)
+    do = flag.undo_rollback if undo else flag.rollback
     try:
-        with open_store(migration.store) as store:
-            do = flag.undo_rollback if undo else flag.rollback
-            flips = do(store, names, actor(by), reason)
-    except (StoreError, flag.FlagError) as exc:
+        flips = _on_store(url, lambda store: do(store, names, actor(by), reason))
+    except flag.FlagError as exc:
         raise fail(str(exc)) from None
     _print_flips(flips, "undo" if undo else "roll back")
+
+
+def _flag_target(config: Path) -> tuple[str, list[str]]:
+    """The store URL and workload names: read lightly, or from the whole file when it needs a full check."""
+    from modelswap.config_flag import read_flag_target
+
+    target = read_flag_target(config)
+    if target is not None:
+        return target.store, list(target.workloads)
+    migration = load_or_exit(config, calls_vendors=False)  # prints every problem, file:line:field
+    return migration.store, [w.name for w in migration.workloads]
+
+
+def _on_store(url: str, work: Callable[[FlagStore | Store], T]) -> T:
+    """Run ``work`` on the light flag store, or on ``open_store`` where the light path cannot vouch for it.
+
+    The light path gives up before or instead of committing (its writes are transactions), and a
+    rollback or undo that already took effect is a no-op the second time, so the retry is safe.
+    """
+    from modelswap.store.flag_fast import LightPathUnavailable, StoreUnreachable, open_flag_store
+
+    try:
+        with open_flag_store(url) as light:
+            return work(light)
+    except StoreUnreachable as exc:  # the server is down: say so now, not after a second wait
+        raise fail(exc.message) from None
+    except LightPathUnavailable:
+        pass
+    from modelswap.store import StoreError, open_store
+
+    try:
+        with open_store(url) as store:
+            return work(store)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
 
 
 @stage_app.command("show")
@@ -158,15 +199,9 @@ def stage_show(config: ConfigOpt = Path("migration.yaml")) -> None:
     from rich.table import Table
 
     from modelswap.rollout import flag
-    from modelswap.store import StoreError, open_store
 
-    migration = load_or_exit(config, calls_vendors=False)
-    try:
-        with open_store(migration.store) as store:
-            current = flag.states(store, [w.name for w in migration.workloads])
-            events = store.rollout_events(limit=10)
-    except StoreError as exc:
-        raise fail(str(exc)) from None
+    url, names = _flag_target(config)
+    current, events = _on_store(url, lambda store: (flag.states(store, names), store.rollout_events(limit=10)))
     table = Table("workload", "stage", "new share", "rollback", "version")
     for name, s in current.items():
         table.add_row(name, s.stage, f"{s.share:g}%", "[red]YES[/]" if s.rollback else "no", str(s.version))

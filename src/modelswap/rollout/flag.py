@@ -11,12 +11,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Protocol
 
 from modelswap.rollout.routing import STAGES, RoutingState, Stage
-from modelswap.store import RolloutChange, RolloutEventRow, RolloutStateRow, Store
+from modelswap.store.rows import RolloutChange, RolloutEventRow, RolloutStateRow
 
 DEFAULT_STAGE: Stage = "shadow"
 _MAX_TRIES = 20
+
+
+class RolloutStore(Protocol):
+    """The two store calls a flag change makes: ``Store``, or the light ``store.flag_fast.FlagStore``."""
+
+    def get_rollout_state(self, workload: str) -> RolloutStateRow | None: ...
+
+    def set_rollout_state(
+        self,
+        workload: str,
+        new: RolloutChange,
+        expected_version: int,
+        *,
+        event: RolloutEventRow | None = None,
+        now: datetime | None = None,
+    ) -> bool: ...
 
 
 class FlagError(ValueError):
@@ -57,7 +74,7 @@ ActionFn = Callable[[RoutingState, RoutingState], str]
 
 
 def _apply(
-    store: Store,
+    store: RolloutStore,
     workload: str,
     action: str | ActionFn,
     actor: str,
@@ -94,7 +111,7 @@ def _apply(
 
 
 def rollback(
-    store: Store, workloads: Iterable[str], actor: str, reason: str | None = None, *, at: datetime | None = None
+    store: RolloutStore, workloads: Iterable[str], actor: str, reason: str | None = None, *, at: datetime | None = None
 ) -> list[Flip]:
     """Flip serving to the old model for each workload (already rolled back: unchanged).
 
@@ -110,7 +127,7 @@ def rollback(
 
 
 def undo_rollback(
-    store: Store, workloads: Iterable[str], actor: str, reason: str | None = None, *, at: datetime | None = None
+    store: RolloutStore, workloads: Iterable[str], actor: str, reason: str | None = None, *, at: datetime | None = None
 ) -> list[Flip]:
     """Restore the state each workload had before its rollback."""
 
@@ -126,7 +143,7 @@ def undo_rollback(
 
 
 def set_stage(
-    store: Store,
+    store: RolloutStore,
     workload: str,
     stage: str,
     share: float | None,
@@ -178,6 +195,6 @@ def check_stage(stage: str, share: float | None) -> None:
         raise FlagError(f"share is a percent between 0 and 100, got {share:g}")
 
 
-def states(store: Store, workloads: Iterable[str]) -> dict[str, RoutingState]:
+def states(store: RolloutStore, workloads: Iterable[str]) -> dict[str, RoutingState]:
     """The current routing state of each workload."""
     return {w: state_of(store.get_rollout_state(w)) for w in workloads}

@@ -19,19 +19,12 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from modelswap.store.rows import RolloutChange, RolloutEventRow, RolloutStateRow
+from modelswap.store.rows import RolloutChange, RolloutEventRow, RolloutStateRow, check_rollout_change
 from modelswap.store.schema import change_counter, insert_ignoring_conflicts, rollout_events, rollout_state
 
 
 class RolloutConflict(Exception):
     """The rollout state changed since the writer read it (raised inside the transaction)."""
-
-
-def _check(change: RolloutChange, expected_version: int) -> None:
-    if expected_version < 0:
-        raise ValueError(f"expected_version must be 0 (new workload) or a version read; got {expected_version}")
-    if not 0.0 <= change.share <= 1.0:
-        raise ValueError(f"rollout share is the fraction served by the new arm, 0 to 1; got {change.share}")
 
 
 def next_change_seq(conn: sa.Connection) -> int:
@@ -53,7 +46,7 @@ def write_state(
 
     Raises ``RolloutConflict`` otherwise; the caller must roll the transaction back.
     """
-    _check(change, expected_version)
+    check_rollout_change(change, expected_version)
     seq = next_change_seq(conn)
     values = {
         "stage": change.stage,

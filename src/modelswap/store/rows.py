@@ -195,6 +195,14 @@ class RolloutChange:
     actor: str | None = None
 
 
+def check_rollout_change(change: RolloutChange, expected_version: int) -> None:
+    """Refuse a rollout write that can never be right (``ValueError``), before any statement runs."""
+    if expected_version < 0:
+        raise ValueError(f"expected_version must be 0 (new workload) or a version read; got {expected_version}")
+    if not 0.0 <= change.share <= 1.0:
+        raise ValueError(f"rollout share is the fraction served by the new arm, 0 to 1; got {change.share}")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RolloutStateRow:
     """A workload's stored rollout state.

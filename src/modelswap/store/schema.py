@@ -22,10 +22,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from modelswap.store.schema_version import SCHEMA_VERSION as SCHEMA_VERSION
 from modelswap.store.types import FreeText, UTCDateTime, json_column
-
-SCHEMA_VERSION = 12
-"""The schema version this modelswap writes; ``schema_meta.version`` holds the database's."""
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
