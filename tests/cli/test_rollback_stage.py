@@ -123,3 +123,19 @@ def test_stage_set_past_the_evidence_is_refused_with_reasons_unless_forced(migra
     )
     # back towards the old model is always allowed
     assert _run("stage", "set", "ticket-triage", "shadow", "-c", c)[0] == 0
+
+
+def test_undo_of_every_workload_keeps_a_rollback_the_controller_made_on_evidence(migration_file: Path) -> None:
+    from modelswap.rollout import flag
+
+    c = str(migration_file)
+    assert _run("stage", "set", "ticket-triage", "split", "--share", "10", "-c", c, *FORCE)[0] == 0
+    with open_store(load_migration(migration_file).store) as store:
+        flag.rollback(store, ["ticket-triage"], flag.CONTROLLER, "error_rate fired")
+    assert _run("rollback", "-c", c, "--reason", "incident", "--by", "alice")[0] == 0
+    code, out = _run("rollback", "--undo", "-c", c, "--by", "alice")
+    assert code == 0
+    assert "ticket-triage: kept rolled back" in out and "rollback --undo -w ticket-triage" in out
+    assert "extraction: shadow (rolled back: old model serves) → shadow" in out
+    code, out = _run("rollback", "--undo", "-w", "ticket-triage", "-c", c, "--by", "alice")
+    assert code == 0 and "ticket-triage: split 10% (rolled back: old model serves) → split 10%" in out

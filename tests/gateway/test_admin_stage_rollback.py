@@ -36,3 +36,17 @@ async def test_stage_change_over_a_rollback_is_refused_then_audited_when_cleared
     assert (routing["stage"], routing["rollback"]) == ("full", False)
     latest = store.rollout_events(WORKLOAD)[0]
     assert (latest.action, latest.actor, latest.reason) == ("clear_rollback", "alice", "fixed")
+
+
+async def test_an_undo_without_a_workload_keeps_the_controllers_evidence_rollback(gw: Gateway, store: Store) -> None:
+    from modelswap.rollout import flag
+
+    flag.rollback(store, [WORKLOAD], flag.CONTROLLER, "error_rate fired")
+    r = await gw.client.post("/admin/rollback/undo", headers=AUTH, json={"reason": "incident over"})
+    assert r.status_code == 200 and r.json()["changed"] == []
+    routing = (await gw.client.get("/admin/routing", headers=AUTH)).json()["workloads"][WORKLOAD]
+    assert routing["rollback"] is True, "a blanket undo never lifts a rollback made on evidence"
+    r = await gw.client.post(
+        "/admin/rollback/undo", headers=AUTH, json={"workload": WORKLOAD, "reason": "false alarm, reviewed"}
+    )
+    assert r.status_code == 200 and [c["workload"] for c in r.json()["changed"]] == [WORKLOAD]

@@ -243,3 +243,20 @@ def test_each_flip_reports_the_version_it_stored(store: Store) -> None:
     assert first.after.version == 1 == flag.states(store, [W])[W].version  # not 0: the reply names the real version
     (undone,) = flag.undo_rollback(store, [W], "alice", "fixed")
     assert undone.before.version == 1 and undone.after.version == 2 == flag.states(store, [W])[W].version
+
+
+def test_a_blanket_undo_keeps_what_the_controller_rolled_back_on_evidence(store: Store) -> None:
+    flag.set_stage(store, W, "split", 10, "alice", "canary")
+    flag.set_stage(store, OTHER, "split", 10, "alice", "canary")
+    flag.rollback(store, [W], flag.CONTROLLER, "error_rate: new 9 % vs old 1 %")  # a fired trigger
+    flag.rollback(store, [OTHER], "bob", "incident")  # a person, during an incident
+    flag.rollback(store, [W, OTHER], "bob", "incident")  # W already rolled back: unchanged
+    assert flag.evidence_rollbacks(store, [W, OTHER]) == [W]
+
+    undone = flag.undo_rollback(store, [W, OTHER], "bob", "incident over", spare_evidence=True)
+    assert [f.workload for f in undone] == [OTHER]
+    assert state(store, W) == ("split", 10.0, True), "the model the evidence rejected stays off"
+    assert state(store, OTHER) == ("split", 10.0, False)
+
+    (named,) = flag.undo_rollback(store, [W], "bob", "reviewed the trigger: a false alarm")
+    assert named.workload == W and state(store, W) == ("split", 10.0, False)

@@ -150,12 +150,25 @@ def rollback(
 
     url, names = _flag_target(config)
     names = _chosen(names, workload)
-    do = flag.undo_rollback if undo else flag.rollback
+    spare = undo and workload is None  # a blanket undo keeps what the controller rolled back on evidence
+
+    def work(store: FlagStore | Store) -> tuple[list[flag.Flip], list[str]]:
+        if not undo:
+            return flag.rollback(store, names, actor(by), reason), []
+        kept = flag.evidence_rollbacks(store, names) if spare else []
+        return flag.undo_rollback(store, names, actor(by), reason, spare_evidence=spare), kept
+
     try:
-        flips = _on_store(url, lambda store: do(store, names, actor(by), reason))
+        flips, kept = _on_store(url, work)
     except flag.FlagError as exc:
         raise fail(str(exc)) from None
     _print_flips(flips, "undo" if undo else "roll back")
+    for name in kept:
+        out.print(
+            f"[bold]{name}[/]: kept rolled back: the rollout controller rolled it back on a fired trigger's "
+            f"evidence (undo it by name: modelswap rollback --undo -w {name})",
+            highlight=False,
+        )
 
 
 def _flag_target(config: Path) -> tuple[str, list[str]]:

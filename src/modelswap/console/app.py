@@ -372,8 +372,11 @@ class Console:
         reason = " ".join(str(form.get("reason") or "").split())[:500]
         if not reason:
             return PlainTextResponse("say why in the reason field: it goes in the audit trail", status_code=400)
-        change = flag.undo_rollback if form.get("undo") else flag.rollback
-        await asyncio.to_thread(change, self.store, chosen, who, reason)
+        if form.get("undo"):  # "undo all" keeps what the controller rolled back on evidence
+            spare = target not in names
+            await asyncio.to_thread(flag.undo_rollback, self.store, chosen, who, reason, spare_evidence=spare)
+        else:
+            await asyncio.to_thread(flag.rollback, self.store, chosen, who, reason)
         await asyncio.to_thread(self.routes.refresh)
         back = str(form.get("back") or "")
         return RedirectResponse(back if back.startswith("/console") else "/console", status_code=303)

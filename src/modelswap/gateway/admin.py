@@ -113,7 +113,8 @@ class Admin:
             workloads = self._workloads(body, required=False)
             if path == "/admin/rollback":
                 return flag.rollback(self.routes.store, workloads, actor, reason)
-            return flag.undo_rollback(self.routes.store, workloads, actor, reason)
+            spare = body.get("workload") is None  # a blanket undo keeps the controller's evidence rollbacks
+            return flag.undo_rollback(self.routes.store, workloads, actor, reason, spare_evidence=spare)
         except flag.FlagError as exc:
             raise ClientError(400, str(exc)) from None
 

@@ -34,7 +34,7 @@ from modelswap.store.locks import StoreLock
 
 log = logging.getLogger("modelswap.rollout")
 
-ACTOR = "rollout-controller"
+ACTOR = flag.CONTROLLER
 LOCK_NAME = "rollout-controller"
 DECISION_KIND = "rollout_decision"
 APPROVAL_KIND = "rollout_approval"

@@ -126,13 +126,30 @@ def rollback(
     return [f for w in workloads if (f := _apply(store, w, "rollback", actor, reason, change, at))]
 
 
+CONTROLLER = "rollout-controller"
+"""The rollout controller's name in the audit trail: its rollbacks rest on a fired trigger's evidence."""
+
+
 def undo_rollback(
-    store: RolloutStore, workloads: Iterable[str], actor: str, reason: str | None = None, *, at: datetime | None = None
+    store: RolloutStore,
+    workloads: Iterable[str],
+    actor: str,
+    reason: str | None = None,
+    *,
+    at: datetime | None = None,
+    spare_evidence: bool = False,
 ) -> list[Flip]:
-    """Restore the state each workload had before its rollback."""
+    """Restore the state each workload had before its rollback.
+
+    With ``spare_evidence`` (an undo of every workload at once, after an incident), a rollback the
+    rollout controller made on a fired trigger is kept: a blanket undo must not put a model the
+    evidence rejected back in front of users. Naming the workload undoes it.
+    """
 
     def change(before: RoutingState, row: RolloutStateRow | None) -> RoutingState | None:
         if not before.rollback:
+            return None
+        if spare_evidence and row is not None and row.updated_by == CONTROLLER:
             return None
         prev = (row.previous if row else None) or {}
         stage = prev.get("stage", before.stage)
@@ -140,6 +157,16 @@ def undo_rollback(
         return RoutingState(stage=stage if stage in STAGES else DEFAULT_STAGE, share=share, rollback=False)
 
     return [f for w in workloads if (f := _apply(store, w, "undo_rollback", actor, reason, change, at))]
+
+
+def evidence_rollbacks(store: RolloutStore, workloads: Iterable[str]) -> list[str]:
+    """The workloads held on the old model by a rollback the rollout controller made on evidence."""
+    kept = []
+    for w in workloads:
+        row = store.get_rollout_state(w)
+        if row is not None and row.rollback and row.updated_by == CONTROLLER:
+            kept.append(w)
+    return kept
 
 
 def set_stage(
