@@ -8,7 +8,7 @@ points them at another server (default: postgres@127.0.0.1:5432/test, trust auth
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -109,9 +109,3 @@ def rewind(url: str, version: int) -> None:
             conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-def rewound() -> Callable[[str, int], None]:
-    """``rewind``, for tests (a test module cannot import conftest under importlib mode)."""
-    return rewind

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from modelswap.store import SCHEMA_VERSION, Store, open_store
 from modelswap.store.choices import ChoiceRow, choices_of, latest_choice, record_choice
 
-from .conftest import at
+from .conftest import at, rewind
 from .test_store_migrations import describe
 
 
@@ -33,12 +31,10 @@ def test_the_latest_choice_per_workload_and_a_whole_choice_read_back(store: Stor
     assert choices_of(store, "nothing") == []
 
 
-def test_a_v8_store_gains_the_table_and_matches_a_fresh_one(
-    store_url: str, rewound: Callable[[str, int], None]
-) -> None:
+def test_a_v8_store_gains_the_table_and_matches_a_fresh_one(store_url: str) -> None:
     open_store(store_url).close()
     fresh = describe(store_url)
-    rewound(store_url, 8)
+    rewind(store_url, 8)
     with open_store(store_url) as upgraded:
         assert upgraded.schema_status.upgraded_from == 8 and upgraded.schema_status.version == SCHEMA_VERSION
         record_choice(upgraded, [row("c", "triage", 1, "new")])

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from modelswap.store import SCHEMA_VERSION, EvidenceRow, PlanTickRow, Store, open_store, read_evidence, record_evidence
 
-from .conftest import T0, at
+from .conftest import T0, at, rewind
 from .test_store_migrations import describe
 
 
@@ -29,103 +29,12 @@ def test_evidence_is_appended_and_read_back_by_kind_and_workload(store: Store) -
     assert read_evidence(store, "inventory", workload="extraction") == []
 
 
-def write_v11_database(url: str, *, version: int = 11) -> None:
-    """A v11 database: today's schema less what v12 added (routing calibrations)."""
-    open_store(url).close()
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE route_calibrations")
-            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
-    finally:
-        engine.dispose()
-
-
-def write_v10_database(url: str, *, version: int = 10) -> None:
-    """A v10 database: a v11 one less what v11 added (``reasoning_tokens`` columns)."""
-    write_v11_database(url, version=version)
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            for table in ("requests", "shadow_pairs"):
-                conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN reasoning_tokens")
-            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
-    finally:
-        engine.dispose()
-
-
-def write_v9_database(url: str, *, version: int = 9) -> None:
-    """A v9 database: a v10 one less what v10 added (a cascade's outcome on requests)."""
-    write_v10_database(url, version=version)
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            for column in ("escalated", "escalation", "cheap_cost_usd"):
-                conn.exec_driver_sql(f"ALTER TABLE requests DROP COLUMN {column}")
-            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
-    finally:
-        engine.dispose()
-
-
-def write_v8_database(url: str, *, version: int = 8) -> None:
-    """A v8 database: a v9 one less what v9 added (choice runs)."""
-    write_v9_database(url, version=version)
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE choice_runs")
-            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
-    finally:
-        engine.dispose()
-
-
-def write_v7_database(url: str, *, version: int = 7) -> None:
-    """A v7 database: a v8 one less what v8 added (review sets, verdict columns)."""
-    write_v8_database(url, version=version)
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE review_sample_pairs")
-            conn.exec_driver_sql("DROP TABLE review_samples")
-            for column in ("sample_id", "judgement", "tags", "new_side"):
-                conn.exec_driver_sql(f"ALTER TABLE review_verdicts DROP COLUMN {column}")
-            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
-    finally:
-        engine.dispose()
-
-
-def write_v6_database(url: str, *, version: int = 6) -> None:
-    """A v6 database: a v7 one less what v7 added (the feedback table)."""
-    write_v7_database(url, version=version)
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE feedback")
-            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
-    finally:
-        engine.dispose()
-
-
-def write_v5_database(url: str, *, version: int = 5) -> None:
-    """A v5 database: a v6 one less what v6 added (``requests.tokens_estimated``)."""
-    write_v6_database(url, version=version)
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN tokens_estimated")
-            conn.execute(sa.text("UPDATE schema_meta SET version = :v"), {"v": version})
-    finally:
-        engine.dispose()
-
-
 def write_v3_database(url: str, *, version: int = 3) -> None:
-    """A v3 database: a v5 one less what v5 added (``stored_responses``) and what v4 added
-    (``requests.error``, secrets, sessions)."""
-    write_v5_database(url, version=version)
+    """A v3 database: a v4 one (``rewind``) less what v4 added (``requests.error``, secrets, sessions)."""
+    rewind(url, 4)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE stored_responses")
             conn.exec_driver_sql("DROP TABLE store_secrets")
             conn.exec_driver_sql("DROP TABLE console_sessions")
             conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN error")
@@ -173,7 +82,7 @@ def test_upgrade_from_v3_adds_error_text_secrets_and_sessions(store_url: str, ot
 
 
 def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, other_url: str) -> None:
-    write_v5_database(store_url)
+    rewind(store_url, 5)
     engine = sa.create_engine(store_url)
     try:
         with engine.begin() as conn:
@@ -196,7 +105,7 @@ def test_upgrade_from_v5_flags_every_kept_request_as_counted(store_url: str, oth
 
 
 def test_upgrade_from_v6_adds_feedback(store_url: str, other_url: str) -> None:
-    write_v6_database(store_url)
+    rewind(store_url, 6)
     with open_store(store_url) as store:
         assert store.schema_status.upgraded_from == 6 and store.schema_status.version == SCHEMA_VERSION
     open_store(other_url).close()
@@ -204,7 +113,7 @@ def test_upgrade_from_v6_adds_feedback(store_url: str, other_url: str) -> None:
 
 
 def test_upgrade_from_v10_adds_reasoning_tokens_and_keeps_the_requests(store_url: str, other_url: str) -> None:
-    write_v10_database(store_url)
+    rewind(store_url, 10)
     engine = sa.create_engine(store_url)
     try:
         with engine.begin() as conn:
@@ -227,7 +136,7 @@ def test_upgrade_from_v10_adds_reasoning_tokens_and_keeps_the_requests(store_url
 
 
 def test_upgrade_from_v7_adds_review_sets_and_verdict_columns(store_url: str, other_url: str) -> None:
-    write_v7_database(store_url)
+    rewind(store_url, 7)
     with open_store(store_url) as store:
         assert store.schema_status.upgraded_from == 7 and store.schema_status.version == SCHEMA_VERSION
     open_store(other_url).close()
@@ -235,7 +144,7 @@ def test_upgrade_from_v7_adds_review_sets_and_verdict_columns(store_url: str, ot
 
 
 def test_upgrade_from_v9_adds_the_cascade_outcome_and_keeps_requests(store_url: str, other_url: str) -> None:
-    write_v9_database(store_url)
+    rewind(store_url, 9)
     engine = sa.create_engine(store_url)
     try:
         with engine.begin() as conn:
@@ -258,7 +167,7 @@ def test_upgrade_from_v9_adds_the_cascade_outcome_and_keeps_requests(store_url: 
 
 
 def test_upgrade_from_v11_adds_routing_calibrations(store_url: str, other_url: str) -> None:
-    write_v11_database(store_url)
+    rewind(store_url, 11)
     with open_store(store_url) as store:
         assert store.schema_status.upgraded_from == 11 and store.schema_status.version == SCHEMA_VERSION
         assert store.routing.calibrations() == []

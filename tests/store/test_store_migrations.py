@@ -451,14 +451,6 @@ def test_fresh_replicas_starting_together_create_once(store_url: str) -> None:
 
 
 def test_the_upgrade_fixtures_know_every_schema_version() -> None:
-    import sys
-    from importlib import import_module
-    from pathlib import Path
+    from .conftest import ADDED_IN
 
-    here = Path(__file__).parent
-    sys.path.insert(0, str(here))
-    try:
-        added_in = import_module("conftest").ADDED_IN
-    finally:
-        sys.path.remove(str(here))
-    assert max(added_in) == SCHEMA_VERSION, "a new schema step needs its undo in tests/store/conftest.py ADDED_IN"
+    assert max(ADDED_IN) == SCHEMA_VERSION, "a new schema step needs its undo in tests/store/conftest.py ADDED_IN"

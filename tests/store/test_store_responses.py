@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from modelswap.store import SCHEMA_VERSION, StoredResponse, open_store
 
+from .conftest import rewind
 from .test_store_migrations import describe
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -39,10 +39,8 @@ def test_put_get_delete_and_prune(store_url: str) -> None:
         assert [n for n in range(5) if repo.get(f"resp_{n}")] == [2, 4]
 
 
-def test_upgrade_from_v4_adds_stored_responses(
-    store_url: str, other_url: str, rewound: Callable[[str, int], None]
-) -> None:
-    rewound(store_url, 4)
+def test_upgrade_from_v4_adds_stored_responses(store_url: str, other_url: str) -> None:
+    rewind(store_url, 4)
     with open_store(store_url) as store:
         assert store.schema_status.upgraded_from == 4 and store.schema_status.version == SCHEMA_VERSION
         store.responses.put(_entry(1, T0))
