@@ -76,7 +76,7 @@ def csrf_of(session: str) -> str:
 
 def visitor_name(name: str | None) -> str:
     """The name a person signs in with, tidied for the audit trail; ``console`` when none is given."""
-    tidy = " ".join((name or "").split())[:MAX_NAME]
+    tidy = " ".join((name or "").split())[:MAX_NAME].rstrip()  # cut at the limit, never on a trailing space
     return tidy or TOKEN_LOGIN_ACTOR
 
 
